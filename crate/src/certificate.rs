@@ -1,0 +1,209 @@
+//! An X.509 certificate as the extension shows it: names, validity, serial, fingerprint, key.
+
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode, Tag, Tagged, asn1::Ia5StringRef};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::ext::pkix::name::DirectoryString;
+use x509_cert::name::Name;
+
+use crate::error::{Error, Result};
+
+const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+/// Short names for the attributes met in client-certificate DNs (RFC 4514 §3 plus the
+/// common extras). Written out here because `x509-cert`'s `Display` pulls in the whole OID
+/// name table (about 95 KB of Wasm) for names these certificates never use.
+const ATTRIBUTE_NAMES: [(ObjectIdentifier, &str); 12] = [
+    (CN, "CN"),
+    (O, "O"),
+    (ObjectIdentifier::new_unwrap("2.5.4.11"), "OU"),
+    (ObjectIdentifier::new_unwrap("2.5.4.6"), "C"),
+    (ObjectIdentifier::new_unwrap("2.5.4.7"), "L"),
+    (ObjectIdentifier::new_unwrap("2.5.4.8"), "ST"),
+    (ObjectIdentifier::new_unwrap("2.5.4.9"), "STREET"),
+    (ObjectIdentifier::new_unwrap("2.5.4.5"), "serialNumber"),
+    (ObjectIdentifier::new_unwrap("2.5.4.42"), "GN"),
+    (ObjectIdentifier::new_unwrap("2.5.4.4"), "SN"),
+    (
+        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25"),
+        "DC",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1"),
+        "emailAddress",
+    ),
+];
+
+/// What the extension stores and shows about one certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateInfo {
+    /// Subject DN, RFC 4514 (`CN=client3948,O=u00001294,C=JP`).
+    pub subject: String,
+    /// Subject CN, if any.
+    pub common_name: Option<String>,
+    /// Subject O (the ORCA tenant, `u` + 8 digits), if any.
+    pub organization: Option<String>,
+    /// Issuer DN, RFC 4514.
+    pub issuer: String,
+    /// Serial number, upper-case hex without leading zeros (as `openssl x509 -serial`).
+    pub serial: String,
+    /// Start of validity, milliseconds since the Unix epoch.
+    pub not_before: i64,
+    /// End of validity, milliseconds since the Unix epoch.
+    pub not_after: i64,
+    /// SHA-256 of the DER certificate, upper-case hex.
+    pub sha256_fingerprint: String,
+    /// Public key algorithm and size (`RSA 2048`, `EC P-256`).
+    pub key_algorithm: String,
+}
+
+/// A decoded certificate with its DER and its summary.
+pub struct ParsedCertificate {
+    /// The certificate as decoded.
+    pub certificate: Certificate,
+    /// What the extension shows of it.
+    pub info: CertificateInfo,
+}
+
+/// Decodes a DER certificate.
+pub fn parse(der: &[u8]) -> Result<ParsedCertificate> {
+    let certificate = Certificate::from_der(der).map_err(Error::der("certificate"))?;
+    let tbs = certificate.tbs_certificate();
+    let validity = tbs.validity();
+    let info = CertificateInfo {
+        subject: format_name(tbs.subject()),
+        common_name: attribute(tbs.subject(), CN),
+        organization: attribute(tbs.subject(), O),
+        issuer: format_name(tbs.issuer()),
+        serial: hex(trim_leading_zeros(tbs.serial_number().as_bytes())),
+        not_before: unix_millis(validity.not_before.to_unix_duration()),
+        not_after: unix_millis(validity.not_after.to_unix_duration()),
+        sha256_fingerprint: hex(&Sha256::digest(der)),
+        key_algorithm: key_algorithm(tbs.subject_public_key_info()),
+    };
+    Ok(ParsedCertificate { certificate, info })
+}
+
+fn unix_millis(duration: core::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn trim_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
+    bytes.get(start..).unwrap_or(bytes)
+}
+
+/// Upper-case hex, as OpenSSL prints serials and fingerprints.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// The first value of attribute `oid` in `name`, as text.
+fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
+    name.iter()
+        .find(|atv| atv.oid == oid)
+        .and_then(attribute_text)
+}
+
+fn attribute_text(atv: &AttributeTypeAndValue) -> Option<String> {
+    if let Ok(text) = DirectoryString::try_from(&atv.value) {
+        return Some(text.value().into_owned());
+    }
+    if atv.value.tag() == Tag::Ia5String {
+        return atv
+            .value
+            .decode_as::<Ia5StringRef<'_>>()
+            .ok()
+            .map(|s| s.as_str().to_owned());
+    }
+    None
+}
+
+/// RFC 4514 §2: RDNs from last to first, `+` inside a multi-valued RDN, special characters
+/// escaped; values that are not strings are written as `#` + hex of their DER.
+pub fn format_name(name: &Name) -> String {
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(format_attribute)
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+}
+
+fn format_attribute(atv: &AttributeTypeAndValue) -> String {
+    let label = ATTRIBUTE_NAMES
+        .iter()
+        .find(|(oid, _)| *oid == atv.oid)
+        .map(|(_, label)| (*label).to_owned())
+        .unwrap_or_else(|| atv.oid.to_string());
+    let value = match attribute_text(atv) {
+        Some(text) => escape(&text),
+        None => format!("#{}", hex(&atv.value.to_der().unwrap_or_default())),
+    };
+    format!("{label}={value}")
+}
+
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && matches!(c, ' ' | '#'))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn key_algorithm(spki: &spki::SubjectPublicKeyInfoOwned) -> String {
+    const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+    match spki.algorithm.oid {
+        RSA => pkcs1::RsaPublicKeyRef::from_der(spki.subject_public_key.raw_bytes())
+            .map(|key| {
+                let modulus = trim_leading_zeros(key.modulus.as_bytes());
+                let top = modulus.first().copied().unwrap_or(0);
+                let bits = modulus.len() * 8 - top.leading_zeros() as usize;
+                format!("RSA {bits}")
+            })
+            .unwrap_or_else(|_| "RSA".to_owned()),
+        EC => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
+            match curve.map(|oid| oid.to_string()).as_deref() {
+                Some("1.2.840.10045.3.1.7") => "EC P-256".to_owned(),
+                Some("1.3.132.0.34") => "EC P-384".to_owned(),
+                Some("1.3.132.0.35") => "EC P-521".to_owned(),
+                Some(other) => format!("EC {other}"),
+                None => "EC".to_owned(),
+            }
+        }
+        ED25519 => "Ed25519".to_owned(),
+        oid => oid.to_string(),
+    }
+}

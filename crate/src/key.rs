@@ -1,0 +1,67 @@
+//! Does a private key belong to a certificate? A renewed file whose key is not the
+//! certificate's cannot log in, so this is checked before anyone calls it done.
+//!
+//! RSA: the modulus and public exponent in the PKCS#1 private key equal the certificate's.
+//! EC: the public point written beside the private key (SEC 1 `publicKey`, which OpenSSL,
+//! NSS and Windows include) equals the certificate's; when a writer left it out (Java), the
+//! point is recomputed for P-256, the curve client certificates use.
+
+use const_oid::ObjectIdentifier;
+use der::Decode;
+use pkcs1::{RsaPrivateKeyRef, RsaPublicKeyRef};
+use pkcs8::PrivateKeyInfoRef;
+use spki::SubjectPublicKeyInfoOwned;
+
+use crate::error::{Error, Result};
+
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// Whether the PKCS#8 `private_key` is the key of the certificate whose public key is `spki`.
+pub fn matches(private_key: &[u8], spki: &SubjectPublicKeyInfoOwned) -> Result<bool> {
+    let info = PrivateKeyInfoRef::from_der(private_key).map_err(Error::der("private key"))?;
+    if info.algorithm.oid != spki.algorithm.oid {
+        return Ok(false);
+    }
+    let public_bits = spki.subject_public_key.raw_bytes();
+    match info.algorithm.oid {
+        RSA_ENCRYPTION => {
+            let private = RsaPrivateKeyRef::from_der(info.private_key.as_bytes())
+                .map_err(Error::der("RSA private key"))?;
+            let public =
+                RsaPublicKeyRef::from_der(public_bits).map_err(Error::der("RSA public key"))?;
+            Ok(private.modulus == public.modulus
+                && private.public_exponent == public.public_exponent)
+        }
+        EC_PUBLIC_KEY => {
+            let private = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
+                .map_err(Error::der("EC private key"))?;
+            if let Some(point) = private.public_key {
+                return Ok(point == public_bits);
+            }
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
+            if curve != Some(P256) {
+                return Err(Error::UnsupportedAlgorithm {
+                    oid: curve.unwrap_or(EC_PUBLIC_KEY),
+                });
+            }
+            let secret =
+                p256::SecretKey::from_slice(private.private_key).map_err(|_| Error::Malformed {
+                    position: 0,
+                    context: "EC private key",
+                })?;
+            let public =
+                p256::PublicKey::from_sec1_bytes(public_bits).map_err(|_| Error::Malformed {
+                    position: 0,
+                    context: "EC public key",
+                })?;
+            Ok(secret.public_key() == public)
+        }
+        oid => Err(Error::UnsupportedAlgorithm { oid }),
+    }
+}

@@ -1,0 +1,25 @@
+//! The core of WebORCA 証明書更新アシスタント: reads WebORCA client certificates — X.509 in
+//! DER or PEM, and PKCS#12 in the variants real tools export (the ORCA cloud's legacy
+//! RC2/3DES files, OpenSSL 3, Java, NSS/Firefox BER, PBMAC1) — and reports what the
+//! extension needs to keep them from expiring.
+//!
+//! Pure logic: no clock, no I/O, no browser types outside `wasm` (built only for Wasm), so
+//! `cargo test` covers it natively.
+
+mod ber;
+mod certificate;
+mod error;
+mod file_name;
+mod input;
+mod key;
+mod pkcs12;
+mod reader;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use certificate::CertificateInfo;
+pub use error::{Error, Result};
+pub use file_name::{OrcaFileName, is_renewable_client};
+pub use input::MAX_INPUT_LEN;
+pub use pkcs12::{MAX_ITERATIONS, Protection};
+pub use reader::{CertificateReport, Format, read_certificate_file};

@@ -1,0 +1,223 @@
+//! Password-based decryption of bags and encrypted safe contents.
+//!
+//! Two families meet in real files:
+//! - PBES2 (RFC 8018): OpenSSL 3, Java 17+, NSS, Windows "AES256-SHA256". Done by `pkcs5`.
+//! - The PKCS#12 PBE schemes (RFC 7292 Appendix C): `pbeWithSHAAnd40BitRC2-CBC` (the ORCA
+//!   cloud's certificate bag), `pbeWithSHAAnd3-KeyTripleDES-CBC` (its key bag), and their
+//!   128-bit RC2 / two-key 3DES siblings. `pkcs5` refuses these ("won't fix"), so the key and
+//!   IV come from `pkcs12::kdf` and the ciphers from `rc2`/`des` + `cbc` here.
+
+use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7};
+use const_oid::ObjectIdentifier;
+use der::asn1::AnyRef;
+use pkcs5::pbes2;
+use pkcs12::kdf::{Pkcs12KeyType, derive_key};
+use pkcs12::pbe_params::{Pbes2Params, Pkcs12PbeParams};
+use spki::AlgorithmIdentifierOwned;
+use zeroize::Zeroizing;
+
+use super::password::Password;
+use crate::error::{Error, Result};
+
+/// The most key-derivation iterations a file may ask for. NSS (2024+) writes 600,000, the
+/// OWASP figure for PBKDF2-HMAC-SHA256; a hostile file must not make us spin for minutes.
+pub const MAX_ITERATIONS: u64 = 2_000_000;
+
+/// The PBES2 ciphers `pkcs5` is built with here.
+const PBES2_CIPHERS: [ObjectIdentifier; 4] = [
+    pbes2::AES_128_CBC_OID,
+    pbes2::AES_192_CBC_OID,
+    pbes2::AES_256_CBC_OID,
+    pbes2::DES_EDE3_CBC_OID,
+];
+
+/// A short, readable name for an encryption scheme, for the report ("PBES2/AES-256-CBC").
+pub fn describe(algorithm: &AlgorithmIdentifierOwned) -> &'static str {
+    match algorithm.oid {
+        pbes2::PBES2_OID => {
+            let cipher = algorithm
+                .parameters
+                .as_ref()
+                .and_then(|params| params.decode_as::<Pbes2Params>().ok())
+                .map(|params| params.encryption.oid);
+            match cipher {
+                Some(pbes2::AES_128_CBC_OID) => "PBES2/AES-128-CBC",
+                Some(pbes2::AES_192_CBC_OID) => "PBES2/AES-192-CBC",
+                Some(pbes2::AES_256_CBC_OID) => "PBES2/AES-256-CBC",
+                Some(pbes2::DES_EDE3_CBC_OID) => "PBES2/DES-EDE3-CBC",
+                _ => "PBES2",
+            }
+        }
+        pkcs12::PKCS_12_PBEWITH_SHAAND40_BIT_RC2_CBC => "pbeWithSHAAnd40BitRC2-CBC",
+        pkcs12::PKCS_12_PBE_WITH_SHAAND128_BIT_RC2_CBC => "pbeWithSHAAnd128BitRC2-CBC",
+        pkcs12::PKCS_12_PBE_WITH_SHAAND3_KEY_TRIPLE_DES_CBC => "pbeWithSHAAnd3-KeyTripleDES-CBC",
+        pkcs12::PKCS_12_PBE_WITH_SHAAND2_KEY_TRIPLE_DES_CBC => "pbeWithSHAAnd2-KeyTripleDES-CBC",
+        _ => "unknown",
+    }
+}
+
+/// Decrypts `ciphertext` with the scheme named by `algorithm`.
+///
+/// A padding failure is reported as [`Error::WrongPassword`]: without a MAC it is the only
+/// sign of a wrong password (the caller turns it into corruption when a MAC already passed).
+pub fn decrypt(
+    algorithm: &AlgorithmIdentifierOwned,
+    ciphertext: &[u8],
+    password: &Password,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let params = algorithm
+        .parameters
+        .as_ref()
+        .map(AnyRef::from)
+        .ok_or(Error::Malformed {
+            position: 0,
+            context: "encryption parameters",
+        })?;
+    match algorithm.oid {
+        pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password),
+        oid => {
+            let cipher = Pkcs12Cipher::from_oid(oid).ok_or(Error::UnsupportedAlgorithm { oid })?;
+            let params: Pkcs12PbeParams = params
+                .decode_as()
+                .map_err(Error::der("PKCS#12 PBE parameters"))?;
+            let iterations = check_iterations(params.iterations)?;
+            let mut last = Error::WrongPassword;
+            for form in password.bmp_forms() {
+                match cipher.decrypt(form, params.salt.as_bytes(), iterations, ciphertext) {
+                    Ok(plain) => return Ok(plain),
+                    Err(err) => last = err,
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+fn decrypt_pbes2(
+    params: AnyRef<'_>,
+    ciphertext: &[u8],
+    password: &Password,
+) -> Result<Zeroizing<Vec<u8>>> {
+    // Name the offending algorithm before `pkcs5` turns it into a generic decoding error.
+    let raw: Pbes2Params = params.decode_as().map_err(Error::der("PBES2 parameters"))?;
+    if raw.kdf.oid != pbes2::PBKDF2_OID {
+        // scrypt included: its memory cost is set by the file, and no PKCS#12 writer uses it.
+        return Err(Error::UnsupportedAlgorithm { oid: raw.kdf.oid });
+    }
+    if !PBES2_CIPHERS.contains(&raw.encryption.oid) {
+        return Err(Error::UnsupportedAlgorithm {
+            oid: raw.encryption.oid,
+        });
+    }
+    let scheme = pbes2::Parameters::try_from(params).map_err(|err| match err.kind() {
+        der::ErrorKind::OidUnknown { oid } => Error::UnsupportedAlgorithm { oid },
+        _ => Error::from_der(&err, "PBES2 parameters"),
+    })?;
+    if let Some(kdf) = scheme.kdf.pbkdf2() {
+        check_iterations(i64::from(kdf.iteration_count))?;
+    }
+    let mut buffer = Zeroizing::new(ciphertext.to_vec());
+    let len = scheme
+        .decrypt_in_place(password.utf8(), &mut buffer)
+        .map_err(|err| match err {
+            pkcs5::Error::UnsupportedAlgorithm { oid } => Error::UnsupportedAlgorithm { oid },
+            pkcs5::Error::AlgorithmParametersInvalid { oid } => Error::UnsupportedAlgorithm { oid },
+            _ => Error::WrongPassword,
+        })?
+        .len();
+    buffer.truncate(len);
+    Ok(buffer)
+}
+
+/// Checks an iteration count from a file against [`MAX_ITERATIONS`].
+pub fn check_iterations(count: impl Into<i64>) -> Result<u32> {
+    let count: i64 = count.into();
+    if count < 1 {
+        return Err(Error::Malformed {
+            position: 0,
+            context: "iteration count",
+        });
+    }
+    let count = count as u64;
+    if count > MAX_ITERATIONS {
+        return Err(Error::IterationsTooHigh {
+            count,
+            max: MAX_ITERATIONS,
+        });
+    }
+    Ok(count as u32)
+}
+
+/// The four PKCS#12 PBE ciphers (RFC 7292 Appendix C); all derive with SHA-1.
+#[derive(Clone, Copy)]
+enum Pkcs12Cipher {
+    Rc2 {
+        key_len: usize,
+        effective_bits: usize,
+    },
+    TripleDes3Key,
+    TripleDes2Key,
+}
+
+impl Pkcs12Cipher {
+    fn from_oid(oid: ObjectIdentifier) -> Option<Self> {
+        match oid {
+            pkcs12::PKCS_12_PBEWITH_SHAAND40_BIT_RC2_CBC => Some(Self::Rc2 {
+                key_len: 5,
+                effective_bits: 40,
+            }),
+            pkcs12::PKCS_12_PBE_WITH_SHAAND128_BIT_RC2_CBC => Some(Self::Rc2 {
+                key_len: 16,
+                effective_bits: 128,
+            }),
+            pkcs12::PKCS_12_PBE_WITH_SHAAND3_KEY_TRIPLE_DES_CBC => Some(Self::TripleDes3Key),
+            pkcs12::PKCS_12_PBE_WITH_SHAAND2_KEY_TRIPLE_DES_CBC => Some(Self::TripleDes2Key),
+            _ => None,
+        }
+    }
+
+    fn key_len(self) -> usize {
+        match self {
+            Self::Rc2 { key_len, .. } => key_len,
+            Self::TripleDes3Key => 24,
+            Self::TripleDes2Key => 16,
+        }
+    }
+
+    fn decrypt(
+        self,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let rounds = iterations as i32; // bounded by MAX_ITERATIONS
+        let key = Zeroizing::new(derive_key::<sha1::Sha1>(
+            password,
+            salt,
+            Pkcs12KeyType::EncryptionKey,
+            rounds,
+            self.key_len(),
+        ));
+        let iv = derive_key::<sha1::Sha1>(password, salt, Pkcs12KeyType::Iv, rounds, 8);
+        let invalid = |_| Error::Malformed {
+            position: 0,
+            context: "cipher key",
+        };
+        let result = match self {
+            Self::Rc2 { effective_bits, .. } => {
+                let cipher = rc2::Rc2::new_with_eff_key_len(&key, effective_bits);
+                cbc::Decryptor::inner_iv_slice_init(cipher, &iv)
+                    .map_err(invalid)?
+                    .decrypt_padded_vec::<Pkcs7>(ciphertext)
+            }
+            Self::TripleDes3Key => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext),
+            Self::TripleDes2Key => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext),
+        };
+        result.map(Zeroizing::new).map_err(|_| Error::WrongPassword)
+    }
+}

@@ -1,0 +1,129 @@
+//! The reader's one entry point: a certificate file (and its password) in, a report out.
+
+use serde::Serialize;
+
+use crate::certificate::{self, CertificateInfo, ParsedCertificate};
+use crate::error::{Error, Result};
+use crate::file_name::{self, OrcaFileName};
+use crate::input::{self, Input};
+use crate::key;
+use crate::pkcs12::{self, Protection};
+
+/// The container a certificate came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// PKCS#12 (`.p12`, `.pfx`).
+    Pkcs12,
+    /// PEM text (`.pem`, `.crt`, `.cer`).
+    Pem,
+    /// A binary DER certificate (`.der`, `.cer`, `.crt`).
+    Der,
+}
+
+/// Everything the reader found in one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateReport {
+    /// The container.
+    pub format: Format,
+    /// The end-entity certificate: the one the private key belongs to, else the one that
+    /// issued no other certificate in the file.
+    pub certificate: CertificateInfo,
+    /// The other certificates in the file (CA chain), in file order.
+    pub chain: Vec<CertificateInfo>,
+    /// Whether the file holds a private key.
+    pub has_private_key: bool,
+    /// Whether that key belongs to `certificate` (`None` without a key). A key that belongs to
+    /// no certificate is an error ([`Error::KeyMismatch`]), so this is never `Some(false)`.
+    pub key_matches_certificate: Option<bool>,
+    /// Whether the subject CN is `client` + digits, which the ORCA clients renew.
+    pub renewable_client: bool,
+    /// The fields of an ORCA-style file name, when `file_name` was one.
+    pub file_name: Option<OrcaFileName>,
+    /// How a PKCS#12 file was protected.
+    pub protection: Option<Protection>,
+}
+
+/// Reads a certificate file: `password` opens PKCS#12 (an absent one is tried as empty);
+/// `file_name`, if known, is decoded when it is ORCA-style. Nothing here reads a clock.
+pub fn read_certificate_file(
+    bytes: &[u8],
+    password: Option<&str>,
+    file_name: Option<&str>,
+) -> Result<CertificateReport> {
+    let (format, ders, private_keys, protection) = match input::classify(bytes)? {
+        Input::Certificates { ders, pem } => (
+            if pem { Format::Pem } else { Format::Der },
+            ders,
+            Vec::new(),
+            None,
+        ),
+        Input::Pkcs12(pfx) => {
+            let contents = pkcs12::open(pfx, password.unwrap_or(""))?;
+            (
+                Format::Pkcs12,
+                contents.certificates,
+                contents.private_keys,
+                Some(contents.protection),
+            )
+        }
+    };
+    let parsed = ders
+        .iter()
+        .map(|der| certificate::parse(der))
+        .collect::<Result<Vec<_>>>()?;
+    if parsed.is_empty() {
+        return Err(Error::NoCertificate);
+    }
+    let leaf = match private_keys.first() {
+        Some(_) => key_owner(&private_keys, &parsed)?.ok_or(Error::KeyMismatch)?,
+        None => end_entity(&parsed),
+    };
+    let has_private_key = !private_keys.is_empty();
+    let mut infos: Vec<CertificateInfo> = parsed.into_iter().map(|p| p.info).collect();
+    let certificate = infos.remove(leaf);
+    Ok(CertificateReport {
+        format,
+        renewable_client: certificate
+            .common_name
+            .as_deref()
+            .is_some_and(file_name::is_renewable_client),
+        certificate,
+        chain: infos,
+        has_private_key,
+        key_matches_certificate: has_private_key.then_some(true),
+        file_name: file_name.and_then(file_name::parse),
+        protection,
+    })
+}
+
+/// The index of the first certificate that one of the keys belongs to.
+fn key_owner(
+    private_keys: &[zeroize::Zeroizing<Vec<u8>>],
+    parsed: &[ParsedCertificate],
+) -> Result<Option<usize>> {
+    for private_key in private_keys {
+        for (index, cert) in parsed.iter().enumerate() {
+            if key::matches(
+                private_key,
+                cert.certificate.tbs_certificate().subject_public_key_info(),
+            )? {
+                return Ok(Some(index));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Without a key: the first certificate whose subject issued none of the others.
+fn end_entity(parsed: &[ParsedCertificate]) -> usize {
+    parsed
+        .iter()
+        .position(|candidate| {
+            !parsed.iter().any(|other| {
+                !core::ptr::eq(other, candidate) && other.info.issuer == candidate.info.subject
+            })
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,165 @@
+//! Every fixture made by `fixtures/gen.sh` is read as `openssl` reported it (expected.tsv),
+//! natively and, with the same code, as Wasm under Node (`wasm-bindgen-test`).
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use weborca_cert::{Error, Format, read_certificate_file};
+
+#[path = "support/fixture_files.rs"]
+mod fixture_files;
+use fixture_files::{Expected, bytes, expected};
+
+#[test]
+fn every_fixture_reads_as_openssl_reports_it() {
+    for row in expected() {
+        let result = read_certificate_file(bytes(row.file), Some(row.password), Some(row.file));
+        if row.certificates == 0 {
+            assert_eq!(result.err(), Some(Error::NoCertificate), "{}", row.file);
+            continue;
+        }
+        let report = result.unwrap_or_else(|err| panic!("{}: {err}", row.file));
+        let cert = &report.certificate;
+        let Expected { file, .. } = row;
+        assert_eq!(cert.common_name.as_deref(), Some(row.cn), "{file} CN");
+        assert_eq!(cert.organization.as_deref(), Some(row.o), "{file} O");
+        assert_eq!(cert.serial, row.serial, "{file} serial");
+        assert_eq!(cert.not_after, row.not_after * 1000, "{file} notAfter");
+        assert_eq!(cert.sha256_fingerprint, row.sha256, "{file} fingerprint");
+        assert_eq!(report.has_private_key, row.has_key, "{file} key");
+        assert_eq!(
+            report.key_matches_certificate,
+            row.has_key.then_some(true),
+            "{file} key match"
+        );
+        assert_eq!(
+            1 + report.chain.len(),
+            row.certificates,
+            "{file} certificates"
+        );
+    }
+}
+
+#[test]
+fn each_variant_is_the_variant_it_claims_to_be() {
+    let protection = |file: &str, password: &str| {
+        let report = read_certificate_file(bytes(file), Some(password), None).expect(file);
+        assert_eq!(report.format, Format::Pkcs12, "{file}");
+        report.protection.expect("PKCS#12 protection")
+    };
+    let pass = "orca-test-pass";
+    let legacy = protection("openssl-legacy.p12", pass);
+    assert_eq!(legacy.mac, Some("HMAC-SHA1"));
+    assert_eq!(
+        legacy.encryption,
+        [
+            "pbeWithSHAAnd40BitRC2-CBC",
+            "pbeWithSHAAnd3-KeyTripleDES-CBC"
+        ]
+    );
+    let modern = protection("openssl3-default.p12", pass);
+    assert_eq!(modern.mac, Some("HMAC-SHA256"));
+    assert_eq!(
+        modern.encryption,
+        ["PBES2/AES-256-CBC", "PBES2/AES-256-CBC"]
+    );
+    assert_eq!(
+        protection("openssl-descert.p12", pass).encryption,
+        ["pbeWithSHAAnd3-KeyTripleDES-CBC", "PBES2/AES-256-CBC"]
+    );
+    assert_eq!(
+        protection("openssl-aes128.p12", pass).encryption,
+        ["PBES2/AES-128-CBC", "PBES2/AES-128-CBC"]
+    );
+    assert_eq!(
+        protection("openssl-sha512mac.p12", pass).mac,
+        Some("HMAC-SHA512")
+    );
+    assert_eq!(protection("openssl-nomac.p12", pass).mac, None);
+    assert!(
+        protection("openssl-unencrypted.p12", pass)
+            .encryption
+            .is_empty()
+    );
+    assert_eq!(
+        protection("rfc9579-pbmac1.p12", "1234").mac,
+        Some("PBMAC1 HMAC-SHA256")
+    );
+    assert_eq!(
+        protection("nss-pk12util.p12", pass).mac,
+        Some("HMAC-SHA256")
+    );
+    assert_eq!(
+        protection("openssl-legacy-nonascii.p12", "パスワード123").mac,
+        Some("HMAC-SHA1")
+    );
+}
+
+#[test]
+fn wrong_passwords_are_reported_as_such() {
+    for row in expected().filter(|row| row.file.ends_with(".p12")) {
+        let wrong = if row.password.is_empty() {
+            "x"
+        } else {
+            "wrong-password"
+        };
+        let result = read_certificate_file(bytes(row.file), Some(wrong), None);
+        assert_eq!(result.err(), Some(Error::WrongPassword), "{}", row.file);
+    }
+    // No password at all is tried as the empty one.
+    let result = read_certificate_file(bytes("openssl-legacy.p12"), None, None);
+    assert_eq!(result.err(), Some(Error::WrongPassword));
+    let report = read_certificate_file(bytes("java-empty-password.p12"), None, None);
+    assert!(report.is_ok());
+}
+
+#[test]
+fn certificate_files_need_no_password_and_keep_their_chain() {
+    let report = read_certificate_file(bytes("client3948-chain.pem"), None, None).expect("chain");
+    assert_eq!(report.format, Format::Pem);
+    assert_eq!(
+        report.certificate.common_name.as_deref(),
+        Some("client3948")
+    );
+    assert_eq!(report.certificate.subject, "CN=client3948,O=u00001294,C=JP");
+    assert_eq!(
+        report.certificate.issuer,
+        "CN=WebORCA Test CA,O=WebORCA Test,C=JP"
+    );
+    assert_eq!(report.certificate.key_algorithm, "RSA 2048");
+    assert_eq!(report.chain.len(), 1);
+    assert_eq!(
+        report.chain[0].common_name.as_deref(),
+        Some("WebORCA Test CA")
+    );
+    let der = read_certificate_file(bytes("client3948.der"), Some("ignored"), None).expect("DER");
+    assert_eq!(der.format, Format::Der);
+    assert!(!der.has_private_key);
+    let ec = read_certificate_file(bytes("ec-p256.p12"), Some("orca-test-pass"), None).expect("EC");
+    assert_eq!(ec.certificate.key_algorithm, "EC P-256");
+}
+
+#[test]
+fn renewable_clients_and_orca_file_names() {
+    let name = "103867__JP_u00001294_client3948.p12";
+    let report = read_certificate_file(
+        bytes("openssl-legacy.p12"),
+        Some("orca-test-pass"),
+        Some(name),
+    )
+    .expect("legacy");
+    assert!(report.renewable_client);
+    let decoded = report.file_name.expect("ORCA-style name");
+    assert_eq!(
+        (
+            decoded.serial.as_str(),
+            decoded.tenant.as_str(),
+            decoded.common_name.as_str()
+        ),
+        ("103867", "u00001294", "client3948")
+    );
+    let admin =
+        read_certificate_file(bytes("not-renewable.crt"), None, Some("admin.crt")).expect("admin");
+    assert!(!admin.renewable_client);
+    assert_eq!(admin.file_name, None);
+}
