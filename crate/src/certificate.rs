@@ -103,11 +103,10 @@ fn trim_leading_zeros(bytes: &[u8]) -> &[u8] {
 
 /// Upper-case hex, as OpenSSL prints serials and fingerprints.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    use core::fmt::Write;
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        let _ = write!(out, "{b:02X}"); // writing to a String cannot fail
     }
     out
 }

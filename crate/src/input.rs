@@ -39,7 +39,8 @@ pub fn classify(bytes: &[u8]) -> Result<Input<'_>> {
         return pem_certificates(text);
     }
     match text.first() {
-        Some(0x30) if looks_like_pfx(text) => Ok(Input::Pkcs12(text)),
+        // An indefinite length is BER, which only PKCS#12 writers (NSS, Java) produce.
+        Some(0x30) if looks_like_pfx(text) || text.get(1) == Some(&0x80) => Ok(Input::Pkcs12(text)),
         Some(0x30) => Ok(Input::Certificates {
             ders: vec![text.to_vec()],
             pem: false,

@@ -1,6 +1,7 @@
 //! The reader's one entry point: a certificate file (and its password) in, a report out.
 
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::certificate::{self, CertificateInfo, ParsedCertificate};
 use crate::error::{Error, Result};
@@ -69,6 +70,18 @@ pub fn read_certificate_file(
             )
         }
     };
+    let mut report = report(format, &ders, &private_keys)?;
+    report.protection = protection;
+    report.file_name = file_name.and_then(file_name::parse);
+    Ok(report)
+}
+
+/// Picks the end-entity certificate and checks the key against it.
+fn report(
+    format: Format,
+    ders: &[Vec<u8>],
+    private_keys: &[Zeroizing<Vec<u8>>],
+) -> Result<CertificateReport> {
     let parsed = ders
         .iter()
         .map(|der| certificate::parse(der))
@@ -77,7 +90,7 @@ pub fn read_certificate_file(
         return Err(Error::NoCertificate);
     }
     let leaf = match private_keys.first() {
-        Some(_) => key_owner(&private_keys, &parsed)?.ok_or(Error::KeyMismatch)?,
+        Some(_) => key_owner(private_keys, &parsed)?.ok_or(Error::KeyMismatch)?,
         None => end_entity(&parsed),
     };
     let has_private_key = !private_keys.is_empty();
@@ -93,8 +106,8 @@ pub fn read_certificate_file(
         chain: infos,
         has_private_key,
         key_matches_certificate: has_private_key.then_some(true),
-        file_name: file_name.and_then(file_name::parse),
-        protection,
+        file_name: None,
+        protection: None,
     })
 }
 
@@ -126,4 +139,56 @@ fn end_entity(parsed: &[ParsedCertificate]) -> usize {
             })
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(file: &[u8]) -> pkcs12::Pkcs12Contents {
+        pkcs12::open(file, "orca-test-pass").expect("fixture opens")
+    }
+
+    #[test]
+    fn a_key_of_another_certificate_is_a_mismatch() {
+        let rsa = open(include_bytes!("../tests/fixtures/openssl3-default.p12"));
+        let ec = open(include_bytes!("../tests/fixtures/ec-p256.p12"));
+        let result = report(Format::Pkcs12, &rsa.certificates, &ec.private_keys);
+        assert_eq!(result.err(), Some(Error::KeyMismatch));
+        let result = report(Format::Pkcs12, &ec.certificates, &rsa.private_keys);
+        assert_eq!(result.err(), Some(Error::KeyMismatch));
+        assert!(report(Format::Pkcs12, &rsa.certificates, &rsa.private_keys).is_ok());
+    }
+
+    /// The PKCS#8 key re-encoded without its public point (as Java writes it), the private
+    /// scalar optionally altered to make it another key.
+    fn without_public_point(pkcs8: &[u8], alter_scalar: bool) -> Zeroizing<Vec<u8>> {
+        use der::{Decode, Encode};
+        let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8).expect("PKCS#8");
+        let mut sec1 = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).expect("SEC 1");
+        assert!(sec1.public_key.is_some(), "OpenSSL writes the public point");
+        sec1.public_key = None;
+        let mut scalar = sec1.private_key.to_vec();
+        if let (true, Some(last)) = (alter_scalar, scalar.last_mut()) {
+            *last ^= 1;
+        }
+        sec1.private_key = &scalar;
+        let sec1 = sec1.to_der().expect("SEC 1");
+        let stripped = pkcs8::PrivateKeyInfoRef {
+            algorithm: info.algorithm,
+            private_key: der::asn1::OctetStringRef::new(&sec1).expect("octets"),
+            public_key: None,
+        };
+        Zeroizing::new(stripped.to_der().expect("PKCS#8"))
+    }
+
+    #[test]
+    fn an_ec_key_without_its_public_point_is_checked_by_recomputing_it() {
+        let ec = open(include_bytes!("../tests/fixtures/ec-p256.p12"));
+        let same = [without_public_point(&ec.private_keys[0], false)];
+        assert!(report(Format::Pkcs12, &ec.certificates, &same).is_ok());
+        let other = [without_public_point(&ec.private_keys[0], true)];
+        let result = report(Format::Pkcs12, &ec.certificates, &other);
+        assert_eq!(result.err(), Some(Error::KeyMismatch));
+    }
 }

@@ -25,8 +25,8 @@ pub fn read_certificate(
         password.zeroize();
     }
     result
+        .map(|report| to_js(&report))
         .map_err(|err| to_js(&ErrorObject::from(&err)))
-        .and_then(|report| Ok(to_js(&report)))
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
