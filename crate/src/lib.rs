@@ -15,7 +15,7 @@ mod key;
 mod pkcs12;
 mod reader;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use certificate::CertificateInfo;
 pub use error::{Error, Result};

@@ -1,6 +1,11 @@
 //! Every fixture made by `fixtures/gen.sh` is read as `openssl` reported it (expected.tsv),
 //! natively and, with the same code, as Wasm under Node (`wasm-bindgen-test`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;

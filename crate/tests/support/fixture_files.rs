@@ -1,7 +1,7 @@
+#![allow(dead_code)] // each test file uses part of the fixtures API
 //! The fixtures and what `openssl` said of them, compiled in so Wasm tests need no file system.
 
-/// One row of `fixtures/expected.tsv` (each test file reads the columns it needs).
-#[allow(dead_code)]
+/// One row of `fixtures/expected.tsv`.
 pub struct Expected {
     pub file: &'static str,
     pub password: &'static str,
@@ -45,7 +45,6 @@ macro_rules! fixtures {
             }
         }
         /// Every fixture file name.
-        #[allow(dead_code)]
         pub const ALL: &[&str] = &[$($name),*];
     };
 }

@@ -1,0 +1,58 @@
+# Build entry point. `make demo` and `make test` are the README's two commands.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
+# The features rustc enables for wasm32 today, listed: `--all-features` output breaks loaders.
+WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-multivalue
+
+.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures clean
+
+deps:
+	scripts/install-deps.sh
+
+# The Rust core → pkg/ (wasm-bindgen glue + optimised .wasm).
+wasm: deps
+	cargo build --locked --release --target $(WASM_TARGET) -p weborca-cert
+	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
+	node_modules/.bin/wasm-opt -Oz $(WASM_FEATURES) --strip-debug pkg/weborca_cert_bg.wasm -o pkg/weborca_cert_bg.wasm
+
+# The unpacked extension → dist/ (load it at chrome://extensions).
+build: wasm
+	node_modules/.bin/webpack --mode production
+
+demo: build
+	node tests/demo.mjs
+
+lint: deps
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --target $(WASM_TARGET) --all-targets -- -D warnings
+	node_modules/.bin/eslint .
+
+test-rust: deps
+	cargo test --locked
+
+# The same reader tests, compiled to Wasm and run under Node.
+test-wasm: deps
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --locked --release --target $(WASM_TARGET) --test fixtures --test wasm_boundary
+
+test-e2e: build
+	node --test --test-concurrency=1 tests/
+
+test: lint test-rust test-wasm test-e2e
+
+# Figures, not assertions: Wasm size and time to open each fixture.
+bench: build
+	node tests/bench/reader.mjs
+
+# Remakes the certificate fixtures with openssl, keytool and pk12util (not part of `test`).
+fixtures:
+	crate/tests/fixtures/gen.sh
+
+clean:
+	rm -rf dist pkg target/$(WASM_TARGET)

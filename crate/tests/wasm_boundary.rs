@@ -1,0 +1,61 @@
+//! The Wasm boundary as the extension sees it: plain objects in, `{ code, … }` errors out.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+use weborca_cert::wasm::read_certificate;
+
+#[path = "support/fixture_files.rs"]
+mod fixture_files;
+
+fn field(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).expect("object")
+}
+
+#[wasm_bindgen_test]
+fn a_report_crosses_as_a_plain_object() {
+    let bytes = fixture_files::bytes("openssl-legacy.p12");
+    let report = read_certificate(
+        bytes,
+        Some("orca-test-pass".into()),
+        Some("103867__JP_u00001294_client3948.p12".into()),
+    )
+    .expect("opens");
+    let certificate = field(&report, "certificate");
+    assert_eq!(
+        field(&certificate, "commonName").as_string().as_deref(),
+        Some("client3948")
+    );
+    let not_after = field(&certificate, "notAfter")
+        .as_f64()
+        .expect("number of milliseconds");
+    assert!(not_after > 1.7e12);
+    assert_eq!(field(&report, "renewableClient").as_bool(), Some(true));
+    let file_name = field(&report, "fileName");
+    assert_eq!(
+        field(&file_name, "tenant").as_string().as_deref(),
+        Some("u00001294")
+    );
+}
+
+#[wasm_bindgen_test]
+fn errors_cross_as_codes_with_context() {
+    let bytes = fixture_files::bytes("openssl-legacy.p12");
+    let err = read_certificate(bytes, Some("wrong".into()), None).expect_err("wrong password");
+    assert_eq!(
+        field(&err, "code").as_string().as_deref(),
+        Some("wrong_password")
+    );
+    let err = read_certificate(&bytes[..100], Some("x".into()), None).expect_err("truncated");
+    assert_eq!(
+        field(&err, "code").as_string().as_deref(),
+        Some("truncated")
+    );
+    assert!(field(&err, "position").as_f64().is_some());
+    let err = read_certificate(b"hello", None, None).expect_err("not a certificate");
+    assert_eq!(
+        field(&err, "code").as_string().as_deref(),
+        Some("not_certificate")
+    );
+}

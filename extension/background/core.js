@@ -1,0 +1,13 @@
+// Loads the Rust core (Wasm) once per worker life. The promise is not state that must
+// survive a restart: a restarted worker simply loads the core again.
+import init, { coreVersion, readCertificate } from '../../pkg/weborca_cert.js';
+
+let ready = null;
+
+/** Resolves when the Wasm core is instantiated. */
+export function loadCore() {
+  ready ??= init({ module_or_path: chrome.runtime.getURL('weborca_cert_bg.wasm') });
+  return ready;
+}
+
+export { coreVersion, readCertificate };

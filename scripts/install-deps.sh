@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine that has Rust and Node:
+# Debian's Chromium and NSS tools, the wasm32 target, the wasm-bindgen CLI at the version
+# Cargo.lock pins, and the npm packages. Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
+[ -n "$wasm_bindgen_version" ] || { echo "install-deps: wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=()
+[ -x /usr/lib/chromium/chromium ] || packages+=(chromium)
+# Japanese UI (chrome.i18n follows it): Debian ships other locales apart from the browser.
+[ -f /usr/lib/chromium/locales/ja.pak ] || packages+=(chromium-l10n)
+command -v certutil >/dev/null || packages+=(libnss3-tools)
+command -v openssl >/dev/null || packages+=(openssl)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${packages[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+  echo "install-deps: cargo install wasm-bindgen-cli $wasm_bindgen_version (about 4 minutes)"
+  cargo install --quiet wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+# npm ci only when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,74 @@
+// Starts Debian's Chromium with the unpacked extension from dist/, in a fresh profile and a
+// fresh HOME (Chromium keeps its NSS database there), as chromium-testing.md describes.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const dist = path.join(root, 'dist');
+export const fixtures = path.join(root, 'crate/tests/fixtures');
+const CHROMIUM = '/usr/lib/chromium/chromium';
+
+/** The extension ID Chromium derives from the manifest's public key. */
+export async function extensionId() {
+  const manifest = JSON.parse(await readFile(path.join(root, 'manifest.json'), 'utf8'));
+  const digest = createHash('sha256').update(Buffer.from(manifest.key, 'base64')).digest('hex');
+  return [...digest.slice(0, 32)].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
+
+/**
+ * Launches Chromium with the extension. Returns the context, the extension's ID and worker,
+ * and `close()` which also removes the temporary profile.
+ * @param {{ headless?: boolean, lang?: string }} [options]
+ */
+export async function launchWithExtension({ headless = true, lang = 'ja' } = {}) {
+  const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
+  const context = await chromium.launchPersistentContext(path.join(temp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless,
+    locale: lang,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--lang=${lang}`,
+      `--disable-extensions-except=${dist}`, `--load-extension=${dist}`,
+    ],
+    env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: lang === 'ja' ? 'ja_JP.UTF-8' : 'en_US.UTF-8' },
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  const id = await extensionId();
+  return {
+    context,
+    worker,
+    id,
+    url: (page) => `chrome-extension://${id}/${page}`,
+    async close() {
+      await context.close();
+      await rm(temp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The extension's message text for `key` in `lang`, from the built locales. */
+export async function message(key, lang = 'ja') {
+  const messages = JSON.parse(await readFile(path.join(dist, '_locales', lang, 'messages.json'), 'utf8'));
+  return messages[key].message;
+}
+
+/** The fixtures and what openssl reported for them (crate/tests/fixtures/expected.tsv). */
+export async function expectedFixtures() {
+  const tsv = await readFile(path.join(fixtures, 'expected.tsv'), 'utf8');
+  return Object.fromEntries(tsv.split('\n').filter((l) => l && !l.startsWith('#')).map((line) => {
+    const [file, password, cn, o, serial, notAfter] = line.split('\t');
+    return [file, { file, password, cn, o, serial, notAfter: Number(notAfter) * 1000 }];
+  }));
+}
+
+/** `2029年11月23日` for an instant, in Japan's time zone, computed without Intl. */
+export function japaneseDate(millis) {
+  const jst = new Date(millis + 9 * 3600 * 1000);
+  return `${jst.getUTCFullYear()}年${jst.getUTCMonth() + 1}月${jst.getUTCDate()}日`;
+}
