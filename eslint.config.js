@@ -21,6 +21,11 @@ export default [
     },
   },
   {
+    // Functions passed to page.evaluate() run in extension pages.
+    files: ['tests/e2e/**/*.mjs', 'tests/demo.mjs'],
+    languageOptions: { globals: { chrome: 'readonly' } },
+  },
+  {
     rules: {
       'no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],

@@ -14,6 +14,8 @@ packages=()
 [ -x /usr/lib/chromium/chromium ] || packages+=(chromium)
 # Japanese UI (chrome.i18n follows it): Debian ships other locales apart from the browser.
 [ -f /usr/lib/chromium/locales/ja.pak ] || packages+=(chromium-l10n)
+# A Japanese font, so the demo's screenshots show the Japanese UI rather than empty boxes.
+fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-ipafont-gothic)
 command -v certutil >/dev/null || packages+=(libnss3-tools)
 command -v openssl >/dev/null || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
