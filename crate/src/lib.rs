@@ -14,6 +14,7 @@ mod input;
 mod key;
 mod pkcs12;
 mod reader;
+mod rules;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
@@ -23,3 +24,7 @@ pub use file_name::{OrcaFileName, is_renewable_client};
 pub use input::MAX_INPUT_LEN;
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
+pub use rules::{
+    Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,
+    assess, jst_day, jst_day_start, reminder_due, snooze_until,
+};
