@@ -15,6 +15,7 @@ mod key;
 mod pkcs12;
 mod reader;
 mod rules;
+mod settings;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
@@ -27,4 +28,9 @@ pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,
     assess, jst_day, jst_day_start, reminder_due, snooze_until,
+};
+pub use settings::{
+    DEFAULT_DOWNLOAD_SUBFOLDER, DEFAULT_ORIGINS, EffectiveSettings, Settings, SettingsError,
+    SettingsInput, effective as effective_settings, normalize_origin, renewal_api_url,
+    validate as validate_settings,
 };

@@ -1,0 +1,512 @@
+//! Settings and admin policy: one set of names and one validation for the options page and
+//! `storage.managed` (`managed_schema.json` uses the same names). A value set by policy
+//! overrides the user's and is shown locked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Schedule;
+
+/// The WebORCA cloud origins, always watched.
+pub const DEFAULT_ORIGINS: [&str; 2] = [
+    "https://weborca.cloud.orcamo.jp",
+    "https://demo-weborca.cloud.orcamo.jp",
+];
+/// Where downloads go, under the browser's download folder.
+pub const DEFAULT_DOWNLOAD_SUBFOLDER: &str = "WebORCA証明書";
+
+/// Server host → renewal API host, from monsiaj and glclient2 (`docs/renewal-protocol.md` §3).
+const API_HOSTS: [(&str, &str); 16] = [
+    ("sms.orca.orcamo.jp", "auth.cmo.orcamo.jp"),
+    ("sms.qkn.orcamo.jp", "auth.cmo.orcamo.jp"),
+    ("sms.ikn.orcamo.jp", "auth.cmo.orcamo.jp"),
+    ("sms.glorca.orcamo.jp", "auth.glcmo.orcamo.jp"),
+    ("sms.glqkn.orcamo.jp", "auth.glcmo.orcamo.jp"),
+    ("sms.glikn.orcamo.jp", "auth.glcmo.orcamo.jp"),
+    ("sms-stg.orca.orcamo.jp", "auth-stg.cmo.orcamo.jp"),
+    ("sms-stg.qkn.orcamo.jp", "auth-stg.cmo.orcamo.jp"),
+    ("sms-stg.ikn.orcamo.jp", "auth-stg.cmo.orcamo.jp"),
+    ("sms-stg.glorca.orcamo.jp", "auth-stg.glcmo.orcamo.jp"),
+    ("sms-stg.glqkn.orcamo.jp", "auth-stg.glcmo.orcamo.jp"),
+    ("sms-stg.glikn.orcamo.jp", "auth-stg.glcmo.orcamo.jp"),
+    ("sms-test.orca.orcamo.jp", "cmo-auth-test.orca.orcamo.jp"),
+    ("sms.orca-ng.org", "auth.orca-ng.org"),
+    ("sms.qkn.orca-ng.org", "auth.orca-ng.org"),
+    ("sms.ikn.orca-ng.org", "auth.orca-ng.org"),
+];
+/// No public source names WebORCA cloud's API host; this default is the ORCA cloud clients'
+/// production host, an assumption the options page states and any admin can override.
+const WEBORCA_CLOUD_API_HOST: &str = "auth.cmo.orcamo.jp";
+
+/// Settings as they arrive from the options page or from policy: any key may be missing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsInput {
+    /// On-premise WebORCA origins, beside the cloud ones.
+    pub weborca_origins: Option<Vec<String>>,
+    /// The full URL of the renewal endpoint.
+    pub renewal_api_url: Option<String>,
+    /// Days before expiry at which to start warning (30–365).
+    pub warn_days: Option<i64>,
+    /// Days before expiry at which to remind.
+    pub reminder_days: Option<Vec<i64>>,
+    /// Sub-folder of Downloads for renewed files.
+    pub download_subfolder: Option<String>,
+}
+
+/// The settings in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Every watched origin: the cloud ones, then the configured ones.
+    pub weborca_origins: Vec<String>,
+    /// The configured renewal endpoint (`None`: derived per origin).
+    pub renewal_api_url: Option<String>,
+    /// Days before expiry at which warnings start.
+    pub warn_days: u32,
+    /// Reminder steps, largest first.
+    pub reminder_days: Vec<u32>,
+    /// Sub-folder of Downloads.
+    pub download_subfolder: String,
+}
+
+/// What is wrong with which setting: `key` is the setting's name, `reason` a stable code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsError {
+    /// The setting's name (`warnDays`…).
+    pub key: &'static str,
+    /// Why: `origin`, `url`, `range`, `empty`, `folder`.
+    pub reason: &'static str,
+}
+
+/// The settings in force with the names of those the administrator fixed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EffectiveSettings {
+    /// The values.
+    pub settings: Settings,
+    /// Names set by policy: shown locked, not editable.
+    pub locked: Vec<&'static str>,
+    /// Policy values that were invalid and so ignored (the administrator should see them).
+    pub policy_errors: Vec<SettingsError>,
+}
+
+impl Settings {
+    /// The reminder schedule these settings describe.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            warn_days: self.warn_days,
+            reminder_days: self.reminder_days.clone(),
+            ..Schedule::default()
+        }
+    }
+
+    /// Whether `origin` (`https://host[:port]`) is a watched WebORCA origin.
+    pub fn is_weborca_origin(&self, origin: &str) -> bool {
+        normalize_origin(origin).is_some_and(|o| self.weborca_origins.contains(&o))
+    }
+}
+
+/// Checks every key given in `input`; all or nothing, so a form is never half-applied.
+pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
+    let mut valid = SettingsInput::default();
+    if let Some(origins) = &input.weborca_origins {
+        let mut normalized = Vec::new();
+        for origin in origins {
+            let origin = normalize_origin(origin).ok_or(SettingsError {
+                key: "weborcaOrigins",
+                reason: "origin",
+            })?;
+            if !normalized.contains(&origin) {
+                normalized.push(origin);
+            }
+        }
+        valid.weborca_origins = Some(normalized);
+    }
+    if let Some(url) = &input.renewal_api_url {
+        let url = url.trim();
+        valid.renewal_api_url = if url.is_empty() {
+            None
+        } else {
+            Some(normalize_https_url(url).ok_or(SettingsError {
+                key: "renewalApiUrl",
+                reason: "url",
+            })?)
+        };
+    }
+    if let Some(days) = input.warn_days {
+        if !(30..=365).contains(&days) {
+            return Err(SettingsError {
+                key: "warnDays",
+                reason: "range",
+            });
+        }
+        valid.warn_days = Some(days);
+    }
+    if let Some(days) = &input.reminder_days {
+        let error = |reason| SettingsError {
+            key: "reminderDays",
+            reason,
+        };
+        if days.is_empty() {
+            return Err(error("empty"));
+        }
+        if days.len() > 20 || days.iter().any(|d| !(1..=365).contains(d)) {
+            return Err(error("range"));
+        }
+        let mut sorted = days.clone();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        valid.reminder_days = Some(sorted);
+    }
+    if let Some(folder) = &input.download_subfolder {
+        let folder = folder.trim().trim_matches('/');
+        if !is_safe_folder(folder) {
+            return Err(SettingsError {
+                key: "downloadSubfolder",
+                reason: "folder",
+            });
+        }
+        valid.download_subfolder = Some(folder.to_owned());
+    }
+    Ok(valid)
+}
+
+/// Merges defaults, the user's settings and the policy; policy wins key by key. Invalid
+/// stored or policy values are dropped (policy ones reported), never half-applied.
+pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSettings {
+    let user = validate_each(user).0;
+    let (policy, policy_errors) = validate_each(policy);
+    let mut locked = Vec::new();
+    macro_rules! pick {
+        ($field:ident, $name:literal) => {
+            match (&policy.$field, &user.$field) {
+                (Some(value), _) => {
+                    locked.push($name);
+                    Some(value.clone())
+                }
+                (None, value) => value.clone(),
+            }
+        };
+    }
+    let origins: Vec<String> = pick!(weborca_origins, "weborcaOrigins").unwrap_or_default();
+    let renewal_api_url = pick!(renewal_api_url, "renewalApiUrl");
+    let warn_days = pick!(warn_days, "warnDays");
+    let reminder_days = pick!(reminder_days, "reminderDays");
+    let download_subfolder = pick!(download_subfolder, "downloadSubfolder");
+    let defaults = Schedule::default();
+    let mut weborca_origins: Vec<String> =
+        DEFAULT_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
+    weborca_origins.extend(
+        origins
+            .into_iter()
+            .filter(|o| !DEFAULT_ORIGINS.contains(&o.as_str())),
+    );
+    EffectiveSettings {
+        settings: Settings {
+            weborca_origins,
+            renewal_api_url,
+            warn_days: warn_days
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or(defaults.warn_days),
+            reminder_days: reminder_days
+                .map(|days| {
+                    days.into_iter()
+                        .filter_map(|d| u32::try_from(d).ok())
+                        .collect()
+                })
+                .unwrap_or(defaults.reminder_days),
+            download_subfolder: download_subfolder
+                .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
+        },
+        locked,
+        policy_errors,
+    }
+}
+
+/// Validates key by key, keeping the valid ones and listing the rest.
+fn validate_each(input: &SettingsInput) -> (SettingsInput, Vec<SettingsError>) {
+    let mut valid = SettingsInput::default();
+    let mut errors = Vec::new();
+    macro_rules! each {
+        ($($field:ident),*) => {$(
+            let single = SettingsInput {
+                $field: input.$field.clone(),
+                ..SettingsInput::default()
+            };
+            match validate(&single) {
+                Ok(checked) => valid.$field = checked.$field,
+                Err(error) => errors.push(error),
+            }
+        )*};
+    }
+    each!(
+        weborca_origins,
+        renewal_api_url,
+        warn_days,
+        reminder_days,
+        download_subfolder
+    );
+    (valid, errors)
+}
+
+/// The renewal endpoint for a WebORCA page at `origin`: the setting if given, else the host
+/// map, else (WebORCA cloud) the assumed default; `None` when nothing applies.
+pub fn renewal_api_url(settings: &Settings, origin: &str) -> Option<String> {
+    if let Some(url) = &settings.renewal_api_url {
+        return Some(url.clone());
+    }
+    let origin = normalize_origin(origin)?;
+    let host = origin.strip_prefix("https://")?.split(':').next()?;
+    let api_host = API_HOSTS
+        .iter()
+        .find(|(server, _)| *server == host)
+        .map(|(_, api)| *api)
+        .or_else(|| {
+            DEFAULT_ORIGINS
+                .contains(&origin.as_str())
+                .then_some(WEBORCA_CLOUD_API_HOST)
+        })?;
+    Some(format!("https://{api_host}/api/cert"))
+}
+
+/// `https://Host:443/` → `https://host`; `None` unless it is an https origin. Written out
+/// because the `url` crate would add its IDNA tables (~100 KB of Wasm) for host names that
+/// are plain ASCII here.
+pub fn normalize_origin(origin: &str) -> Option<String> {
+    let rest = strip_https(origin.trim())?;
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let (host, port) = split_port(authority)?;
+    Some(match port {
+        Some(port) if port != 443 => format!("https://{host}:{port}"),
+        _ => format!("https://{host}"),
+    })
+}
+
+fn normalize_https_url(url: &str) -> Option<String> {
+    let rest = strip_https(url)?;
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    if authority.contains('@') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let (host, port) = split_port(authority)?;
+    let port = port
+        .filter(|p| *p != 443)
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    Some(format!("https://{host}{port}{path}"))
+}
+
+fn strip_https(s: &str) -> Option<&str> {
+    let scheme = s.get(..8)?;
+    scheme
+        .eq_ignore_ascii_case("https://")
+        .then(|| s.get(8..))
+        .flatten()
+}
+
+/// Splits `host[:port]`, checking the host is a DNS name or IPv4 address.
+fn split_port(authority: &str) -> Option<(String, Option<u16>)> {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port.parse::<u16>().ok().filter(|p| *p > 0)?)),
+        None => (authority, None),
+    };
+    let host = host.to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    (host.len() <= 253 && host.split('.').all(label_ok)).then_some((host, port))
+}
+
+/// A relative folder name `chrome.downloads` accepts on every OS: no `..`, no characters
+/// Windows forbids, no control characters, not too long.
+fn is_safe_folder(folder: &str) -> bool {
+    !folder.is_empty()
+        && folder.chars().count() <= 64
+        && folder.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && !part.ends_with('.')
+                && !part.ends_with(' ')
+                && !part
+                    .chars()
+                    .any(|c| c.is_control() || "<>:\"\\|?*~".contains(c))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> SettingsInput {
+        SettingsInput::default()
+    }
+
+    #[test]
+    fn defaults_watch_the_cloud_and_remind_like_weborca() {
+        let effective = effective(&input(), &input());
+        assert_eq!(effective.settings.weborca_origins, DEFAULT_ORIGINS);
+        assert_eq!(effective.settings.warn_days, 90);
+        assert_eq!(effective.settings.reminder_days, [90, 60, 30, 14, 7, 3, 1]);
+        assert_eq!(effective.settings.download_subfolder, "WebORCA証明書");
+        assert!(effective.locked.is_empty());
+    }
+
+    #[test]
+    fn policy_overrides_and_locks() {
+        let user = SettingsInput {
+            warn_days: Some(60),
+            download_subfolder: Some("証明書".into()),
+            ..input()
+        };
+        let policy = SettingsInput {
+            warn_days: Some(150),
+            ..input()
+        };
+        let effective = effective(&user, &policy);
+        assert_eq!(effective.settings.warn_days, 150);
+        assert_eq!(effective.settings.download_subfolder, "証明書");
+        assert_eq!(effective.locked, ["warnDays"]);
+        assert_eq!(effective.settings.schedule().warn_days, 150);
+    }
+
+    #[test]
+    fn invalid_policy_values_are_ignored_and_reported() {
+        let policy = SettingsInput {
+            warn_days: Some(900),
+            reminder_days: Some(vec![30, 7]),
+            ..input()
+        };
+        let effective = effective(&input(), &policy);
+        assert_eq!(effective.settings.warn_days, 90);
+        assert_eq!(effective.settings.reminder_days, [30, 7]);
+        assert_eq!(effective.locked, ["reminderDays"]);
+        assert_eq!(
+            effective.policy_errors,
+            [SettingsError {
+                key: "warnDays",
+                reason: "range"
+            }]
+        );
+    }
+
+    #[test]
+    fn a_form_is_refused_whole() {
+        let form = SettingsInput {
+            warn_days: Some(100),
+            reminder_days: Some(vec![]),
+            ..input()
+        };
+        assert_eq!(
+            validate(&form),
+            Err(SettingsError {
+                key: "reminderDays",
+                reason: "empty"
+            })
+        );
+        for days in [29, 366, -1] {
+            let form = SettingsInput {
+                warn_days: Some(days),
+                ..input()
+            };
+            assert!(validate(&form).is_err(), "{days}");
+        }
+        let ok = SettingsInput {
+            reminder_days: Some(vec![7, 30, 7, 1]),
+            ..input()
+        };
+        assert_eq!(
+            validate(&ok).map(|v| v.reminder_days),
+            Ok(Some(vec![30, 7, 1]))
+        );
+    }
+
+    #[test]
+    fn origins_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_origin("https://WebORCA.example.jp:443/").as_deref(),
+            Some("https://weborca.example.jp")
+        );
+        assert_eq!(
+            normalize_origin("https://192.168.1.20:8443").as_deref(),
+            Some("https://192.168.1.20:8443")
+        );
+        for bad in [
+            "http://weborca.example.jp",
+            "https://a.jp/path",
+            "https://",
+            "weborca.example.jp",
+            "https://a..jp",
+            "https://a.jp:0",
+            "https://u@a.jp",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+        let form = SettingsInput {
+            weborca_origins: Some(vec![
+                "https://orca.clinic.local".into(),
+                "https://ORCA.clinic.local/".into(),
+            ]),
+            ..input()
+        };
+        let settings = effective(&validate(&form).expect("valid"), &input()).settings;
+        assert_eq!(settings.weborca_origins.len(), 3);
+        assert!(settings.is_weborca_origin("https://orca.clinic.local"));
+        assert!(!settings.is_weborca_origin("https://example.com"));
+    }
+
+    #[test]
+    fn the_renewal_endpoint_comes_from_setting_then_host_map_then_cloud_default() {
+        let mut settings = effective(&input(), &input()).settings;
+        assert_eq!(
+            renewal_api_url(&settings, "https://weborca.cloud.orcamo.jp").as_deref(),
+            Some("https://auth.cmo.orcamo.jp/api/cert")
+        );
+        assert_eq!(
+            renewal_api_url(&settings, "https://sms-stg.glqkn.orcamo.jp").as_deref(),
+            Some("https://auth-stg.glcmo.orcamo.jp/api/cert")
+        );
+        assert_eq!(
+            renewal_api_url(&settings, "https://orca.clinic.local"),
+            None
+        );
+        settings.renewal_api_url = Some("https://weborca.test:8443/api/cert".into());
+        assert_eq!(
+            renewal_api_url(&settings, "https://orca.clinic.local").as_deref(),
+            Some("https://weborca.test:8443/api/cert")
+        );
+        let bad = SettingsInput {
+            renewal_api_url: Some("http://auth.example.jp/api/cert".into()),
+            ..input()
+        };
+        assert!(validate(&bad).is_err());
+    }
+
+    #[test]
+    fn download_folders_stay_inside_downloads() {
+        for good in ["WebORCA証明書", "clinic/certs"] {
+            assert!(is_safe_folder(good), "{good}");
+        }
+        for bad in [
+            "",
+            "..",
+            "a/../b",
+            "a:b",
+            "con\u{0}",
+            "a/",
+            "x".repeat(65).as_str(),
+        ] {
+            assert!(!is_safe_folder(bad), "{bad}");
+        }
+    }
+}
