@@ -2,7 +2,7 @@
 
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode, Tag, Tagged, asn1::Ia5StringRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
@@ -39,7 +39,7 @@ const ATTRIBUTE_NAMES: [(ObjectIdentifier, &str); 12] = [
 ];
 
 /// What the extension stores and shows about one certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateInfo {
     /// Subject DN, RFC 4514 (`CN=client3948,O=u00001294,C=JP`).

@@ -12,6 +12,7 @@ mod error;
 mod file_name;
 mod input;
 mod key;
+mod overview;
 mod pkcs12;
 mod reader;
 mod rules;
@@ -23,6 +24,7 @@ pub use certificate::CertificateInfo;
 pub use error::{Error, Result};
 pub use file_name::{OrcaFileName, is_renewable_client};
 pub use input::MAX_INPUT_LEN;
+pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderState, overview};
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use rules::{

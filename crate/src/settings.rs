@@ -54,7 +54,7 @@ pub struct SettingsInput {
 }
 
 /// The settings in force.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Every watched origin: the cloud ones, then the configured ones.

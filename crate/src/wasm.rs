@@ -1,11 +1,15 @@
 //! The Wasm boundary: the only module that knows wasm-bindgen. Values cross as plain JS
 //! objects; errors cross as `{ code, …context }` so the extension can localize them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
 use crate::error::Error;
+use crate::overview::{Registration, ReminderState};
+use crate::settings::{Settings, SettingsInput};
 
 /// The core's version, so the extension can show which reader it runs.
 #[wasm_bindgen(js_name = coreVersion)]
@@ -27,6 +31,84 @@ pub fn read_certificate(
     result
         .map(|report| to_js(&report))
         .map_err(|err| to_js(&ErrorObject::from(&err)))
+}
+
+/// The settings in force: defaults, then the user's, then the administrator's policy.
+#[wasm_bindgen(js_name = effectiveSettings)]
+pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsValue> {
+    let user: SettingsInput = from_js(user)?;
+    let policy: SettingsInput = from_js(policy)?;
+    Ok(to_js(&crate::effective_settings(&user, &policy)))
+}
+
+/// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
+#[wasm_bindgen(js_name = validateSettings)]
+pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
+    let input: SettingsInput = from_js(input)?;
+    crate::validate_settings(&input)
+        .map(|valid| to_js(&valid))
+        .map_err(|err| {
+            to_js(&InvalidSetting {
+                code: "invalid_setting",
+                key: err.key,
+                reason: err.reason,
+            })
+        })
+}
+
+/// Whether `origin` is a watched WebORCA origin under `settings`.
+#[wasm_bindgen(js_name = isWeborcaOrigin)]
+pub fn is_weborca_origin(settings: JsValue, origin: &str) -> Result<bool, JsValue> {
+    let settings: Settings = from_js(settings)?;
+    Ok(settings.is_weborca_origin(origin))
+}
+
+/// Every registered certificate assessed on `now` (ms), with badge and due reminders.
+#[wasm_bindgen]
+pub fn overview(
+    registrations: JsValue,
+    reminders: JsValue,
+    settings: JsValue,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let registrations: Vec<Registration> = from_js(registrations)?;
+    let reminders: HashMap<String, ReminderState> = from_js(reminders)?;
+    let settings: Settings = from_js(settings)?;
+    Ok(to_js(&crate::overview(
+        &registrations,
+        &reminders,
+        &settings,
+        now as i64,
+    )))
+}
+
+/// Until when "後で" hides a certificate ending at `not_after` (ms), decided on `now` (ms).
+#[wasm_bindgen(js_name = snoozeUntil)]
+pub fn snooze_until(not_after: f64, now: f64, settings: JsValue) -> Result<f64, JsValue> {
+    let settings: Settings = from_js(settings)?;
+    Ok(crate::snooze_until(not_after as i64, now as i64, &settings.schedule()) as f64)
+}
+
+#[derive(Serialize)]
+struct InvalidSetting {
+    code: &'static str,
+    key: &'static str,
+    reason: &'static str,
+}
+
+/// Reads a JS value the worker built; a shape error is a bug in the shell, reported as such.
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|err| {
+        to_js(&ErrorObject {
+            code: "internal",
+            message: err.to_string(),
+            position: None,
+            context: None,
+            oid: None,
+            count: None,
+            max: None,
+        })
+    })
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {

@@ -1,0 +1,273 @@
+//! What every UI shows, computed in one place: the registered certificates assessed on
+//! `now`, most urgent first, with the badge, the banner's choice and the reminders now due.
+//! The extension stores the records and renders the result; it decides nothing itself.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::certificate::CertificateInfo;
+use crate::file_name::is_renewable_client;
+use crate::rules::{Assessment, ClientProfile, Severity, assess, reminder_due};
+use crate::settings::Settings;
+
+/// A certificate the user registered (only metadata: never the file, key or password).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// The user's name for it (「受付PC」).
+    pub label: String,
+    /// The file it was read from, if known.
+    pub file_name: Option<String>,
+    /// When it was registered (ms).
+    pub registered_at: i64,
+    /// What the reader found.
+    pub certificate: CertificateInfo,
+}
+
+/// Per-certificate reminder state, keyed by fingerprint in storage.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderState {
+    /// The last reminder step notified.
+    pub last_notified_step: Option<u32>,
+    /// "後で" hides the banner until then (ms).
+    pub snoozed_until: Option<i64>,
+}
+
+/// One certificate as the UIs show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// SHA-256 fingerprint: the certificate's identity in storage.
+    pub fingerprint: String,
+    /// The user's name for it.
+    pub label: String,
+    /// Subject CN.
+    pub common_name: Option<String>,
+    /// End of validity (ms).
+    pub not_after: i64,
+    /// Its standing now.
+    pub assessment: Assessment,
+    /// Whether "後で" currently hides it.
+    pub snoozed: bool,
+    /// Whether the banner on WebORCA pages should show it.
+    pub show_banner: bool,
+    /// Which other ORCA clients would be warning now (for comparison in the popup).
+    pub warning_clients: Vec<ClientProfile>,
+}
+
+/// The toolbar badge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Badge {
+    /// Days left of the most urgent certificate, or `!` once expired.
+    pub text: String,
+    /// Its colour class.
+    pub severity: Severity,
+}
+
+/// A reminder to notify now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DueReminder {
+    /// Which certificate.
+    pub fingerprint: String,
+    /// The step reached (store it as `lastNotifiedStep`).
+    pub step: u32,
+}
+
+/// Everything the UIs need at one instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// Every registered certificate, most urgent first.
+    pub entries: Vec<Entry>,
+    /// The badge, `None` when everything is fine.
+    pub badge: Option<Badge>,
+    /// Reminders to notify now.
+    pub due_reminders: Vec<DueReminder>,
+}
+
+/// Assesses every registration on `now` under `settings`.
+pub fn overview(
+    registrations: &[Registration],
+    reminders: &HashMap<String, ReminderState>,
+    settings: &Settings,
+    now: i64,
+) -> Overview {
+    let schedule = settings.schedule();
+    let mut entries: Vec<Entry> = registrations
+        .iter()
+        .map(|registration| {
+            let cert = &registration.certificate;
+            let renewable = cert.common_name.as_deref().is_some_and(is_renewable_client);
+            let assessment = assess(cert.not_after, renewable, now, &schedule);
+            let state = reminders.get(&cert.sha256_fingerprint);
+            let snoozed = state
+                .and_then(|s| s.snoozed_until)
+                .is_some_and(|until| now < until);
+            Entry {
+                fingerprint: cert.sha256_fingerprint.clone(),
+                label: registration.label.clone(),
+                common_name: cert.common_name.clone(),
+                not_after: cert.not_after,
+                show_banner: assessment.severity > Severity::None && !snoozed,
+                warning_clients: ClientProfile::ALL
+                    .into_iter()
+                    .filter(|profile| profile.warns(cert.not_after, now))
+                    .collect(),
+                assessment,
+                snoozed,
+            }
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        b.assessment
+            .severity
+            .cmp(&a.assessment.severity)
+            .then(a.not_after.cmp(&b.not_after))
+    });
+    let badge = entries
+        .iter()
+        .find(|entry| entry.assessment.severity > Severity::None)
+        .map(|entry| Badge {
+            text: if entry.assessment.days_left < 0 || now > entry.not_after {
+                "!".to_owned()
+            } else {
+                entry.assessment.days_left.to_string()
+            },
+            severity: entry.assessment.severity,
+        });
+    let due_reminders = entries
+        .iter()
+        .filter(|entry| {
+            let last = reminders
+                .get(&entry.fingerprint)
+                .and_then(|s| s.last_notified_step);
+            reminder_due(&entry.assessment, last)
+        })
+        .filter_map(|entry| {
+            entry.assessment.reminder_step.map(|step| DueReminder {
+                fingerprint: entry.fingerprint.clone(),
+                step,
+            })
+        })
+        .collect();
+    Overview {
+        entries,
+        badge,
+        due_reminders,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{DAY_MS, Status};
+    use crate::settings::{SettingsInput, effective};
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn registration(cn: &str, fingerprint: &str, days_left: i64) -> Registration {
+        Registration {
+            label: format!("{cn} の端末"),
+            file_name: None,
+            registered_at: NOW - DAY_MS,
+            certificate: CertificateInfo {
+                subject: format!("CN={cn},O=u00001294,C=JP"),
+                common_name: Some(cn.to_owned()),
+                organization: Some("u00001294".to_owned()),
+                issuer: "CN=Test CA".to_owned(),
+                serial: "01".to_owned(),
+                not_before: NOW - 1000 * DAY_MS,
+                not_after: NOW + days_left * DAY_MS,
+                sha256_fingerprint: fingerprint.to_owned(),
+                key_algorithm: "RSA 2048".to_owned(),
+            },
+        }
+    }
+
+    fn settings() -> Settings {
+        effective(&SettingsInput::default(), &SettingsInput::default()).settings
+    }
+
+    #[test]
+    fn most_urgent_first_and_the_badge_counts_its_days() {
+        let regs = [
+            registration("client1", "A", 200),
+            registration("client2", "B", 80),
+            registration("client3", "C", 10),
+        ];
+        let overview = overview(&regs, &HashMap::new(), &settings(), NOW);
+        let order: Vec<&str> = overview
+            .entries
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        assert_eq!(order, ["C", "B", "A"]);
+        assert_eq!(
+            overview.badge,
+            Some(Badge {
+                text: "10".into(),
+                severity: Severity::Critical
+            })
+        );
+        assert!(overview.entries[0].show_banner && overview.entries[1].show_banner);
+        assert!(!overview.entries[2].show_banner);
+    }
+
+    #[test]
+    fn no_badge_when_all_is_well_and_a_mark_once_expired() {
+        let fine = overview(
+            &[registration("client1", "A", 120)],
+            &HashMap::new(),
+            &settings(),
+            NOW,
+        );
+        assert_eq!(fine.badge, None);
+        assert!(fine.due_reminders.is_empty());
+        let gone = overview(
+            &[registration("client1", "A", -3)],
+            &HashMap::new(),
+            &settings(),
+            NOW,
+        );
+        assert_eq!(gone.badge.map(|b| b.text), Some("!".to_owned()));
+        assert_eq!(gone.entries[0].assessment.status, Status::Expired);
+    }
+
+    #[test]
+    fn reminders_are_due_once_per_step_and_snooze_hides_the_banner() {
+        let regs = [registration("client1", "A", 80)];
+        let mut state = HashMap::new();
+        let first = overview(&regs, &state, &settings(), NOW);
+        assert_eq!(
+            first.due_reminders,
+            [DueReminder {
+                fingerprint: "A".into(),
+                step: 90
+            }]
+        );
+        state.insert(
+            "A".to_owned(),
+            ReminderState {
+                last_notified_step: Some(90),
+                snoozed_until: Some(NOW + DAY_MS),
+            },
+        );
+        let later = overview(&regs, &state, &settings(), NOW);
+        assert!(later.due_reminders.is_empty());
+        assert!(later.entries[0].snoozed && !later.entries[0].show_banner);
+        let after_snooze = overview(&regs, &state, &settings(), NOW + DAY_MS);
+        assert!(after_snooze.entries[0].show_banner);
+    }
+
+    #[test]
+    fn other_clients_are_listed_when_they_would_warn() {
+        let regs = [registration("client1", "A", 50)];
+        let entry = &overview(&regs, &HashMap::new(), &settings(), NOW).entries[0];
+        assert!(entry.warning_clients.contains(&ClientProfile::WebOrca));
+        assert!(entry.warning_clients.contains(&ClientProfile::Glclient));
+    }
+}
