@@ -26,7 +26,9 @@ export default [
       new CopyPlugin({
         patterns: [
           { from: 'manifest.json' },
+          { from: 'managed_schema.json' },
           { from: 'extension/_locales', to: '_locales' },
+          { from: 'extension/icons', to: 'icons' },
           { from: 'pkg/weborca_cert_bg.wasm' },
         ],
       }),
@@ -36,10 +38,18 @@ export default [
     ...shared,
     name: 'pages',
     target: 'web',
-    entry: { 'popup/popup': './extension/popup/popup.js' },
+    entry: {
+      'popup/popup': './extension/popup/popup.js',
+      'options/options': './extension/options/options.js',
+      'content/banner': './extension/content/banner.js',
+    },
     plugins: [
       new CopyPlugin({
-        patterns: [{ from: 'extension/popup/*.{html,css}', to: 'popup/[name][ext]' }],
+        patterns: [
+          { from: 'extension/popup/*.html', to: 'popup/[name][ext]' },
+          { from: 'extension/options/*.html', to: 'options/[name][ext]' },
+          { from: 'extension/shared/pages.css', to: 'shared/pages.css' },
+        ],
       }),
     ],
   },

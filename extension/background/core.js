@@ -1,6 +1,11 @@
 // Loads the Rust core (Wasm) once per worker life. The promise is not state that must
 // survive a restart: a restarted worker simply loads the core again.
-import init, { coreVersion, readCertificate } from '../../pkg/weborca_cert.js';
+import init from '../../pkg/weborca_cert.js';
+
+export {
+  coreVersion, effectiveSettings, isWeborcaOrigin, overview, readCertificate, snoozeUntil,
+  validateSettings,
+} from '../../pkg/weborca_cert.js';
 
 let ready = null;
 
@@ -9,5 +14,3 @@ export function loadCore() {
   ready ??= init({ module_or_path: chrome.runtime.getURL('weborca_cert_bg.wasm') });
   return ready;
 }
-
-export { coreVersion, readCertificate };

@@ -1,46 +1,189 @@
-// The service worker: the only context that runs the core. Listeners are registered
-// synchronously at the top level so a worker woken by an event finds them.
-import { MessageType, parseReadCertificate } from '../shared/messages.js';
-import { coreVersion, loadCore, readCertificate } from './core.js';
+// The service worker: the only context that runs the core, writes storage, sets the badge,
+// and notifies. Listeners are registered synchronously at the top level so a worker woken
+// by an event finds them; everything else is read from storage on each event.
+import { MessageType, fromContentScript, validData } from '../shared/messages.js';
+import { formatDate, t } from '../shared/i18n.js';
+import * as core from './core.js';
+import { createStore, readPolicy } from './store.js';
+import { onPremiseOrigins } from '../shared/origins.js';
 
-loadCore().catch((error) => console.error('WebORCA core failed to load:', error));
+const store = createStore(chrome.storage.local);
+const REFRESH_ALARM = 'refresh';
+const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
+const onError = (error) => console.error('WebORCA worker:', error);
 
-/** Only the extension's own pages (popup, options, in a popup or a tab) may ask; a content
- * script's sender.url is the web page's, so it does not pass. */
-function fromOwnPage(sender) {
-  return sender.id === chrome.runtime.id && typeof sender.url === 'string'
-    && sender.url.startsWith(chrome.runtime.getURL(''));
+/** Settings in force and every certificate assessed now; updates badge and reminders. */
+async function refresh() {
+  await core.loadCore();
+  const [registrations, reminders, user, policy] = await Promise.all([
+    store.registrations(), store.reminders(), store.userSettings(), readPolicy(),
+  ]);
+  const effective = core.effectiveSettings(user, policy);
+  const overview = core.overview(registrations, reminders, effective.settings, Date.now());
+  await showBadge(overview.badge);
+  if (overview.dueReminders.length) await notify(overview, reminders);
+  return { overview, effective, registrations, user };
+}
+
+async function showBadge(badge) {
+  await chrome.action.setBadgeText({ text: badge?.text ?? '' });
+  if (badge) await chrome.action.setBadgeBackgroundColor({ color: BADGE_COLOURS[badge.severity] });
+}
+
+/** One notification per reminder step reached; the step is stored so it fires once. */
+async function notify(overview, reminders) {
+  for (const due of overview.dueReminders) {
+    const entry = overview.entries.find((e) => e.fingerprint === due.fingerprint);
+    const expired = entry.assessment.status === 'expired';
+    await chrome.notifications.create(`reminder:${due.fingerprint}:${due.step}`, {
+      type: 'basic',
+      iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
+      title: t(expired ? 'notificationExpiredTitle' : 'notificationTitle'),
+      message: t('notificationBody', [entry.label, String(entry.assessment.daysLeft), formatDate(entry.notAfter)]),
+      priority: 2,
+    });
+    reminders[due.fingerprint] = { ...reminders[due.fingerprint], lastNotifiedStep: due.step };
+  }
+  await store.saveReminders(reminders);
+}
+
+/** The banner on on-premise origins: registered for those the user granted access to. */
+async function syncContentScripts() {
+  const { effective } = await refresh();
+  const patterns = [];
+  for (const origin of onPremiseOrigins(effective.settings)) {
+    if (await chrome.permissions.contains({ origins: [`${origin}/*`] })) patterns.push(`${origin}/*`);
+  }
+  const id = 'banner-on-premise';
+  const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [id] });
+  if (existing.length) await chrome.scripting.unregisterContentScripts({ ids: [id] });
+  if (patterns.length) {
+    await chrome.scripting.registerContentScripts([{ id, matches: patterns, js: ['content/banner.js'], runAt: 'document_idle' }]);
+  }
+}
+
+function openPopupTab(fragment = '') {
+  return chrome.tabs.create({ url: chrome.runtime.getURL(`popup/popup.html${fragment}`) });
+}
+
+async function registerCertificate({ bytes, password, fileName, label }) {
+  await core.loadCore();
+  const report = core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
+  const registrations = await store.registrations();
+  const fingerprint = report.certificate.sha256Fingerprint;
+  const registration = {
+    label: label.trim() || report.certificate.commonName || report.certificate.subject,
+    fileName,
+    registeredAt: Date.now(),
+    certificate: report.certificate,
+  };
+  // The same certificate registered again updates its record.
+  const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
+  await store.saveRegistrations([...others, registration]);
+  await refresh();
+  return { registration, report };
 }
 
 const handlers = {
   async [MessageType.CORE_STATUS]() {
-    await loadCore();
-    return { ok: true, coreVersion: coreVersion() };
+    await core.loadCore();
+    return { coreVersion: core.coreVersion() };
   },
-  async [MessageType.READ_CERTIFICATE](data) {
-    const request = parseReadCertificate(data);
-    if (!request) return { ok: false, error: { code: 'internal' } };
-    await loadCore();
-    try {
-      const report = readCertificate(
-        new Uint8Array(request.bytes),
-        request.password ?? undefined,
-        request.fileName ?? undefined,
-      );
-      return { ok: true, report };
-    } catch (error) {
-      // The core's errors are `{ code, ... }`; the password is never part of them.
-      return { ok: false, error: typeof error?.code === 'string' ? error : { code: 'internal' } };
-    }
+  async [MessageType.READ_CERTIFICATE]({ bytes, password, fileName }) {
+    await core.loadCore();
+    return { report: core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined) };
+  },
+  [MessageType.REGISTER_CERTIFICATE]: registerCertificate,
+  async [MessageType.REMOVE_CERTIFICATE]({ fingerprint }) {
+    const registrations = await store.registrations();
+    await store.saveRegistrations(registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint));
+    const reminders = await store.reminders();
+    delete reminders[fingerprint];
+    await store.saveReminders(reminders);
+    await refresh();
+    return {};
+  },
+  async [MessageType.OVERVIEW]() {
+    const { overview, effective } = await refresh();
+    return { overview, settings: effective.settings };
+  },
+  async [MessageType.GET_SETTINGS]() {
+    const { effective, user } = await refresh();
+    return { effective, user };
+  },
+  async [MessageType.SAVE_SETTINGS]({ input }) {
+    await core.loadCore();
+    const valid = core.validateSettings(input); // throws { code: 'invalid_setting', key, reason }
+    await store.saveUserSettings({ ...(await store.userSettings()), ...valid });
+    await syncContentScripts();
+    const { effective } = await refresh();
+    return { effective };
+  },
+  async [MessageType.BANNER](_data, sender) {
+    const { overview, effective } = await refresh();
+    if (!core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin)) return { banner: null };
+    const shown = overview.entries.filter((entry) => entry.showBanner);
+    return { banner: shown.length ? { entry: shown[0], others: shown.length - 1 } : null };
+  },
+  async [MessageType.SNOOZE]({ fingerprint }) {
+    const { overview, effective } = await refresh();
+    const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
+    if (!entry) return {};
+    const reminders = await store.reminders();
+    const snoozedUntil = core.snoozeUntil(entry.notAfter, Date.now(), effective.settings);
+    reminders[fingerprint] = { ...reminders[fingerprint], snoozedUntil };
+    await store.saveReminders(reminders);
+    return {};
+  },
+  async [MessageType.RENEW]({ fingerprint }) {
+    await openPopupTab(`#${fingerprint}`);
+    return {};
   },
 };
 
+/** The extension's own pages, or a content script in a tab; nothing else is answered. */
+function allowed(type, sender) {
+  if (sender.id !== chrome.runtime.id || typeof sender.url !== 'string') return false;
+  const ownPage = sender.url.startsWith(chrome.runtime.getURL(''));
+  return fromContentScript(type) ? !ownPage && Boolean(sender.tab) : ownPage;
+}
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const handler = handlers[message?.type];
-  if (!handler || !fromOwnPage(sender)) return false;
-  handler(message.data).then(sendResponse, (error) => {
-    console.error('WebORCA worker failed on', message.type, error);
-    sendResponse({ ok: false, error: { code: 'internal' } });
-  });
+  const type = message?.type;
+  const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
+  if (!handler || !allowed(type, sender) || !validData[type](message.data)) return false;
+  handler(message.data, sender).then(
+    (result) => sendResponse({ ok: true, ...result }),
+    (error) => {
+      // Core errors are `{ code, … }` and never contain the password.
+      if (typeof error?.code === 'string') {
+        sendResponse({ ok: false, error });
+      } else {
+        console.error('WebORCA worker failed on', type, error);
+        sendResponse({ ok: false, error: { code: 'internal' } });
+      }
+    },
+  );
   return true; // answered asynchronously
 });
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === REFRESH_ALARM) refresh().catch(onError);
+});
+chrome.notifications.onClicked.addListener((id) => {
+  if (id.startsWith('reminder:')) openPopupTab(`#${id.split(':')[1]}`);
+});
+chrome.storage.onChanged.addListener((_changes, area) => {
+  // A policy arriving (managed) or changed settings: badge and reminders follow at once.
+  if (area === 'managed') syncContentScripts().catch(onError);
+});
+chrome.runtime.onStartup.addListener(() => syncContentScripts().catch(onError));
+chrome.runtime.onInstalled.addListener(() => syncContentScripts().catch(onError));
+chrome.permissions.onAdded.addListener(() => syncContentScripts().catch(onError));
+
+// Re-created on every worker start: an hourly check, so reminders come even when no
+// WebORCA page is open. Left alone when it exists, so restarts do not postpone it.
+chrome.alarms.get(REFRESH_ALARM).then((alarm) => {
+  if (!alarm) chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
+});
+core.loadCore().catch(onError);

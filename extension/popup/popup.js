@@ -1,33 +1,32 @@
-// The popup renders what the worker says; it reads the picked file's bytes and hands them,
-// with the password, to the worker, which runs the Rust core. Nothing is stored here.
+// The popup: every registered certificate, most urgent first, and the registration form.
+// It renders what the worker computes and never writes storage itself.
 import { MessageType } from '../shared/messages.js';
-import { errorMessage, formatDateTime, localize, t } from '../shared/i18n.js';
-
-const form = document.getElementById('reader');
-const fileInput = document.getElementById('file');
-const passwordInput = document.getElementById('password');
-const readButton = document.getElementById('read');
-const message = document.getElementById('message');
-const result = document.getElementById('result');
-const fields = document.getElementById('fields');
+import {
+  CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, formatDate, formatDateTime, localize, t,
+} from '../shared/i18n.js';
+import { mountRegistrationForm } from '../shared/registration-form.js';
 
 localize(document);
 
-function showMessage(text) {
-  message.textContent = text;
-  message.hidden = false;
+const list = document.getElementById('certificates');
+const empty = document.getElementById('empty');
+const result = document.getElementById('result');
+const fields = document.getElementById('fields');
+const focused = location.hash.slice(1);
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
 }
 
 function addField(labelKey, value, className) {
-  const dt = document.createElement('dt');
-  dt.textContent = t(labelKey);
-  const dd = document.createElement('dd');
-  dd.textContent = value;
-  if (className) dd.className = className;
-  fields.append(dt, dd);
+  fields.append(element('dt', '', t(labelKey)), element('dd', className, value));
 }
 
-function render(report) {
+/** What the reader found in the file just registered. */
+function renderReport(report) {
   const cert = report.certificate;
   fields.replaceChildren();
   addField('fieldCommonName', cert.commonName ?? '—');
@@ -55,31 +54,62 @@ function render(report) {
   result.hidden = false;
 }
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  message.hidden = true;
-  result.hidden = true;
-  const file = fileInput.files?.[0];
-  if (!file) {
-    showMessage(t('chooseFileFirst'));
-    return;
-  }
-  readButton.disabled = true;
-  readButton.textContent = t('reading');
-  try {
-    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
-    const response = await chrome.runtime.sendMessage({
-      type: MessageType.READ_CERTIFICATE,
-      data: { bytes, password: passwordInput.value || null, fileName: file.name },
+function removeButton(entry) {
+  const actions = element('div', 'actions');
+  const remove = element('button', 'secondary', t('buttonRemove'));
+  remove.type = 'button';
+  remove.addEventListener('click', () => {
+    // Removing asks first, in place: dialogs close the popup.
+    const question = element('span', '', t('confirmRemove', [entry.label]));
+    const yes = element('button', 'danger', t('buttonConfirmRemove'));
+    const no = element('button', 'secondary', t('buttonCancel'));
+    yes.type = 'button';
+    no.type = 'button';
+    yes.addEventListener('click', async () => {
+      await chrome.runtime.sendMessage({
+        type: MessageType.REMOVE_CERTIFICATE, data: { fingerprint: entry.fingerprint },
+      });
+      await refresh();
     });
-    if (response?.ok) render(response.report);
-    else showMessage(errorMessage(response?.error));
-  } catch (error) {
-    console.error('Reading the certificate failed:', error);
-    showMessage(errorMessage(undefined));
-  } finally {
-    passwordInput.value = '';
-    readButton.disabled = false;
-    readButton.textContent = t('buttonRead');
-  }
+    no.addEventListener('click', () => actions.replaceChildren(remove));
+    actions.replaceChildren(question, yes, no);
+    yes.focus();
+  });
+  actions.append(remove);
+  return actions;
+}
+
+function renderEntry(entry) {
+  const { assessment } = entry;
+  const item = element('li', `certificate ${assessment.severity}`);
+  item.id = `cert-${entry.fingerprint}`;
+  if (entry.fingerprint === focused) item.classList.add('focused');
+  const title = element('p', 'name', entry.commonName
+    ? t('nameWithCommonName', [entry.label, entry.commonName])
+    : entry.label);
+  const expiry = element('p');
+  expiry.append(`${t('fieldNotAfter')}: ${formatDate(entry.notAfter)} `, element('span', 'days', daysLeftText(assessment)));
+  const status = element('p', 'status', `${t('fieldStatus')}: ${t(STATUS_KEYS[assessment.status])}`);
+  const action = element('p', 'next-action', t(NEXT_ACTION_KEYS[assessment.nextAction]));
+  const warning = entry.warningClients.map((c) => t(CLIENT_KEYS[c]));
+  const others = element('p', 'others', warning.length
+    ? t('clientsWarning', [warning.join('、')])
+    : t('clientsQuiet'));
+  item.append(title, expiry, status, action, others, removeButton(entry));
+  return item;
+}
+
+async function refresh() {
+  const response = await chrome.runtime.sendMessage({ type: MessageType.OVERVIEW });
+  if (!response?.ok) return;
+  const { entries } = response.overview;
+  list.replaceChildren(...entries.map(renderEntry));
+  empty.hidden = entries.length > 0;
+  document.getElementById(`cert-${focused}`)?.scrollIntoView();
+}
+
+mountRegistrationForm(document.getElementById('register'), async ({ report }) => {
+  renderReport(report);
+  await refresh();
 });
+refresh().catch((error) => console.error('Loading the certificates failed:', error));

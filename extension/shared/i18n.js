@@ -1,7 +1,7 @@
-// Localized text: every string a user sees comes from _locales through chrome.i18n.
+// Localized text: every string a user sees comes from _locales through chrome.i18n. Maps
+// from the core's codes to message keys are written out in full, so a missing or unused
+// key shows up in the locale test.
 
-/** Error codes from the Rust core (`Error::code`) → message keys, written out in full so
- * unused or missing keys show up in the locale test. */
 const ERROR_MESSAGE_KEYS = Object.freeze({
   wrong_password: 'errorWrongPassword',
   not_certificate: 'errorNotCertificate',
@@ -15,6 +15,37 @@ const ERROR_MESSAGE_KEYS = Object.freeze({
   internal: 'errorInternal',
 });
 
+const SETTING_ERROR_KEYS = Object.freeze({
+  'weborcaOrigins:origin': 'settingsErrorOrigins',
+  'renewalApiUrl:url': 'settingsErrorApiUrl',
+  'warnDays:range': 'settingsErrorWarnDays',
+  'reminderDays:range': 'settingsErrorReminderDays',
+  'reminderDays:empty': 'settingsErrorReminderDays',
+  'downloadSubfolder:folder': 'settingsErrorFolder',
+});
+
+export const STATUS_KEYS = Object.freeze({
+  valid: 'statusValid',
+  renewalWindow: 'statusRenewalWindow',
+  urgent: 'statusUrgent',
+  expired: 'statusExpired',
+  notRenewable: 'statusNotRenewable',
+});
+
+export const NEXT_ACTION_KEYS = Object.freeze({
+  none: 'actionNone',
+  renewNow: 'actionRenewNow',
+  renewOnManagementSite: 'actionRenewOnManagementSite',
+  reissueByAdministrator: 'actionReissueByAdministrator',
+});
+
+export const CLIENT_KEYS = Object.freeze({
+  webOrca: 'clientWebOrca',
+  receiptViewer: 'clientReceiptViewer',
+  monsiaj: 'clientMonsiaj',
+  glclient: 'clientGlclient',
+});
+
 /**
  * @param {string} key
  * @param {string[]} [substitutions]
@@ -23,7 +54,7 @@ export function t(key, substitutions) {
   return chrome.i18n.getMessage(key, substitutions) || key;
 }
 
-/** Fills every `[data-i18n]` element's text (and `[data-i18n-title]` titles) under `root`. */
+/** Fills every `[data-i18n]` element's text under `root`. */
 export function localize(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) {
     el.textContent = t(el.dataset.i18n);
@@ -31,23 +62,32 @@ export function localize(root) {
   document.documentElement.lang = chrome.i18n.getUILanguage().startsWith('ja') ? 'ja' : 'en';
 }
 
-/**
- * The sentence for an error object `{ code, ... }` from the core.
- * @param {{ code?: string, oid?: string } | undefined} error
- */
+/** The sentence for an error `{ code, … }` from the core or the worker. */
 export function errorMessage(error) {
+  if (error?.code === 'invalid_setting') {
+    return t(SETTING_ERROR_KEYS[`${error.key}:${error.reason}`] ?? 'errorInternal');
+  }
   const key = ERROR_MESSAGE_KEYS[error?.code ?? 'internal'] ?? ERROR_MESSAGE_KEYS.internal;
   return t(key, error?.oid ? [error.oid] : undefined);
 }
 
-/**
- * A date and time in Japan's time zone, the one WebORCA and its users live in.
- * @param {number} millis milliseconds since the Unix epoch
- */
+function formatter(options) {
+  return new Intl.DateTimeFormat(chrome.i18n.getUILanguage(), { timeZone: 'Asia/Tokyo', ...options });
+}
+
+/** Date and time in Japan's time zone, the one WebORCA and its users live in. */
 export function formatDateTime(millis) {
-  return new Intl.DateTimeFormat(chrome.i18n.getUILanguage(), {
-    timeZone: 'Asia/Tokyo',
-    dateStyle: 'long',
-    timeStyle: 'short',
-  }).format(new Date(millis));
+  return formatter({ dateStyle: 'long', timeStyle: 'short' }).format(new Date(millis));
+}
+
+/** Date only, in Japan's time zone. */
+export function formatDate(millis) {
+  return formatter({ dateStyle: 'long' }).format(new Date(millis));
+}
+
+/** "あと 80 日" / "本日まで" / "期限切れ" for an assessment's days left. */
+export function daysLeftText(assessment) {
+  if (assessment.status === 'expired') return t('daysExpired');
+  if (assessment.daysLeft === 0) return t('daysLastDay');
+  return t('daysLeft', [String(assessment.daysLeft)]);
 }

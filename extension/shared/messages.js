@@ -1,26 +1,49 @@
 // The messages between the extension's contexts: one typed union keyed on `type`.
-// Direction is in the name: `popup→worker` requests are answered with `{ ok, ... }`.
+// The prefix names who may send it: `page/…` from the extension's own pages (popup,
+// options), `content/…` from the banner on WebORCA pages. Every answer is `{ ok, … }`.
 
-/** Message types the service worker accepts. */
 export const MessageType = Object.freeze({
-  /** popup→worker: is the core loaded? → `{ ok, coreVersion }` */
-  CORE_STATUS: 'core/status',
-  /** popup→worker: read a certificate file → `{ ok, report }` or `{ ok: false, error }` */
-  READ_CERTIFICATE: 'certificate/read',
+  /** page→worker: is the core loaded? → `{ coreVersion }` */
+  CORE_STATUS: 'page/core-status',
+  /** page→worker: read a file without registering it → `{ report }` */
+  READ_CERTIFICATE: 'page/read-certificate',
+  /** page→worker: read and register a file → `{ registration }` */
+  REGISTER_CERTIFICATE: 'page/register-certificate',
+  /** page→worker: forget a registered certificate → `{}` */
+  REMOVE_CERTIFICATE: 'page/remove-certificate',
+  /** page→worker: every registered certificate assessed now → `{ overview, settings }` */
+  OVERVIEW: 'page/overview',
+  /** page→worker: settings in force, the user's values, what policy locked → `{ effective, user }` */
+  GET_SETTINGS: 'page/get-settings',
+  /** page→worker: save the options form (all or nothing) → `{ effective }` */
+  SAVE_SETTINGS: 'page/save-settings',
+  /** content→worker: what the banner on this page should say → `{ banner }` (null: nothing) */
+  BANNER: 'content/banner',
+  /** content→worker: "後で" for one certificate → `{}` */
+  SNOOZE: 'content/snooze',
+  /** content→worker: "今すぐ更新" for one certificate → `{}` */
+  RENEW: 'content/renew',
 });
 
-/**
- * Checks a `certificate/read` request's data; returns it typed, or null when malformed.
- * @param {unknown} data
- * @returns {{ bytes: number[], password: string | null, fileName: string | null } | null}
- */
-export function parseReadCertificate(data) {
-  if (typeof data !== 'object' || data === null) return null;
-  const { bytes, password, fileName } = /** @type {Record<string, unknown>} */ (data);
-  if (!Array.isArray(bytes) || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) {
-    return null;
-  }
-  if (password !== null && typeof password !== 'string') return null;
-  if (fileName !== null && typeof fileName !== 'string') return null;
-  return { bytes, password, fileName };
-}
+const isBytes = (v) => Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b < 256);
+const isOptionalString = (v) => v === null || typeof v === 'string';
+const isFingerprint = (v) => typeof v === 'string' && /^[0-9A-F]{64}$/.test(v);
+
+/** Checks each message's `data`; a message that fails is refused, never half-handled. */
+export const validData = Object.freeze({
+  [MessageType.CORE_STATUS]: () => true,
+  [MessageType.READ_CERTIFICATE]: (d) => isBytes(d?.bytes) && isOptionalString(d.password)
+    && isOptionalString(d.fileName),
+  [MessageType.REGISTER_CERTIFICATE]: (d) => isBytes(d?.bytes) && isOptionalString(d.password)
+    && isOptionalString(d.fileName) && typeof d.label === 'string' && d.label.length <= 100,
+  [MessageType.REMOVE_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.OVERVIEW]: () => true,
+  [MessageType.GET_SETTINGS]: () => true,
+  [MessageType.SAVE_SETTINGS]: (d) => typeof d?.input === 'object' && d.input !== null,
+  [MessageType.BANNER]: () => true,
+  [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),
+});
+
+/** Whether a message type may come from a content script (a WebORCA page). */
+export const fromContentScript = (type) => type.startsWith('content/');

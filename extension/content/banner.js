@@ -1,0 +1,79 @@
+// The banner on WebORCA pages. It asks the worker what to say (the worker checks this page's
+// origin and decides everything), and renders it in a closed shadow root at the top of the
+// page, in the flow, so WebORCA's own styles and controls are neither changed nor covered.
+import { MessageType } from '../shared/messages.js';
+import { daysLeftText, formatDate, t } from '../shared/i18n.js';
+
+const STYLE = `
+  :host { all: initial; display: block; }
+  .bar { box-sizing: border-box; width: 100%; padding: 10px 16px; display: flex; flex-wrap: wrap;
+    align-items: center; gap: 8px 16px; font: 15px/1.5 system-ui, "Hiragino Sans", "Yu Gothic UI", "Meiryo", sans-serif;
+    color: #3d2600; background: #fff4d6; border-bottom: 2px solid #e0a100; }
+  .bar.critical { color: #5c0f0a; background: #fde8e6; border-bottom-color: #b3261e; }
+  .text { flex: 1 1 320px; margin: 0; }
+  .text strong { font-weight: 700; }
+  .actions { display: flex; gap: 8px; }
+  button { font: inherit; font-weight: 700; padding: 6px 14px; border-radius: 4px; cursor: pointer; }
+  .primary { background: #0b5cad; color: #fff; border: 1px solid #0b5cad; }
+  .secondary { background: #fff; color: #333; border: 1px solid #888; }
+  button:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
+`;
+
+function send(type, data) {
+  return chrome.runtime.sendMessage({ type, data });
+}
+
+function button(textKey, className, onClick) {
+  const el = document.createElement('button');
+  el.type = 'button';
+  el.className = className;
+  el.textContent = t(textKey);
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+function message(entry, others) {
+  const name = entry.commonName ? t('nameWithCommonName', [entry.label, entry.commonName]) : entry.label;
+  const date = formatDate(entry.notAfter);
+  const key = {
+    expired: 'bannerExpired',
+    notRenewable: 'bannerNotRenewable',
+  }[entry.assessment.status] ?? 'bannerRenew';
+  const text = t(key, [name, daysLeftText(entry.assessment), date]);
+  return others > 0 ? `${text} ${t('bannerOthers', [String(others)])}` : text;
+}
+
+async function show() {
+  const response = await send(MessageType.BANNER);
+  const banner = response?.ok ? response.banner : null;
+  if (!banner) return;
+  const { entry, others } = banner;
+  const host = document.createElement('weborca-cert-banner');
+  const root = host.attachShadow({ mode: 'closed' });
+  const style = document.createElement('style');
+  style.textContent = STYLE;
+  const bar = document.createElement('div');
+  bar.className = `bar ${entry.assessment.severity}`;
+  bar.setAttribute('role', 'alert');
+  bar.setAttribute('aria-label', t('bannerLabel'));
+  const text = document.createElement('p');
+  text.className = 'text';
+  text.textContent = message(entry, others);
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  const renewable = entry.assessment.nextAction === 'renewNow';
+  actions.append(
+    button(renewable ? 'bannerRenewNow' : 'bannerHowTo', 'primary', () => {
+      send(MessageType.RENEW, { fingerprint: entry.fingerprint });
+    }),
+    button('bannerLater', 'secondary', async () => {
+      await send(MessageType.SNOOZE, { fingerprint: entry.fingerprint });
+      host.remove();
+    }),
+  );
+  bar.append(text, actions);
+  root.append(style, bar);
+  document.body.prepend(host);
+}
+
+show().catch((error) => console.warn('WebORCA certificate banner:', error));
