@@ -93,7 +93,7 @@ function renderEntry(entry) {
   const action = element('p', 'next-action', t(NEXT_ACTION_KEYS[assessment.nextAction]));
   const warning = entry.warningClients.map((c) => t(CLIENT_KEYS[c]));
   const others = element('p', 'others', warning.length
-    ? t('clientsWarning', [warning.join('、')])
+    ? t('clientsWarning', [warning.join(t('listSeparator'))])
     : t('clientsQuiet'));
   item.append(title, expiry, status, action, others, removeButton(entry));
   return item;
