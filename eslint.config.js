@@ -23,7 +23,7 @@ export default [
   {
     // Functions passed to page.evaluate() run in extension pages.
     files: ['tests/e2e/**/*.mjs', 'tests/demo.mjs'],
-    languageOptions: { globals: { chrome: 'readonly' } },
+    languageOptions: { globals: { ...globals.browser, chrome: 'readonly' } },
   },
   {
     rules: {

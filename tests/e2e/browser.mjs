@@ -22,10 +22,14 @@ export async function extensionId() {
 /**
  * Launches Chromium with the extension. Returns the context, the extension's ID and worker,
  * and `close()` which also removes the temporary profile.
- * @param {{ headless?: boolean, lang?: string }} [options]
+ * `hosts` are resolved to 127.0.0.1 (the simulated WebORCA); their test CA is not trusted,
+ * so certificate errors are ignored unless `strictTls` (the renewal tests trust it in NSS).
+ * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean }} [options]
  */
-export async function launchWithExtension({ headless = true, lang = 'ja' } = {}) {
+export async function launchWithExtension({ headless = true, lang = 'ja', hosts = [], strictTls = false } = {}) {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
+  const hostRules = hosts.length ? [`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`] : [];
+  const tls = strictTls ? [] : ['--ignore-certificate-errors'];
   const context = await chromium.launchPersistentContext(path.join(temp, 'profile'), {
     executablePath: CHROMIUM,
     headless,
@@ -34,7 +38,7 @@ export async function launchWithExtension({ headless = true, lang = 'ja' } = {})
     args: [
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--lang=${lang}`,
-      `--disable-extensions-except=${dist}`, `--load-extension=${dist}`,
+      `--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...hostRules, ...tls,
     ],
     env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: lang === 'ja' ? 'ja_JP.UTF-8' : 'en_US.UTF-8' },
   });
@@ -45,6 +49,30 @@ export async function launchWithExtension({ headless = true, lang = 'ja' } = {})
     worker,
     id,
     url: (page) => `chrome-extension://${id}/${page}`,
+    /** The running service worker (a new handle after a restart). */
+    async currentWorker() {
+      const running = context.serviceWorkers().filter((w) => w.url().includes(id));
+      return running.at(-1) ?? context.waitForEvent('serviceworker');
+    },
+    /** Stops the extension's service worker, as Chrome does when it is idle. */
+    async stopWorker() {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      // The worker really is gone before the test goes on: wait for DevTools to say so.
+      const stopped = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the service worker did not stop')), 10_000);
+        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+          if (versions.some((v) => v.scriptURL.includes(id) && v.runningStatus === 'stopped')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await stopped;
+      await page.close();
+    },
     async close() {
       await context.close();
       await rm(temp, { recursive: true, force: true });
@@ -71,4 +99,19 @@ export async function expectedFixtures() {
 export function japaneseDate(millis) {
   const jst = new Date(millis + 9 * 3600 * 1000);
   return `${jst.getUTCFullYear()}年${jst.getUTCMonth() + 1}月${jst.getUTCDate()}日`;
+}
+
+const POLICY_FILE = '/etc/chromium/policies/managed/weborca-cert-assistant-test.json';
+
+/** Sets the extension's admin policy (Chromium's 3rdparty policy) until `clearPolicy()`. */
+export async function setPolicy(values) {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(path.dirname(POLICY_FILE), { recursive: true });
+  const policy = { '3rdparty': { extensions: { [await extensionId()]: values } } };
+  await writeFile(POLICY_FILE, JSON.stringify(policy));
+}
+
+/** Removes what `setPolicy()` wrote. */
+export async function clearPolicy() {
+  await rm(POLICY_FILE, { force: true });
 }

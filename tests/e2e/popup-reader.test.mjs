@@ -22,10 +22,11 @@ async function openPopup() {
   return page;
 }
 
+/** Picks a file, types its password and presses 登録, as a receptionist would. */
 async function read(page, file, password) {
-  await page.setInputFiles('#file', path.join(fixtures, file));
-  await page.fill('#password', password ?? '');
-  await page.click('#read');
+  await page.getByLabel('証明書ファイル').setInputFiles(path.join(fixtures, file));
+  await page.getByLabel('パスワード', { exact: true }).fill(password ?? '');
+  await page.getByRole('button', { name: '登録' }).click();
   await page.locator('#result:not([hidden]), #message:not([hidden])').first().waitFor();
 }
 
@@ -34,8 +35,9 @@ test('the service worker runs and has the Wasm core instantiated', async () => {
   const cargo = await readFile(path.join(root, 'crate/Cargo.toml'), 'utf8');
   const version = cargo.match(/^version = "(.+)"$/m)[1];
   const page = await openPopup();
-  const status = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'core/status' }));
+  const status = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'page/core-status' }));
   assert.deepEqual(status, { ok: true, coreVersion: version });
+  assert.ok(await browser.worker.evaluate(() => typeof WebAssembly.Module === 'function'));
   await page.close();
 });
 
@@ -43,6 +45,7 @@ test('the popup shows the expiry date of a picked ORCA-style .p12', async () => 
   const page = await openPopup();
   assert.equal(await page.locator('label[for="file"]').textContent(), '証明書ファイル');
   assert.equal(await page.locator('label[for="password"]').textContent(), 'パスワード');
+  assert.equal(await page.locator('label[for="label"]').textContent(), '名前');
   const fixture = expected['openssl-legacy.p12'];
   await read(page, fixture.file, fixture.password);
   const expiry = await page.locator('dd.expiry').textContent();

@@ -1,0 +1,213 @@
+// Certificate status where the user looks: the banner on WebORCA pages (and nowhere else),
+// the badge, reminder notifications and the admin policy, in a real Chromium against the
+// simulated WebORCA (HTTPS on 127.0.0.1:443 under the WebORCA cloud host name).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { TestPki } from '../support/pki.mjs';
+import { OTHER_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
+import { clearPolicy, japaneseDate, launchWithExtension, message, setPolicy } from './browser.mjs';
+
+const DAY = 86_400_000;
+let pki;
+let server;
+let dir;
+let browser;
+
+before(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-pki-'));
+  pki = new TestPki(dir);
+  server = await startWeborca(pki.server([WEBORCA_HOST, OTHER_HOST]));
+});
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  await clearPolicy();
+});
+after(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function launch() {
+  return launchWithExtension({ hosts: [WEBORCA_HOST, OTHER_HOST] });
+}
+
+/** Issues a client certificate ending `days` days from now (negative: already expired). */
+function certificateEnding(name, days) {
+  const notAfter = Date.now() + days * DAY;
+  return { ...pki.client(name, { cn: `client${1000 + Math.abs(days)}`, notAfter, notBefore: notAfter - 1095 * DAY }), notAfter };
+}
+
+/** Registers a .crt through the popup, as a user would. */
+async function register(file, label) {
+  const page = await browser.context.newPage();
+  await page.goto(browser.url('popup/popup.html'));
+  await page.getByLabel('証明書ファイル').setInputFiles(file);
+  await page.getByLabel('名前').fill(label);
+  await page.getByRole('button', { name: '登録' }).click();
+  await page.locator('#result:not([hidden]), #message:not([hidden])').first().waitFor();
+  assert.equal(await page.locator('#message').isHidden(), true, await page.locator('#message').textContent());
+  await page.close();
+}
+
+/** The banner's text and buttons, read through its closed shadow root with CDP. */
+async function banner(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+  const find = (node) => (node.nodeName === 'WEBORCA-CERT-BANNER' ? node
+    : [...(node.children ?? []), ...(node.shadowRoots ?? []), ...(node.contentDocument ? [node.contentDocument] : [])]
+      .map(find).find(Boolean));
+  const host = find(root);
+  if (!host) return null;
+  const texts = [];
+  const buttons = []; // { name, backendNodeId }
+  const walk = (node, button) => {
+    if (node.nodeName === 'STYLE') return;
+    const inButton = node.nodeName === 'BUTTON' ? { name: '', backendNodeId: node.backendNodeId } : button;
+    if (inButton && !button) buttons.push(inButton);
+    if (node.nodeType === 3 && node.nodeValue.trim()) {
+      if (inButton) inButton.name += node.nodeValue.trim();
+      else texts.push(node.nodeValue.trim());
+    }
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child, inButton);
+  };
+  walk(host, null);
+  const click = async (name) => {
+    const target = buttons.find((b) => b.name === name);
+    assert.ok(target, `no button ${name}`);
+    const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: target.backendNodeId });
+    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { this.click(); }' });
+  };
+  return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click };
+}
+
+async function visit(host) {
+  const page = await browser.context.newPage();
+  await page.goto(`https://${host}/`);
+  await page.waitForLoadState('load');
+  // The content script asks the worker, then renders; give it a moment, then look.
+  await page.waitForTimeout(700);
+  return page;
+}
+
+async function badgeText() {
+  const worker = await browser.currentWorker();
+  return worker.evaluate(() => chrome.action.getBadgeText({}));
+}
+
+test('at 80 days the banner shows on WebORCA, with the date and both buttons, and nowhere else', async () => {
+  browser = await launch();
+  const cert = certificateEnding('c80', 80);
+  await register(cert.cert, '受付PC');
+  const page = await visit(WEBORCA_HOST);
+  const shown = await banner(page);
+  assert.ok(shown, 'banner on the WebORCA page');
+  assert.match(shown.text, /受付PC（client1080）/);
+  assert.match(shown.text, /あと 80 日/);
+  assert.ok(shown.text.includes(japaneseDate(cert.notAfter)), `${shown.text} has ${japaneseDate(cert.notAfter)}`);
+  assert.deepEqual(shown.buttons, ['今すぐ更新', '後で']);
+  // In the page's flow, before WebORCA's own content: it covers none of its controls.
+  const layout = await page.evaluate(() => {
+    const host = document.querySelector('weborca-cert-banner');
+    const header = document.querySelector('header').getBoundingClientRect();
+    return { first: document.body.firstElementChild === host, position: getComputedStyle(host).position,
+      bannerBottom: host.getBoundingClientRect().bottom, headerTop: header.top,
+      titleColour: getComputedStyle(document.querySelector('header')).backgroundColor };
+  });
+  assert.equal(layout.first, true);
+  assert.equal(layout.position, 'static');
+  assert.ok(layout.bannerBottom <= layout.headerTop, 'the banner sits above WebORCA, not over it');
+  assert.equal(layout.titleColour, 'rgb(42, 93, 143)', 'WebORCA keeps its own styles');
+  assert.equal(await banner(await visit(OTHER_HOST)), null, 'no banner on another site');
+  assert.equal(await badgeText(), '80');
+});
+
+test('at 120 days there is no banner and no badge', async () => {
+  browser = await launch();
+  await register(certificateEnding('c120', 120).cert, '診察室PC');
+  assert.equal(await banner(await visit(WEBORCA_HOST)), null);
+  assert.equal(await badgeText(), '');
+});
+
+test('an expired certificate gets the expired banner with the way to re-issue it', async () => {
+  browser = await launch();
+  const cert = certificateEnding('cexp', -3);
+  await register(cert.cert, '会計PC');
+  const shown = await banner(await visit(WEBORCA_HOST));
+  assert.ok(shown);
+  assert.match(shown.text, /有効期限が切れています/);
+  assert.match(shown.text, /再発行/);
+  assert.deepEqual(shown.buttons, ['手順を見る', '後で']);
+  assert.equal(await badgeText(), '!');
+});
+
+test('after the worker is stopped and woken, the banner and badge are the same', async () => {
+  browser = await launch();
+  await register(certificateEnding('c30', 30).cert, '受付PC');
+  await browser.stopWorker();
+  const shown = await banner(await visit(WEBORCA_HOST));
+  assert.ok(shown, 'a page load wakes the worker, which answers from storage');
+  assert.match(shown.text, /あと 30 日/);
+  assert.equal(await badgeText(), '30');
+});
+
+test('a reminder notification is created once when a schedule step is reached', async () => {
+  browser = await launch();
+  const cert = certificateEnding('c59', 59);
+  await register(cert.cert, '受付PC');
+  const worker = await browser.currentWorker();
+  const notifications = await worker.evaluate(() => chrome.notifications.getAll());
+  const ids = Object.keys(notifications);
+  assert.equal(ids.length, 1);
+  assert.match(ids[0], /^reminder:[0-9A-F]{64}:60$/);
+  const stored = await worker.evaluate(() => chrome.storage.local.get('reminders'));
+  assert.equal(Object.values(stored.reminders)[0].lastNotifiedStep, 60);
+  await visit(WEBORCA_HOST); // another check: the same step does not notify again
+  await worker.evaluate((id) => chrome.notifications.clear(id), ids[0]);
+  await visit(WEBORCA_HOST);
+  assert.deepEqual(await worker.evaluate(() => chrome.notifications.getAll()), {});
+});
+
+test('「後で」 hides the banner until the next reminder step', async () => {
+  browser = await launch();
+  await register(certificateEnding('c75', 75).cert, '受付PC');
+  const page = await visit(WEBORCA_HOST);
+  await (await banner(page)).click('後で');
+  await page.waitForTimeout(300);
+  assert.equal(await banner(page), null, 'gone from this page');
+  assert.equal(await banner(await visit(WEBORCA_HOST)), null, 'and from the next one');
+});
+
+test('a policy warnDays of 150 brings the banner at 120 days and shows locked in options', async () => {
+  await setPolicy({ warnDays: 150 });
+  browser = await launch();
+  await register(certificateEnding('p120', 120).cert, '受付PC');
+  const shown = await banner(await visit(WEBORCA_HOST));
+  assert.ok(shown, 'banner under the policy');
+  assert.match(shown.text, /あと 120 日/);
+  const options = await browser.context.newPage();
+  await options.goto(browser.url('options/options.html'));
+  const warnDays = options.getByLabel('お知らせを始める日数（有効期限の何日前から）');
+  await options.waitForFunction(() => document.getElementById('warnDays').value !== '');
+  assert.equal(await warnDays.inputValue(), '150');
+  assert.equal(await warnDays.isDisabled(), true);
+  assert.equal(await options.locator('#warnDays-lock').textContent(), await message('lockedByPolicy'));
+});
+
+test('an invalid setting is refused whole, with a message', async () => {
+  browser = await launch();
+  const options = await browser.context.newPage();
+  await options.goto(browser.url('options/options.html'));
+  await options.waitForFunction(() => document.getElementById('warnDays').value !== '');
+  await options.getByLabel('通知する日（有効期限の何日前）').fill('30, 7');
+  await options.getByLabel('お知らせを始める日数（有効期限の何日前から）').fill('500');
+  await options.getByRole('button', { name: '保存' }).click();
+  await options.locator('#settings-message:not([hidden])').waitFor();
+  assert.equal(await options.locator('#settings-message').textContent(), await message('settingsErrorWarnDays'));
+  await options.reload();
+  await options.waitForFunction(() => document.getElementById('warnDays').value !== '');
+  assert.equal(await options.locator('#reminderDays').inputValue(), '90, 60, 30, 14, 7, 3, 1', 'nothing half-applied');
+});
