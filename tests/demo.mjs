@@ -1,50 +1,96 @@
-// The demo: the built extension in Chromium reads the bundled certificate fixtures the way
-// a receptionist would (pick the file, type the password, press 読み取る), prints what the
-// popup shows and saves screenshots in demo-output/. With a display ($DISPLAY) the browser
-// stays open for you to try your own files; without one it runs headless and exits.
-import { mkdir } from 'node:fs/promises';
+// The demo: the built extension in Chromium against the simulated WebORCA. It registers
+// certificates the way a receptionist would (pick the file, type the password, press 登録),
+// opens the WebORCA page where the renewal banner appears, and shows the popup's list.
+// It prints what each screen says and saves screenshots in demo-output/. With a display
+// ($DISPLAY) the browser stays open to try it yourself; without one it runs headless.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { TestPki } from './support/pki.mjs';
+import { OTHER_HOST, WEBORCA_HOST, startWeborca } from './support/weborca-server.mjs';
 import { expectedFixtures, fixtures, launchWithExtension, root } from './e2e/browser.mjs';
 
+const DAY = 86_400_000;
 const out = path.join(root, 'demo-output');
+mkdirSync(out, { recursive: true });
 const headless = !process.env.DISPLAY;
-const browser = await launchWithExtension({ headless });
+const pkiDir = mkdtempSync(path.join(os.tmpdir(), 'weborca-demo-'));
+const pki = new TestPki(pkiDir);
+const server = await startWeborca(pki.server([WEBORCA_HOST, OTHER_HOST]));
+const browser = await launchWithExtension({ headless, hosts: [WEBORCA_HOST, OTHER_HOST] });
 const expected = await expectedFixtures();
-await mkdir(out, { recursive: true });
 
-const page = await browser.context.newPage();
-await page.setViewportSize({ width: 420, height: 900 });
-await page.goto(browser.url('popup/popup.html'));
-
-const samples = [
-  ['openssl-legacy.p12', 'ORCA クラウドが発行する形式 (RC2-40 / 3DES / SHA-1 MAC)'],
-  ['nss-pk12util.p12', 'Firefox / NSS から書き出した形式 (BER)'],
-  ['not-renewable.crt', '自動更新の対象外の証明書 (.crt)'],
-  ['openssl3-default.p12', 'パスワード間違い', 'wrong-password'],
-];
-for (const [file, title, wrongPassword] of samples) {
-  await page.setInputFiles('#file', path.join(fixtures, file));
-  await page.fill('#password', wrongPassword ?? expected[file].password);
-  await page.click('#read');
-  await page.locator('#result:not([hidden]), #message:not([hidden])').first().waitFor();
-  const shot = path.join(out, `${path.parse(file).name}${wrongPassword ? '-wrong-password' : ''}.png`);
-  await page.screenshot({ path: shot, fullPage: true });
-  console.log(`\n■ ${title}: ${file}`);
-  if (await page.locator('#message').isVisible()) {
-    console.log(`  ${await page.locator('#message').textContent()}`);
-  } else {
-    const rows = await page.locator('#fields').evaluate((dl) => [...dl.querySelectorAll('dt')]
-      .map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`));
-    for (const row of rows) console.log(`  ${row}`);
-  }
-  console.log(`  (screenshot: ${path.relative(root, shot)})`);
+async function shot(page, name) {
+  const file = path.join(out, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  (screenshot: ${path.relative(root, file)})`);
 }
+
+const popup = await browser.context.newPage();
+await popup.setViewportSize({ width: 440, height: 900 });
+await popup.goto(browser.url('popup/popup.html'));
+
+async function register(file, password, label, title) {
+  await popup.getByLabel('証明書ファイル').setInputFiles(file);
+  await popup.getByLabel('パスワード', { exact: true }).fill(password ?? '');
+  await popup.getByLabel('名前').fill(label);
+  await popup.getByRole('button', { name: '登録' }).click();
+  await popup.locator('#register button[type="submit"]:not([disabled])').waitFor();
+  console.log(`\n■ ${title}`);
+  if (await popup.locator('#message').isVisible()) {
+    console.log(`  ${await popup.locator('#message').textContent()}`);
+    return;
+  }
+  const rows = await popup.locator('#fields').evaluate((dl) => [...dl.querySelectorAll('dt')]
+    .slice(0, 6).map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`));
+  for (const row of rows) console.log(`  ${row}`);
+}
+
+await register(path.join(fixtures, 'openssl-legacy.p12'), expected['openssl-legacy.p12'].password, '診察室PC',
+  '登録: ORCA クラウド形式の .p12 (RC2-40 / 3DES / SHA-1 MAC)');
+await register(path.join(fixtures, 'openssl3-default.p12'), 'wrong-password', '予備PC', '登録: パスワード間違い');
+const soon = pki.client('reception', { cn: 'client3948', notAfter: Date.now() + 80 * DAY, password: 'demo-pass' });
+await register(soon.p12, 'demo-pass', '受付PC', '登録: 有効期限まで 80 日の証明書');
+await shot(popup, 'popup-registered');
+
+console.log('\n■ WebORCA のページ (https://weborca.cloud.orcamo.jp/, 模擬サーバー)');
+const weborca = await browser.context.newPage();
+await weborca.setViewportSize({ width: 1000, height: 400 });
+await weborca.goto(`https://${WEBORCA_HOST}/`);
+await weborca.waitForTimeout(800);
+const cdp = await browser.context.newCDPSession(weborca);
+const { root: dom } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+const texts = [];
+const walk = (node) => {
+  if (node.nodeName === 'STYLE') return;
+  if (node.nodeType === 3 && node.nodeValue.trim()) texts.push(node.nodeValue.trim());
+  for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child);
+};
+const find = (node) => (node.nodeName === 'WEBORCA-CERT-BANNER' ? node
+  : [...(node.children ?? []), ...(node.shadowRoots ?? [])].map(find).find(Boolean));
+const banner = find(dom);
+if (banner) walk(banner);
+console.log(`  バナー: ${texts.join(' ｜ ') || '(なし)'}`);
+await shot(weborca, 'weborca-banner');
+const worker = await browser.currentWorker();
+console.log(`  ツールバーのバッジ: ${await worker.evaluate(() => chrome.action.getBadgeText({}))}`);
+
+console.log('\n■ ポップアップの一覧 (期限の近い順)');
+await popup.reload();
+await popup.locator('#certificates > li').first().waitFor();
+for (const item of await popup.locator('#certificates > li').all()) {
+  console.log(`  - ${(await item.locator('p').allTextContents()).slice(0, 4).join(' / ')}`);
+}
+await shot(popup, 'popup-list');
 
 if (headless) {
   await browser.close();
+  await server.close();
+  rmSync(pkiDir, { recursive: true, force: true });
   console.log('\nDemo finished. Load dist/ at chrome://extensions (developer mode) to use it yourself.');
 } else {
-  console.log('\nThe browser stays open: try your own files in the popup tab. Close it to finish.');
+  console.log('\nThe browser stays open: try it yourself. Close it to finish.');
   await new Promise((resolve) => browser.context.on('close', resolve));
-  await browser.close();
+  await server.close();
+  rmSync(pkiDir, { recursive: true, force: true });
 }

@@ -108,7 +108,9 @@ async function refresh() {
   document.getElementById(`cert-${focused}`)?.scrollIntoView();
 }
 
-mountRegistrationForm(document.getElementById('register'), async ({ report }) => {
+const registerForm = document.getElementById('register');
+registerForm.addEventListener('submit', () => { result.hidden = true; });
+mountRegistrationForm(registerForm, async ({ report }) => {
   renderReport(report);
   await refresh();
 });

@@ -27,7 +27,7 @@ async function read(page, file, password) {
   await page.getByLabel('証明書ファイル').setInputFiles(path.join(fixtures, file));
   await page.getByLabel('パスワード', { exact: true }).fill(password ?? '');
   await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#result:not([hidden]), #message:not([hidden])').first().waitFor();
+  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
 }
 
 test('the service worker runs and has the Wasm core instantiated', async () => {

@@ -48,7 +48,7 @@ async function register(file, label) {
   await page.getByLabel('証明書ファイル').setInputFiles(file);
   await page.getByLabel('名前').fill(label);
   await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#result:not([hidden]), #message:not([hidden])').first().waitFor();
+  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
   assert.equal(await page.locator('#message').isHidden(), true, await page.locator('#message').textContent());
   await page.close();
 }
@@ -210,4 +210,34 @@ test('an invalid setting is refused whole, with a message', async () => {
   await options.reload();
   await options.waitForFunction(() => document.getElementById('warnDays').value !== '');
   assert.equal(await options.locator('#reminderDays').inputValue(), '90, 60, 30, 14, 7, 3, 1', 'nothing half-applied');
+});
+
+test('the popup lists certificates most urgent first; the same one twice is updated; removing asks first', async () => {
+  browser = await launch();
+  const later = certificateEnding('l200', 200);
+  const sooner = certificateEnding('s20', 20);
+  await register(later.cert, '診察室PC');
+  await register(sooner.cert, '受付PC');
+  await register(later.cert, '診察室PC（2階）');
+  const page = await browser.context.newPage();
+  await page.goto(browser.url('popup/popup.html'));
+  const items = page.locator('#certificates > li');
+  await items.first().waitFor();
+  assert.equal(await items.count(), 2, 'registering the same certificate again updates it');
+  const first = await items.nth(0).textContent();
+  assert.match(first, /受付PC（client1020）/);
+  assert.match(first, /あと 20 日/);
+  assert.match(first, /状態: 更新の時期です/);
+  assert.ok(first.includes(await message('actionRenewNow')));
+  assert.match(await items.nth(1).textContent(), /診察室PC（2階）.*あと 200 日.*有効/s);
+  await items.nth(1).getByRole('button', { name: '削除' }).click();
+  assert.match(await items.nth(1).textContent(), /「診察室PC（2階）」の登録を削除しますか/);
+  await items.nth(1).getByRole('button', { name: 'やめる' }).click();
+  assert.equal(await items.count(), 2);
+  await items.nth(1).getByRole('button', { name: '削除' }).click();
+  await items.nth(1).getByRole('button', { name: '削除する' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#certificates > li').length === 1);
+  const stored = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get(null));
+  assert.equal(stored.registrations.length, 1);
+  assert.equal(JSON.stringify(stored).includes('PRIVATE'), false, 'only metadata is stored');
 });
