@@ -15,6 +15,7 @@ mod key;
 mod overview;
 mod pkcs12;
 mod reader;
+mod renewal;
 mod rules;
 mod settings;
 #[cfg(target_arch = "wasm32")]
@@ -27,6 +28,10 @@ pub use input::MAX_INPUT_LEN;
 pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderState, overview};
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
+pub use renewal::{
+    Answer, MAX_ATTEMPTS, REQUEST_BODY, RenewalError, SavedNames, check_answer, http_failure,
+    retry_delay, saved_names, verify_renewed,
+};
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,
     assess, jst_day, jst_day_start, reminder_due, snooze_until,
