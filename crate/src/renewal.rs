@@ -312,7 +312,9 @@ mod tests {
         assert_eq!(retry_delay(1, 1.0), Some(60_000));
         assert_eq!(retry_delay(2, 0.0), Some(60_000));
         assert_eq!(retry_delay(5, 1.0), Some(960_000));
-        assert!((1..MAX_ATTEMPTS).all(|a| retry_delay(a, 1.0).is_some_and(|d| d <= BACKOFF_CAP_MS)));
+        assert!(
+            (1..MAX_ATTEMPTS).all(|a| retry_delay(a, 1.0).is_some_and(|d| d <= BACKOFF_CAP_MS))
+        );
         assert_eq!(retry_delay(MAX_ATTEMPTS, 0.5), None);
         assert_eq!(retry_delay(1, f64::NAN), Some(45_000));
     }

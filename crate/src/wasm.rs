@@ -3,12 +3,16 @@
 
 use std::collections::HashMap;
 
+use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use web_sys::{AbortSignal, RequestCredentials};
 use zeroize::Zeroize;
 
+use crate::certificate::CertificateInfo;
 use crate::error::Error;
 use crate::overview::{Registration, ReminderState};
+use crate::renewal::RenewalError;
 use crate::settings::{Settings, SettingsInput};
 
 /// The core's version, so the extension can show which reader it runs.
@@ -87,6 +91,103 @@ pub fn overview(
 pub fn snooze_until(not_after: f64, now: f64, settings: JsValue) -> Result<f64, JsValue> {
     let settings: Settings = from_js(settings)?;
     Ok(crate::snooze_until(not_after as i64, now as i64, &settings.schedule()) as f64)
+}
+
+/// The renewal endpoint for a WebORCA page at `origin` (setting, host map, cloud default).
+#[wasm_bindgen(js_name = renewalApiUrl)]
+pub fn renewal_api_url(settings: JsValue, origin: &str) -> Result<Option<String>, JsValue> {
+    let settings: Settings = from_js(settings)?;
+    Ok(crate::renewal_api_url(&settings, origin))
+}
+
+/// Step 1 of a renewal: `POST <api_url>` with `{}` over the browser's TLS (the client
+/// certificate is presented, so credentials are included). Resolves to `{ uri, pass }`;
+/// rejects with `{ code, transient, status }`. `signal` bounds the wait.
+#[wasm_bindgen(js_name = requestRenewal)]
+pub async fn request_renewal(
+    api_url: String,
+    allowed_hosts: JsValue,
+    signal: AbortSignal,
+) -> Result<JsValue, JsValue> {
+    let allowed_hosts: Vec<String> = from_js(allowed_hosts)?;
+    let request = RequestBuilder::new(&api_url)
+        .method(Method::POST)
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .credentials(RequestCredentials::Include)
+        .abort_signal(Some(&signal))
+        .body(crate::REQUEST_BODY)
+        .map_err(|_| to_js(&RenewalError::connection_failed()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|err| to_js(&network_failure(&err)))?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|err| to_js(&network_failure(&err)))?;
+    let answer =
+        crate::check_answer(status, &body, &api_url, &allowed_hosts).map_err(|err| to_js(&err))?;
+    let object = js_sys::Object::new();
+    js_sys::Reflect::set(&object, &"uri".into(), &answer.uri.into())?;
+    js_sys::Reflect::set(&object, &"pass".into(), &answer.pass.into())?;
+    Ok(object.into())
+}
+
+/// Step 2: `GET <uri>` with the same identity; resolves to the file's bytes.
+#[wasm_bindgen(js_name = downloadRenewed)]
+pub async fn download_renewed(uri: String, signal: AbortSignal) -> Result<Vec<u8>, JsValue> {
+    let response = RequestBuilder::new(&uri)
+        .method(Method::GET)
+        .credentials(RequestCredentials::Include)
+        .abort_signal(Some(&signal))
+        .send()
+        .await
+        .map_err(|err| to_js(&network_failure(&err)))?;
+    if response.status() != 200 {
+        return Err(to_js(&crate::http_failure(response.status())));
+    }
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|err| to_js(&network_failure(&err)))?;
+    Ok(bytes)
+}
+
+/// Step 3: checks the downloaded file before anything is called done (see `verify_renewed`).
+#[wasm_bindgen(js_name = verifyRenewed)]
+pub fn verify_renewed(bytes: &[u8], pass: String, old: JsValue) -> Result<JsValue, JsValue> {
+    let old: CertificateInfo = from_js(old)?;
+    let mut pass = pass;
+    let result = crate::verify_renewed(bytes, &pass, &old);
+    pass.zeroize();
+    result
+        .map(|report| to_js(&report))
+        .map_err(|err| to_js(&err))
+}
+
+/// The names to save a renewed certificate and its password under.
+#[wasm_bindgen(js_name = savedNames)]
+pub fn saved_names(certificate: JsValue, now: f64) -> Result<JsValue, JsValue> {
+    let certificate: CertificateInfo = from_js(certificate)?;
+    Ok(to_js(&crate::saved_names(&certificate, now as i64)))
+}
+
+/// The wait (ms) before retry `attempt` after a transient failure, `undefined` when spent.
+#[wasm_bindgen(js_name = retryDelay)]
+pub fn retry_delay(attempt: u32, jitter: f64) -> Option<f64> {
+    crate::retry_delay(attempt, jitter).map(|ms| ms as f64)
+}
+
+/// A fetch that got no HTTP answer: aborted by the signal (timeout) or failed outright.
+fn network_failure(err: &gloo_net::Error) -> RenewalError {
+    match err {
+        gloo_net::Error::JsError(js) if js.name == "AbortError" || js.name == "TimeoutError" => {
+            RenewalError::timeout()
+        }
+        _ => RenewalError::connection_failed(),
+    }
 }
 
 #[derive(Serialize)]
