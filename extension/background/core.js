@@ -3,8 +3,8 @@
 import init from '../../pkg/weborca_cert.js';
 
 export {
-  coreVersion, effectiveSettings, isWeborcaOrigin, overview, readCertificate, snoozeUntil,
-  validateSettings,
+  coreVersion, downloadRenewed, effectiveSettings, isWeborcaOrigin, overview, readCertificate,
+  renewalApiUrl, requestRenewal, retryDelay, savedNames, snoozeUntil, validateSettings, verifyRenewed,
 } from '../../pkg/weborca_cert.js';
 
 let ready = null;

@@ -6,6 +6,10 @@ import { formatDate, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { createStore, readPolicy } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
+import {
+  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, renewalOf, resumeRenewals, revealPassword,
+  startRenewal,
+} from './renewal.js';
 
 const store = createStore(chrome.storage.local);
 const REFRESH_ALARM = 'refresh';
@@ -84,6 +88,12 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   return { registration, report };
 }
 
+/** What a renewal step needs from the worker, read fresh from storage. */
+async function renewalContext(origin) {
+  const { effective } = await refresh();
+  return { store, settings: effective.settings, origin, onChange: () => refresh().then(() => {}) };
+}
+
 const handlers = {
   async [MessageType.CORE_STATUS]() {
     await core.loadCore();
@@ -135,8 +145,30 @@ const handlers = {
     await store.saveReminders(reminders);
     return {};
   },
-  async [MessageType.RENEW]({ fingerprint }) {
+  async [MessageType.RENEW]({ fingerprint }, sender) {
+    // The popup follows the renewal; the banner's click only starts it.
+    startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onError);
     await openPopupTab(`#${fingerprint}`);
+    return {};
+  },
+  async [MessageType.RENEW_FROM_PAGE]({ fingerprint }) {
+    return { renewal: await startRenewal(fingerprint, await renewalContext()) };
+  },
+  async [MessageType.RENEWALS]() {
+    return { renewals: await allRenewals() };
+  },
+  async [MessageType.REVEAL_PASSWORD]({ fingerprint }) {
+    return { password: await revealPassword(fingerprint) };
+  },
+  async [MessageType.CONFIRM_BACKUP]({ fingerprint, bytes }) {
+    return { renewal: await confirmBackup(fingerprint, bytes) };
+  },
+  async [MessageType.CONFIRM_IMPORTED]({ fingerprint }) {
+    return { renewal: await confirmImported(fingerprint) };
+  },
+  async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
+    const record = await renewalOf(fingerprint);
+    if (record?.apiUrl) await chrome.tabs.create({ url: new URL(record.apiUrl).origin });
     return {};
   },
 };
@@ -169,6 +201,9 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === REFRESH_ALARM) refresh().catch(onError);
+  if (alarm.name === RENEWAL_RETRY_ALARM) {
+    renewalContext().then((context) => resumeRenewals(context, { retryDue: true })).catch(onError);
+  }
 });
 chrome.notifications.onClicked.addListener((id) => {
   if (id.startsWith('reminder:')) openPopupTab(`#${id.split(':')[1]}`);
@@ -187,3 +222,5 @@ chrome.alarms.get(REFRESH_ALARM).then((alarm) => {
   if (!alarm) chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
 });
 core.loadCore().catch(onError);
+// A renewal the previous worker left unfinished is carried forward (never re-POSTed).
+renewalContext().then((context) => resumeRenewals(context)).catch(onError);

@@ -2,7 +2,8 @@
 // It renders what the worker computes and never writes storage itself.
 import { MessageType } from '../shared/messages.js';
 import {
-  CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, formatDate, formatDateTime, localize, t,
+  CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, errorMessage, formatDate, formatDateTime, localize,
+  renewalErrorMessage, t,
 } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 
@@ -54,6 +55,119 @@ function renderReport(report) {
   result.hidden = false;
 }
 
+function send(type, data) {
+  return chrome.runtime.sendMessage({ type, data });
+}
+
+function actionButton(textKey, className, onClick) {
+  const el = element('button', className, t(textKey));
+  el.type = 'button';
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+/** The guidance after a renewal, one step after another; the worker remembers the step. */
+function renderRenewal(record) {
+  const card = element('div', `renewal ${record.state}`);
+  card.id = `renewal-${record.fingerprint}`;
+  card.append(element('p', 'name', record.label));
+  const retry = () => send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint }).then(refresh);
+  switch (record.state) {
+    case 'requesting':
+    case 'answered':
+      card.append(element('p', 'progress', t('renewalInProgress')));
+      break;
+    case 'waiting':
+      card.append(
+        element('p', 'error', renewalErrorMessage(record.error?.code)),
+        element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])),
+      );
+      break;
+    case 'failed': {
+      card.append(element('p', 'error', renewalErrorMessage(record.error?.code)));
+      const actions = element('div', 'actions');
+      if (['connection_failed', 'timeout'].includes(record.error?.code)) {
+        card.append(element('p', 'hint', t('renewalPickHint')));
+        actions.append(actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })));
+      }
+      actions.append(actionButton('buttonRetry', '', retry));
+      card.append(actions);
+      break;
+    }
+    case 'saved':
+    case 'backedUp':
+      card.append(savedGuide(record));
+      break;
+    default:
+      break;
+  }
+  return card;
+}
+
+function savedGuide(record) {
+  const guide = element('ol', 'guide');
+  const done = element('li', 'step done', t('renewalSaved', [formatDate(record.newNotAfter)]));
+  done.append(element('span', 'files', `${record.files.p12}\n${record.files.password}`));
+  guide.append(done);
+  // Step: the password, shown on request, with a copy button.
+  const passwordStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepPassword'));
+  if (record.state === 'saved') {
+    const shown = element('code', 'password');
+    passwordStep.append(actionButton('buttonShowPassword', 'secondary', async () => {
+      const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
+      if (!response?.password) return;
+      shown.textContent = response.password;
+      const copy = actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(response.password));
+      shown.after(copy);
+    }), shown);
+  }
+  guide.append(passwordStep);
+  // Step: back up both files; the copy is checked.
+  const backupStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepBackup'));
+  if (record.state === 'saved') {
+    const input = element('input');
+    input.type = 'file';
+    input.accept = '.p12,.pfx';
+    input.setAttribute('aria-label', t('labelBackupFile'));
+    const result = element('p', 'error');
+    result.hidden = true;
+    input.addEventListener('change', async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+      const response = await send(MessageType.CONFIRM_BACKUP, { fingerprint: record.fingerprint, bytes });
+      if (response?.ok) await refresh();
+      else {
+        result.textContent = response?.error?.code === 'backup_mismatch'
+          ? renewalErrorMessage('backup_mismatch') : errorMessage(response?.error);
+        result.hidden = false;
+      }
+    });
+    backupStep.append(input, result);
+  } else {
+    backupStep.append(element('span', 'ok', t('renewalBackupConfirmed')));
+  }
+  guide.append(backupStep);
+  // Step: import into the computer, per system, as in the ORCA user guide.
+  const importStep = element('li', 'step', t('renewalStepImport'));
+  const systems = [
+    ['importWindowsTitle', 'importWindowsSteps'], ['importMacTitle', 'importMacSteps'], ['importLinuxTitle', 'importLinuxSteps'],
+  ];
+  for (const [title, steps] of systems) {
+    const details = element('details');
+    details.append(element('summary', '', t(title)), element('p', '', t(steps)));
+    importStep.append(details);
+  }
+  guide.append(importStep);
+  const loginStep = element('li', 'step', t('renewalStepLogin'));
+  loginStep.append(actionButton('buttonImported', '', async () => {
+    await send(MessageType.CONFIRM_IMPORTED, { fingerprint: record.fingerprint });
+    await refresh();
+  }));
+  guide.append(loginStep);
+  return guide;
+}
+
 function removeButton(entry) {
   const actions = element('div', 'actions');
   const remove = element('button', 'secondary', t('buttonRemove'));
@@ -95,12 +209,24 @@ function renderEntry(entry) {
   const others = element('p', 'others', warning.length
     ? t('clientsWarning', [warning.join(t('listSeparator'))])
     : t('clientsQuiet'));
-  item.append(title, expiry, status, action, others, removeButton(entry));
+  item.append(title, expiry, status, action, others);
+  if (assessment.nextAction === 'renewNow') {
+    const renew = actionButton('bannerRenewNow', '', async () => {
+      renew.disabled = true;
+      await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
+      await refresh();
+    });
+    item.append(renew);
+  }
+  item.append(removeButton(entry));
   return item;
 }
 
 async function refresh() {
-  const response = await chrome.runtime.sendMessage({ type: MessageType.OVERVIEW });
+  const [response, renewals] = await Promise.all([send(MessageType.OVERVIEW), send(MessageType.RENEWALS)]);
+  const open = Object.values(renewals?.renewals ?? {}).filter((r) => r.state !== 'done');
+  document.getElementById('renewal-cards').replaceChildren(...open.map(renderRenewal));
+  document.getElementById('renewals').hidden = open.length === 0;
   if (!response?.ok) return;
   const { entries } = response.overview;
   list.replaceChildren(...entries.map(renderEntry));
@@ -115,3 +241,7 @@ mountRegistrationForm(registerForm, async ({ report }) => {
   await refresh();
 });
 refresh().catch((error) => console.error('Loading the certificates failed:', error));
+// The worker moves renewals forward in the background: follow it.
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && (changes.renewals || changes.registrations)) refresh().catch(console.error);
+});

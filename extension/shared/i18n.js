@@ -24,6 +24,33 @@ const SETTING_ERROR_KEYS = Object.freeze({
   'downloadSubfolder:folder': 'settingsErrorFolder',
 });
 
+/** Renewal failure codes (Rust `RenewalError` and the worker's own) → message keys. */
+export const RENEWAL_ERROR_KEYS = Object.freeze({
+  connection_failed: 'renewalErrorConnection',
+  timeout: 'renewalErrorTimeout',
+  server_error: 'renewalErrorServer',
+  not_permitted: 'renewalErrorNotPermitted',
+  rejected: 'renewalErrorRejected',
+  malformed_answer: 'renewalErrorMalformedAnswer',
+  untrusted_uri: 'renewalErrorUntrustedUri',
+  renewed_wrong_password: 'renewalErrorRenewedWrongPassword',
+  renewed_unreadable: 'renewalErrorRenewedUnreadable',
+  renewed_other_subject: 'renewalErrorRenewedOtherSubject',
+  renewed_not_later: 'renewalErrorRenewedNotLater',
+  renewed_key_mismatch: 'renewalErrorRenewedKeyMismatch',
+  renewed_no_key: 'renewalErrorRenewedNoKey',
+  interrupted: 'renewalErrorInterrupted',
+  no_api_url: 'renewalErrorNoApiUrl',
+  save_failed: 'renewalErrorSaveFailed',
+  backup_mismatch: 'renewalErrorBackupMismatch',
+  internal: 'errorInternal',
+});
+
+/** The sentence for a renewal failure code. */
+export function renewalErrorMessage(code) {
+  return t(RENEWAL_ERROR_KEYS[code] ?? RENEWAL_ERROR_KEYS.internal);
+}
+
 export const STATUS_KEYS = Object.freeze({
   valid: 'statusValid',
   renewalWindow: 'statusRenewalWindow',

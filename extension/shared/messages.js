@@ -17,6 +17,18 @@ export const MessageType = Object.freeze({
   GET_SETTINGS: 'page/get-settings',
   /** page→worker: save the options form (all or nothing) → `{ effective }` */
   SAVE_SETTINGS: 'page/save-settings',
+  /** page→worker: renew a registered certificate now → `{ renewal }` */
+  RENEW_FROM_PAGE: 'page/renew',
+  /** page→worker: every renewal record → `{ renewals }` */
+  RENEWALS: 'page/renewals',
+  /** page→worker: the renewed file's password (「確認する」) → `{ password }` */
+  REVEAL_PASSWORD: 'page/reveal-password',
+  /** page→worker: check the user's backup copy → `{ renewal }` */
+  CONFIRM_BACKUP: 'page/confirm-backup',
+  /** page→worker: the user logged in with the new certificate → `{ renewal }` */
+  CONFIRM_IMPORTED: 'page/confirm-imported',
+  /** page→worker: open the renewal host in a tab so the user can pick the certificate → `{}` */
+  PICK_CERTIFICATE: 'page/pick-certificate',
   /** content→worker: what the banner on this page should say → `{ banner }` (null: nothing) */
   BANNER: 'content/banner',
   /** content→worker: "後で" for one certificate → `{}` */
@@ -40,6 +52,12 @@ export const validData = Object.freeze({
   [MessageType.OVERVIEW]: () => true,
   [MessageType.GET_SETTINGS]: () => true,
   [MessageType.SAVE_SETTINGS]: (d) => typeof d?.input === 'object' && d.input !== null,
+  [MessageType.RENEW_FROM_PAGE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.RENEWALS]: () => true,
+  [MessageType.REVEAL_PASSWORD]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.CONFIRM_BACKUP]: (d) => isFingerprint(d?.fingerprint) && isBytes(d.bytes),
+  [MessageType.CONFIRM_IMPORTED]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.PICK_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.BANNER]: () => true,
   [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),
