@@ -186,9 +186,11 @@ export const RENEWAL_RETRY_ALARM = RETRY_ALARM;
 async function saveFile(filename, type, bytes) {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  const id = await chrome.downloads.download({
-    url: `data:${type};base64,${btoa(binary)}`, filename, conflictAction: 'uniquify', saveAs: false,
-  });
+  const url = `data:${type};base64,${btoa(binary)}`;
+  const download = (name) => chrome.downloads.download({ url, filename: name, conflictAction: 'uniquify', saveAs: false });
+  // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
+  // file rather than the folder name.
+  const id = await download(filename).catch(() => download(`WebORCA/${filename.split('/').pop()}`));
   for (let waited = 0; waited < 10_000; waited += 100) {
     const [item] = await chrome.downloads.search({ id });
     if (item?.state === 'complete') return item.filename;

@@ -69,7 +69,9 @@ form.addEventListener('submit', async (event) => {
   message.hidden = true;
   saved.hidden = true;
   const input = formInput(current?.effective.locked ?? []);
-  if (input.weborcaOrigins) await requestOrigins(input.weborcaOrigins).catch(() => false);
+  // The renewal API needs host access too (without it the browser's CORS rules block it).
+  const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
+  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin]).catch(() => false);
   const response = await chrome.runtime.sendMessage({ type: MessageType.SAVE_SETTINGS, data: { input } });
   if (response?.ok) {
     saved.hidden = false;

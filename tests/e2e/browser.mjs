@@ -26,8 +26,11 @@ export async function extensionId() {
  * so certificate errors are ignored unless `strictTls` (the renewal tests trust it in NSS).
  * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean }} [options]
  */
-export async function launchWithExtension({ headless = true, lang = 'ja', hosts = [], strictTls = false } = {}) {
+export async function launchWithExtension({
+  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome,
+} = {}) {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
+  if (prepareHome) await prepareHome(temp); // e.g. an NSS database with certificates
   const hostRules = hosts.length ? [`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`] : [];
   const tls = strictTls ? [] : ['--ignore-certificate-errors'];
   const context = await chromium.launchPersistentContext(path.join(temp, 'profile'), {
@@ -40,15 +43,30 @@ export async function launchWithExtension({ headless = true, lang = 'ja', hosts 
       '--disable-component-update', '--disable-sync', `--lang=${lang}`,
       `--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...hostRules, ...tls,
     ],
-    env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: lang === 'ja' ? 'ja_JP.UTF-8' : 'en_US.UTF-8' },
+    // LANG stays a UTF-8 locale that exists on every machine (file names like WebORCA証明書
+    // need it); LANGUAGE picks the UI language.
+    env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: 'C.UTF-8' },
   });
   const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  if (process.env.E2E_DEBUG) {
+    const echo = (w) => w.on('console', (m) => console.error(`[worker] ${m.text()}`));
+    echo(worker);
+    context.on('serviceworker', echo);
+  }
   const id = await extensionId();
   return {
     context,
     worker,
     id,
     url: (page) => `chrome-extension://${id}/${page}`,
+    home: temp,
+    /** Lets Chromium's own download settings (the policy's folder) apply, not Playwright's. */
+    async useDefaultDownloads() {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'default' });
+      await page.close();
+    },
     /** The running service worker (a new handle after a restart). */
     async currentWorker() {
       const running = context.serviceWorkers().filter((w) => w.url().includes(id));
@@ -103,12 +121,26 @@ export function japaneseDate(millis) {
 
 const POLICY_FILE = '/etc/chromium/policies/managed/weborca-cert-assistant-test.json';
 
-/** Sets the extension's admin policy (Chromium's 3rdparty policy) until `clearPolicy()`. */
-export async function setPolicy(values) {
+/** Sets the extension's admin policy (Chromium's 3rdparty policy) and any browser policies
+ * until `clearPolicy()`. */
+export async function setPolicy(values, browserPolicies = {}) {
   const { mkdir, writeFile } = await import('node:fs/promises');
   await mkdir(path.dirname(POLICY_FILE), { recursive: true });
-  const policy = { '3rdparty': { extensions: { [await extensionId()]: values } } };
+  const policy = { ...browserPolicies, '3rdparty': { extensions: { [await extensionId()]: values } } };
   await writeFile(POLICY_FILE, JSON.stringify(policy));
+}
+
+/** Chromium's NSS database in `home`: the test CA trusted for servers, and client `p12`s. */
+export async function prepareNssDb(home, { caCert, clients = [] }) {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdir } = await import('node:fs/promises');
+  const db = `sql:${path.join(home, '.pki/nssdb')}`;
+  await mkdir(path.join(home, '.pki/nssdb'), { recursive: true });
+  execFileSync('certutil', ['-N', '-d', db, '--empty-password']);
+  execFileSync('certutil', ['-A', '-d', db, '-n', 'WebORCA Test CA', '-t', 'C,,', '-i', caCert]);
+  for (const { p12, password } of clients) {
+    execFileSync('pk12util', ['-i', p12, '-d', db, '-W', password ?? '', '-K', ''], { stdio: 'pipe' });
+  }
 }
 
 /** Removes what `setPolicy()` wrote. */
