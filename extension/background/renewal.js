@@ -121,7 +121,7 @@ async function advance(record, context) {
       await replaceRegistration(context.store, old, report, names.p12);
       record = await saveRecord({
         ...record, state: 'saved', uri: null, files, newFingerprint: report.certificate.sha256Fingerprint,
-        newNotAfter: report.certificate.notAfter, guide: { passwordShown: false, backedUp: false },
+        newNotAfter: report.certificate.notAfter, guide: { backedUp: false },
       });
     }
   } catch (error) {
@@ -205,7 +205,6 @@ export async function revealPassword(fingerprint) {
   const record = await renewalOf(fingerprint);
   const pass = (await secrets())[fingerprint];
   if (!record || record.state !== 'saved' || pass === undefined) return null;
-  await saveRecord({ ...record, guide: { ...record.guide, passwordShown: true } });
   return pass;
 }
 

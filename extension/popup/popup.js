@@ -82,18 +82,12 @@ function renderRenewal(record) {
         element('p', 'error', renewalErrorMessage(record.error?.code)),
         element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])),
       );
+      card.append(...certificatePicker(record));
       break;
-    case 'failed': {
-      card.append(element('p', 'error', renewalErrorMessage(record.error?.code)));
-      const actions = element('div', 'actions');
-      if (['connection_failed', 'timeout'].includes(record.error?.code)) {
-        card.append(element('p', 'hint', t('renewalPickHint')));
-        actions.append(actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })));
-      }
-      actions.append(actionButton('buttonRetry', '', retry));
-      card.append(actions);
+    case 'failed':
+      card.append(element('p', 'error', renewalErrorMessage(record.error?.code)), ...certificatePicker(record));
+      card.append(actionButton('buttonRetry', '', retry));
       break;
-    }
     case 'saved':
     case 'backedUp':
       card.append(savedGuide(record));
@@ -102,6 +96,16 @@ function renderRenewal(record) {
       break;
   }
   return card;
+}
+
+/** When the browser could not present the certificate: open the API host in a tab, where
+ * Chrome shows its certificate picker; the choice then holds for this browser session. */
+function certificatePicker(record) {
+  if (!['connection_failed', 'timeout'].includes(record.error?.code)) return [];
+  return [
+    element('p', 'hint', t('renewalPickHint')),
+    actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })),
+  ];
 }
 
 function savedGuide(record) {
