@@ -161,9 +161,46 @@ for (const [fault, code, requests] of [
     if (transient) {
       assert.ok(record.nextAttemptAt > Date.now() + 20_000, 'retried later, with backoff');
       assert.equal(record.attempt, 1);
+      const alarm = await worker.evaluate(() => chrome.alarms.get('renewal-retry'));
+      assert.equal(alarm.scheduledTime, record.nextAttemptAt, 'an alarm brings the retry');
+    } else {
+      const notifications = await worker.evaluate(() => chrome.notifications.getAll());
+      assert.ok(Object.keys(notifications).some((id) => id.startsWith('renewal-failed:')), 'a notification reports it');
     }
   });
 }
+
+test('fault timeout: the POST gets no answer, the attempt times out and is retried later', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.fault = 'timeout';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const record = await settled(await browser.currentWorker());
+  assert.equal(record.state, 'waiting');
+  assert.equal(record.error.code, 'timeout');
+  assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1);
+  assert.equal(await page.locator('.renewal .error').first().textContent(), await message('renewalErrorTimeout'));
+});
+
+test('an expired certificate is refused by the server with NOT PERMITTED CERTIFICATE', async () => {
+  const client = pki.client(`expired${Date.now()}`, {
+    cn: 'client3948', notBefore: Date.now() - 1100 * DAY, notAfter: Date.now() - DAY, password: PASSWORD,
+  });
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  const fingerprint = await page.evaluate(async () => (await chrome.runtime.sendMessage({ type: 'page/overview' })).overview.entries[0].fingerprint);
+  // The popup offers no 今すぐ更新 for an expired certificate; the worker is asked directly.
+  assert.equal(await page.getByRole('button', { name: '今すぐ更新' }).count(), 0);
+  await page.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/renew', data: { fingerprint: fp } }), fingerprint);
+  const record = await settled(await browser.currentWorker());
+  assert.equal(record.state, 'failed');
+  assert.equal(record.error.code, 'not_permitted');
+  assert.equal(record.error.status, 403);
+  assert.deepEqual(server.apiRequests(), [`POST ${API_HOST}/api/cert 403`]);
+});
 
 test('double click and a second tab send exactly one POST', async () => {
   const client = clientEnding(30);
