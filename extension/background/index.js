@@ -24,7 +24,9 @@ async function refresh() {
   ]);
   const effective = core.effectiveSettings(user, policy);
   const overview = core.overview(registrations, reminders, effective.settings, Date.now());
-  await showBadge(overview.badge);
+  // A renewed certificate not yet imported still needs the user: keep the badge up.
+  const awaitingImport = await pendingImport();
+  await showBadge(overview.badge ?? (awaitingImport ? { text: '!', severity: 'warning' } : null));
   if (overview.dueReminders.length) await notify(overview, reminders);
   return { overview, effective, registrations, user };
 }
@@ -88,6 +90,11 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   return { registration, report };
 }
 
+/** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
+async function pendingImport() {
+  return Object.values(await allRenewals()).find((r) => r.state === 'saved' || r.state === 'backedUp') ?? null;
+}
+
 /** What a renewal step needs from the worker, read fresh from storage. */
 async function renewalContext(origin) {
   const { effective } = await refresh();
@@ -132,6 +139,10 @@ const handlers = {
   async [MessageType.BANNER](_data, sender) {
     const { overview, effective } = await refresh();
     if (!core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin)) return { banner: null };
+    const awaitingImport = await pendingImport();
+    if (awaitingImport) {
+      return { banner: { pendingImport: { fingerprint: awaitingImport.fingerprint, label: awaitingImport.label } } };
+    }
     const shown = overview.entries.filter((entry) => entry.showBanner);
     return { banner: shown.length ? { entry: shown[0], others: shown.length - 1 } : null };
   },
@@ -148,6 +159,10 @@ const handlers = {
   async [MessageType.RENEW]({ fingerprint }, sender) {
     // The popup follows the renewal; the banner's click only starts it.
     startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onError);
+    await openPopupTab(`#${fingerprint}`);
+    return {};
+  },
+  async [MessageType.OPEN_GUIDE]({ fingerprint }) {
     await openPopupTab(`#${fingerprint}`);
     return {};
   },

@@ -47,30 +47,38 @@ async function show() {
   const response = await send(MessageType.BANNER);
   const banner = response?.ok ? response.banner : null;
   if (!banner) return;
-  const { entry, others } = banner;
   const host = document.createElement('weborca-cert-banner');
   const root = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');
   style.textContent = STYLE;
   const bar = document.createElement('div');
-  bar.className = `bar ${entry.assessment.severity}`;
   bar.setAttribute('role', 'alert');
   bar.setAttribute('aria-label', t('bannerLabel'));
   const text = document.createElement('p');
   text.className = 'text';
-  text.textContent = message(entry, others);
   const actions = document.createElement('div');
   actions.className = 'actions';
-  const renewable = entry.assessment.nextAction === 'renewNow';
-  actions.append(
-    button(renewable ? 'bannerRenewNow' : 'bannerHowTo', 'primary', () => {
-      send(MessageType.RENEW, { fingerprint: entry.fingerprint });
-    }),
-    button('bannerLater', 'secondary', async () => {
-      await send(MessageType.SNOOZE, { fingerprint: entry.fingerprint });
-      host.remove();
-    }),
-  );
+  if (banner.pendingImport) {
+    // Renewed but not yet imported: the old certificate still expires.
+    const { fingerprint, label } = banner.pendingImport;
+    bar.className = 'bar warning';
+    text.textContent = t('bannerPendingImport', [label]);
+    actions.append(button('bannerHowTo', 'primary', () => send(MessageType.OPEN_GUIDE, { fingerprint })));
+  } else {
+    const { entry, others } = banner;
+    bar.className = `bar ${entry.assessment.severity}`;
+    text.textContent = message(entry, others);
+    const renewable = entry.assessment.nextAction === 'renewNow';
+    actions.append(
+      button(renewable ? 'bannerRenewNow' : 'bannerHowTo', 'primary', () => {
+        send(renewable ? MessageType.RENEW : MessageType.OPEN_GUIDE, { fingerprint: entry.fingerprint });
+      }),
+      button('bannerLater', 'secondary', async () => {
+        await send(MessageType.SNOOZE, { fingerprint: entry.fingerprint });
+        host.remove();
+      }),
+    );
+  }
   bar.append(text, actions);
   root.append(style, bar);
   document.body.prepend(host);

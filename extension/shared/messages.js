@@ -35,6 +35,8 @@ export const MessageType = Object.freeze({
   SNOOZE: 'content/snooze',
   /** content→worker: "今すぐ更新" for one certificate → `{}` */
   RENEW: 'content/renew',
+  /** content→worker: show the renewal guide for one certificate → `{}` */
+  OPEN_GUIDE: 'content/open-guide',
 });
 
 const isBytes = (v) => Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b < 256);
@@ -61,6 +63,7 @@ export const validData = Object.freeze({
   [MessageType.BANNER]: () => true,
   [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.OPEN_GUIDE]: (d) => isFingerprint(d?.fingerprint),
 });
 
 /** Whether a message type may come from a content script (a WebORCA page). */

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -147,3 +148,35 @@ export async function prepareNssDb(home, { caCert, clients = [] }) {
 export async function clearPolicy() {
   await rm(POLICY_FILE, { force: true });
 }
+
+/** The banner's text and buttons, read through its closed shadow root with CDP. */
+export async function banner(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+  const find = (node) => (node.nodeName === 'WEBORCA-CERT-BANNER' ? node
+    : [...(node.children ?? []), ...(node.shadowRoots ?? []), ...(node.contentDocument ? [node.contentDocument] : [])]
+      .map(find).find(Boolean));
+  const host = find(root);
+  if (!host) return null;
+  const texts = [];
+  const buttons = []; // { name, backendNodeId }
+  const walk = (node, button) => {
+    if (node.nodeName === 'STYLE') return;
+    const inButton = node.nodeName === 'BUTTON' ? { name: '', backendNodeId: node.backendNodeId } : button;
+    if (inButton && !button) buttons.push(inButton);
+    if (node.nodeType === 3 && node.nodeValue.trim()) {
+      if (inButton) inButton.name += node.nodeValue.trim();
+      else texts.push(node.nodeValue.trim());
+    }
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child, inButton);
+  };
+  walk(host, null);
+  const click = async (name) => {
+    const target = buttons.find((b) => b.name === name);
+    assert.ok(target, `no button ${name}`);
+    const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: target.backendNodeId });
+    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { this.click(); }' });
+  };
+  return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click };
+}
+

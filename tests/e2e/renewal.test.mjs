@@ -9,7 +9,9 @@ import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
-import { clearPolicy, launchWithExtension, message, prepareNssDb, setPolicy } from './browser.mjs';
+import {
+  banner, clearPolicy, launchWithExtension, message, prepareNssDb, setPolicy,
+} from './browser.mjs';
 
 const DAY = 86_400_000;
 const PASSWORD = 'client-pass';
@@ -124,6 +126,18 @@ test('happy path: 今すぐ更新 → new .p12 and password file on disk, verifi
   await page.getByText('バックアップを確認しました。').waitFor();
   const { renewalSecrets } = await worker.evaluate(() => chrome.storage.session.get('renewalSecrets'));
   assert.deepEqual(renewalSecrets, {});
+
+  // Until the import is confirmed, WebORCA pages keep saying so; then they stop.
+  const weborca = await browser.context.newPage();
+  await weborca.goto(`https://${WEBORCA_HOST}/`);
+  await weborca.waitForTimeout(700);
+  assert.match((await banner(weborca)).text, /取り込み（インポート）がまだ完了していません/);
+  assert.equal(await (await browser.currentWorker()).evaluate(() => chrome.action.getBadgeText({})), '!');
+  await page.getByRole('button', { name: 'ログインできました' }).click();
+  await page.locator('#renewals[hidden]').waitFor({ state: 'attached' });
+  await weborca.reload();
+  await weborca.waitForTimeout(700);
+  assert.equal(await banner(weborca), null);
 });
 
 for (const [fault, code, requests] of [

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { OTHER_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
-import { clearPolicy, japaneseDate, launchWithExtension, message, setPolicy } from './browser.mjs';
+import {
+  banner, clearPolicy, japaneseDate, launchWithExtension, message, setPolicy,
+} from './browser.mjs';
 
 const DAY = 86_400_000;
 let pki;
@@ -51,37 +53,6 @@ async function register(file, label) {
   await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
   assert.equal(await page.locator('#message').isHidden(), true, await page.locator('#message').textContent());
   await page.close();
-}
-
-/** The banner's text and buttons, read through its closed shadow root with CDP. */
-async function banner(page) {
-  const cdp = await page.context().newCDPSession(page);
-  const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-  const find = (node) => (node.nodeName === 'WEBORCA-CERT-BANNER' ? node
-    : [...(node.children ?? []), ...(node.shadowRoots ?? []), ...(node.contentDocument ? [node.contentDocument] : [])]
-      .map(find).find(Boolean));
-  const host = find(root);
-  if (!host) return null;
-  const texts = [];
-  const buttons = []; // { name, backendNodeId }
-  const walk = (node, button) => {
-    if (node.nodeName === 'STYLE') return;
-    const inButton = node.nodeName === 'BUTTON' ? { name: '', backendNodeId: node.backendNodeId } : button;
-    if (inButton && !button) buttons.push(inButton);
-    if (node.nodeType === 3 && node.nodeValue.trim()) {
-      if (inButton) inButton.name += node.nodeValue.trim();
-      else texts.push(node.nodeValue.trim());
-    }
-    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child, inButton);
-  };
-  walk(host, null);
-  const click = async (name) => {
-    const target = buttons.find((b) => b.name === name);
-    assert.ok(target, `no button ${name}`);
-    const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: target.backendNodeId });
-    await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { this.click(); }' });
-  };
-  return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click };
 }
 
 async function visit(host) {
