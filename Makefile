@@ -9,7 +9,7 @@ WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
 WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue
 
-.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures clean
+.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures weborca clean
 
 deps:
 	scripts/install-deps.sh
@@ -49,6 +49,10 @@ test: lint test-rust test-wasm test-e2e
 # Figures, not assertions: Wasm size and time to open each fixture.
 bench: build
 	node tests/bench/reader.mjs
+
+# The simulated WebORCA alone (mutual TLS, renewal API, fault modes), for trying by hand.
+weborca: deps
+	node tests/support/serve-weborca.mjs
 
 # Remakes the certificate fixtures with openssl, keytool and pk12util (not part of `test`).
 fixtures:

@@ -1,14 +1,19 @@
 // The demo: the built extension in Chromium against the simulated WebORCA. It registers
 // certificates the way a receptionist would (pick the file, type the password, press 登録),
-// opens the WebORCA page where the renewal banner appears, and shows the popup's list.
+// opens the WebORCA page where the renewal banner appears, presses 今すぐ更新 there (the
+// renewal runs over mutual TLS), checks the saved files with openssl, and shows the popup.
 // It prints what each screen says and saves screenshots in demo-output/. With a display
 // ($DISPLAY) the browser stays open to try it yourself; without one it runs headless.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { TestPki } from './support/pki.mjs';
-import { OTHER_HOST, WEBORCA_HOST, startWeborca } from './support/weborca-server.mjs';
-import { expectedFixtures, fixtures, launchWithExtension, root } from './e2e/browser.mjs';
+import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from './support/weborca-server.mjs';
+import {
+  banner, clearPolicy, expectedFixtures, fixtures, launchWithExtension, prepareNssDb, root, setPolicy,
+} from './e2e/browser.mjs';
 
 const DAY = 86_400_000;
 const out = path.join(root, 'demo-output');
@@ -16,8 +21,23 @@ mkdirSync(out, { recursive: true });
 const headless = !process.env.DISPLAY;
 const pkiDir = mkdtempSync(path.join(os.tmpdir(), 'weborca-demo-'));
 const pki = new TestPki(pkiDir);
-const server = await startWeborca(pki.server([WEBORCA_HOST, OTHER_HOST]));
-const browser = await launchWithExtension({ headless, hosts: [WEBORCA_HOST, OTHER_HOST] });
+const server = await startWeborca(pki.server(ALL_HOSTS), { pki });
+// This terminal's certificate: 80 days left, in the browser's NSS store, presented to the
+// simulated WebORCA without a prompt (the AutoSelectCertificateForUrls policy).
+const soon = pki.client('reception', { cn: 'client3948', notAfter: Date.now() + 80 * DAY, password: 'demo-pass' });
+const downloads = path.join(out, 'downloads');
+rmSync(downloads, { recursive: true, force: true });
+const pattern = (host) => JSON.stringify({ pattern: `https://${host}`, filter: { ISSUER: { CN: 'WebORCA Test CA' } } });
+await setPolicy({}, {
+  AutoSelectCertificateForUrls: [pattern(API_HOST), pattern(WEBORCA_HOST)],
+  DownloadDirectory: downloads,
+  PromptForDownloadLocation: false,
+});
+const browser = await launchWithExtension({
+  headless, hosts: ALL_HOSTS, strictTls: true,
+  prepareHome: (home) => prepareNssDb(home, { caCert: pki.caCert, clients: [soon] }),
+});
+await browser.useDefaultDownloads();
 const expected = await expectedFixtures();
 
 async function shot(page, name) {
@@ -49,7 +69,6 @@ async function register(file, password, label, title) {
 await register(path.join(fixtures, 'openssl-legacy.p12'), expected['openssl-legacy.p12'].password, '診察室PC',
   '登録: ORCA クラウド形式の .p12 (RC2-40 / 3DES / SHA-1 MAC)');
 await register(path.join(fixtures, 'openssl3-default.p12'), 'wrong-password', '予備PC', '登録: パスワード間違い');
-const soon = pki.client('reception', { cn: 'client3948', notAfter: Date.now() + 80 * DAY, password: 'demo-pass' });
 await register(soon.p12, 'demo-pass', '受付PC', '登録: 有効期限まで 80 日の証明書');
 await shot(popup, 'popup-registered');
 
@@ -58,22 +77,30 @@ const weborca = await browser.context.newPage();
 await weborca.setViewportSize({ width: 1000, height: 400 });
 await weborca.goto(`https://${WEBORCA_HOST}/`);
 await weborca.waitForTimeout(800);
-const cdp = await browser.context.newCDPSession(weborca);
-const { root: dom } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-const texts = [];
-const walk = (node) => {
-  if (node.nodeName === 'STYLE') return;
-  if (node.nodeType === 3 && node.nodeValue.trim()) texts.push(node.nodeValue.trim());
-  for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child);
-};
-const find = (node) => (node.nodeName === 'WEBORCA-CERT-BANNER' ? node
-  : [...(node.children ?? []), ...(node.shadowRoots ?? [])].map(find).find(Boolean));
-const banner = find(dom);
-if (banner) walk(banner);
-console.log(`  バナー: ${texts.join(' ｜ ') || '(なし)'}`);
+const shown = await banner(weborca);
+console.log(`  バナー: ${shown ? `${shown.text} ［${shown.buttons.join('］［')}］` : '(なし)'}`);
 await shot(weborca, 'weborca-banner');
 const worker = await browser.currentWorker();
 console.log(`  ツールバーのバッジ: ${await worker.evaluate(() => chrome.action.getBadgeText({}))}`);
+
+console.log('\n■ バナーの「今すぐ更新」: 模擬 WebORCA の更新 API (相互 TLS) で更新');
+await shown.click('今すぐ更新');
+let record;
+for (let i = 0; i < 100; i += 1) {
+  const { renewals = {} } = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('renewals'));
+  record = Object.values(renewals)[0];
+  if (record && !['requesting', 'answered'].includes(record.state)) break;
+  await weborca.waitForTimeout(150);
+}
+console.log(`  状態: ${record?.state}${record?.error ? ` (${record.error.code})` : ''}`);
+console.log(`  サーバーへの要求: ${server.apiRequests().join(' / ')}`);
+for (const file of readdirSync(downloads, { recursive: true })) console.log(`  保存: ${path.join('demo-output/downloads', file)}`);
+if (record?.files) {
+  const passLine = readFileSync(record.files.password, 'utf8').trim().split(/\r?\n/).at(-1);
+  const pem = execFileSync('openssl', ['pkcs12', '-in', record.files.p12, '-passin', `pass:${passLine}`, '-nokeys', '-clcerts', '-legacy']);
+  const check = execFileSync('openssl', ['x509', '-noout', '-subject', '-enddate'], { input: pem, encoding: 'utf8' });
+  console.log(`  openssl で確認: ${check.trim().replace(/\n/g, ' / ')}`);
+}
 
 console.log('\n■ ポップアップの一覧 (期限の近い順)');
 await popup.reload();
@@ -81,16 +108,18 @@ await popup.locator('#certificates > li').first().waitFor();
 for (const item of await popup.locator('#certificates > li').all()) {
   console.log(`  - ${(await item.locator('p').allTextContents()).slice(0, 4).join(' / ')}`);
 }
-await shot(popup, 'popup-list');
+await shot(popup, 'popup-list-and-renewal-guide');
 
 if (headless) {
   await browser.close();
+  await clearPolicy();
   await server.close();
   rmSync(pkiDir, { recursive: true, force: true });
   console.log('\nDemo finished. Load dist/ at chrome://extensions (developer mode) to use it yourself.');
 } else {
   console.log('\nThe browser stays open: try it yourself. Close it to finish.');
   await new Promise((resolve) => browser.context.on('close', resolve));
+  await clearPolicy();
   await server.close();
   rmSync(pkiDir, { recursive: true, force: true });
 }
