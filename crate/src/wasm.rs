@@ -199,17 +199,8 @@ struct InvalidSetting {
 
 /// Reads a JS value the worker built; a shape error is a bug in the shell, reported as such.
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|err| {
-        to_js(&ErrorObject {
-            code: "internal",
-            message: err.to_string(),
-            position: None,
-            context: None,
-            oid: None,
-            count: None,
-            max: None,
-        })
-    })
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|err| to_js(&ErrorObject::new("internal", err.to_string())))
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
@@ -237,17 +228,23 @@ struct ErrorObject {
     max: Option<u64>,
 }
 
-impl From<&Error> for ErrorObject {
-    fn from(err: &Error) -> Self {
-        let mut object = Self {
-            code: err.code(),
-            message: err.to_string(),
+impl ErrorObject {
+    fn new(code: &'static str, message: String) -> Self {
+        Self {
+            code,
+            message,
             position: None,
             context: None,
             oid: None,
             count: None,
             max: None,
-        };
+        }
+    }
+}
+
+impl From<&Error> for ErrorObject {
+    fn from(err: &Error) -> Self {
+        let mut object = Self::new(err.code(), err.to_string());
         match err {
             Error::TooLarge { len, max } => {
                 object.count = Some(*len as u64);

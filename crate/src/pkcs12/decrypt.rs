@@ -65,14 +65,7 @@ pub fn decrypt(
     ciphertext: &[u8],
     password: &Password,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let params = algorithm
-        .parameters
-        .as_ref()
-        .map(AnyRef::from)
-        .ok_or(Error::Malformed {
-            position: 0,
-            context: "encryption parameters",
-        })?;
+    let params = parameters(algorithm, "encryption parameters")?;
     match algorithm.oid {
         pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password),
         oid => {
@@ -127,6 +120,21 @@ fn decrypt_pbes2(
         .len();
     buffer.truncate(len);
     Ok(buffer)
+}
+
+/// The parameters an algorithm must carry; their absence is a malformed file.
+pub fn parameters<'a>(
+    algorithm: &'a AlgorithmIdentifierOwned,
+    context: &'static str,
+) -> Result<AnyRef<'a>> {
+    algorithm
+        .parameters
+        .as_ref()
+        .map(AnyRef::from)
+        .ok_or(Error::Malformed {
+            position: 0,
+            context,
+        })
 }
 
 /// Checks an iteration count from a file against [`MAX_ITERATIONS`].

@@ -6,7 +6,7 @@
 //! `macSalt`/`iterations` of `MacData`.
 
 use const_oid::ObjectIdentifier;
-use der::{Sequence, asn1::AnyRef};
+use der::Sequence;
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use pkcs5::pbes2::{Pbkdf2Params, Pbkdf2Prf};
 use pkcs12::MacData;
@@ -14,7 +14,7 @@ use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use sha1::digest::{Digest, FixedOutputReset, block_api::BlockSizeUser};
 use spki::AlgorithmIdentifierOwned;
 
-use super::decrypt::check_iterations;
+use super::decrypt::{check_iterations, parameters};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -113,32 +113,20 @@ fn verify_pbmac1(
     expected: &[u8],
     password: &Password,
 ) -> Result<&'static str> {
-    let params: Pbmac1Params = algorithm
-        .parameters
-        .as_ref()
-        .ok_or(Error::Malformed {
-            position: 0,
-            context: "PBMAC1 parameters",
-        })?
+    let params: Pbmac1Params = parameters(algorithm, "PBMAC1 parameters")?
         .decode_as()
         .map_err(Error::der("PBMAC1 parameters"))?;
     let kdf = &params.key_derivation_func;
     if kdf.oid != pkcs5::pbes2::PBKDF2_OID {
         return Err(Error::UnsupportedAlgorithm { oid: kdf.oid });
     }
-    let pbkdf2: Pbkdf2Params = kdf
-        .parameters
-        .as_ref()
-        .map(AnyRef::from)
-        .ok_or(Error::Malformed {
-            position: 0,
-            context: "PBKDF2 parameters",
-        })?
-        .try_into()
-        .map_err(|err: der::Error| match err.kind() {
-            der::ErrorKind::OidUnknown { oid } => Error::UnsupportedAlgorithm { oid },
-            _ => Error::from_der(&err, "PBKDF2 parameters"),
-        })?;
+    let pbkdf2: Pbkdf2Params =
+        parameters(kdf, "PBKDF2 parameters")?
+            .try_into()
+            .map_err(|err: der::Error| match err.kind() {
+                der::ErrorKind::OidUnknown { oid } => Error::UnsupportedAlgorithm { oid },
+                _ => Error::from_der(&err, "PBKDF2 parameters"),
+            })?;
     let iterations = check_iterations(i64::from(pbkdf2.iteration_count))?;
     // RFC 9579 §3: keyLength is required; a missing or absurd one is a malformed file.
     let key_len = usize::from(pbkdf2.key_length.unwrap_or(0));
