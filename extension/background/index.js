@@ -7,8 +7,8 @@ import * as core from './core.js';
 import { createStore, readPolicy } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, renewalOf, resumeRenewals, revealPassword,
-  startRenewal,
+  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, rememberPickerTab, renewalForPickerTab,
+  renewalOf, resumeRenewals, retryNow, revealPassword, startRenewal,
 } from './renewal.js';
 
 const store = createStore(chrome.storage.local);
@@ -122,7 +122,8 @@ const handlers = {
   },
   async [MessageType.OVERVIEW]() {
     const { overview, effective } = await refresh();
-    return { overview, settings: effective.settings };
+    const { history = [] } = await chrome.storage.local.get('history');
+    return { overview, settings: effective.settings, history };
   },
   async [MessageType.GET_SETTINGS]() {
     const { effective, user } = await refresh();
@@ -183,7 +184,11 @@ const handlers = {
   },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
     const record = await renewalOf(fingerprint);
-    if (record?.apiUrl) await chrome.tabs.create({ url: new URL(record.apiUrl).origin });
+    if (!record?.apiUrl) return {};
+    // Chrome shows its certificate picker for a page navigation; the choice then holds for
+    // this host in this browser session, so the worker's next attempt can present it.
+    const tab = await chrome.tabs.create({ url: new URL(record.apiUrl).origin });
+    await rememberPickerTab(fingerprint, tab.id);
     return {};
   },
 };
@@ -219,6 +224,13 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === RENEWAL_RETRY_ALARM) {
     renewalContext().then((context) => resumeRenewals(context, { retryDue: true })).catch(onError);
   }
+});
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  // The certificate-picker tab finished loading: the certificate was chosen, retry now.
+  if (change.status !== 'complete') return;
+  renewalForPickerTab(tabId)
+    .then(async (record) => record && retryNow(record.fingerprint, await renewalContext()))
+    .catch(onError);
 });
 chrome.notifications.onClicked.addListener((id) => {
   if (id.startsWith('reminder:')) openPopupTab(`#${id.split(':')[1]}`);

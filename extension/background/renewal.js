@@ -200,6 +200,25 @@ async function saveFile(filename, type, bytes) {
   throw { code: 'save_failed', transient: false };
 }
 
+/** Retries a waiting renewal at once (after the user picked the certificate in a tab). */
+export async function retryNow(fingerprint, context) {
+  const record = await renewalOf(fingerprint);
+  if (record?.state !== 'waiting') return;
+  await saveRecord({ ...record, nextAttemptAt: 0 });
+  await resumeRenewals(context, { retryDue: true });
+}
+
+/** Remembers the tab opened for the certificate picker, so its loading can trigger a retry. */
+export async function rememberPickerTab(fingerprint, tabId) {
+  const record = await renewalOf(fingerprint);
+  if (record) await saveRecord({ ...record, pickerTabId: tabId });
+}
+
+/** The renewal whose certificate-picker tab this is, if any. */
+export async function renewalForPickerTab(tabId) {
+  return Object.values(await renewals()).find((r) => r.pickerTabId === tabId) ?? null;
+}
+
 /** The password of a saved renewal, while the backup is not confirmed. */
 export async function revealPassword(fingerprint) {
   const record = await renewalOf(fingerprint);

@@ -235,6 +235,11 @@ async function refresh() {
   const { entries } = response.overview;
   list.replaceChildren(...entries.map(renderEntry));
   empty.hidden = entries.length > 0;
+  const history = response.history ?? [];
+  document.getElementById('history').replaceChildren(...history.map((old) => element('li', '', t('historyItem', [
+    old.label, old.certificate.commonName ?? old.certificate.subject, formatDate(old.certificate.notAfter), formatDate(old.replacedAt),
+  ]))));
+  document.getElementById('history-section').hidden = history.length === 0;
   document.getElementById(`cert-${focused}`)?.scrollIntoView();
 }
 

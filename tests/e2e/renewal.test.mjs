@@ -115,6 +115,8 @@ test('happy path: 今すぐ更新 → new .p12 and password file on disk, verifi
   await page.reload();
   await page.locator('#renewals:not([hidden])').waitFor();
   assert.match(await page.locator('#certificates').textContent(), /あと 109[45] 日/);
+  assert.equal(await page.locator('#certificates > li').count(), 1, 'the new certificate replaced the old');
+  assert.match(await page.locator('#history').textContent(), /受付PC（client3948）：有効期限 .* に新しい証明書へ更新/);
   const worker = await browser.currentWorker();
   const { history } = await worker.evaluate(() => chrome.storage.local.get('history'));
   assert.equal(history.length, 1);
