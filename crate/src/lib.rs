@@ -29,8 +29,9 @@ pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderSt
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use renewal::{
-    Answer, MAX_ATTEMPTS, REQUEST_BODY, RenewalError, SavedNames, check_answer, http_failure,
-    retry_delay, saved_names, verify_renewed,
+    Answer, Event, MAX_ATTEMPTS, Phase, REQUEST_BODY, RecordedError, RenewalError, RenewalRecord,
+    SavedFiles, SavedNames, check_answer, http_failure, retry_delay, saved_names,
+    start as start_renewal, transition as renewal_transition, verify_renewed,
 };
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,

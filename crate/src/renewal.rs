@@ -7,7 +7,7 @@
 //! 2. 200 (monsiaj also accepts 302 without following it) with JSON `{ "uri", "pass" }`.
 //! 3. `GET <uri>` with the same identity: the new PKCS#12.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateInfo;
 use crate::error::Error;
@@ -400,5 +400,404 @@ mod verification_tests {
             code(verify_renewed(no_key, PASS, &current())),
             Some("renewed_no_key")
         );
+    }
+}
+
+/// Where a renewal stands. Persisted by the worker after every step, so a restarted worker
+/// knows what was done and never sends a second POST on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Phase {
+    /// The POST may be in flight.
+    Requesting,
+    /// The API answered with `uri` and `pass` (kept in session storage); the GET is next.
+    Answered,
+    /// A transient failure; retried at `next_attempt_at`.
+    Waiting,
+    /// The verified file and its password are saved; the user is guided from here.
+    Saved,
+    /// The user's backup copy was checked; the password is wiped.
+    BackedUp,
+    /// The user logged in with the new certificate.
+    Done,
+    /// Stopped; `error` says why.
+    Failed,
+}
+
+/// A failure as stored: its code and HTTP status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedError {
+    /// `RenewalError::code`, or a worker code (`interrupted`, `save_failed`).
+    pub code: String,
+    /// The HTTP status, when there was one.
+    pub status: Option<u16>,
+}
+
+/// The files a renewal saved (full paths, as `chrome.downloads` reports them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedFiles {
+    /// The PKCS#12.
+    pub p12: String,
+    /// The password text file.
+    pub password: String,
+}
+
+/// One certificate's renewal, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewalRecord {
+    /// The certificate being renewed (SHA-256 fingerprint).
+    pub fingerprint: String,
+    /// Its label, for messages.
+    pub label: String,
+    /// Where it stands.
+    pub state: Phase,
+    /// POST attempts made (1 for the first).
+    pub attempt: u32,
+    /// The renewal endpoint.
+    pub api_url: String,
+    /// When it started (ms).
+    pub started_at: i64,
+    /// When it last changed (ms).
+    pub updated_at: i64,
+    /// Where the new file is, between answer and download.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// When a waiting renewal is retried (ms).
+    #[serde(default)]
+    pub next_attempt_at: Option<i64>,
+    /// Why it is waiting or failed.
+    #[serde(default)]
+    pub error: Option<RecordedError>,
+    /// What was saved.
+    #[serde(default)]
+    pub files: Option<SavedFiles>,
+    /// The renewed certificate's fingerprint.
+    #[serde(default)]
+    pub new_fingerprint: Option<String>,
+    /// The renewed certificate's notAfter (ms).
+    #[serde(default)]
+    pub new_not_after: Option<i64>,
+    /// The tab opened for the certificate picker, if any.
+    #[serde(default)]
+    pub picker_tab_id: Option<i64>,
+}
+
+/// What happened to a renewal; `transition` says what it becomes.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Event {
+    /// The API answered.
+    Answered {
+        /// Where the new file is.
+        uri: String,
+    },
+    /// The file was verified and saved.
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        /// The saved files.
+        files: SavedFiles,
+        /// The new certificate's fingerprint.
+        new_fingerprint: String,
+        /// The new certificate's notAfter (ms).
+        new_not_after: i64,
+    },
+    /// A step failed.
+    #[serde(rename_all = "camelCase")]
+    Failed {
+        /// The error's code.
+        code: String,
+        /// Whether it may succeed later.
+        #[serde(default)]
+        transient: bool,
+        /// The HTTP status, if any.
+        #[serde(default)]
+        status: Option<u16>,
+    },
+    /// A new worker found this record.
+    WorkerStarted,
+    /// The retry alarm rang (or the user picked the certificate and wants it now).
+    RetryDue {
+        /// Retry even before `next_attempt_at`.
+        #[serde(default)]
+        now: bool,
+    },
+    /// The user opened the certificate picker in this tab.
+    #[serde(rename_all = "camelCase")]
+    PickerOpened {
+        /// The tab.
+        tab_id: i64,
+    },
+    /// The user's backup copy was checked.
+    BackupConfirmed,
+    /// The user logged in with the new certificate.
+    ImportConfirmed,
+}
+
+impl RenewalRecord {
+    /// Whether a renewal is under way, so "今すぐ更新" must not start another.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.state,
+            Phase::Requesting | Phase::Answered | Phase::Waiting
+        )
+    }
+
+    /// Whether the new certificate is saved but its import not yet confirmed.
+    pub fn awaits_import(&self) -> bool {
+        matches!(self.state, Phase::Saved | Phase::BackedUp)
+    }
+}
+
+/// "今すぐ更新": the record to store and follow, or `None` when `existing` is still under way
+/// (a second click, a second tab: exactly one POST).
+pub fn start(
+    existing: Option<&RenewalRecord>,
+    fingerprint: &str,
+    label: &str,
+    api_url: &str,
+    now: i64,
+) -> Option<RenewalRecord> {
+    if existing.is_some_and(RenewalRecord::is_active) {
+        return None;
+    }
+    Some(RenewalRecord {
+        fingerprint: fingerprint.to_owned(),
+        label: label.to_owned(),
+        state: Phase::Requesting,
+        attempt: 1,
+        api_url: api_url.to_owned(),
+        started_at: now,
+        updated_at: now,
+        uri: None,
+        next_attempt_at: None,
+        error: None,
+        files: None,
+        new_fingerprint: None,
+        new_not_after: None,
+        picker_tab_id: None,
+    })
+}
+
+/// What `record` becomes after `event` at `now`; `jitter` in [0, 1) spreads retries.
+/// Events that do not apply to the record's state leave it unchanged.
+pub fn transition(mut record: RenewalRecord, event: Event, now: i64, jitter: f64) -> RenewalRecord {
+    use Phase::*;
+    let before = record.clone();
+    match (record.state, event) {
+        (Requesting, Event::Answered { uri }) => {
+            record.state = Answered;
+            record.uri = Some(uri);
+            record.error = None;
+        }
+        (
+            Answered,
+            Event::Saved {
+                files,
+                new_fingerprint,
+                new_not_after,
+            },
+        ) => {
+            record.state = Saved;
+            record.uri = None;
+            record.files = Some(files);
+            record.new_fingerprint = Some(new_fingerprint);
+            record.new_not_after = Some(new_not_after);
+        }
+        (
+            Requesting | Answered,
+            Event::Failed {
+                code,
+                transient,
+                status,
+            },
+        ) => {
+            // Only a POST that got no usable answer is retried; once answered, the GET of
+            // that answer or its file failed, and a new POST would issue another certificate.
+            let delay = (transient && record.state == Requesting)
+                .then(|| retry_delay(record.attempt, jitter))
+                .flatten();
+            record.state = if delay.is_some() { Waiting } else { Failed };
+            record.next_attempt_at = delay.map(|d| now + d);
+            record.uri = None;
+            record.error = Some(RecordedError { code, status });
+        }
+        (Requesting, Event::WorkerStarted) => {
+            // The previous worker died while the POST was in flight: it may have issued a
+            // certificate whose address never arrived. Never POST again on our own.
+            record.state = Failed;
+            record.error = Some(RecordedError {
+                code: "interrupted".to_owned(),
+                status: None,
+            });
+        }
+        (Waiting, Event::RetryDue { now: at_once })
+            if at_once || record.next_attempt_at.is_none_or(|at| at <= now) =>
+        {
+            record.state = Requesting;
+            record.attempt += 1;
+            record.next_attempt_at = None;
+        }
+        (Waiting | Failed, Event::PickerOpened { tab_id }) => record.picker_tab_id = Some(tab_id),
+        (Saved, Event::BackupConfirmed) => record.state = BackedUp,
+        (Saved | BackedUp, Event::ImportConfirmed) => record.state = Done,
+        _ => {}
+    }
+    if record != before {
+        record.updated_at = now;
+    }
+    record
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn started() -> RenewalRecord {
+        start(
+            None,
+            "AA",
+            "受付PC",
+            "https://auth.cmo.orcamo.jp/api/cert",
+            NOW,
+        )
+        .expect("starts")
+    }
+
+    fn failed(code: &str, transient: bool) -> Event {
+        Event::Failed {
+            code: code.to_owned(),
+            transient,
+            status: None,
+        }
+    }
+
+    #[test]
+    fn a_renewal_under_way_is_never_started_twice() {
+        let record = started();
+        assert_eq!(start(Some(&record), "AA", "x", "u", NOW), None);
+        let waiting = transition(record, failed("server_error", true), NOW, 0.0);
+        assert_eq!(start(Some(&waiting), "AA", "x", "u", NOW), None);
+        let stopped = transition(started(), failed("not_permitted", false), NOW, 0.0);
+        assert!(
+            start(Some(&stopped), "AA", "x", "u", NOW).is_some(),
+            "the user may try again"
+        );
+    }
+
+    #[test]
+    fn the_happy_path_goes_to_done() {
+        let record = transition(
+            started(),
+            Event::Answered {
+                uri: "https://a/x".into(),
+            },
+            NOW + 1,
+            0.5,
+        );
+        assert_eq!(
+            (record.state, record.uri.as_deref()),
+            (Phase::Answered, Some("https://a/x"))
+        );
+        let files = SavedFiles {
+            p12: "a.p12".into(),
+            password: "a.txt".into(),
+        };
+        let saved = Event::Saved {
+            files,
+            new_fingerprint: "BB".into(),
+            new_not_after: NOW + 1095 * DAY_MS,
+        };
+        let record = transition(record, saved, NOW + 2, 0.5);
+        assert_eq!((record.state, record.uri.clone()), (Phase::Saved, None));
+        assert!(record.awaits_import());
+        let record = transition(record, Event::BackupConfirmed, NOW + 3, 0.5);
+        let record = transition(record, Event::ImportConfirmed, NOW + 4, 0.5);
+        assert_eq!((record.state, record.updated_at), (Phase::Done, NOW + 4));
+    }
+
+    #[test]
+    fn transient_failures_wait_and_retry_until_attempts_run_out() {
+        let mut record = transition(started(), failed("timeout", true), NOW, 0.0);
+        assert_eq!(
+            (record.state, record.next_attempt_at),
+            (Phase::Waiting, Some(NOW + 30_000))
+        );
+        assert_eq!(
+            transition(
+                record.clone(),
+                Event::RetryDue { now: false },
+                NOW + 1000,
+                0.0
+            )
+            .state,
+            Phase::Waiting
+        );
+        for attempt in 2..=MAX_ATTEMPTS {
+            let later = NOW + i64::from(attempt) * DAY_MS;
+            record = transition(record, Event::RetryDue { now: false }, later, 0.0);
+            assert_eq!((record.state, record.attempt), (Phase::Requesting, attempt));
+            record = transition(record, failed("server_error", true), later, 0.0);
+        }
+        assert_eq!(record.state, Phase::Failed, "capped");
+        assert_eq!(
+            record.error.map(|e| e.code).as_deref(),
+            Some("server_error")
+        );
+    }
+
+    #[test]
+    fn permanent_failures_and_failures_after_the_answer_stop() {
+        assert_eq!(
+            transition(started(), failed("untrusted_uri", false), NOW, 0.0).state,
+            Phase::Failed
+        );
+        let answered = transition(
+            started(),
+            Event::Answered {
+                uri: "https://a/x".into(),
+            },
+            NOW,
+            0.0,
+        );
+        let record = transition(answered, failed("connection_failed", true), NOW, 0.0);
+        assert_eq!(
+            record.state,
+            Phase::Failed,
+            "no second POST once a certificate was issued"
+        );
+    }
+
+    #[test]
+    fn a_worker_that_died_mid_post_does_not_post_again() {
+        let record = transition(started(), Event::WorkerStarted, NOW, 0.0);
+        assert_eq!(record.state, Phase::Failed);
+        assert_eq!(record.error.map(|e| e.code).as_deref(), Some("interrupted"));
+        let answered = transition(
+            started(),
+            Event::Answered {
+                uri: "https://a/x".into(),
+            },
+            NOW,
+            0.0,
+        );
+        assert_eq!(
+            transition(answered.clone(), Event::WorkerStarted, NOW, 0.0),
+            answered,
+            "the GET may resume"
+        );
+    }
+
+    #[test]
+    fn picking_the_certificate_allows_an_immediate_retry() {
+        let waiting = transition(started(), failed("connection_failed", true), NOW, 0.0);
+        let picked = transition(waiting, Event::PickerOpened { tab_id: 7 }, NOW, 0.0);
+        assert_eq!(picked.picker_tab_id, Some(7));
+        let retried = transition(picked, Event::RetryDue { now: true }, NOW + 1, 0.0);
+        assert_eq!((retried.state, retried.attempt), (Phase::Requesting, 2));
     }
 }

@@ -12,7 +12,7 @@ use zeroize::Zeroize;
 use crate::certificate::CertificateInfo;
 use crate::error::Error;
 use crate::overview::{Registration, ReminderState};
-use crate::renewal::RenewalError;
+use crate::renewal::{Event, RenewalError, RenewalRecord};
 use crate::settings::{Settings, SettingsInput};
 
 /// The core's version, so the extension can show which reader it runs.
@@ -174,10 +174,43 @@ pub fn saved_names(certificate: JsValue, now: f64) -> Result<JsValue, JsValue> {
     Ok(to_js(&crate::saved_names(&certificate, now as i64)))
 }
 
-/// The wait (ms) before retry `attempt` after a transient failure, `undefined` when spent.
-#[wasm_bindgen(js_name = retryDelay)]
-pub fn retry_delay(attempt: u32, jitter: f64) -> Option<f64> {
-    crate::retry_delay(attempt, jitter).map(|ms| ms as f64)
+/// "今すぐ更新": the record to store and follow, or `undefined` when one is under way.
+#[wasm_bindgen(js_name = startRenewal)]
+pub fn start_renewal(
+    existing: JsValue,
+    fingerprint: &str,
+    label: &str,
+    api_url: &str,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let existing: Option<RenewalRecord> = from_js(existing)?;
+    Ok(
+        crate::start_renewal(existing.as_ref(), fingerprint, label, api_url, now as i64)
+            .map(|record| to_js(&record))
+            .unwrap_or(JsValue::UNDEFINED),
+    )
+}
+
+/// What a renewal record becomes after `event` (`{ type: "answered", uri }`…) at `now`.
+#[wasm_bindgen(js_name = renewalTransition)]
+pub fn renewal_transition(
+    record: JsValue,
+    event: JsValue,
+    now: f64,
+    jitter: f64,
+) -> Result<JsValue, JsValue> {
+    let record: RenewalRecord = from_js(record)?;
+    let event: Event = from_js(event)?;
+    Ok(to_js(&crate::renewal_transition(
+        record, event, now as i64, jitter,
+    )))
+}
+
+/// Whether a renewal's new certificate is saved but its import not yet confirmed.
+#[wasm_bindgen(js_name = renewalAwaitsImport)]
+pub fn renewal_awaits_import(record: JsValue) -> Result<bool, JsValue> {
+    let record: RenewalRecord = from_js(record)?;
+    Ok(record.awaits_import())
 }
 
 /// A fetch that got no HTTP answer: aborted by the signal (timeout) or failed outright.

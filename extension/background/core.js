@@ -4,7 +4,8 @@ import init from '../../pkg/weborca_cert.js';
 
 export {
   coreVersion, downloadRenewed, effectiveSettings, isWeborcaOrigin, overview, readCertificate,
-  renewalApiUrl, requestRenewal, retryDelay, savedNames, snoozeUntil, validateSettings, verifyRenewed,
+  renewalApiUrl, renewalAwaitsImport, renewalTransition, requestRenewal, savedNames, snoozeUntil,
+  startRenewal, validateSettings, verifyRenewed,
 } from '../../pkg/weborca_cert.js';
 
 let ready = null;

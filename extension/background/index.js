@@ -7,8 +7,8 @@ import * as core from './core.js';
 import { createStore, readPolicy } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, rememberPickerTab, renewalForPickerTab,
-  renewalOf, resumeRenewals, retryNow, revealPassword, startRenewal,
+  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, pendingImport, rememberPickerTab,
+  renewalForPickerTab, renewalOf, resumeRenewals, retryNow, revealPassword, startRenewal,
 } from './renewal.js';
 
 const store = createStore(chrome.storage.local);
@@ -88,11 +88,6 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   await store.saveRegistrations([...others, registration]);
   await refresh();
   return { registration, report };
-}
-
-/** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
-async function pendingImport() {
-  return Object.values(await allRenewals()).find((r) => r.state === 'saved' || r.state === 'backedUp') ?? null;
 }
 
 /** What a renewal step needs from the worker, read fresh from storage. */
@@ -222,14 +217,14 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === REFRESH_ALARM) refresh().catch(onError);
   if (alarm.name === RENEWAL_RETRY_ALARM) {
-    renewalContext().then((context) => resumeRenewals(context, { retryDue: true })).catch(onError);
+    renewalContext().then((context) => resumeRenewals(context, { type: 'retryDue', now: false })).catch(onError);
   }
 });
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   // The certificate-picker tab finished loading: the certificate was chosen, retry now.
   if (change.status !== 'complete') return;
   renewalForPickerTab(tabId)
-    .then(async (record) => record && retryNow(record.fingerprint, await renewalContext()))
+    .then(async (record) => record && retryNow(await renewalContext()))
     .catch(onError);
 });
 chrome.notifications.onClicked.addListener((id) => {

@@ -1,22 +1,21 @@
-// One renewal at a time per certificate, moved through persisted states so that a second
-// click, a second tab or a restarted worker never sends a second POST (each POST may issue a
-// certificate). The protocol, its checks and the verification run in the Rust core.
+// One renewal at a time per certificate. The states and every decision between them live in
+// the Rust core (`renewal::start`, `renewal::transition`); this module does the effects —
+// network through the core, session storage for the password, downloads, notifications,
+// alarms — and stores the record after every step, so a second click, a second tab or a
+// restarted worker never sends a second POST.
 //
-//   requesting ─POST─▶ answered ─GET + verify─▶ saved ─backup─▶ backedUp ─login─▶ done
-//        │  (transient failure) └──────────────▶ waiting ─alarm─▶ requesting
-//        └─(worker died mid-POST)──▶ failed(interrupted)     (permanent failure) ─▶ failed
-//
-// Stored: `renewals` (local; no secret), the new file's password in `session` storage only
-// until the user confirms the backup.
+//   requesting ─POST─▶ answered ─GET + verify + save─▶ saved ─backup─▶ backedUp ─login─▶ done
+//        ├─(transient)─▶ waiting ─alarm─▶ requesting          (permanent) ─▶ failed
+//        └─(worker died mid-POST)─▶ failed(interrupted)
 import { renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
 
 const RETRY_ALARM = 'renewal-retry';
 const REQUEST_TIMEOUT_MS = 30_000;
-const ACTIVE = ['requesting', 'answered', 'waiting'];
+export const RENEWAL_RETRY_ALARM = RETRY_ALARM;
 
 let queue = Promise.resolve();
-/** Runs renewal steps one after another within this worker life (the storage state guards
+/** Runs renewal steps one after another within this worker life (the stored state guards
  * across lives), so two messages arriving together cannot both start a POST. */
 function serialized(step) {
   const run = queue.then(step, step);
@@ -24,15 +23,26 @@ function serialized(step) {
   return run;
 }
 
-async function renewals() {
+/** Every renewal record, by the fingerprint of the certificate being renewed. */
+export async function allRenewals() {
   return (await chrome.storage.local.get('renewals')).renewals ?? {};
 }
 
-async function saveRecord(record) {
-  const all = await renewals();
-  all[record.fingerprint] = { ...record, updatedAt: Date.now() };
+export async function renewalOf(fingerprint) {
+  return (await allRenewals())[fingerprint] ?? null;
+}
+
+async function save(record) {
+  const all = await allRenewals();
+  all[record.fingerprint] = record;
   await chrome.storage.local.set({ renewals: all });
-  return all[record.fingerprint];
+  return record;
+}
+
+/** Applies `event` to the stored record (the core decides what it becomes) and stores it. */
+async function apply(record, event) {
+  await core.loadCore();
+  return save(core.renewalTransition(record, event, Date.now(), Math.random()));
 }
 
 async function secrets() {
@@ -46,14 +56,6 @@ async function setSecret(fingerprint, pass) {
   await chrome.storage.session.set({ renewalSecrets: all });
 }
 
-/** The renewal of `fingerprint`, if any. */
-export async function renewalOf(fingerprint) {
-  return (await renewals())[fingerprint] ?? null;
-}
-
-/** Every renewal record (for the popup). */
-export { renewals as allRenewals };
-
 /**
  * Starts renewing a registered certificate, or returns the renewal already under way.
  * @param {{ store: object, settings: object, origin?: string, onChange: () => Promise<void> }} context
@@ -61,55 +63,45 @@ export { renewals as allRenewals };
 export function startRenewal(fingerprint, context) {
   return serialized(async () => {
     const existing = await renewalOf(fingerprint);
-    if (existing && ACTIVE.includes(existing.state)) return existing;
     const registration = (await context.store.registrations())
       .find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw { code: 'internal' };
-    const origin = context.origin ?? context.settings.weborcaOrigins[0];
-    const apiUrl = core.renewalApiUrl(context.settings, origin);
+    await core.loadCore();
+    const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
     if (!apiUrl) throw { code: 'no_api_url' };
-    const record = await saveRecord({
-      fingerprint, label: registration.label, state: 'requesting', attempt: 1, apiUrl,
-      startedAt: Date.now(), error: null,
-    });
-    return advance(record, context);
+    const record = core.startRenewal(existing ?? undefined, fingerprint, registration.label, apiUrl, Date.now());
+    if (!record) return existing;
+    return advance(await save(record), context);
   });
 }
 
-/** After a worker restart or a retry alarm: carries every unfinished renewal forward. */
-export function resumeRenewals(context, { retryDue = false } = {}) {
+/** A new worker, a retry alarm, or a retry the user asked for: carries renewals forward. */
+export function resumeRenewals(context, event = { type: 'workerStarted' }) {
   return serialized(async () => {
-    for (const record of Object.values(await renewals())) {
-      if (record.state === 'requesting') {
-        // The worker stopped while a POST was in flight: it may have issued a certificate
-        // whose address we never received. Never POST again on our own; the user decides.
-        await saveRecord({ ...record, state: 'failed', error: { code: 'interrupted', transient: false } });
-        await notifyFailure(record, 'interrupted');
-      } else if (record.state === 'answered') {
-        await advance(record, context);
-      } else if (record.state === 'waiting' && retryDue && record.nextAttemptAt <= Date.now()) {
-        await advance(await saveRecord({ ...record, state: 'requesting', attempt: record.attempt + 1 }), context);
-      }
+    for (let record of Object.values(await allRenewals())) {
+      const before = record.state;
+      record = await apply(record, event);
+      if (record.state === 'failed' && before !== 'failed') await notifyFailure(record);
+      if (record.state === 'requesting' || record.state === 'answered') await advance(record, context);
     }
     await scheduleRetry();
   });
 }
 
-/** Runs the steps from the record's state until it is saved, waiting or failed. */
+/** Runs the effects of the record's state until it is saved, waiting or failed. */
 async function advance(record, context) {
   try {
     if (record.state === 'requesting') {
-      await core.loadCore();
       const answer = await core.requestRenewal(record.apiUrl, [], AbortSignal.timeout(REQUEST_TIMEOUT_MS));
       await setSecret(record.fingerprint, answer.pass);
-      record = await saveRecord({ ...record, state: 'answered', uri: answer.uri });
+      record = await apply(record, { type: 'answered', uri: answer.uri });
     }
     if (record.state === 'answered') {
       const pass = (await secrets())[record.fingerprint];
-      if (pass === undefined) throw { code: 'interrupted', transient: false };
+      if (pass === undefined) throw { code: 'interrupted' }; // the browser restarted: session storage is gone
       const bytes = await core.downloadRenewed(record.uri, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-      const registrations = await context.store.registrations();
-      const old = registrations.find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
+      const old = (await context.store.registrations())
+        .find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
       const report = core.verifyRenewed(bytes, pass, old.certificate);
       const names = core.savedNames(report.certificate, Date.now());
       const folder = context.settings.downloadSubfolder;
@@ -118,14 +110,22 @@ async function advance(record, context) {
         password: await saveFile(`${folder}/${names.password}`, 'text/plain',
           new TextEncoder().encode(`${t('passwordFileHeader', [names.p12])}\r\n${pass}\r\n`)),
       };
+      // Only now, with the verified file on disk, does the registration change.
       await replaceRegistration(context.store, old, report, names.p12);
-      record = await saveRecord({
-        ...record, state: 'saved', uri: null, files, newFingerprint: report.certificate.sha256Fingerprint,
-        newNotAfter: report.certificate.notAfter, guide: { backedUp: false },
+      record = await apply(record, {
+        type: 'saved', files, newFingerprint: report.certificate.sha256Fingerprint,
+        newNotAfter: report.certificate.notAfter,
       });
     }
   } catch (error) {
-    record = await fail(record, error);
+    const code = typeof error?.code === 'string' ? error.code : 'internal';
+    if (code === 'internal') console.error('Renewal step failed:', error);
+    record = await apply(record, { type: 'failed', code, transient: Boolean(error?.transient), status: error?.status ?? null });
+    if (record.state === 'failed') {
+      await setSecret(record.fingerprint, undefined);
+      await notifyFailure(record);
+    }
+    await scheduleRetry();
   }
   await context.onChange();
   return record;
@@ -142,36 +142,19 @@ async function replaceRegistration(store, old, report, fileName) {
   ]);
 }
 
-async function fail(record, error) {
-  const code = typeof error?.code === 'string' ? error.code : 'internal';
-  if (code === 'internal') console.error('Renewal step failed:', error);
-  const delay = error?.transient ? core.retryDelay(record.attempt, Math.random()) : undefined;
-  if (record.state === 'requesting' && delay !== undefined) {
-    const waiting = await saveRecord({
-      ...record, state: 'waiting', error: { code, status: error.status ?? null }, nextAttemptAt: Date.now() + delay,
-    });
-    await scheduleRetry();
-    return waiting;
-  }
-  await setSecret(record.fingerprint, undefined);
-  const failed = await saveRecord({ ...record, state: 'failed', uri: null, error: { code, status: error?.status ?? null } });
-  await notifyFailure(record, code);
-  return failed;
-}
-
-async function notifyFailure(record, code) {
+async function notifyFailure(record) {
   await chrome.notifications.create(`renewal-failed:${record.fingerprint}`, {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
     title: t('renewalFailedTitle'),
-    message: t('renewalFailedBody', [record.label, renewalErrorMessage(code)]),
+    message: t('renewalFailedBody', [record.label, renewalErrorMessage(record.error?.code)]),
     priority: 2,
   });
 }
 
 /** One alarm for the earliest waiting renewal. */
 async function scheduleRetry() {
-  const waiting = Object.values(await renewals()).filter((r) => r.state === 'waiting');
+  const waiting = Object.values(await allRenewals()).filter((r) => r.state === 'waiting');
   if (!waiting.length) {
     await chrome.alarms.clear(RETRY_ALARM);
     return;
@@ -179,8 +162,6 @@ async function scheduleRetry() {
   const when = Math.min(...waiting.map((r) => r.nextAttemptAt));
   await chrome.alarms.create(RETRY_ALARM, { when: Math.max(when, Date.now() + 1000) });
 }
-
-export const RENEWAL_RETRY_ALARM = RETRY_ALARM;
 
 /** Saves bytes with chrome.downloads (never overwriting); resolves to the file's full path. */
 async function saveFile(filename, type, bytes) {
@@ -194,37 +175,33 @@ async function saveFile(filename, type, bytes) {
   for (let waited = 0; waited < 10_000; waited += 100) {
     const [item] = await chrome.downloads.search({ id });
     if (item?.state === 'complete') return item.filename;
-    if (item?.state === 'interrupted') throw { code: 'save_failed', transient: false };
+    if (item?.state === 'interrupted') break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw { code: 'save_failed', transient: false };
+  throw { code: 'save_failed' };
 }
 
-/** Retries a waiting renewal at once (after the user picked the certificate in a tab). */
-export async function retryNow(fingerprint, context) {
-  const record = await renewalOf(fingerprint);
-  if (record?.state !== 'waiting') return;
-  await saveRecord({ ...record, nextAttemptAt: 0 });
-  await resumeRenewals(context, { retryDue: true });
+/** Retries a waiting renewal at once (the user picked the certificate in a tab). */
+export function retryNow(context) {
+  return resumeRenewals(context, { type: 'retryDue', now: true });
 }
 
 /** Remembers the tab opened for the certificate picker, so its loading can trigger a retry. */
 export async function rememberPickerTab(fingerprint, tabId) {
   const record = await renewalOf(fingerprint);
-  if (record) await saveRecord({ ...record, pickerTabId: tabId });
+  if (record) await apply(record, { type: 'pickerOpened', tabId });
 }
 
 /** The renewal whose certificate-picker tab this is, if any. */
 export async function renewalForPickerTab(tabId) {
-  return Object.values(await renewals()).find((r) => r.pickerTabId === tabId) ?? null;
+  return Object.values(await allRenewals()).find((r) => r.pickerTabId === tabId) ?? null;
 }
 
 /** The password of a saved renewal, while the backup is not confirmed. */
 export async function revealPassword(fingerprint) {
   const record = await renewalOf(fingerprint);
   const pass = (await secrets())[fingerprint];
-  if (!record || record.state !== 'saved' || pass === undefined) return null;
-  return pass;
+  return record?.state === 'saved' && pass !== undefined ? pass : null;
 }
 
 /** Checks the user's backup copy opens with the password and is the renewed certificate;
@@ -232,18 +209,29 @@ export async function revealPassword(fingerprint) {
 export async function confirmBackup(fingerprint, bytes) {
   const record = await renewalOf(fingerprint);
   const pass = (await secrets())[fingerprint];
-  if (!record || record.state !== 'saved' || pass === undefined) throw { code: 'internal' };
+  if (record?.state !== 'saved' || pass === undefined) throw { code: 'internal' };
   await core.loadCore();
-  const report = core.readCertificate(new Uint8Array(bytes), pass, undefined);
+  let report;
+  try {
+    report = core.readCertificate(new Uint8Array(bytes), pass, undefined);
+  } catch {
+    throw { code: 'backup_mismatch' };
+  }
   if (report.certificate.sha256Fingerprint !== record.newFingerprint) throw { code: 'backup_mismatch' };
   await setSecret(fingerprint, undefined);
-  return saveRecord({ ...record, state: 'backedUp', guide: { ...record.guide, backedUp: true } });
+  return apply(record, { type: 'backupConfirmed' });
 }
 
 /** The user logged in to WebORCA with the new certificate: the renewal is finished. */
 export async function confirmImported(fingerprint) {
   const record = await renewalOf(fingerprint);
-  if (!record || !['saved', 'backedUp'].includes(record.state)) throw { code: 'internal' };
+  if (!record) throw { code: 'internal' };
   await setSecret(fingerprint, undefined);
-  return saveRecord({ ...record, state: 'done', finishedAt: Date.now() });
+  return apply(record, { type: 'importConfirmed' });
+}
+
+/** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
+export async function pendingImport() {
+  await core.loadCore();
+  return Object.values(await allRenewals()).find((record) => core.renewalAwaitsImport(record)) ?? null;
 }
