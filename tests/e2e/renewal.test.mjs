@@ -88,12 +88,17 @@ function openssl(args) {
   return execFileSync('openssl', args, { encoding: 'utf8' });
 }
 
-test('happy path: 今すぐ更新 → new .p12 and password file on disk, verified, new certificate current', async () => {
+test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file on disk, verified, new certificate current', async () => {
   const client = clientEnding(30);
   await launch(client);
   const page = await popup();
   await register(page, client);
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const site = await browser.context.newPage();
+  await site.goto(`https://${WEBORCA_HOST}/`);
+  await site.waitForTimeout(700);
+  const guideTab = browser.context.waitForEvent('page');
+  await (await banner(site)).click('今すぐ更新');
+  assert.match((await guideTab).url(), /popup\/popup\.html#[0-9A-F]{64}$/, 'the guide opens for that certificate');
   const record = await settled(await browser.currentWorker());
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
   assert.deepEqual(server.apiRequests().map((l) => l.split(' ')[0]), ['POST', 'GET']);
