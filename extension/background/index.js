@@ -101,10 +101,6 @@ const handlers = {
     await core.loadCore();
     return { coreVersion: core.coreVersion() };
   },
-  async [MessageType.READ_CERTIFICATE]({ bytes, password, fileName }) {
-    await core.loadCore();
-    return { report: core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined) };
-  },
   [MessageType.REGISTER_CERTIFICATE]: registerCertificate,
   async [MessageType.REMOVE_CERTIFICATE]({ fingerprint }) {
     const registrations = await store.registrations();

@@ -5,8 +5,6 @@
 export const MessageType = Object.freeze({
   /** page→worker: is the core loaded? → `{ coreVersion }` */
   CORE_STATUS: 'page/core-status',
-  /** page→worker: read a file without registering it → `{ report }` */
-  READ_CERTIFICATE: 'page/read-certificate',
   /** page→worker: read and register a file → `{ registration }` */
   REGISTER_CERTIFICATE: 'page/register-certificate',
   /** page→worker: forget a registered certificate → `{}` */
@@ -46,8 +44,6 @@ const isFingerprint = (v) => typeof v === 'string' && /^[0-9A-F]{64}$/.test(v);
 /** Checks each message's `data`; a message that fails is refused, never half-handled. */
 export const validData = Object.freeze({
   [MessageType.CORE_STATUS]: () => true,
-  [MessageType.READ_CERTIFICATE]: (d) => isBytes(d?.bytes) && isOptionalString(d.password)
-    && isOptionalString(d.fileName),
   [MessageType.REGISTER_CERTIFICATE]: (d) => isBytes(d?.bytes) && isOptionalString(d.password)
     && isOptionalString(d.fileName) && typeof d.label === 'string' && d.label.length <= 100,
   [MessageType.REMOVE_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
