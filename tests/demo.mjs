@@ -12,7 +12,8 @@ import { readdirSync } from 'node:fs';
 import { TestPki } from './support/pki.mjs';
 import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from './support/weborca-server.mjs';
 import {
-  banner, clearPolicy, expectedFixtures, fixtures, launchWithExtension, prepareNssDb, root, setPolicy,
+  banner, certificatePolicies, clearPolicy, expectedFixtures, fixtures, launchWithExtension, prepareNssDb,
+  registerThroughPopup, root, setPolicy, settledRenewal,
 } from './e2e/browser.mjs';
 
 const DAY = 86_400_000;
@@ -27,12 +28,7 @@ const server = await startWeborca(pki.server(ALL_HOSTS), { pki });
 const soon = pki.client('reception', { cn: 'client3948', notAfter: Date.now() + 80 * DAY, password: 'demo-pass' });
 const downloads = path.join(out, 'downloads');
 rmSync(downloads, { recursive: true, force: true });
-const pattern = (host) => JSON.stringify({ pattern: `https://${host}`, filter: { ISSUER: { CN: 'WebORCA Test CA' } } });
-await setPolicy({}, {
-  AutoSelectCertificateForUrls: [pattern(API_HOST), pattern(WEBORCA_HOST)],
-  DownloadDirectory: downloads,
-  PromptForDownloadLocation: false,
-});
+await setPolicy({}, certificatePolicies([API_HOST, WEBORCA_HOST], downloads));
 const browser = await launchWithExtension({
   headless, hosts: ALL_HOSTS, strictTls: true,
   prepareHome: (home) => prepareNssDb(home, { caCert: pki.caCert, clients: [soon] }),
@@ -51,11 +47,7 @@ await popup.setViewportSize({ width: 440, height: 900 });
 await popup.goto(browser.url('popup/popup.html'));
 
 async function register(file, password, label, title) {
-  await popup.getByLabel('証明書ファイル').setInputFiles(file);
-  await popup.getByLabel('パスワード', { exact: true }).fill(password ?? '');
-  await popup.getByLabel('名前').fill(label);
-  await popup.getByRole('button', { name: '登録' }).click();
-  await popup.locator('#register button[type="submit"]:not([disabled])').waitFor();
+  await registerThroughPopup(popup, { file, password, label });
   console.log(`\n■ ${title}`);
   if (await popup.locator('#message').isVisible()) {
     console.log(`  ${await popup.locator('#message').textContent()}`);
@@ -85,13 +77,7 @@ console.log(`  ツールバーのバッジ: ${await worker.evaluate(() => chrome
 
 console.log('\n■ バナーの「今すぐ更新」: 模擬 WebORCA の更新 API (相互 TLS) で更新');
 await shown.click('今すぐ更新');
-let record;
-for (let i = 0; i < 100; i += 1) {
-  const { renewals = {} } = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('renewals'));
-  record = Object.values(renewals)[0];
-  if (record && !['requesting', 'answered'].includes(record.state)) break;
-  await weborca.waitForTimeout(150);
-}
+const record = await settledRenewal(await browser.currentWorker());
 console.log(`  状態: ${record?.state}${record?.error ? ` (${record.error.code})` : ''}`);
 console.log(`  サーバーへの要求: ${server.apiRequests().join(' / ')}`);
 for (const file of readdirSync(downloads, { recursive: true })) console.log(`  保存: ${path.join('demo-output/downloads', file)}`);

@@ -194,10 +194,13 @@ fn key_algorithm(spki: &spki::SubjectPublicKeyInfoOwned) -> String {
                 .parameters
                 .as_ref()
                 .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
-            match curve.map(|oid| oid.to_string()).as_deref() {
-                Some("1.2.840.10045.3.1.7") => "EC P-256".to_owned(),
-                Some("1.3.132.0.34") => "EC P-384".to_owned(),
-                Some("1.3.132.0.35") => "EC P-521".to_owned(),
+            const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+            const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+            const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+            match curve {
+                Some(P256) => "EC P-256".to_owned(),
+                Some(P384) => "EC P-384".to_owned(),
+                Some(P521) => "EC P-521".to_owned(),
                 Some(other) => format!("EC {other}"),
                 None => "EC".to_owned(),
             }

@@ -35,7 +35,7 @@ pub fn classify(bytes: &[u8]) -> Result<Input<'_>> {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(text.len());
     let text = text.get(start..).unwrap_or_default();
-    if text.starts_with(b"-----BEGIN ") || contains(text, b"\n-----BEGIN ") {
+    if text.starts_with(b"-----BEGIN ") || find(text, b"\n-----BEGIN ").is_some() {
         return pem_certificates(text);
     }
     match text.first() {
@@ -47,10 +47,6 @@ pub fn classify(bytes: &[u8]) -> Result<Input<'_>> {
         }),
         _ => Err(Error::NotCertificateOrPkcs12),
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Every `CERTIFICATE` block of a PEM file (RFC 7468). Other blocks (keys, text such as

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateInfo;
 use crate::file_name::is_renewable_client;
-use crate::rules::{Assessment, ClientProfile, Severity, assess, reminder_due};
+use crate::rules::{Assessment, ClientProfile, Severity, Status, assess, reminder_due};
 use crate::settings::Settings;
 
 /// A certificate the user registered (only metadata: never the file, key or password).
@@ -132,7 +132,7 @@ pub fn overview(
         .iter()
         .find(|entry| entry.assessment.severity > Severity::None)
         .map(|entry| Badge {
-            text: if entry.assessment.days_left < 0 || now > entry.not_after {
+            text: if entry.assessment.status == Status::Expired {
                 "!".to_owned()
             } else {
                 entry.assessment.days_left.to_string()
@@ -164,7 +164,7 @@ pub fn overview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{DAY_MS, Status};
+    use crate::rules::DAY_MS;
     use crate::settings::{SettingsInput, effective};
 
     const NOW: i64 = 1_800_000_000_000;

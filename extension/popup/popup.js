@@ -215,12 +215,21 @@ function renderEntry(entry) {
     : t('clientsQuiet'));
   item.append(title, expiry, status, action, others);
   if (assessment.nextAction === 'renewNow') {
+    const refused = element('p', 'error');
+    refused.hidden = true;
     const renew = actionButton('bannerRenewNow', '', async () => {
       renew.disabled = true;
-      await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
-      await refresh();
+      const response = await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
+      if (response?.ok) {
+        await refresh();
+      } else {
+        // Refused before any request (e.g. no renewal API known): say why, do not go silent.
+        refused.textContent = renewalErrorMessage(response?.error?.code);
+        refused.hidden = false;
+        renew.disabled = false;
+      }
     });
-    item.append(renew);
+    item.append(renew, refused);
   }
   item.append(removeButton(entry));
   return item;

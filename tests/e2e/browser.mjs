@@ -60,7 +60,6 @@ export async function launchWithExtension({
     worker,
     id,
     url: (page) => `chrome-extension://${id}/${page}`,
-    home: temp,
     /** Lets Chromium's own download settings (the policy's folder) apply, not Playwright's. */
     async useDefaultDownloads() {
       const page = await context.newPage();
@@ -180,3 +179,35 @@ export async function banner(page) {
   return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click };
 }
 
+
+/** Picks `file`, types its password and name, and presses 登録, as a receptionist would;
+ * resolves when the popup (or options page) is done with it. */
+export async function registerThroughPopup(page, { file, password = '', label }) {
+  await page.getByLabel('証明書ファイル').setInputFiles(file);
+  await page.getByLabel('パスワード', { exact: true }).fill(password);
+  if (label !== undefined) await page.getByLabel('名前').fill(label);
+  await page.getByRole('button', { name: '登録' }).click();
+  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
+}
+
+/** Browser policies that present the test CA's client certificate to `hosts` without a
+ * prompt and download into `downloads`. */
+export function certificatePolicies(hosts, downloads) {
+  const pattern = (host) => JSON.stringify({ pattern: `https://${host}`, filter: { ISSUER: { CN: 'WebORCA Test CA' } } });
+  return {
+    ...(hosts.length ? { AutoSelectCertificateForUrls: hosts.map(pattern) } : {}),
+    DownloadDirectory: downloads,
+    PromptForDownloadLocation: false,
+  };
+}
+
+/** The (first) renewal record once it leaves the busy states. */
+export async function settledRenewal(worker) {
+  for (let i = 0; i < 200; i += 1) {
+    const { renewals = {} } = await worker.evaluate(() => chrome.storage.local.get('renewals'));
+    const record = Object.values(renewals)[0];
+    if (record && !['requesting', 'answered'].includes(record.state)) return record;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error('the renewal did not settle');
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import {
-  expectedFixtures, fixtures, japaneseDate, launchWithExtension, message, root,
+  expectedFixtures, fixtures, japaneseDate, launchWithExtension, message, registerThroughPopup, root,
 } from './browser.mjs';
 
 let browser;
@@ -22,12 +22,8 @@ async function openPopup() {
   return page;
 }
 
-/** Picks a file, types its password and presses 登録, as a receptionist would. */
-async function read(page, file, password) {
-  await page.getByLabel('証明書ファイル').setInputFiles(path.join(fixtures, file));
-  await page.getByLabel('パスワード', { exact: true }).fill(password ?? '');
-  await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
+function read(page, file, password) {
+  return registerThroughPopup(page, { file: path.join(fixtures, file), password });
 }
 
 test('the service worker runs and has the Wasm core instantiated', async () => {

@@ -10,7 +10,8 @@ import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
-  banner, clearPolicy, launchWithExtension, message, prepareNssDb, setPolicy,
+  banner, certificatePolicies, clearPolicy, launchWithExtension, message, prepareNssDb, registerThroughPopup,
+  setPolicy, settledRenewal,
 } from './browser.mjs';
 
 const DAY = 86_400_000;
@@ -41,12 +42,7 @@ after(async () => {
 /** Chromium that presents `client` to the simulated WebORCA without asking. */
 async function launch(client, { autoSelect = true } = {}) {
   downloads = mkdtempSync(path.join(dir, 'downloads-'));
-  const pattern = (host) => JSON.stringify({ pattern: `https://${host}`, filter: { ISSUER: { CN: 'WebORCA Test CA' } } });
-  await setPolicy({}, {
-    ...(autoSelect ? { AutoSelectCertificateForUrls: [pattern(API_HOST), pattern(WEBORCA_HOST)] } : {}),
-    DownloadDirectory: downloads,
-    PromptForDownloadLocation: false,
-  });
+  await setPolicy({}, certificatePolicies(autoSelect ? [API_HOST, WEBORCA_HOST] : [], downloads));
   browser = await launchWithExtension({
     hosts: ALL_HOSTS,
     strictTls: true,
@@ -65,23 +61,8 @@ async function popup() {
   return page;
 }
 
-async function register(page, client) {
-  await page.getByLabel('証明書ファイル').setInputFiles(client.p12);
-  await page.getByLabel('パスワード', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('名前').fill('受付PC');
-  await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
-}
-
-/** The renewal record once it leaves the busy states. */
-async function settled(worker) {
-  for (let i = 0; i < 200; i += 1) {
-    const { renewals = {} } = await worker.evaluate(() => chrome.storage.local.get('renewals'));
-    const record = Object.values(renewals)[0];
-    if (record && !['requesting', 'answered'].includes(record.state)) return record;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error('the renewal did not settle');
+function register(page, client) {
+  return registerThroughPopup(page, { file: client.p12, password: PASSWORD, label: '受付PC' });
 }
 
 function openssl(args) {
@@ -99,7 +80,7 @@ test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file o
   const guideTab = browser.context.waitForEvent('page');
   await (await banner(site)).click('今すぐ更新');
   assert.match((await guideTab).url(), /popup\/popup\.html#[0-9A-F]{64}$/, 'the guide opens for that certificate');
-  const record = await settled(await browser.currentWorker());
+  const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
   assert.deepEqual(server.apiRequests().map((l) => l.split(' ')[0]), ['POST', 'GET']);
 
@@ -170,7 +151,7 @@ for (const [fault, code, requests] of [
     const before = (await worker.evaluate(() => chrome.storage.local.get('registrations'))).registrations;
     server.fault = fault;
     await page.getByRole('button', { name: '今すぐ更新' }).click();
-    const record = await settled(worker);
+    const record = await settledRenewal(worker);
     const transient = fault.startsWith('http5');
     assert.equal(record.state, transient ? 'waiting' : 'failed');
     assert.deepEqual(server.apiRequests().map((l) => l.split(' ')[0]), requests, server.apiRequests().join('\n'));
@@ -198,7 +179,7 @@ test('fault timeout: the POST gets no answer, the attempt times out and is retri
   await register(page, client);
   server.fault = 'timeout';
   await page.getByRole('button', { name: '今すぐ更新' }).click();
-  const record = await settled(await browser.currentWorker());
+  const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'waiting');
   assert.equal(record.error.code, 'timeout');
   assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1);
@@ -216,7 +197,7 @@ test('an expired certificate is refused by the server with NOT PERMITTED CERTIFI
   // The popup offers no 今すぐ更新 for an expired certificate; the worker is asked directly.
   assert.equal(await page.getByRole('button', { name: '今すぐ更新' }).count(), 0);
   await page.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/renew', data: { fingerprint: fp } }), fingerprint);
-  const record = await settled(await browser.currentWorker());
+  const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'failed');
   assert.equal(record.error.code, 'not_permitted');
   assert.equal(record.error.status, 403);
@@ -235,7 +216,7 @@ test('double click and a second tab send exactly one POST', async () => {
   });
   const renew = (p) => p.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/renew', data: { fingerprint: fp } }), fingerprint);
   await Promise.all([renew(page), renew(page), renew(second)]);
-  await settled(await browser.currentWorker());
+  await settledRenewal(await browser.currentWorker());
   assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1, server.apiRequests().join('\n'));
 });
 
@@ -250,7 +231,7 @@ test('a worker stopped mid-flow does not POST again', async () => {
   await browser.stopWorker();
   server.fault = null;
   await page.reload(); // wakes the worker, which resumes what is stored
-  const record = await settled(await browser.currentWorker());
+  const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'failed');
   assert.equal(record.error.code, 'interrupted');
   assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1);
@@ -262,7 +243,7 @@ test('without the auto-select policy the certificate picker fallback is offered'
   const page = await popup();
   await register(page, client);
   await page.getByRole('button', { name: '今すぐ更新' }).click();
-  const record = await settled(await browser.currentWorker());
+  const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.error.code, 'connection_failed');
   assert.deepEqual(server.apiRequests(), [], 'nothing reached the server');
   await page.getByRole('button', { name: '証明書を選ぶ画面を開く' }).waitFor();

@@ -9,7 +9,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { OTHER_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
-  banner, clearPolicy, japaneseDate, launchWithExtension, message, setPolicy,
+  banner, clearPolicy, japaneseDate, launchWithExtension, message, registerThroughPopup, setPolicy,
 } from './browser.mjs';
 
 const DAY = 86_400_000;
@@ -47,10 +47,7 @@ function certificateEnding(name, days) {
 async function register(file, label) {
   const page = await browser.context.newPage();
   await page.goto(browser.url('popup/popup.html'));
-  await page.getByLabel('証明書ファイル').setInputFiles(file);
-  await page.getByLabel('名前').fill(label);
-  await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
+  await registerThroughPopup(page, { file, label });
   assert.equal(await page.locator('#message').isHidden(), true, await page.locator('#message').textContent());
   await page.close();
 }
