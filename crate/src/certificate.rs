@@ -1,11 +1,13 @@
 //! An X.509 certificate as the extension shows it: names, validity, serial, fingerprint, key.
 
 use const_oid::ObjectIdentifier;
-use der::{Decode, Encode, Tag, Tagged, asn1::Ia5StringRef};
+use der::asn1::{Ia5StringRef, OctetString};
+use der::{Decode, Encode, Tag, Tagged};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::pkix::name::DirectoryString;
 use x509_cert::name::Name;
 
@@ -13,6 +15,8 @@ use crate::error::{Error, Result};
 
 const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 
 /// Short names for the attributes met in client-certificate DNs (RFC 4514 §3 plus the
 /// common extras). Written out here because `x509-cert`'s `Display` pulls in the whole OID
@@ -60,6 +64,17 @@ pub struct CertificateInfo {
     pub sha256_fingerprint: String,
     /// Public key algorithm and size (`RSA 2048`, `EC P-256`).
     pub key_algorithm: String,
+    /// The authority key identifier (hex), naming the issuer's key, when present.
+    #[serde(default)]
+    pub authority_key_id: Option<String>,
+    /// The subject key identifier (hex), when present.
+    #[serde(default)]
+    pub subject_key_id: Option<String>,
+    /// The issuer's public key (SubjectPublicKeyInfo DER, hex), when the file carried the
+    /// issuer's certificate and its signature on this one checked out: what a renewed
+    /// certificate must be signed by.
+    #[serde(default)]
+    pub issuer_key: Option<String>,
 }
 
 /// A decoded certificate with its DER and its summary.
@@ -85,8 +100,26 @@ pub fn parse(der: &[u8]) -> Result<ParsedCertificate> {
         not_after: unix_millis(validity.not_after.to_unix_duration()),
         sha256_fingerprint: hex(&Sha256::digest(der)),
         key_algorithm: key_algorithm(tbs.subject_public_key_info()),
+        authority_key_id: extension(&certificate, AUTHORITY_KEY_ID)
+            .and_then(|value| AuthorityKeyIdentifier::from_der(value).ok())
+            .and_then(|aki| aki.key_identifier)
+            .map(|id| hex(id.as_bytes())),
+        subject_key_id: extension(&certificate, SUBJECT_KEY_ID)
+            .and_then(|value| OctetString::from_der(value).ok())
+            .map(|id| hex(id.as_bytes())),
+        issuer_key: None,
     };
     Ok(ParsedCertificate { certificate, info })
+}
+
+/// The value of extension `oid`, if the certificate has it.
+fn extension(certificate: &Certificate, oid: ObjectIdentifier) -> Option<&[u8]> {
+    certificate
+        .tbs_certificate()
+        .extensions()?
+        .iter()
+        .find(|ext| ext.extn_id == oid)
+        .map(|ext| ext.extn_value.as_bytes())
 }
 
 fn unix_millis(duration: core::time::Duration) -> i64 {
@@ -109,6 +142,17 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02X}"); // writing to a String cannot fail
     }
     out
+}
+
+/// Bytes from [`hex`]'s upper- or lower-case form; `None` for anything else.
+pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// The first value of attribute `oid` in `name`, as text.

@@ -1,8 +1,13 @@
 //! ORCA-style certificate file names: `<serial>__JP_u<8 digits>_client<digits>.p12`
 //! (`103867__JP_u00001294_client3948.p12`; the user guide writes one underscore).
 //! The parts are the issuing serial, the tenant (subject O) and the terminal (subject CN).
+//! The files this extension saves after a renewal are named the same way, dated:
+//! `<serial>__JP_<O>_<CN>_<yyyymmdd>.p12`, so [`parse`] reads them back.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::certificate::CertificateInfo;
+use crate::rules::jst_date_digits;
 
 /// The fields of an ORCA-style file name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -16,6 +21,8 @@ pub struct OrcaFileName {
     pub common_name: String,
     /// The extension, lower case (`p12`, `crt`…).
     pub extension: String,
+    /// The JST date this extension saved the file (`yyyymmdd`), for its own renewed files.
+    pub saved_on: Option<String>,
 }
 
 /// Decodes `name` (a bare name or a path, as browsers give `C:\fakepath\…`), if ORCA-style.
@@ -25,6 +32,12 @@ pub fn parse(name: &str) -> Option<OrcaFileName> {
     let (serial, rest) = stem.split_once("_JP_")?;
     let serial = serial.strip_suffix('_').unwrap_or(serial);
     let (tenant, common_name) = rest.split_once('_')?;
+    let (common_name, saved_on) = match common_name.rsplit_once('_') {
+        Some((cn, date)) if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) => {
+            (cn, Some(date.to_owned()))
+        }
+        _ => (common_name, None),
+    };
     let tenant_digits = tenant.strip_prefix('u')?;
     let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !is_digits(serial)
@@ -39,7 +52,71 @@ pub fn parse(name: &str) -> Option<OrcaFileName> {
         tenant: tenant.to_owned(),
         common_name: common_name.to_owned(),
         extension: extension.to_ascii_lowercase(),
+        saved_on,
     })
+}
+
+/// The names a renewed certificate and its password are saved under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedNames {
+    /// The PKCS#12 file: `<serial>__JP_<O>_<CN>_<yyyymmdd>.p12`.
+    pub p12: String,
+    /// The text file with its password: the same stem, `_password.txt`.
+    pub password: String,
+}
+
+/// The names for `renewed`, saved on `now` (ms): ORCA-style, with the decimal serial and the
+/// JST date. Characters a file system may refuse become `_`.
+pub fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
+    let safe = |s: Option<&str>, fallback: &str| -> String {
+        s.unwrap_or(fallback)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let stem = format!(
+        "{}__JP_{}_{}_{}",
+        decimal(&renewed.serial),
+        safe(renewed.organization.as_deref(), "tenant"),
+        safe(renewed.common_name.as_deref(), "client"),
+        jst_date_digits(now),
+    );
+    SavedNames {
+        p12: format!("{stem}.p12"),
+        password: format!("{stem}_password.txt"),
+    }
+}
+
+/// A hex serial in decimal, as ORCA file names write it (schoolbook division: serials are at
+/// most 20 bytes, no big-number crate needed). `0` for anything that is not hex.
+fn decimal(hex: &str) -> String {
+    let mut digits: Vec<u8> = Vec::new(); // little-endian base 10
+    for c in hex.chars() {
+        let Some(nibble) = c.to_digit(16) else {
+            return "0".to_owned();
+        };
+        let mut carry = nibble;
+        for digit in &mut digits {
+            let value = u32::from(*digit) * 16 + carry;
+            *digit = (value % 10) as u8;
+            carry = value / 10;
+        }
+        while carry > 0 {
+            digits.push((carry % 10) as u8);
+            carry /= 10;
+        }
+    }
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
+    digits.iter().rev().map(|d| char::from(b'0' + d)).collect()
 }
 
 /// Whether a subject CN is one the ORCA clients renew automatically: `client` + digits.
@@ -65,6 +142,44 @@ mod tests {
             (name.serial.as_str(), name.extension.as_str()),
             ("002739", "crt")
         );
+    }
+
+    #[test]
+    fn renewed_files_are_named_orca_style_and_read_back() {
+        let info = CertificateInfo {
+            subject: "CN=client3948,O=u00001294,C=JP".into(),
+            common_name: Some("client3948".into()),
+            organization: Some("u00001294".into()),
+            issuer: "CN=CA".into(),
+            serial: "195BB".into(),
+            not_before: 0,
+            not_after: 0,
+            sha256_fingerprint: "00".into(),
+            key_algorithm: "RSA 2048".into(),
+            authority_key_id: None,
+            subject_key_id: None,
+            issuer_key: None,
+        };
+        // 2026-11-24 20:00 UTC is already the 25th in Japan.
+        let names = renewed_names(&info, 1_795_550_400_000);
+        assert_eq!(names.p12, "103867__JP_u00001294_client3948_20261125.p12");
+        assert_eq!(
+            names.password,
+            "103867__JP_u00001294_client3948_20261125_password.txt"
+        );
+        let back = parse(&names.p12).expect("read back");
+        assert_eq!(
+            (
+                back.serial.as_str(),
+                back.tenant.as_str(),
+                back.common_name.as_str()
+            ),
+            ("103867", "u00001294", "client3948")
+        );
+        assert_eq!(back.saved_on.as_deref(), Some("20261125"));
+        assert_eq!(decimal("FFFFFFFFFFFFFFFFFFFF"), "1208925819614629174706175");
+        assert_eq!(decimal("0"), "0");
+        assert_eq!(decimal("xyz"), "0");
     }
 
     #[test]

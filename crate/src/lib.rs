@@ -11,6 +11,7 @@ mod certificate;
 mod error;
 mod file_name;
 mod input;
+mod issuer;
 mod key;
 mod overview;
 mod pkcs12;
@@ -18,20 +19,22 @@ mod reader;
 mod renewal;
 mod rules;
 mod settings;
+mod url;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use certificate::CertificateInfo;
 pub use error::{Error, Result};
-pub use file_name::{OrcaFileName, is_renewable_client};
+pub use file_name::{OrcaFileName, SavedNames, is_renewable_client, renewed_names};
 pub use input::MAX_INPUT_LEN;
 pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderState, overview};
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use renewal::{
-    Answer, Event, MAX_ATTEMPTS, Phase, REQUEST_BODY, RecordedError, RenewalError, RenewalRecord,
-    SavedFiles, SavedNames, check_answer, http_failure, retry_delay, saved_names,
-    start as start_renewal, transition as renewal_transition, verify_renewed,
+    Effect, Event, FOLLOW_REDIRECTS, Issued, MAX_ATTEMPTS, Notice, Phase, REQUEST_BODY,
+    RecordedError, Refusal, RenewalRecord, Secret, StartRequest, Step, download_allowed,
+    read_answer, removal_refused as renewal_removal_refused, retry_delay, start as start_renewal,
+    step as renewal_step, verify_renewed,
 };
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,

@@ -184,6 +184,9 @@ mod tests {
                 not_after: NOW + days_left * DAY_MS,
                 sha256_fingerprint: fingerprint.to_owned(),
                 key_algorithm: "RSA 2048".to_owned(),
+                authority_key_id: None,
+                subject_key_id: None,
+                issuer_key: None,
             },
         }
     }

@@ -7,8 +7,10 @@ use crate::certificate::{self, CertificateInfo, ParsedCertificate};
 use crate::error::{Error, Result};
 use crate::file_name::{self, OrcaFileName};
 use crate::input::{self, Input};
+use crate::issuer;
 use crate::key;
 use crate::pkcs12::{self, Protection};
+use x509_cert::Certificate;
 
 /// The container a certificate came in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,6 +55,17 @@ pub fn read_certificate_file(
     password: Option<&str>,
     file_name: Option<&str>,
 ) -> Result<CertificateReport> {
+    let (mut report, _) = read_with_certificate(bytes, password)?;
+    report.file_name = file_name.and_then(file_name::parse);
+    Ok(report)
+}
+
+/// As [`read_certificate_file`], with the end-entity certificate itself for checks that
+/// need more than its summary (its issuer's signature on it).
+pub(crate) fn read_with_certificate(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<(CertificateReport, Certificate)> {
     let (format, ders, private_keys, protection) = match input::classify(bytes)? {
         Input::Certificates { ders, pem } => (
             if pem { Format::Pem } else { Format::Der },
@@ -70,10 +83,9 @@ pub fn read_certificate_file(
             )
         }
     };
-    let mut report = report(format, &ders, &private_keys)?;
+    let (mut report, leaf) = report(format, &ders, &private_keys)?;
     report.protection = protection;
-    report.file_name = file_name.and_then(file_name::parse);
-    Ok(report)
+    Ok((report, leaf))
 }
 
 /// Picks the end-entity certificate and checks the key against it.
@@ -81,7 +93,7 @@ fn report(
     format: Format,
     ders: &[Vec<u8>],
     private_keys: &[Zeroizing<Vec<u8>>],
-) -> Result<CertificateReport> {
+) -> Result<(CertificateReport, Certificate)> {
     let parsed = ders
         .iter()
         .map(|der| certificate::parse(der))
@@ -94,9 +106,21 @@ fn report(
         None => end_entity(&parsed),
     };
     let has_private_key = !private_keys.is_empty();
+    let leaf_certificate = parsed.get(leaf).map(|p| p.certificate.clone());
+    let issuer_key = parsed.get(leaf).and_then(|leaf_cert| {
+        let others: Vec<_> = parsed
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != leaf)
+            .map(|(_, other)| &other.certificate)
+            .collect();
+        issuer::find_issuer_key(&leaf_cert.certificate, &others)
+    });
     let mut infos: Vec<CertificateInfo> = parsed.into_iter().map(|p| p.info).collect();
-    let certificate = infos.remove(leaf);
-    Ok(CertificateReport {
+    let mut certificate = infos.remove(leaf);
+    certificate.issuer_key = issuer_key.map(|key| certificate::hex(&key));
+    let leaf_certificate = leaf_certificate.ok_or(Error::NoCertificate)?;
+    let report = CertificateReport {
         format,
         renewable_client: certificate
             .common_name
@@ -108,7 +132,8 @@ fn report(
         key_matches_certificate: has_private_key.then_some(true),
         file_name: None,
         protection: None,
-    })
+    };
+    Ok((report, leaf_certificate))
 }
 
 /// The index of the first certificate that one of the keys belongs to.

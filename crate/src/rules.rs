@@ -26,6 +26,17 @@ pub fn jst_day_start(day: i64) -> i64 {
     day * DAY_MS - JST_OFFSET_MS
 }
 
+/// `yyyymmdd` of the JST day of `millis` (what a file saved then is dated).
+pub fn jst_date_digits(millis: i64) -> String {
+    u64::try_from(jst_day_start(jst_day(millis)) + JST_OFFSET_MS)
+        .ok()
+        .and_then(|ms| {
+            der::DateTime::from_unix_duration(core::time::Duration::from_millis(ms)).ok()
+        })
+        .map(|d| format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()))
+        .unwrap_or_else(|| "00000000".to_owned())
+}
+
 /// When and how often to remind. One source for defaults, options and admin policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::rules::Schedule;
+pub use crate::url::normalize_origin;
+use crate::url::{normalize_host, normalize_https_url};
 
 /// The WebORCA cloud origins, always watched.
 pub const DEFAULT_ORIGINS: [&str; 2] = [
@@ -33,6 +35,11 @@ const API_HOSTS: [(&str, &str); 16] = [
     ("sms.qkn.orca-ng.org", "auth.orca-ng.org"),
     ("sms.ikn.orca-ng.org", "auth.orca-ng.org"),
 ];
+/// The registrable domains of the hosts above (one label under a public suffix: `orcamo.jp`,
+/// `orca-ng.org`). Any host of the API host's domain may serve the renewed file: nobody
+/// outside the provider knows which one does. Written out rather than taken from the Public
+/// Suffix List, whose table would cost the Wasm far more than these two names.
+const SERVICE_DOMAINS: [&str; 2] = ["orcamo.jp", "orca-ng.org"];
 /// No public source names WebORCA cloud's API host; this default is the ORCA cloud clients'
 /// production host, an assumption the options page states and any admin can override.
 const WEBORCA_CLOUD_API_HOST: &str = "auth.cmo.orcamo.jp";
@@ -51,6 +58,8 @@ pub struct SettingsInput {
     pub reminder_days: Option<Vec<i64>>,
     /// Sub-folder of Downloads for renewed files.
     pub download_subfolder: Option<String>,
+    /// Hosts besides the renewal API's own domain that may serve the renewed file.
+    pub download_hosts: Option<Vec<String>>,
 }
 
 /// The settings in force.
@@ -67,6 +76,9 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     /// Sub-folder of Downloads.
     pub download_subfolder: String,
+    /// Hosts the administrator allows to serve renewed files, beside the API's own domain.
+    #[serde(default)]
+    pub download_hosts: Vec<String>,
 }
 
 /// What is wrong with which setting: `key` is the setting's name, `reason` a stable code.
@@ -169,6 +181,25 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         }
         valid.download_subfolder = Some(folder.to_owned());
     }
+    if let Some(hosts) = &input.download_hosts {
+        if hosts.len() > 20 {
+            return Err(SettingsError {
+                key: "downloadHosts",
+                reason: "range",
+            });
+        }
+        let mut normalized = Vec::new();
+        for host in hosts.iter().filter(|h| !h.trim().is_empty()) {
+            let host = normalize_host(host).ok_or(SettingsError {
+                key: "downloadHosts",
+                reason: "host",
+            })?;
+            if !normalized.contains(&host) {
+                normalized.push(host);
+            }
+        }
+        valid.download_hosts = Some(normalized);
+    }
     Ok(valid)
 }
 
@@ -194,6 +225,7 @@ pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSetti
     let warn_days = pick!(warn_days, "warnDays");
     let reminder_days = pick!(reminder_days, "reminderDays");
     let download_subfolder = pick!(download_subfolder, "downloadSubfolder");
+    let download_hosts = pick!(download_hosts, "downloadHosts");
     let defaults = Schedule::default();
     let mut weborca_origins: Vec<String> =
         DEFAULT_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
@@ -218,6 +250,7 @@ pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSetti
                 .unwrap_or(defaults.reminder_days),
             download_subfolder: download_subfolder
                 .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
+            download_hosts: download_hosts.unwrap_or_default(),
         },
         locked,
         policy_errors,
@@ -245,9 +278,18 @@ fn validate_each(input: &SettingsInput) -> (SettingsInput, Vec<SettingsError>) {
         renewal_api_url,
         warn_days,
         reminder_days,
-        download_subfolder
+        download_subfolder,
+        download_hosts
     );
     (valid, errors)
+}
+
+/// The service domain `host` belongs to (`orcamo.jp` for `auth.cmo.orcamo.jp`), if it is one
+/// of the built-in services; an API host elsewhere has no known domain, only itself.
+pub fn service_domain(host: &str) -> Option<&'static str> {
+    SERVICE_DOMAINS
+        .into_iter()
+        .find(|domain| crate::url::is_within(host, domain))
 }
 
 /// The renewal endpoint for a WebORCA page at `origin`: the setting if given, else the host
@@ -268,63 +310,6 @@ pub fn renewal_api_url(settings: &Settings, origin: &str) -> Option<String> {
                 .then_some(WEBORCA_CLOUD_API_HOST)
         })?;
     Some(format!("https://{api_host}/api/cert"))
-}
-
-/// `https://Host:443/` → `https://host`; `None` unless it is an https origin. Written out
-/// because the `url` crate would add its IDNA tables (~100 KB of Wasm) for host names that
-/// are plain ASCII here.
-pub fn normalize_origin(origin: &str) -> Option<String> {
-    let rest = strip_https(origin.trim())?;
-    let authority = rest.strip_suffix('/').unwrap_or(rest);
-    if authority.contains(['/', '?', '#', '@']) {
-        return None;
-    }
-    let (host, port) = split_port(authority)?;
-    Some(match port {
-        Some(port) if port != 443 => format!("https://{host}:{port}"),
-        _ => format!("https://{host}"),
-    })
-}
-
-fn normalize_https_url(url: &str) -> Option<String> {
-    let rest = strip_https(url)?;
-    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    if authority.contains('@') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let (host, port) = split_port(authority)?;
-    let port = port
-        .filter(|p| *p != 443)
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
-    Some(format!("https://{host}{port}{path}"))
-}
-
-fn strip_https(s: &str) -> Option<&str> {
-    let scheme = s.get(..8)?;
-    scheme
-        .eq_ignore_ascii_case("https://")
-        .then(|| s.get(8..))
-        .flatten()
-}
-
-/// Splits `host[:port]`, checking the host is a DNS name or IPv4 address.
-fn split_port(authority: &str) -> Option<(String, Option<u16>)> {
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port.parse::<u16>().ok().filter(|p| *p > 0)?)),
-        None => (authority, None),
-    };
-    let host = host.to_ascii_lowercase();
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    (host.len() <= 253 && host.split('.').all(label_ok)).then_some((host, port))
 }
 
 /// A relative folder name `chrome.downloads` accepts on every OS: no `..`, no characters
@@ -490,6 +475,38 @@ mod tests {
             ..input()
         };
         assert!(validate(&bad).is_err());
+    }
+
+    #[test]
+    fn every_built_in_api_host_has_its_service_domain() {
+        for (server, api) in API_HOSTS {
+            assert!(service_domain(server).is_some(), "{server}");
+            assert!(service_domain(api).is_some(), "{api}");
+        }
+        assert_eq!(service_domain("files.cmo.orcamo.jp"), Some("orcamo.jp"));
+        assert_eq!(service_domain("renew.clinic.example.jp"), None);
+    }
+
+    #[test]
+    fn download_hosts_are_checked_like_the_other_settings() {
+        let hosts = |list: &[&str]| SettingsInput {
+            download_hosts: Some(list.iter().map(|h| (*h).to_owned()).collect()),
+            ..input()
+        };
+        let valid =
+            validate(&hosts(&["Files.Example.JP", "files.example.jp:443", " "])).expect("valid");
+        assert_eq!(valid.download_hosts, Some(vec!["files.example.jp".into()]));
+        let refused = validate(&hosts(&["https://files.example.jp/"])).err();
+        assert_eq!(
+            refused.map(|e| (e.key, e.reason)),
+            Some(("downloadHosts", "host"))
+        );
+        let policy = effective(&input(), &hosts(&["cdn.example.jp"]));
+        assert_eq!(policy.settings.download_hosts, ["cdn.example.jp"]);
+        assert!(policy.locked.contains(&"downloadHosts"));
+        let bad_policy = effective(&hosts(&["user.example.jp"]), &hosts(&["not a host"]));
+        assert_eq!(bad_policy.settings.download_hosts, ["user.example.jp"]);
+        assert_eq!(bad_policy.policy_errors.len(), 1);
     }
 
     #[test]

@@ -1,30 +1,74 @@
-// The simulated WebORCA: one HTTPS server on 127.0.0.1 answering for the WebORCA cloud host
-// names (mapped there in Chromium):
+// The simulated WebORCA: one HTTPS server on 127.0.0.1 answering for these host names
+// (mapped there in Chromium):
 //   https://weborca.cloud.orcamo.jp/        a page shaped like WebORCA's master menu
 //   https://auth.cmo.orcamo.jp/api/cert     the renewal API (POST {} → { uri, pass })
 //   https://auth.cmo.orcamo.jp/files/…      the renewed PKCS#12 (GET)
+//   https://auth.cmo.orcamo.jp/ (any other) 404 NOT FOUND (the client's cheap probe: GET /)
+//   https://files.cmo.orcamo.jp/files/…     the renewed PKCS#12 again, from a sibling host of
+//                                           the API's domain (fault uri-sibling-host)
 //   https://www.example-clinic.test/        an ordinary site (no banner may appear there)
-// With `pki`, it asks for a client certificate signed by the test CA and refuses expired or
-// unknown ones on the API with 403 `NOT PERMITTED CERTIFICATE`, as the ORCA servers do. The
-// renewed file is a new certificate for the same subject, valid 3 years, exported like the
-// ORCA cloud's (RC2-40 / 3DES / SHA-1 MAC) with a random password. `server.fault` selects a
-// failure for the next requests (see FAULTS).
+//   https://files.elsewhere.test/           a foreign host (fault uri-other-host)
+// The two foreign hosts (www.example-clinic.test, files.elsewhere.test) serve any issued file
+// at /files/<token>.p12 too, to anyone: a client that follows a redirect or a foreign uri
+// there would succeed, so a test can only pass if the client refuses to go (and their log
+// shows whether a request reached them).
+// With `pki`, the server asks for a client certificate signed by the test CA; the API and the
+// files host refuse expired or unknown ones with 403 `NOT PERMITTED CERTIFICATE`, as the ORCA
+// servers do. The renewed file is a new certificate for the same subject from the test CA,
+// valid 3 years, exported like the ORCA cloud's (RC2-40 / 3DES / SHA-1 MAC, with the CA
+// certificate as chain) with a random password.
+// `server.fault` selects a failure for the next requests:
+//   http500, http503       the POST answers 500 / 503
+//   timeout                nothing on the API host is ever answered (POST, GETs, the probe)
+//   post-hang              only the POST is never answered (the probe still gets its 404)
+//   post-slow              the POST is answered, and the certificate issued, only after
+//                          `server.slowMs` (35 s by default: after the client's 30 s timeout)
+//   post-redirect          the POST answers 302 to https://www.example-clinic.test/moved, with
+//                          the { uri, pass } JSON of a certificate really issued as its body
+//   malformed-json         the POST answers 200 with truncated JSON
+//   missing-pass           the answer has no `pass`
+//   uri-other-host         `uri` is on files.elsewhere.test (FOREIGN_HOST)
+//   uri-sibling-host       `uri` is on files.cmo.orcamo.jp (FILES_HOST), which serves it to a
+//                          valid client certificate
+//   uri-http               `uri` is http://auth.cmo.orcamo.jp/files/…
+//   get-redirect           the GET of the file answers 302 to
+//                          https://www.example-clinic.test/files/<token>.p12
+//   get-hang               GETs of the file are not answered while the fault stays; once the
+//                          test sets `server.fault = null`, a new GET gets the file
+//   get-503-once           the first GET of each issued file answers 503, later ones 200
+//   truncated-p12, corrupt-p12, wrong-pass-p12   a damaged file / another password
+//   other-subject          the new certificate is for CN=client9999
+//   shorter-validity       the new certificate ends a day before the presented one
+//   other-issuer           the new certificate is self-signed (same CN and O, 3 years)
+//   forged-issuer          the new certificate comes from the impostor CA (same issuer DN,
+//                          another key), with the impostor CA as chain
+// Faults on the POST and on the file's content are read when the POST arrives, faults on the
+// GET when the GET arrives. Every request to every host is logged in `server.log` as
+// "METHOD host/path status" ("(no answer)" for one not answered yet, replaced by its status
+// if a slow answer comes); `requestsTo(host)` and `apiRequests()` filter it.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 
 export const WEBORCA_HOST = 'weborca.cloud.orcamo.jp';
 export const API_HOST = 'auth.cmo.orcamo.jp';
+/** Another host of the API's own domain that can serve the renewed file. */
+export const FILES_HOST = 'files.cmo.orcamo.jp';
 export const OTHER_HOST = 'www.example-clinic.test';
-export const ALL_HOSTS = [WEBORCA_HOST, API_HOST, OTHER_HOST];
+/** A host outside WebORCA's domains named by the `uri-other-host` fault. */
+export const FOREIGN_HOST = 'files.elsewhere.test';
+export const ALL_HOSTS = [WEBORCA_HOST, API_HOST, FILES_HOST, OTHER_HOST, FOREIGN_HOST];
 
 /** Fault modes a test can select with `server.fault = name`. */
 export const FAULTS = [
   'http500', 'http503', 'timeout', 'malformed-json', 'missing-pass', 'uri-other-host', 'uri-http',
   'truncated-p12', 'corrupt-p12', 'wrong-pass-p12', 'other-subject', 'shorter-validity',
+  'post-redirect', 'get-redirect', 'other-issuer', 'forged-issuer', 'uri-sibling-host',
+  'post-slow', 'post-hang', 'get-hang', 'get-503-once',
 ];
 
 const DAY = 86_400_000;
+const FILE_PATH = /^\/files\/([0-9a-f]{24})\.p12$/;
 const WEBORCA_PAGE = `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>WebORCA</title>
 <style>body{margin:0;font-family:sans-serif} header{background:#2a5d8f;color:#fff;padding:8px} #menu button{margin:4px}</style>
 </head><body><header><h1 id="title">WebORCA マスターメニュー</h1></header>
@@ -38,70 +82,106 @@ const OTHER_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>Othe
  */
 export async function startWeborca(credentials, { port = 443, pki } = {}) {
   const log = []; // "POST auth.cmo.orcamo.jp/api/cert 200"
-  const issued = new Map(); // token → { bytes, pass }
-  const state = { fault: null, log, issued };
+  const issued = new Map(); // token → { bytes, pass, gets }
+  const timers = new Set(); // post-slow answers still to come
+  const state = { fault: null, log, issued, slowMs: 35_000 };
   const tls = pki ? { ...credentials, ca: credentials.ca, requestCert: true, rejectUnauthorized: false } : credentials;
+  /** `https://host` (with the port unless 443), as the answers name it. */
+  const origin = (host) => `https://${host}${state.port === 443 ? '' : `:${state.port}`}`;
 
   const server = https.createServer(tls, async (req, res) => {
     const host = (req.headers.host ?? '').split(':')[0];
-    const send = (status, body, type = 'text/plain; charset=utf-8') => {
-      log.push(`${req.method} ${host}${req.url} ${status}`);
-      res.writeHead(status, { 'content-type': type });
+    const line = (status) => `${req.method} ${host}${req.url} ${status}`;
+    const send = (status, body, type = 'text/plain; charset=utf-8', headers = {}) => {
+      log.push(line(status));
+      res.writeHead(status, { 'content-type': type, ...headers });
       res.end(body);
     };
-    if (host !== API_HOST) {
-      send(200, host === WEBORCA_HOST ? WEBORCA_PAGE : OTHER_PAGE, 'text/html; charset=utf-8');
-      return;
+    /** Leaves the request unanswered (close() still ends its connection). */
+    const hang = () => { log.push(line('(no answer)')); };
+    const file = req.method === 'GET' && req.url.match(FILE_PATH) && issued.get(req.url.match(FILE_PATH)[1]);
+
+    if (host !== API_HOST && host !== FILES_HOST) {
+      // Not WebORCA: an ordinary page, and any issued file to anyone (see the top comment).
+      if (file && host !== WEBORCA_HOST) return send(200, file.bytes, 'application/x-pkcs12');
+      return send(200, host === WEBORCA_HOST ? WEBORCA_PAGE : OTHER_PAGE, 'text/html; charset=utf-8');
     }
-    // The API: only a valid certificate from the test CA may use it.
+    // The API and its files host: only a valid certificate from the test CA may use them.
     const peer = req.socket.getPeerCertificate();
-    if (!pki || !req.socket.authorized || !peer?.subject) {
-      send(403, 'NOT PERMITTED CERTIFICATE');
-      return;
-    }
+    if (!pki || !req.socket.authorized || !peer?.subject) return send(403, 'NOT PERMITTED CERTIFICATE');
     const body = await new Promise((resolve) => {
       let text = '';
       req.on('data', (chunk) => { text += chunk; });
       req.on('end', () => resolve(text));
     });
     const fault = state.fault;
-    if (fault === 'timeout') {
-      log.push(`${req.method} ${host}${req.url} (no answer)`);
-      return; // never answers; the client's timeout must fire
+    if (fault === 'timeout' && host === API_HOST) return hang(); // the client's timeout must fire
+
+    if (file) {
+      if (fault === 'get-hang') return hang();
+      if (fault === 'get-503-once' && file.gets++ === 0) return send(503, 'Service Unavailable');
+      if (fault === 'get-redirect') {
+        return send(302, 'Found', undefined, { location: `${origin(OTHER_HOST)}${req.url}` });
+      }
+      return send(200, file.bytes, 'application/x-pkcs12');
     }
-    if (req.method === 'POST' && req.url === '/api/cert') {
-      if (body !== '{}') return send(400, 'BAD REQUEST');
-      if (fault === 'http500') return send(500, 'Internal Server Error');
-      if (fault === 'http503') return send(503, 'Service Unavailable');
-      if (fault === 'malformed-json') return send(200, '{"uri": "https://', 'application/json');
+    if (host !== API_HOST || req.method !== 'POST' || req.url !== '/api/cert') return send(404, 'NOT FOUND');
+
+    if (body !== '{}') return send(400, 'BAD REQUEST');
+    if (fault === 'post-hang') return hang();
+    if (fault === 'http500') return send(500, 'Internal Server Error');
+    if (fault === 'http503') return send(503, 'Service Unavailable');
+    if (fault === 'malformed-json') return send(200, '{"uri": "https://', 'application/json');
+    const answer = () => {
       const token = randomBytes(12).toString('hex');
       const pass = randomBytes(9).toString('base64url');
-      issued.set(token, renewedFile(pki, peer, pass, fault));
+      issued.set(token, { ...renewedFile(pki, peer, pass, fault), gets: 0 });
       const uri = {
-        'uri-other-host': `https://files.elsewhere.test/files/${token}.p12`,
+        'uri-other-host': `${origin(FOREIGN_HOST)}/files/${token}.p12`,
+        'uri-sibling-host': `${origin(FILES_HOST)}/files/${token}.p12`,
         'uri-http': `http://${API_HOST}/files/${token}.p12`,
-      }[fault] ?? `https://${API_HOST}/files/${token}.p12`;
-      const answer = fault === 'missing-pass' ? { uri } : { uri, pass };
-      return send(200, JSON.stringify(answer), 'application/json');
+      }[fault] ?? `${origin(API_HOST)}/files/${token}.p12`;
+      return JSON.stringify(fault === 'missing-pass' ? { uri } : { uri, pass });
+    };
+    if (fault === 'post-redirect') {
+      return send(302, answer(), 'application/json', { location: `${origin(OTHER_HOST)}/moved` });
     }
-    const match = req.method === 'GET' && req.url.match(/^\/files\/([0-9a-f]{24})\.p12$/);
-    if (match && issued.has(match[1])) {
-      log.push(`${req.method} ${host}${req.url} 200`);
-      res.writeHead(200, { 'content-type': 'application/x-pkcs12' });
-      res.end(issued.get(match[1]).bytes);
-      return;
+    if (fault === 'post-slow') {
+      hang();
+      const at = log.length - 1;
+      const pending = log[at];
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        const json = answer(); // issued even if the client has gone
+        if (log[at] === pending) log[at] = line(200); // (unless a test has cleared the log since)
+        if (!res.destroyed) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(json);
+        }
+      }, state.slowMs);
+      timers.add(timer);
+      return undefined;
     }
-    send(404, 'NOT FOUND');
+    return send(200, answer(), 'application/json');
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
+  const hostOf = (entry) => entry.split(' ')[1].split('/')[0];
   return Object.assign(state, {
     port: server.address().port,
-    /** Requests the API received, as "METHOD host/path status". */
-    apiRequests: () => log.filter((line) => line.includes(API_HOST)),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    /** Requests `host` received, as "METHOD host/path status". */
+    requestsTo: (host) => log.filter((entry) => hostOf(entry) === host),
+    /** Requests the API host (only) received, as "METHOD host/path status". */
+    apiRequests: () => log.filter((entry) => hostOf(entry) === API_HOST),
+    /** Stops the server; unanswered requests are cut off and pending slow answers dropped. */
+    close: () => new Promise((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
   });
 }
 
@@ -111,7 +191,10 @@ function renewedFile(pki, peer, pass, fault) {
   const tenant = peer.subject.O;
   const now = Date.now();
   const notAfter = fault === 'shorter-validity' ? new Date(peer.valid_to).getTime() - DAY : now + 1095 * DAY;
-  const made = pki.client(`renewed-${randomBytes(4).toString('hex')}`, { cn, tenant, notBefore: now - 60_000, notAfter, password: pass });
+  const name = () => `renewed-${randomBytes(4).toString('hex')}`;
+  const validity = { cn, tenant, notBefore: now - 60_000, notAfter, password: pass };
+  const issuer = { 'other-issuer': () => pki.selfSigned(name(), validity), 'forged-issuer': () => pki.impostorCa().client(name(), validity) };
+  const made = (issuer[fault] ?? (() => pki.client(name(), validity)))();
   let bytes = readFileSync(made.p12);
   if (fault === 'truncated-p12') bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
   if (fault === 'corrupt-p12') {
