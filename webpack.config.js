@@ -42,12 +42,14 @@ export default [
       'popup/popup': './extension/popup/popup.js',
       'options/options': './extension/options/options.js',
       'content/banner': './extension/content/banner.js',
+      'offscreen/offscreen': './extension/offscreen/offscreen.js',
     },
     plugins: [
       new CopyPlugin({
         patterns: [
           { from: 'extension/popup/*.html', to: 'popup/[name][ext]' },
           { from: 'extension/options/*.html', to: 'options/[name][ext]' },
+          { from: 'extension/offscreen/*.html', to: 'offscreen/[name][ext]' },
           { from: 'extension/shared/pages.css', to: 'shared/pages.css' },
         ],
       }),

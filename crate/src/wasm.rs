@@ -4,15 +4,17 @@
 use std::collections::HashMap;
 
 use gloo_net::http::{Method, RequestBuilder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortSignal, RequestCredentials};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestRedirect, ResponseType,
+};
 use zeroize::Zeroize;
 
-use crate::certificate::CertificateInfo;
 use crate::error::Error;
 use crate::overview::{Registration, ReminderState};
-use crate::renewal::{Event, RenewalError, RenewalRecord};
+use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
 
 /// The core's version, so the extension can show which reader it runs.
@@ -100,127 +102,181 @@ pub fn renewal_api_url(settings: JsValue, origin: &str) -> Result<Option<String>
     Ok(crate::renewal_api_url(&settings, origin))
 }
 
-/// Step 1 of a renewal: `POST <api_url>` with `{}` over the browser's TLS (the client
-/// certificate is presented, so credentials are included). Resolves to `{ uri, pass }`;
-/// rejects with `{ code, transient, status }`. `signal` bounds the wait.
-#[wasm_bindgen(js_name = requestRenewal)]
-pub async fn request_renewal(
-    api_url: String,
-    allowed_hosts: JsValue,
-    signal: AbortSignal,
-) -> Result<JsValue, JsValue> {
-    let allowed_hosts: Vec<String> = from_js(allowed_hosts)?;
-    let request = RequestBuilder::new(&api_url)
-        .method(Method::POST)
-        .header("Accept", "application/json")
-        .header("Content-Type", "application/json")
-        .credentials(RequestCredentials::Include)
-        .abort_signal(Some(&signal))
-        .body(crate::REQUEST_BODY)
-        .map_err(|_| to_js(&RenewalError::connection_failed()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|err| to_js(&network_failure(&err)))?;
-    let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|err| to_js(&network_failure(&err)))?;
-    let answer =
-        crate::check_answer(status, &body, &api_url, &allowed_hosts).map_err(|err| to_js(&err))?;
-    let object = js_sys::Object::new();
-    js_sys::Reflect::set(&object, &"uri".into(), &answer.uri.into())?;
-    js_sys::Reflect::set(&object, &"pass".into(), &answer.pass.into())?;
-    Ok(object.into())
-}
-
-/// Step 2: `GET <uri>` with the same identity; resolves to the file's bytes.
-#[wasm_bindgen(js_name = downloadRenewed)]
-pub async fn download_renewed(uri: String, signal: AbortSignal) -> Result<Vec<u8>, JsValue> {
-    let response = RequestBuilder::new(&uri)
-        .method(Method::GET)
-        .credentials(RequestCredentials::Include)
-        .abort_signal(Some(&signal))
-        .send()
-        .await
-        .map_err(|err| to_js(&network_failure(&err)))?;
-    if response.status() != 200 {
-        return Err(to_js(&crate::http_failure(response.status())));
-    }
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|err| to_js(&network_failure(&err)))?;
-    Ok(bytes)
-}
-
-/// Step 3: checks the downloaded file before anything is called done (see `verify_renewed`).
-#[wasm_bindgen(js_name = verifyRenewed)]
-pub fn verify_renewed(bytes: &[u8], pass: String, old: JsValue) -> Result<JsValue, JsValue> {
-    let old: CertificateInfo = from_js(old)?;
-    let mut pass = pass;
-    let result = crate::verify_renewed(bytes, &pass, &old);
-    pass.zeroize();
-    result
-        .map(|report| to_js(&report))
-        .map_err(|err| to_js(&err))
-}
-
-/// The names to save a renewed certificate and its password under.
-#[wasm_bindgen(js_name = savedNames)]
-pub fn saved_names(certificate: JsValue, now: f64) -> Result<JsValue, JsValue> {
-    let certificate: CertificateInfo = from_js(certificate)?;
-    Ok(to_js(&crate::saved_names(&certificate, now as i64)))
-}
-
-/// "今すぐ更新": the record to store and follow, or `undefined` when one is under way.
-#[wasm_bindgen(js_name = startRenewal)]
-pub fn start_renewal(
-    existing: JsValue,
-    fingerprint: &str,
-    label: &str,
-    api_url: &str,
-    now: f64,
-) -> Result<JsValue, JsValue> {
+/// "今すぐ更新": `{ record, effects }` for a new renewal, or rejects with `{ code }`
+/// (`renewal_in_progress`, `renewal_awaits_import`, `renewal_needs_confirmation`).
+#[wasm_bindgen(js_name = renewalStart)]
+pub fn renewal_start(existing: JsValue, request: JsValue, now: f64) -> Result<JsValue, JsValue> {
     let existing: Option<RenewalRecord> = from_js(existing)?;
-    Ok(
-        crate::start_renewal(existing.as_ref(), fingerprint, label, api_url, now as i64)
-            .map(|record| to_js(&record))
-            .unwrap_or(JsValue::UNDEFINED),
-    )
+    let request: StartRequest = from_js(request)?;
+    crate::start_renewal(existing.as_ref(), request, now as i64)
+        .map(|step| to_js(&step))
+        .map_err(|refusal| to_js(&Coded { code: refusal }))
 }
 
-/// What a renewal record becomes after `event` (`{ type: "answered", uri }`…) at `now`.
-#[wasm_bindgen(js_name = renewalTransition)]
-pub fn renewal_transition(
+/// One step of a renewal: `{ record, effects }` after `event` (see `renewal::Event`), given
+/// the secret the worker keeps for it (or `undefined`).
+#[wasm_bindgen(js_name = renewalStep)]
+pub fn renewal_step(
     record: JsValue,
     event: JsValue,
+    secret: JsValue,
     now: f64,
     jitter: f64,
 ) -> Result<JsValue, JsValue> {
     let record: RenewalRecord = from_js(record)?;
     let event: Event = from_js(event)?;
-    Ok(to_js(&crate::renewal_transition(
-        record, event, now as i64, jitter,
-    )))
+    let mut secret: Option<Secret> = from_js(secret)?;
+    let step = crate::renewal_step(record, event, secret.as_ref(), now as i64, jitter);
+    if let Some(secret) = secret.as_mut() {
+        secret.pass.zeroize();
+        secret.file.zeroize();
+    }
+    Ok(to_js(&step))
+}
+
+/// Why the registered certificate of `record` may not be removed now, or `undefined`.
+#[wasm_bindgen(js_name = renewalRemovalRefused)]
+pub fn renewal_removal_refused(record: JsValue) -> Result<Option<String>, JsValue> {
+    let record: Option<RenewalRecord> = from_js(record)?;
+    Ok(crate::renewal_removal_refused(record.as_ref()).map(str::to_owned))
 }
 
 /// Whether a renewal's new certificate is saved but its import not yet confirmed.
 #[wasm_bindgen(js_name = renewalAwaitsImport)]
 pub fn renewal_awaits_import(record: JsValue) -> Result<bool, JsValue> {
     let record: RenewalRecord = from_js(record)?;
-    Ok(record.awaits_import())
+    Ok(record.state.awaits_import())
+}
+
+/// Performs a renewal step's `Request` effect over the browser's TLS (credentials included,
+/// so the client certificate is presented; redirects not followed, see
+/// `FOLLOW_REDIRECTS`) and resolves to the event to feed back: `{ type: "response", status,
+/// redirected, body, tooLarge }` or `{ type: "networkFailed", timeout }`. The body is read
+/// up to `maxBytes` and no further.
+#[wasm_bindgen(js_name = performRequest)]
+pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
+    let request: RequestEffect = from_js(effect)?;
+    let signal = AbortSignal::timeout_with_u32(request.timeout_ms);
+    let redirect = if crate::FOLLOW_REDIRECTS {
+        RequestRedirect::Follow
+    } else {
+        RequestRedirect::Manual
+    };
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(if request.method == "POST" {
+            Method::POST
+        } else {
+            Method::GET
+        })
+        .credentials(RequestCredentials::Include)
+        .redirect(redirect)
+        .abort_signal(Some(&signal));
+    if request.body.is_some() {
+        builder = builder
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json");
+    }
+    let sent = match request.body {
+        Some(body) => builder.body(body).map_err(|_| network_failed(false))?.send().await,
+        None => builder.send().await,
+    };
+    let response = match sent {
+        Ok(response) => response,
+        Err(err) => return Ok(network_failed(is_timeout(&err))),
+    };
+    let redirected = response.type_() == ResponseType::Opaqueredirect;
+    let (body, too_large) = if redirected {
+        (Vec::new(), false)
+    } else {
+        match read_capped(response.body(), request.max_bytes).await {
+            Ok(read) => read,
+            Err(timeout) => return Ok(network_failed(timeout)),
+        }
+    };
+    Ok(to_js(&ResponseEvent {
+        kind: "response",
+        status: response.status(),
+        redirected,
+        body: serde_bytes::ByteBuf::from(body),
+        too_large,
+    }))
+}
+
+/// Reads at most `max` bytes of the body, then cancels the rest. `Err(timeout?)` when the
+/// stream fails.
+async fn read_capped(
+    stream: Option<web_sys::ReadableStream>,
+    max: usize,
+) -> Result<(Vec<u8>, bool), bool> {
+    let Some(stream) = stream else {
+        return Ok((Vec::new(), false));
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        if body.len() > max {
+            let _ = JsFuture::from(reader.cancel()).await;
+            body.truncate(max);
+            return Ok((body, true));
+        }
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|err| js_error_is_timeout(&err))?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .map(|v| v.is_truthy())
+            .unwrap_or(true);
+        if done {
+            return Ok((body, false));
+        }
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &"value".into()) {
+            body.extend(js_sys::Uint8Array::new(&value).to_vec());
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestEffect {
+    method: String,
+    url: String,
+    body: Option<String>,
+    max_bytes: usize,
+    timeout_ms: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseEvent {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    status: u16,
+    redirected: bool,
+    body: serde_bytes::ByteBuf,
+    too_large: bool,
+}
+
+fn network_failed(timeout: bool) -> JsValue {
+    let object = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&object, &"type".into(), &"networkFailed".into());
+    let _ = js_sys::Reflect::set(&object, &"timeout".into(), &timeout.into());
+    object.into()
 }
 
 /// A fetch that got no HTTP answer: aborted by the signal (timeout) or failed outright.
-fn network_failure(err: &gloo_net::Error) -> RenewalError {
-    match err {
-        gloo_net::Error::JsError(js) if js.name == "AbortError" || js.name == "TimeoutError" => {
-            RenewalError::timeout()
-        }
-        _ => RenewalError::connection_failed(),
-    }
+fn is_timeout(err: &gloo_net::Error) -> bool {
+    matches!(err, gloo_net::Error::JsError(js) if js.name == "AbortError" || js.name == "TimeoutError")
+}
+
+fn js_error_is_timeout(err: &JsValue) -> bool {
+    js_sys::Reflect::get(err, &"name".into())
+        .ok()
+        .and_then(|name| name.as_string())
+        .is_some_and(|name| name == "AbortError" || name == "TimeoutError")
+}
+
+#[derive(Serialize)]
+struct Coded<T: Serialize> {
+    code: T,
 }
 
 #[derive(Serialize)]

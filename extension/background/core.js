@@ -3,9 +3,9 @@
 import init from '../../pkg/weborca_cert.js';
 
 export {
-  coreVersion, downloadRenewed, effectiveSettings, isWeborcaOrigin, overview, readCertificate,
-  renewalApiUrl, renewalAwaitsImport, renewalTransition, requestRenewal, savedNames, snoozeUntil,
-  startRenewal, validateSettings, verifyRenewed,
+  coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
+  renewalApiUrl, renewalAwaitsImport, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
+  validateSettings,
 } from '../../pkg/weborca_cert.js';
 
 let ready = null;

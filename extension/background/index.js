@@ -7,14 +7,17 @@ import * as core from './core.js';
 import { createStore, readPolicy } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  RENEWAL_RETRY_ALARM, allRenewals, confirmBackup, confirmImported, pendingImport, rememberPickerTab,
-  renewalForPickerTab, renewalOf, resumeRenewals, retryNow, revealPassword, startRenewal,
+  allRenewals, confirmBackup, feed, pendingImport, rememberPickerTab, removalRefused, renewalForPickerTab,
+  renewalOf, revealPassword, startRenewal, wakeAlarmFingerprint,
 } from './renewal.js';
+import { restrictStorage } from './secrets.js';
 
 const store = createStore(chrome.storage.local);
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
 const onError = (error) => console.error('WebORCA worker:', error);
+/** A start the core refused (`{ code }`) is shown by the popup; anything else is a bug. */
+const onRefusal = (error) => (typeof error?.code === 'string' ? undefined : onError(error));
 
 /** Settings in force and every certificate assessed now; updates badge and reminders. */
 async function refresh() {
@@ -103,6 +106,9 @@ const handlers = {
   },
   [MessageType.REGISTER_CERTIFICATE]: registerCertificate,
   async [MessageType.REMOVE_CERTIFICATE]({ fingerprint }) {
+    // A renewal under way needs the registration it renews: removing it is refused.
+    const refused = await removalRefused(fingerprint);
+    if (refused) throw { code: refused };
     const registrations = await store.registrations();
     await store.saveRegistrations(registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint));
     const reminders = await store.reminders();
@@ -149,8 +155,9 @@ const handlers = {
     return {};
   },
   async [MessageType.RENEW]({ fingerprint }, sender) {
-    // The popup follows the renewal; the banner's click only starts it.
-    startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onError);
+    // The popup follows the renewal; the banner's click only starts it, never one that may
+    // already have issued a certificate (the popup asks for that confirmation).
+    startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onRefusal);
     await openPopupTab(`#${fingerprint}`);
     return {};
   },
@@ -158,8 +165,11 @@ const handlers = {
     await openPopupTab(`#${fingerprint}`);
     return {};
   },
-  async [MessageType.RENEW_FROM_PAGE]({ fingerprint }) {
-    return { renewal: await startRenewal(fingerprint, await renewalContext()) };
+  async [MessageType.RENEW_FROM_PAGE]({ fingerprint, confirmed }) {
+    return { renewal: await startRenewal(fingerprint, await renewalContext(), { confirmed: Boolean(confirmed) }) };
+  },
+  async [MessageType.RETRY_RENEWAL]({ fingerprint }) {
+    return { renewal: await feed({ type: 'retryNow' }, await renewalContext(), fingerprint) };
   },
   async [MessageType.RENEWALS]() {
     return { renewals: await allRenewals() };
@@ -168,10 +178,10 @@ const handlers = {
     return { password: await revealPassword(fingerprint) };
   },
   async [MessageType.CONFIRM_BACKUP]({ fingerprint, bytes }) {
-    return { renewal: await confirmBackup(fingerprint, bytes) };
+    return { renewal: await confirmBackup(fingerprint, bytes, await renewalContext()) };
   },
   async [MessageType.CONFIRM_IMPORTED]({ fingerprint }) {
-    return { renewal: await confirmImported(fingerprint) };
+    return { renewal: await feed({ type: 'importConfirmed' }, await renewalContext(), fingerprint) };
   },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
     const record = await renewalOf(fingerprint);
@@ -179,7 +189,7 @@ const handlers = {
     // Chrome shows its certificate picker for a page navigation; the choice then holds for
     // this host in this browser session, so the worker's next attempt can present it.
     const tab = await chrome.tabs.create({ url: new URL(record.apiUrl).origin });
-    await rememberPickerTab(fingerprint, tab.id);
+    await rememberPickerTab(fingerprint, tab.id, await renewalContext());
     return {};
   },
 };
@@ -211,20 +221,23 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === REFRESH_ALARM) refresh().catch(onError);
-  if (alarm.name === RENEWAL_RETRY_ALARM) {
-    renewalContext().then((context) => resumeRenewals(context, { type: 'retryDue', now: false })).catch(onError);
+  // The hourly check also ticks every renewal (import reminders); a wake alarm, its own.
+  const fingerprint = wakeAlarmFingerprint(alarm.name);
+  if (alarm.name === REFRESH_ALARM) {
+    refresh().then(() => renewalContext()).then((context) => feed({ type: 'tick' }, context)).catch(onError);
+  } else if (fingerprint) {
+    renewalContext().then((context) => feed({ type: 'tick' }, context, fingerprint)).catch(onError);
   }
 });
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   // The certificate-picker tab finished loading: the certificate was chosen, retry now.
   if (change.status !== 'complete') return;
   renewalForPickerTab(tabId)
-    .then(async (record) => record && retryNow(await renewalContext()))
+    .then(async (record) => record && feed({ type: 'retryNow' }, await renewalContext(), record.fingerprint))
     .catch(onError);
 });
 chrome.notifications.onClicked.addListener((id) => {
-  if (id.startsWith('reminder:')) openPopupTab(`#${id.split(':')[1]}`);
+  if (id.startsWith('reminder:') || id.startsWith('renewal:')) openPopupTab(`#${id.split(':')[1]}`);
 });
 chrome.storage.onChanged.addListener((_changes, area) => {
   // A policy arriving (managed) or changed settings: badge and reminders follow at once.
@@ -240,5 +253,6 @@ chrome.alarms.get(REFRESH_ALARM).then((alarm) => {
   if (!alarm) chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
 });
 core.loadCore().catch(onError);
+restrictStorage().catch(onError);
 // A renewal the previous worker left unfinished is carried forward (never re-POSTed).
-renewalContext().then((context) => resumeRenewals(context)).catch(onError);
+renewalContext().then((context) => feed({ type: 'workerStarted' }, context)).catch(onError);

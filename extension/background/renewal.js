@@ -1,24 +1,21 @@
-// One renewal at a time per certificate. The states and every decision between them live in
-// the Rust core (`renewal::start`, `renewal::transition`); this module does the effects —
-// network through the core, session storage for the password, downloads, notifications,
-// alarms — and stores the record after every step, so a second click, a second tab or a
-// restarted worker never sends a second POST.
-//
-//   requesting ─POST─▶ answered ─GET + verify + save─▶ saved ─backup─▶ backedUp ─login─▶ done
-//        ├─(transient)─▶ waiting ─alarm─▶ requesting          (permanent) ─▶ failed
-//        └─(worker died mid-POST)─▶ failed(interrupted)
+// Drives renewals through the Rust core's state machine (`renewalStart`, `renewalStep`): the
+// core decides every transition and returns effects; this module only performs them —
+// network (through the core's `performRequest`), secrets, files, registrations,
+// notifications, timers — and feeds each result back as the next event. Every record is
+// stored before its effects run, so a stopped worker resumes where it was and never sends a
+// second POST (see crate/src/renewal/machine.rs for the states).
 import { renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
+import { saveFile } from './files.js';
+import { forgetSecret, keepSecret, secretOf } from './secrets.js';
 
-const RETRY_ALARM = 'renewal-retry';
-const REQUEST_TIMEOUT_MS = 30_000;
-export const RENEWAL_RETRY_ALARM = RETRY_ALARM;
+const WAKE_ALARM_PREFIX = 'renewal-wake:';
 
 let queue = Promise.resolve();
-/** Runs renewal steps one after another within this worker life (the stored state guards
- * across lives), so two messages arriving together cannot both start a POST. */
-function serialized(step) {
-  const run = queue.then(step, step);
+/** Runs renewal work one piece after another within this worker life (the stored state
+ * guards across lives), so two messages arriving together cannot both start a POST. */
+function serialized(work) {
+  const run = queue.then(work, work);
   queue = run.catch(() => {});
   return run;
 }
@@ -32,164 +29,149 @@ export async function renewalOf(fingerprint) {
   return (await allRenewals())[fingerprint] ?? null;
 }
 
-async function save(record) {
+async function store(record) {
   const all = await allRenewals();
   all[record.fingerprint] = record;
   await chrome.storage.local.set({ renewals: all });
   return record;
 }
 
-/** Applies `event` to the stored record (the core decides what it becomes) and stores it. */
-async function apply(record, event) {
-  await core.loadCore();
-  return save(core.renewalTransition(record, event, Date.now(), Math.random()));
-}
-
-async function secrets() {
-  return (await chrome.storage.session.get('renewalSecrets')).renewalSecrets ?? {};
-}
-
-async function setSecret(fingerprint, pass) {
-  const all = await secrets();
-  if (pass === undefined) delete all[fingerprint];
-  else all[fingerprint] = pass;
-  await chrome.storage.session.set({ renewalSecrets: all });
-}
-
 /**
- * Starts renewing a registered certificate, or returns the renewal already under way.
+ * Starts renewing a registered certificate. Rejects with `{ code }` when the core refuses
+ * (one under way, one awaiting import, or one that may already have issued a certificate
+ * and `confirmed` is not set).
  * @param {{ store: object, settings: object, origin?: string, onChange: () => Promise<void> }} context
  */
-export function startRenewal(fingerprint, context) {
+export function startRenewal(fingerprint, context, { confirmed = false } = {}) {
   return serialized(async () => {
-    const existing = await renewalOf(fingerprint);
     const registration = (await context.store.registrations())
       .find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw { code: 'internal' };
     await core.loadCore();
     const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
     if (!apiUrl) throw { code: 'no_api_url' };
-    const record = core.startRenewal(existing ?? undefined, fingerprint, registration.label, apiUrl, Date.now());
-    if (!record) return existing;
-    return advance(await save(record), context);
+    const step = core.renewalStart(await renewalOf(fingerprint) ?? undefined, {
+      current: registration.certificate,
+      label: registration.label,
+      apiUrl,
+      downloadHosts: context.settings.downloadHosts,
+      folder: context.settings.downloadSubfolder,
+      confirmed,
+    }, Date.now());
+    return run(step, context);
   });
 }
 
-/** A new worker, a retry alarm, or a retry the user asked for: carries renewals forward. */
-export function resumeRenewals(context, event = { type: 'workerStarted' }) {
+/** Feeds `event` to one renewal (or to every one) and runs what follows. */
+export function feed(event, context, fingerprint) {
   return serialized(async () => {
-    for (let record of Object.values(await allRenewals())) {
-      const before = record.state;
-      record = await apply(record, event);
-      if (record.state === 'failed' && before !== 'failed') await notifyFailure(record);
-      if (record.state === 'requesting' || record.state === 'answered') await advance(record, context);
-    }
-    await scheduleRetry();
+    const records = fingerprint ? [await renewalOf(fingerprint)].filter(Boolean) : Object.values(await allRenewals());
+    let last = null;
+    for (const record of records) last = await advance(record, event, context);
+    return last;
   });
 }
 
-/** Runs the effects of the record's state until it is saved, waiting or failed. */
-async function advance(record, context) {
-  try {
-    if (record.state === 'requesting') {
-      const answer = await core.requestRenewal(record.apiUrl, [], AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-      await setSecret(record.fingerprint, answer.pass);
-      record = await apply(record, { type: 'answered', uri: answer.uri });
-    }
-    if (record.state === 'answered') {
-      const pass = (await secrets())[record.fingerprint];
-      if (pass === undefined) throw { code: 'interrupted' }; // the browser restarted: session storage is gone
-      const bytes = await core.downloadRenewed(record.uri, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-      const old = (await context.store.registrations())
-        .find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
-      const report = core.verifyRenewed(bytes, pass, old.certificate);
-      const names = core.savedNames(report.certificate, Date.now());
-      const folder = context.settings.downloadSubfolder;
-      const files = {
-        p12: await saveFile(`${folder}/${names.p12}`, 'application/x-pkcs12', bytes),
-        password: await saveFile(`${folder}/${names.password}`, 'text/plain',
-          new TextEncoder().encode(`${t('passwordFileHeader', [names.p12])}\r\n${pass}\r\n`)),
-      };
-      // Only now, with the verified file on disk, does the registration change.
-      await replaceRegistration(context.store, old, report, names.p12);
-      record = await apply(record, {
-        type: 'saved', files, newFingerprint: report.certificate.sha256Fingerprint,
-        newNotAfter: report.certificate.notAfter,
-      });
-    }
-  } catch (error) {
-    const code = typeof error?.code === 'string' ? error.code : 'internal';
-    if (code === 'internal') console.error('Renewal step failed:', error);
-    record = await apply(record, { type: 'failed', code, transient: Boolean(error?.transient), status: error?.status ?? null });
-    if (record.state === 'failed') {
-      await setSecret(record.fingerprint, undefined);
-      await notifyFailure(record);
-    }
-    await scheduleRetry();
+async function advance(record, event, context) {
+  await core.loadCore();
+  const secret = await secretOf(record.fingerprint);
+  return run(core.renewalStep(record, event, secret ?? undefined, Date.now(), Math.random()), context);
+}
+
+/** Stores the step's record, performs its effects in order, and feeds back what they
+ * report, until the renewal waits for something outside (a timer, the user). */
+async function run(step, context) {
+  let record = await store(step.record);
+  let next = null;
+  for (const effect of step.effects) {
+    const reported = await perform(effect, record, context);
+    if (reported) next = reported;
   }
   await context.onChange();
+  if (next) record = await advance(record, next, context);
   return record;
 }
 
-/** The old certificate moves to history; the renewed one becomes current, labelled the same. */
-async function replaceRegistration(store, old, report, fileName) {
-  const registrations = await store.registrations();
-  const { history = [] } = await chrome.storage.local.get('history');
-  await chrome.storage.local.set({ history: [...history, { ...old, replacedAt: Date.now() }] });
-  await store.saveRegistrations([
-    ...registrations.filter((r) => r.certificate.sha256Fingerprint !== old.certificate.sha256Fingerprint),
-    { label: old.label, fileName, registeredAt: Date.now(), certificate: report.certificate },
-  ]);
+/** Performs one effect; resolves to the event it reports, if any. */
+async function perform(effect, record, context) {
+  switch (effect.type) {
+    case 'request':
+      return core.performRequest(effect);
+    case 'keepSecret':
+      await keepSecret(record.fingerprint, effect.secret, effect.durable);
+      return null;
+    case 'wipeSecret':
+      await forgetSecret(record.fingerprint);
+      return null;
+    case 'savePassword': {
+      const { pass } = await secretOf(record.fingerprint);
+      const text = `${t('passwordFileHeader', [effect.p12Name])}\r\n${pass}\r\n`;
+      return saved(await saveFile(effect.path, 'text/plain', new TextEncoder().encode(text)));
+    }
+    case 'saveP12': {
+      const { file } = await secretOf(record.fingerprint);
+      return saved(await saveFile(effect.path, 'application/x-pkcs12', new Uint8Array(file)));
+    }
+    case 'register':
+      await replaceRegistration(context.store, record.fingerprint, effect.certificate, effect.fileName);
+      return { type: 'registered' };
+    case 'notify':
+      await notify(record, effect.notice);
+      return null;
+    case 'wake':
+      await chrome.alarms.create(`${WAKE_ALARM_PREFIX}${record.fingerprint}`, { when: Math.max(effect.at, Date.now() + 1000) });
+      return null;
+    default:
+      throw new Error(`unknown renewal effect ${effect.type}`);
+  }
 }
 
-async function notifyFailure(record) {
-  await chrome.notifications.create(`renewal-failed:${record.fingerprint}`, {
+function saved(path) {
+  return path ? { type: 'fileSaved', path } : { type: 'saveFailed' };
+}
+
+/** The renewed certificate becomes current under the old one's label; the old one moves to
+ * history. Safe to repeat: a worker stopped half-way registers once. */
+async function replaceRegistration(registry, oldFingerprint, certificate, fileName) {
+  const registrations = await registry.registrations();
+  const old = registrations.find((r) => r.certificate.sha256Fingerprint === oldFingerprint);
+  const others = registrations.filter((r) => ![oldFingerprint, certificate.sha256Fingerprint]
+    .includes(r.certificate.sha256Fingerprint));
+  if (old) {
+    const { history = [] } = await chrome.storage.local.get('history');
+    await chrome.storage.local.set({ history: [...history, { ...old, replacedAt: Date.now() }] });
+  }
+  const label = old?.label ?? (await renewalOf(oldFingerprint))?.label ?? certificate.commonName;
+  await registry.saveRegistrations([...others, { label, fileName, registeredAt: Date.now(), certificate }]);
+}
+
+const NOTICE_TEXT = Object.freeze({
+  failed: ['renewalFailedTitle', (record) => renewalErrorMessage(record.error?.code)],
+  uncertain: ['renewalUncertainTitle', () => t('renewalUncertainBody')],
+  saveFailed: ['renewalSaveFailedTitle', () => t('renewalErrorSaveFailed')],
+  downloadStuck: ['renewalDownloadStuckTitle', () => t('renewalDownloadStuckBody')],
+  awaitingImport: ['renewalAwaitingImportTitle', () => t('renewalAwaitingImportBody')],
+});
+
+async function notify(record, notice) {
+  const [title, body] = NOTICE_TEXT[notice];
+  await chrome.notifications.create(`renewal:${record.fingerprint}:${notice}`, {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
-    title: t('renewalFailedTitle'),
-    message: t('renewalFailedBody', [record.label, renewalErrorMessage(record.error?.code)]),
+    title: t(title),
+    message: t('renewalNoticeBody', [record.label, body(record)]),
     priority: 2,
   });
 }
 
-/** One alarm for the earliest waiting renewal. */
-async function scheduleRetry() {
-  const waiting = Object.values(await allRenewals()).filter((r) => r.state === 'waiting');
-  if (!waiting.length) {
-    await chrome.alarms.clear(RETRY_ALARM);
-    return;
-  }
-  const when = Math.min(...waiting.map((r) => r.nextAttemptAt));
-  await chrome.alarms.create(RETRY_ALARM, { when: Math.max(when, Date.now() + 1000) });
-}
-
-/** Saves bytes with chrome.downloads (never overwriting); resolves to the file's full path. */
-async function saveFile(filename, type, bytes) {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  const url = `data:${type};base64,${btoa(binary)}`;
-  const download = (name) => chrome.downloads.download({ url, filename: name, conflictAction: 'uniquify', saveAs: false });
-  // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
-  // file rather than the folder name.
-  const id = await download(filename).catch(() => download(`WebORCA/${filename.split('/').pop()}`));
-  for (let waited = 0; waited < 10_000; waited += 100) {
-    const [item] = await chrome.downloads.search({ id });
-    if (item?.state === 'complete') return item.filename;
-    if (item?.state === 'interrupted') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw { code: 'save_failed' };
-}
-
-/** Retries a waiting renewal at once (the user picked the certificate in a tab). */
-export function retryNow(context) {
-  return resumeRenewals(context, { type: 'retryDue', now: true });
+/** The renewal a wake alarm belongs to, if it is one. */
+export function wakeAlarmFingerprint(alarmName) {
+  return alarmName.startsWith(WAKE_ALARM_PREFIX) ? alarmName.slice(WAKE_ALARM_PREFIX.length) : null;
 }
 
 /** Remembers the tab opened for the certificate picker, so its loading can trigger a retry. */
-export async function rememberPickerTab(fingerprint, tabId) {
-  const record = await renewalOf(fingerprint);
-  if (record) await apply(record, { type: 'pickerOpened', tabId });
+export function rememberPickerTab(fingerprint, tabId, context) {
+  return feed({ type: 'pickerOpened', tabId }, context, fingerprint);
 }
 
 /** The renewal whose certificate-picker tab this is, if any. */
@@ -197,41 +179,42 @@ export async function renewalForPickerTab(tabId) {
   return Object.values(await allRenewals()).find((r) => r.pickerTabId === tabId) ?? null;
 }
 
-/** The password of a saved renewal, while the backup is not confirmed. */
+/** The password of a saved renewal, while the backup is not confirmed (or files are being
+ * saved: nothing is lost if saving fails). */
 export async function revealPassword(fingerprint) {
   const record = await renewalOf(fingerprint);
-  const pass = (await secrets())[fingerprint];
-  return record?.state === 'saved' && pass !== undefined ? pass : null;
+  const secret = await secretOf(fingerprint);
+  const shown = ['saved', 'verified', 'passwordSaved'].includes(record?.state);
+  return shown && secret ? secret.pass : null;
 }
 
 /** Checks the user's backup copy opens with the password and is the renewed certificate;
  * then the password is wiped from the extension. */
-export async function confirmBackup(fingerprint, bytes) {
+export async function confirmBackup(fingerprint, bytes, context) {
   const record = await renewalOf(fingerprint);
-  const pass = (await secrets())[fingerprint];
-  if (record?.state !== 'saved' || pass === undefined) throw { code: 'internal' };
+  const secret = await secretOf(fingerprint);
+  if (record?.state !== 'saved' || !secret) throw { code: 'internal' };
   await core.loadCore();
   let report;
   try {
-    report = core.readCertificate(new Uint8Array(bytes), pass, undefined);
+    report = core.readCertificate(new Uint8Array(bytes), secret.pass, undefined);
   } catch {
     throw { code: 'backup_mismatch' };
   }
-  if (report.certificate.sha256Fingerprint !== record.newFingerprint) throw { code: 'backup_mismatch' };
-  await setSecret(fingerprint, undefined);
-  return apply(record, { type: 'backupConfirmed' });
-}
-
-/** The user logged in to WebORCA with the new certificate: the renewal is finished. */
-export async function confirmImported(fingerprint) {
-  const record = await renewalOf(fingerprint);
-  if (!record) throw { code: 'internal' };
-  await setSecret(fingerprint, undefined);
-  return apply(record, { type: 'importConfirmed' });
+  if (report.certificate.sha256Fingerprint !== record.renewed?.certificate.sha256Fingerprint) {
+    throw { code: 'backup_mismatch' };
+  }
+  return feed({ type: 'backupConfirmed' }, context, fingerprint);
 }
 
 /** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
 export async function pendingImport() {
   await core.loadCore();
   return Object.values(await allRenewals()).find((record) => core.renewalAwaitsImport(record)) ?? null;
+}
+
+/** Why the certificate may not be removed now (a renewal is under way), or null. */
+export async function removalRefused(fingerprint) {
+  await core.loadCore();
+  return core.renewalRemovalRefused(await renewalOf(fingerprint) ?? undefined) ?? null;
 }

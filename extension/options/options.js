@@ -10,7 +10,7 @@ localize(document);
 const form = document.getElementById('settings');
 const message = document.getElementById('settings-message');
 const saved = document.getElementById('settings-saved');
-const KEYS = ['weborcaOrigins', 'renewalApiUrl', 'warnDays', 'reminderDays', 'downloadSubfolder'];
+const KEYS = ['weborcaOrigins', 'renewalApiUrl', 'warnDays', 'reminderDays', 'downloadSubfolder', 'downloadHosts'];
 
 // Splits on spaces, commas and the Japanese comma (U+3001).
 const lines = (text) => text.split(/[\s,\u3001]+/).map((s) => s.trim()).filter(Boolean);
@@ -24,6 +24,7 @@ function fill({ effective, user }) {
     warnDays: String(settings.warnDays),
     reminderDays: settings.reminderDays.join(', '),
     downloadSubfolder: settings.downloadSubfolder,
+    downloadHosts: settings.downloadHosts.join('\n'),
   };
   for (const key of KEYS) {
     const input = document.getElementById(key);
@@ -43,6 +44,7 @@ function formInput(locked) {
     warnDays: Number(value('warnDays')),
     reminderDays: lines(value('reminderDays')).map(Number),
     downloadSubfolder: value('downloadSubfolder'),
+    downloadHosts: lines(value('downloadHosts')),
   };
   for (const key of locked) delete input[key];
   return input;
@@ -71,7 +73,9 @@ form.addEventListener('submit', async (event) => {
   const input = formInput(current?.effective.locked ?? []);
   // The renewal API needs host access too (without it the browser's CORS rules block it).
   const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
-  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin]).catch(() => false);
+  // So do the hosts allowed to serve the renewed file (the GET presents the certificate).
+  const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
+  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
   const response = await chrome.runtime.sendMessage({ type: MessageType.SAVE_SETTINGS, data: { input } });
   if (response?.ok) {
     saved.hidden = false;

@@ -66,65 +66,110 @@ function actionButton(textKey, className, onClick) {
   return el;
 }
 
-/** The guidance after a renewal, one step after another; the worker remembers the step. */
+const IN_PROGRESS = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'filesSaved'];
+
+/** The guidance for a renewal, rendered from the state the core gave it. */
 function renderRenewal(record) {
   const card = element('div', `renewal ${record.state}`);
   card.id = `renewal-${record.fingerprint}`;
   card.append(element('p', 'name', record.label));
-  const retry = () => send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint }).then(refresh);
+  const retry = () => send(MessageType.RETRY_RENEWAL, { fingerprint: record.fingerprint }).then(refresh);
+  const error = record.error ? element('p', 'error', renewalErrorMessage(record.error.code)) : null;
   switch (record.state) {
-    case 'requesting':
-    case 'answered':
-      card.append(element('p', 'progress', t('renewalInProgress')));
-      break;
     case 'waiting':
-      card.append(
-        element('p', 'error', renewalErrorMessage(record.error?.code)),
-        element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])),
-      );
+      card.append(error, element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])));
       card.append(...certificatePicker(record));
       break;
+    case 'answered':
+      if (!record.error) {
+        card.append(element('p', 'progress', t('renewalInProgress')));
+      } else if (record.nextAttemptAt) {
+        card.append(error, element('p', 'hint', t('renewalDownloadRetry', [formatDateTime(record.nextAttemptAt)])));
+      } else {
+        card.append(error, element('p', 'hint', t('renewalDownloadStuckBody')),
+          actionButton('buttonDownloadAgain', '', retry));
+      }
+      break;
+    case 'verified':
+    case 'passwordSaved':
+      if (record.error) {
+        // Nothing is lost: the password can be shown, and saving tried again.
+        card.append(error, actionButton('buttonSaveAgain', '', retry), passwordReveal(record));
+      } else {
+        card.append(element('p', 'progress', t('renewalInProgress')));
+      }
+      break;
+    case 'uncertain':
+      card.append(error, element('p', 'warning', t('renewalUncertainBody')), element('p', 'hint', t('renewalUncertainHint')));
+      card.append(renewAgain(record));
+      break;
     case 'failed':
-      card.append(element('p', 'error', renewalErrorMessage(record.error?.code)), ...certificatePicker(record));
-      card.append(actionButton('buttonRetry', '', retry));
+      card.append(error, ...certificatePicker(record));
+      if (record.issued === 'no') {
+        card.append(actionButton('buttonRetry', '', () => send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint }).then(refresh)));
+      } else {
+        card.append(element('p', 'warning', t('renewalIssuedHint')), renewAgain(record));
+      }
       break;
     case 'saved':
     case 'backedUp':
       card.append(savedGuide(record));
       break;
     default:
+      if (IN_PROGRESS.includes(record.state)) card.append(element('p', 'progress', t('renewalInProgress')));
       break;
   }
   return card;
 }
 
+/** A new POST after one that may have issued a certificate: only with the user's explicit
+ * confirmation, asked in place (dialogs close the popup). */
+function renewAgain(record) {
+  const actions = element('div', 'actions');
+  const again = actionButton('buttonRenewAgain', 'secondary', () => {
+    const yes = actionButton('buttonConfirmRenewAgain', 'danger', async () => {
+      await send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint, confirmed: true });
+      await refresh();
+    });
+    const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
+    actions.replaceChildren(element('span', '', t('confirmRenewAgain')), yes, no);
+    no.focus();
+  });
+  actions.append(again);
+  return actions;
+}
+
 /** When the browser could not present the certificate: open the API host in a tab, where
  * Chrome shows its certificate picker; the choice then holds for this browser session. */
 function certificatePicker(record) {
-  if (!['connection_failed', 'timeout'].includes(record.error?.code)) return [];
+  if (!['connection_failed', 'timeout'].includes(record.error?.code) || record.issued !== 'no') return [];
   return [
     element('p', 'hint', t('renewalPickHint')),
     actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })),
   ];
 }
 
+/** 「確認する」: the password, shown on request, with a copy button. */
+function passwordReveal(record) {
+  const holder = element('span');
+  const shown = element('code', 'password');
+  holder.append(actionButton('buttonShowPassword', 'secondary', async () => {
+    const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
+    if (!response?.password || shown.textContent) return;
+    shown.textContent = response.password;
+    shown.after(actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(response.password)));
+  }), shown);
+  return holder;
+}
+
 function savedGuide(record) {
   const guide = element('ol', 'guide');
-  const done = element('li', 'step done', t('renewalSaved', [formatDate(record.newNotAfter)]));
+  const done = element('li', 'step done', t('renewalSaved', [formatDate(record.renewed.certificate.notAfter)]));
   done.append(element('span', 'files', `${record.files.p12}\n${record.files.password}`));
   guide.append(done);
   // Step: the password, shown on request, with a copy button.
   const passwordStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepPassword'));
-  if (record.state === 'saved') {
-    const shown = element('code', 'password');
-    passwordStep.append(actionButton('buttonShowPassword', 'secondary', async () => {
-      const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
-      if (!response?.password) return;
-      shown.textContent = response.password;
-      const copy = actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(response.password));
-      shown.after(copy);
-    }), shown);
-  }
+  if (record.state === 'saved') passwordStep.append(passwordReveal(record));
   guide.append(passwordStep);
   // Step: back up both files; the copy is checked.
   const backupStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepBackup'));
@@ -184,10 +229,13 @@ function removeButton(entry) {
     yes.type = 'button';
     no.type = 'button';
     yes.addEventListener('click', async () => {
-      await chrome.runtime.sendMessage({
-        type: MessageType.REMOVE_CERTIFICATE, data: { fingerprint: entry.fingerprint },
-      });
-      await refresh();
+      const response = await send(MessageType.REMOVE_CERTIFICATE, { fingerprint: entry.fingerprint });
+      if (response?.ok) {
+        await refresh();
+      } else {
+        // Refused while a renewal of it is under way: say why.
+        actions.replaceChildren(element('p', 'error', renewalErrorMessage(response?.error?.code)), remove);
+      }
     });
     no.addEventListener('click', () => actions.replaceChildren(remove));
     actions.replaceChildren(question, yes, no);

@@ -22,9 +22,11 @@ const SETTING_ERROR_KEYS = Object.freeze({
   'reminderDays:range': 'settingsErrorReminderDays',
   'reminderDays:empty': 'settingsErrorReminderDays',
   'downloadSubfolder:folder': 'settingsErrorFolder',
+  'downloadHosts:host': 'settingsErrorDownloadHosts',
+  'downloadHosts:range': 'settingsErrorDownloadHosts',
 });
 
-/** Renewal failure codes (Rust `RenewalError` and the worker's own) → message keys. */
+/** Renewal codes (the core's `RecordedError` and `Refusal`, the worker's own) → message keys. */
 export const RENEWAL_ERROR_KEYS = Object.freeze({
   connection_failed: 'renewalErrorConnection',
   timeout: 'renewalErrorTimeout',
@@ -39,6 +41,18 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   renewed_not_later: 'renewalErrorRenewedNotLater',
   renewed_key_mismatch: 'renewalErrorRenewedKeyMismatch',
   renewed_no_key: 'renewalErrorRenewedNoKey',
+  renewed_other_issuer: 'renewalErrorRenewedOtherIssuer',
+  renewed_bad_signature: 'renewalErrorRenewedBadSignature',
+  renewed_unverifiable: 'renewalErrorRenewedUnverifiable',
+  redirected: 'renewalErrorRedirected',
+  connection_lost: 'renewalErrorConnectionLost',
+  download_failed: 'renewalErrorDownloadFailed',
+  download_gone: 'renewalErrorDownloadGone',
+  download_refused: 'renewalErrorDownloadRefused',
+  secret_lost: 'renewalErrorSecretLost',
+  renewal_in_progress: 'renewalErrorInProgress',
+  renewal_awaits_import: 'renewalErrorAwaitsImport',
+  renewal_needs_confirmation: 'renewalErrorNeedsConfirmation',
   interrupted: 'renewalErrorInterrupted',
   no_api_url: 'renewalErrorNoApiUrl',
   save_failed: 'renewalErrorSaveFailed',

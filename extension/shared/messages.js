@@ -15,8 +15,12 @@ export const MessageType = Object.freeze({
   GET_SETTINGS: 'page/get-settings',
   /** page→worker: save the options form (all or nothing) → `{ effective }` */
   SAVE_SETTINGS: 'page/save-settings',
-  /** page→worker: renew a registered certificate now → `{ renewal }` */
+  /** page→worker: renew a registered certificate now (`confirmed`: the user agreed that a
+   * new certificate is issued although one may already have been) → `{ renewal }` */
   RENEW_FROM_PAGE: 'page/renew',
+  /** page→worker: go on with a waiting or stuck renewal now (probe, download or save
+   * again; never a POST on its own) → `{ renewal }` */
+  RETRY_RENEWAL: 'page/retry-renewal',
   /** page→worker: every renewal record → `{ renewals }` */
   RENEWALS: 'page/renewals',
   /** page→worker: the renewed file's password (「確認する」) → `{ password }` */
@@ -50,7 +54,9 @@ export const validData = Object.freeze({
   [MessageType.OVERVIEW]: () => true,
   [MessageType.GET_SETTINGS]: () => true,
   [MessageType.SAVE_SETTINGS]: (d) => typeof d?.input === 'object' && d.input !== null,
-  [MessageType.RENEW_FROM_PAGE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.RENEW_FROM_PAGE]: (d) => isFingerprint(d?.fingerprint)
+    && (d.confirmed === undefined || typeof d.confirmed === 'boolean'),
+  [MessageType.RETRY_RENEWAL]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEWALS]: () => true,
   [MessageType.REVEAL_PASSWORD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.CONFIRM_BACKUP]: (d) => isFingerprint(d?.fingerprint) && isBytes(d.bytes),

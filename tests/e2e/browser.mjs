@@ -201,12 +201,17 @@ export function certificatePolicies(hosts, downloads) {
   };
 }
 
-/** The (first) renewal record once it leaves the busy states. */
-export async function settledRenewal(worker) {
-  for (let i = 0; i < 200; i += 1) {
+const BUSY = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'filesSaved'];
+
+/** The (first) renewal record once it waits for something outside: a timer, the user, or
+ * nothing more (`states`, if given, are the ones to wait for). */
+export async function settledRenewal(worker, { states, timeoutMs = 45_000 } = {}) {
+  const settled = (record) => (states ? states.includes(record.state)
+    : !BUSY.includes(record.state) || Boolean(record.error));
+  for (const start = Date.now(); Date.now() - start < timeoutMs;) {
     const { renewals = {} } = await worker.evaluate(() => chrome.storage.local.get('renewals'));
     const record = Object.values(renewals)[0];
-    if (record && !['requesting', 'answered'].includes(record.state)) return record;
+    if (record && settled(record)) return record;
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   throw new Error('the renewal did not settle');

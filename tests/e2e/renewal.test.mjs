@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
-import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
+import {
+  ALL_HOSTS, API_HOST, FILES_HOST, FOREIGN_HOST, OTHER_HOST, WEBORCA_HOST, startWeborca,
+} from '../support/weborca-server.mjs';
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, message, prepareNssDb, registerThroughPopup,
   setPolicy, settledRenewal,
@@ -42,7 +44,7 @@ after(async () => {
 /** Chromium that presents `client` to the simulated WebORCA without asking. */
 async function launch(client, { autoSelect = true } = {}) {
   downloads = mkdtempSync(path.join(dir, 'downloads-'));
-  await setPolicy({}, certificatePolicies(autoSelect ? [API_HOST, WEBORCA_HOST] : [], downloads));
+  await setPolicy({}, certificatePolicies(autoSelect ? [API_HOST, FILES_HOST, WEBORCA_HOST] : [], downloads));
   browser = await launchWithExtension({
     hosts: ALL_HOSTS,
     strictTls: true,
@@ -69,6 +71,32 @@ function openssl(args) {
   return execFileSync('openssl', args, { encoding: 'utf8' });
 }
 
+/** The methods of the requests the API host received, the probe (`GET /`) included. */
+const methods = () => server.apiRequests().map((l) => l.split(' ')[0]);
+const posts = () => server.apiRequests().filter((l) => l.startsWith('POST')).length;
+
+/** Nothing with key material (or any trace of the renewal's files) stays in the browser's
+ * download history: the files were saved from blob: URLs and their entries erased. */
+async function assertNoDownloadTraces() {
+  const items = await (await browser.currentWorker()).evaluate(() => chrome.downloads.search({}));
+  assert.deepEqual(items.filter((item) => item.url.startsWith('data:') || item.url.startsWith('blob:')), []);
+  assert.deepEqual(items.map((item) => item.filename), [], 'no download entry is left');
+}
+
+/** The saved files: the .p12 path and the password read from its text file. */
+function savedFiles() {
+  const folder = path.join(downloads, 'WebORCA証明書');
+  const saved = readdirSync(folder).sort();
+  assert.equal(saved.length, 2, saved.join());
+  const p12 = path.join(folder, saved.find((f) => f.endsWith('.p12')));
+  const passFile = readFileSync(path.join(folder, saved.find((f) => f.endsWith('_password.txt'))), 'utf8');
+  return { p12, pass: passFile.trim().split(/\r?\n/).at(-1) };
+}
+
+async function fingerprintOf(page) {
+  return page.evaluate(async () => (await chrome.runtime.sendMessage({ type: 'page/overview' })).overview.entries[0].fingerprint);
+}
+
 test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file on disk, verified, new certificate current', async () => {
   const client = clientEnding(30);
   await launch(client);
@@ -82,14 +110,12 @@ test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file o
   assert.match((await guideTab).url(), /popup\/popup\.html#[0-9A-F]{64}$/, 'the guide opens for that certificate');
   const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
-  assert.deepEqual(server.apiRequests().map((l) => l.split(' ')[0]), ['POST', 'GET']);
+  assert.deepEqual(methods(), ['GET', 'POST', 'GET'], 'the probe, one POST, the file');
+  assert.ok(record.current.issuerKey, 'the registered file carried its CA, whose key signed the new certificate');
+  await assertNoDownloadTraces();
 
-  const saved = readdirSync(path.join(downloads, 'WebORCA証明書')).sort();
-  assert.equal(saved.length, 2, saved.join());
-  const p12 = path.join(downloads, 'WebORCA証明書', saved.find((f) => f.endsWith('.p12')));
-  const passFile = readFileSync(path.join(downloads, 'WebORCA証明書', saved.find((f) => f.endsWith('_password.txt'))), 'utf8');
-  const pass = passFile.trim().split(/\r?\n/).at(-1);
-  assert.match(path.basename(p12), /^[0-9A-F]+__JP_u00001294_client3948_\d{8}\.p12$/);
+  const { p12, pass } = savedFiles();
+  assert.match(path.basename(p12), /^\d+__JP_u00001294_client3948_\d{8}\.p12$/);
   const pem = openssl(['pkcs12', '-in', p12, '-passin', `pass:${pass}`, '-nokeys', '-clcerts', '-legacy']);
   const subject = execFileSync('openssl', ['x509', '-noout', '-subject', '-enddate'], { input: pem, encoding: 'utf8' });
   assert.match(subject, /CN ?= ?client3948/);
@@ -112,8 +138,13 @@ test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file o
   // The backed-up copy is checked, then the password is wiped from the extension.
   await page.getByLabel('バックアップした証明書ファイル').setInputFiles(p12);
   await page.getByText('バックアップを確認しました。').waitFor();
-  const { renewalSecrets } = await worker.evaluate(() => chrome.storage.session.get('renewalSecrets'));
-  assert.deepEqual(renewalSecrets, {});
+  const secrets = await worker.evaluate(async () => [
+    (await chrome.storage.session.get('renewalSecrets')).renewalSecrets,
+    (await chrome.storage.local.get('renewalSecrets')).renewalSecrets,
+  ]);
+  assert.deepEqual(secrets, [{}, {}], 'the password is wiped everywhere');
+  const notifications = await worker.evaluate(() => chrome.notifications.getAll());
+  assert.ok(Object.keys(notifications).some((id) => id.endsWith(':awaitingImport')), 'a notification asks for the import');
 
   // Until the import is confirmed, WebORCA pages keep saying so; then they stop.
   const weborca = await browser.context.newPage();
@@ -128,21 +159,25 @@ test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file o
   assert.equal(await banner(weborca), null);
 });
 
-for (const [fault, code, requests] of [
-  ['malformed-json', 'renewalErrorMalformedAnswer', ['POST']],
-  ['missing-pass', 'renewalErrorMalformedAnswer', ['POST']],
-  ['uri-other-host', 'renewalErrorUntrustedUri', ['POST']],
-  ['uri-http', 'renewalErrorUntrustedUri', ['POST']],
-  ['truncated-p12', 'renewalErrorRenewedUnreadable', ['POST', 'GET']],
+for (const [fault, code, state, requests] of [
+  ['malformed-json', 'renewalErrorMalformedAnswer', 'failed', ['GET', 'POST']],
+  ['missing-pass', 'renewalErrorMalformedAnswer', 'failed', ['GET', 'POST']],
+  ['uri-other-host', 'renewalErrorUntrustedUri', 'failed', ['GET', 'POST']],
+  ['uri-http', 'renewalErrorUntrustedUri', 'failed', ['GET', 'POST']],
+  ['truncated-p12', 'renewalErrorRenewedUnreadable', 'failed', ['GET', 'POST', 'GET']],
   // A flipped byte fails the MAC, which cannot tell damage from a wrong password.
-  ['corrupt-p12', 'renewalErrorRenewedWrongPassword', ['POST', 'GET']],
-  ['wrong-pass-p12', 'renewalErrorRenewedWrongPassword', ['POST', 'GET']],
-  ['other-subject', 'renewalErrorRenewedOtherSubject', ['POST', 'GET']],
-  ['shorter-validity', 'renewalErrorRenewedNotLater', ['POST', 'GET']],
-  ['http500', 'renewalErrorServer', ['POST']],
-  ['http503', 'renewalErrorServer', ['POST']],
+  ['corrupt-p12', 'renewalErrorRenewedWrongPassword', 'failed', ['GET', 'POST', 'GET']],
+  ['wrong-pass-p12', 'renewalErrorRenewedWrongPassword', 'failed', ['GET', 'POST', 'GET']],
+  ['other-subject', 'renewalErrorRenewedOtherSubject', 'failed', ['GET', 'POST', 'GET']],
+  ['shorter-validity', 'renewalErrorRenewedNotLater', 'failed', ['GET', 'POST', 'GET']],
+  ['other-issuer', 'renewalErrorRenewedOtherIssuer', 'failed', ['GET', 'POST', 'GET']],
+  ['forged-issuer', 'renewalErrorRenewedOtherIssuer', 'failed', ['GET', 'POST', 'GET']],
+  ['get-redirect', 'renewalErrorRedirected', 'failed', ['GET', 'POST', 'GET']],
+  ['post-redirect', 'renewalErrorRedirected', 'uncertain', ['GET', 'POST']],
+  ['http500', 'renewalErrorServer', 'uncertain', ['GET', 'POST']],
+  ['http503', 'renewalErrorServer', 'waiting', ['GET', 'POST']],
 ]) {
-  test(`fault ${fault}: its own Japanese message, nothing saved, the old record intact`, async () => {
+  test(`fault ${fault}: ${state}, its own Japanese message, nothing saved, the old record intact`, async () => {
     const client = clientEnding(30);
     await launch(client);
     const page = await popup();
@@ -152,38 +187,86 @@ for (const [fault, code, requests] of [
     server.fault = fault;
     await page.getByRole('button', { name: '今すぐ更新' }).click();
     const record = await settledRenewal(worker);
-    const transient = fault.startsWith('http5');
-    assert.equal(record.state, transient ? 'waiting' : 'failed');
-    assert.deepEqual(server.apiRequests().map((l) => l.split(' ')[0]), requests, server.apiRequests().join('\n'));
+    assert.equal(record.state, state, JSON.stringify(record.error));
+    assert.deepEqual(methods(), requests, server.apiRequests().join('\n'));
+    assert.deepEqual([...server.requestsTo(OTHER_HOST), ...server.requestsTo(FOREIGN_HOST)], [], 'no request left the API');
     await page.locator('.renewal .error').first().waitFor();
     assert.equal(await page.locator('.renewal .error').first().textContent(), await message(code));
     assert.deepEqual(readdirSync(downloads), [], 'no file saved');
     const after = (await worker.evaluate(() => chrome.storage.local.get('registrations'))).registrations;
     assert.deepEqual(after, before, 'the old record is untouched');
-    if (transient) {
+    if (state === 'waiting') {
       assert.ok(record.nextAttemptAt > Date.now() + 20_000, 'retried later, with backoff');
-      assert.equal(record.attempt, 1);
-      const alarm = await worker.evaluate(() => chrome.alarms.get('renewal-retry'));
+      assert.equal(record.issued, 'no');
+      const alarm = await worker.evaluate((fp) => chrome.alarms.get(`renewal-wake:${fp}`), record.fingerprint);
       assert.equal(alarm.scheduledTime, record.nextAttemptAt, 'an alarm brings the retry');
     } else {
       const notifications = await worker.evaluate(() => chrome.notifications.getAll());
-      assert.ok(Object.keys(notifications).some((id) => id.startsWith('renewal-failed:')), 'a notification reports it');
+      assert.ok(Object.keys(notifications).some((id) => id.startsWith('renewal:')), 'a notification reports it');
+    }
+    if (state === 'uncertain' || record.issued !== 'no') {
+      // A certificate may exist: no plain retry, only a confirmed new application.
+      assert.equal(await page.getByRole('button', { name: 'もう一度試す' }).count(), 0);
+      await page.getByRole('button', { name: 'もう一度申し込む' }).waitFor();
     }
   });
 }
 
-test('fault timeout: the POST gets no answer, the attempt times out and is retried later', async () => {
+test('a download host of the API\'s own domain is used; the file is verified and saved', async () => {
   const client = clientEnding(30);
   await launch(client);
   const page = await popup();
   await register(page, client);
-  server.fault = 'timeout';
+  server.fault = 'uri-sibling-host';
   await page.getByRole('button', { name: '今すぐ更新' }).click();
   const record = await settledRenewal(await browser.currentWorker());
-  assert.equal(record.state, 'waiting');
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.deepEqual(methods(), ['GET', 'POST']);
+  assert.deepEqual(server.requestsTo(FILES_HOST).map((l) => l.split(' ')[0]), ['GET']);
+  savedFiles();
+  await assertNoDownloadTraces();
+});
+
+test('a failed download of an issued file is repeated, never the POST', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.fault = 'get-503-once';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const worker = await browser.currentWorker();
+  const waiting = await settledRenewal(worker);
+  assert.equal(waiting.state, 'answered');
+  assert.equal(waiting.error.code, 'download_failed');
+  await page.getByText(await message('renewalErrorDownloadFailed')).waitFor();
+  // Instead of waiting for the timer, ring it.
+  await worker.evaluate((fp) => chrome.alarms.create(`renewal-wake:${fp}`, { when: Date.now() }), waiting.fingerprint);
+  const record = await settledRenewal(worker, { states: ['saved', 'failed'] });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.deepEqual(methods(), ['GET', 'POST', 'GET', 'GET']);
+});
+
+test('a POST answered only after the timeout: exactly one POST, an uncertain state said plainly', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.slowMs = 35_000;
+  server.fault = 'post-slow';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const record = await settledRenewal(await browser.currentWorker(), { timeoutMs: 60_000 });
+  assert.equal(record.state, 'uncertain');
   assert.equal(record.error.code, 'timeout');
-  assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1);
+  assert.equal(posts(), 1);
+  await page.getByText(await message('renewalUncertainBody')).waitFor();
   assert.equal(await page.locator('.renewal .error').first().textContent(), await message('renewalErrorTimeout'));
+  // The banner's 今すぐ更新 does not send another; the popup asks first.
+  const site = await browser.context.newPage();
+  await site.goto(`https://${WEBORCA_HOST}/`);
+  await site.waitForTimeout(700);
+  await (await banner(site)).click('今すぐ更新');
+  await site.waitForTimeout(1500);
+  assert.equal(posts(), 1, 'no second POST from the banner');
 });
 
 test('an expired certificate is refused by the server with NOT PERMITTED CERTIFICATE', async () => {
@@ -201,7 +284,8 @@ test('an expired certificate is refused by the server with NOT PERMITTED CERTIFI
   assert.equal(record.state, 'failed');
   assert.equal(record.error.code, 'not_permitted');
   assert.equal(record.error.status, 403);
-  assert.deepEqual(server.apiRequests(), [`POST ${API_HOST}/api/cert 403`]);
+  assert.equal(record.issued, 'no');
+  assert.deepEqual(server.apiRequests(), [`GET ${API_HOST}/ 403`, `POST ${API_HOST}/api/cert 403`]);
 });
 
 test('double click and a second tab send exactly one POST', async () => {
@@ -217,24 +301,143 @@ test('double click and a second tab send exactly one POST', async () => {
   const renew = (p) => p.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/renew', data: { fingerprint: fp } }), fingerprint);
   await Promise.all([renew(page), renew(page), renew(second)]);
   await settledRenewal(await browser.currentWorker());
-  assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1, server.apiRequests().join('\n'));
+  assert.equal(posts(), 1, server.apiRequests().join('\n'));
 });
 
-test('a worker stopped mid-flow does not POST again', async () => {
+test('after a failure after the answer, clicks on the banner send nothing; a confirmed new application sends one', async () => {
   const client = clientEnding(30);
   await launch(client);
   const page = await popup();
   await register(page, client);
-  server.fault = 'timeout'; // the POST hangs until the worker is stopped
+  server.fault = 'malformed-json';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  assert.equal((await settledRenewal(await browser.currentWorker())).issued, 'yes');
+  server.fault = null;
+  const site = await browser.context.newPage();
+  await site.goto(`https://${WEBORCA_HOST}/`);
+  await site.waitForTimeout(700);
+  const onSite = await banner(site);
+  await onSite.click('今すぐ更新');
+  await onSite.click('今すぐ更新');
+  await site.waitForTimeout(1500);
+  assert.equal(posts(), 1, 'the banner never starts a renewal that may have issued a certificate');
+  await page.reload();
+  await page.getByRole('button', { name: 'もう一度申し込む' }).click();
+  await page.getByText(await message('confirmRenewAgain')).waitFor();
+  await page.getByRole('button', { name: '申し込む', exact: true }).click();
+  const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed', 'uncertain'] });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(posts(), 2);
+});
+
+test('a worker stopped while the POST is in flight does not POST again: uncertain', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.fault = 'post-hang';
   await page.getByRole('button', { name: '今すぐ更新' }).click();
   for (let i = 0; i < 50 && !server.log.some((l) => l.startsWith('POST')); i += 1) await page.waitForTimeout(100);
   await browser.stopWorker();
   server.fault = null;
   await page.reload(); // wakes the worker, which resumes what is stored
   const record = await settledRenewal(await browser.currentWorker());
-  assert.equal(record.state, 'failed');
+  assert.equal(record.state, 'uncertain');
   assert.equal(record.error.code, 'interrupted');
-  assert.equal(server.apiRequests().filter((l) => l.startsWith('POST')).length, 1);
+  assert.equal(posts(), 1);
+});
+
+test('a worker stopped while the file downloads resumes with the GET: one POST, files saved', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.fault = 'get-hang';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const worker = await browser.currentWorker();
+  await settledRenewal(worker, { states: ['answered'] });
+  for (let i = 0; i < 50 && methods().length < 3; i += 1) await page.waitForTimeout(100);
+  await browser.stopWorker();
+  server.fault = null;
+  await page.reload();
+  const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed'] });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(posts(), 1);
+  savedFiles();
+});
+
+/** Makes the worker's `chrome.downloads.download` hang (never resolve) from call `from` on. */
+function hangDownloads(worker, from) {
+  return worker.evaluate((n) => {
+    const original = chrome.downloads.download.bind(chrome.downloads);
+    let calls = 0;
+    chrome.downloads.download = (options) => {
+      calls += 1;
+      return calls >= n ? new Promise(() => {}) : original(options);
+    };
+  }, from);
+}
+
+for (const [subState, from] of [['verified', 1], ['passwordSaved', 2]]) {
+  test(`a worker stopped in ${subState} resumes the save: one POST, both files, nothing lost`, async () => {
+    const client = clientEnding(30);
+    await launch(client);
+    const page = await popup();
+    await register(page, client);
+    await hangDownloads(await browser.currentWorker(), from);
+    await page.getByRole('button', { name: '今すぐ更新' }).click();
+    await settledRenewal(await browser.currentWorker(), { states: [subState] });
+    await page.waitForTimeout(500);
+    await browser.stopWorker(); // the new worker has the real chrome.downloads again
+    await page.reload();
+    const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed'] });
+    assert.equal(record.state, 'saved', JSON.stringify(record.error));
+    assert.equal(posts(), 1);
+    const { p12, pass } = savedFiles();
+    openssl(['pkcs12', '-in', p12, '-passin', `pass:${pass}`, '-nokeys', '-legacy']);
+    await assertNoDownloadTraces();
+  });
+}
+
+test('the password file cannot be saved: the password stays retrievable and saving is tried again', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  const worker = await browser.currentWorker();
+  await worker.evaluate(() => {
+    chrome.downloads.download = () => Promise.reject(new Error('Download interrupted'));
+  });
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const stuck = await settledRenewal(worker);
+  assert.equal(stuck.state, 'verified');
+  assert.equal(stuck.error.code, 'save_failed');
+  await page.getByText(await message('renewalErrorSaveFailed')).waitFor();
+  await page.getByRole('button', { name: '確認する' }).click();
+  const shown = (await page.locator('.renewal .password').textContent()).trim();
+  assert.ok(shown.length > 0, 'the password is shown');
+  await browser.stopWorker(); // downloads work again in the new worker
+  await page.reload();
+  await page.getByRole('button', { name: 'もう一度保存する' }).click();
+  const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed'] });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(posts(), 1);
+  assert.equal(savedFiles().pass, shown);
+});
+
+test('a certificate being renewed cannot be removed', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  const page = await popup();
+  await register(page, client);
+  server.fault = 'post-hang';
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  await settledRenewal(await browser.currentWorker(), { states: ['requesting'] });
+  const fingerprint = await fingerprintOf(page);
+  const answer = await page.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/remove-certificate', data: { fingerprint: fp } }), fingerprint);
+  assert.deepEqual(answer, { ok: false, error: { code: 'renewal_in_progress' } });
+  const { registrations } = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('registrations'));
+  assert.equal(registrations.length, 1);
 });
 
 test('without the auto-select policy the certificate picker fallback is offered', async () => {

@@ -1,0 +1,59 @@
+// Saves renewed files into Downloads without leaving key material behind: the bytes become a
+// `blob:` URL in an offscreen document (a service worker cannot make one), the download's
+// history entry is erased once it is complete (the file stays on disk), and the URL is
+// revoked. A `data:` URL would keep the whole file in `DownloadItem.url`, readable by any
+// extension with the `downloads` permission and kept in the profile's history.
+const OFFSCREEN_URL = 'offscreen/offscreen.html';
+const COMPLETE_WAIT_MS = 60_000;
+
+let creating = null;
+async function offscreenDocument() {
+  const url = chrome.runtime.getURL(OFFSCREEN_URL);
+  const existing = await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'], documentUrls: [url] });
+  if (existing.length) return;
+  creating ??= chrome.offscreen.createDocument({
+    url: OFFSCREEN_URL, reasons: ['BLOBS'], justification: 'Save renewed certificate files from blob: URLs',
+  }).finally(() => { creating = null; });
+  await creating;
+}
+
+function toOffscreen(type, data) {
+  return chrome.runtime.sendMessage({ target: 'offscreen', type, data });
+}
+
+function base64(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** Waits for a download to finish; its final path, or null if it was interrupted. */
+async function completed(id) {
+  for (let waited = 0; waited < COMPLETE_WAIT_MS; waited += 100) {
+    const [item] = await chrome.downloads.search({ id });
+    if (item?.state === 'complete') return item.filename;
+    if (!item || item.state === 'interrupted') return null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await chrome.downloads.cancel(id).catch(() => {});
+  return null;
+}
+
+/** Saves `bytes` as `path` under Downloads (never overwriting). Resolves to the file's full
+ * path, or null when it could not be saved (the caller's state machine decides what next). */
+export async function saveFile(path, type, bytes) {
+  await offscreenDocument();
+  const { url } = await toOffscreen('blob-url', { base64: base64(bytes), type });
+  try {
+    const download = (filename) => chrome.downloads.download({ url, filename, conflictAction: 'uniquify', saveAs: false });
+    // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
+    // file rather than the folder name.
+    const id = await download(path).catch(() => download(`WebORCA/${path.split('/').pop()}`)).catch(() => null);
+    if (id === null) return null;
+    const saved = await completed(id);
+    await chrome.downloads.erase({ id });
+    return saved;
+  } finally {
+    await toOffscreen('revoke', { url });
+  }
+}
