@@ -81,7 +81,7 @@ const record = await settledRenewal(await browser.currentWorker());
 console.log(`  状態: ${record?.state}${record?.error ? ` (${record.error.code})` : ''}`);
 console.log(`  サーバーへの要求: ${server.apiRequests().join(' / ')}`);
 for (const file of readdirSync(downloads, { recursive: true })) console.log(`  保存: ${path.join('demo-output/downloads', file)}`);
-if (record?.files) {
+if (record?.files?.p12 && record.files.password) {
   const passLine = readFileSync(record.files.password, 'utf8').trim().split(/\r?\n/).at(-1);
   const pem = execFileSync('openssl', ['pkcs12', '-in', record.files.p12, '-passin', `pass:${passLine}`, '-nokeys', '-clcerts', '-legacy']);
   const check = execFileSync('openssl', ['x509', '-noout', '-subject', '-enddate'], { input: pem, encoding: 'utf8' });

@@ -177,7 +177,13 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
             .header("Content-Type", "application/json");
     }
     let sent = match request.body {
-        Some(body) => builder.body(body).map_err(|_| network_failed(false))?.send().await,
+        Some(body) => {
+            builder
+                .body(body)
+                .map_err(|_| network_failed(false))?
+                .send()
+                .await
+        }
         None => builder.send().await,
     };
     let response = match sent {

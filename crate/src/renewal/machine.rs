@@ -311,8 +311,8 @@ pub enum Effect {
     /// old one goes to history, the label stays), then answer [`Event::Registered`].
     #[serde(rename_all = "camelCase")]
     Register {
-        /// The new certificate.
-        certificate: CertificateInfo,
+        /// The new certificate (boxed: it is by far the largest effect).
+        certificate: Box<CertificateInfo>,
         /// The `.p12`'s name.
         file_name: String,
     },
@@ -792,7 +792,7 @@ impl Machine {
             return self.fail("secret_lost", None, Issued::Yes);
         };
         self.effects.push(Effect::Register {
-            certificate: renewed.certificate.clone(),
+            certificate: Box::new(renewed.certificate.clone()),
             file_name: renewed.names.p12.clone(),
         });
     }

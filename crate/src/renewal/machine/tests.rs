@@ -228,7 +228,7 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
                 durable: false
             },
             Effect::Register {
-                certificate: renewed.certificate.clone(),
+                certificate: Box::new(renewed.certificate.clone()),
                 file_name: renewed.names.p12.clone()
             },
         ],
