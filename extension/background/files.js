@@ -42,6 +42,17 @@ async function completed(id) {
 /** Saves `bytes` as `path` under Downloads (never overwriting). Resolves to the file's full
  * path, or null when it could not be saved (the caller's state machine decides what next). */
 export async function saveFile(path, type, bytes) {
+  try {
+    return await saveThroughBlob(path, type, bytes);
+  } catch (error) {
+    // A failed save is an event for the state machine (it retries, then asks the user),
+    // never an exception that would leave the renewal hanging. The error holds no secret.
+    console.error('Saving a renewed file failed:', error?.message ?? error);
+    return null;
+  }
+}
+
+async function saveThroughBlob(path, type, bytes) {
   await offscreenDocument();
   const { url } = await toOffscreen('blob-url', { base64: base64(bytes), type });
   try {
@@ -54,6 +65,6 @@ export async function saveFile(path, type, bytes) {
     await chrome.downloads.erase({ id });
     return saved;
   } finally {
-    await toOffscreen('revoke', { url });
+    await toOffscreen('revoke', { url }).catch(() => {});
   }
 }

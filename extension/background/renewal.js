@@ -7,7 +7,7 @@
 import { renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { saveFile } from './files.js';
-import { forgetSecret, keepSecret, secretOf } from './secrets.js';
+import { durableSecretEntry, forgetSecret, keepSecret, secretOf } from './secrets.js';
 
 const WAKE_ALARM_PREFIX = 'renewal-wake:';
 
@@ -29,11 +29,28 @@ export async function renewalOf(fingerprint) {
   return (await allRenewals())[fingerprint] ?? null;
 }
 
-async function store(record) {
+/** Stores the record — in the same write as a durable secret the step keeps, so a worker
+ * stopped in between never finds an issued certificate without its password. */
+async function store(record, effects = []) {
   const all = await allRenewals();
   all[record.fingerprint] = record;
-  await chrome.storage.local.set({ renewals: all });
+  const durable = effects.find((effect) => effect.type === 'keepSecret' && effect.durable);
+  const secretEntry = durable ? await durableSecretEntry(record.fingerprint, durable.secret) : {};
+  await chrome.storage.local.set({ renewals: all, ...secretEntry });
   return record;
+}
+
+/** Runs `work` for each record on its own: one unreadable record stops no other. */
+async function eachRecord(records, work) {
+  let last = null;
+  for (const record of records) {
+    try {
+      last = await work(record);
+    } catch (error) {
+      console.error('A renewal record could not be handled:', error?.code ?? error?.message ?? error);
+    }
+  }
+  return last;
 }
 
 /**
@@ -65,10 +82,11 @@ export function startRenewal(fingerprint, context, { confirmed = false } = {}) {
 /** Feeds `event` to one renewal (or to every one) and runs what follows. */
 export function feed(event, context, fingerprint) {
   return serialized(async () => {
-    const records = fingerprint ? [await renewalOf(fingerprint)].filter(Boolean) : Object.values(await allRenewals());
-    let last = null;
-    for (const record of records) last = await advance(record, event, context);
-    return last;
+    if (fingerprint) {
+      const record = await renewalOf(fingerprint);
+      return record && advance(record, event, context);
+    }
+    return eachRecord(Object.values(await allRenewals()), (record) => advance(record, event, context));
   });
 }
 
@@ -81,14 +99,16 @@ async function advance(record, event, context) {
 /** Stores the step's record, performs its effects in order, and feeds back what they
  * report, until the renewal waits for something outside (a timer, the user). */
 async function run(step, context) {
-  let record = await store(step.record);
+  const record = await store(step.record, step.effects);
   let next = null;
   for (const effect of step.effects) {
     const reported = await perform(effect, record, context);
     if (reported) next = reported;
   }
-  await context.onChange();
-  if (next) record = await advance(record, next, context);
+  // What an effect reported goes back to the core first: an answer must never wait on
+  // (or be lost with) the badge and banner refresh.
+  if (next) return advance(record, next, context);
+  await context.onChange().catch((error) => console.error('Refreshing after a renewal step failed:', error));
   return record;
 }
 
@@ -180,7 +200,8 @@ export async function renewalForPickerTab(tabId) {
 }
 
 /** The password of a saved renewal, while the backup is not confirmed (or files are being
- * saved: nothing is lost if saving fails). */
+ * saved: nothing is lost if saving fails). `null` once it is gone (e.g. the browser was
+ * restarted after both files were saved): it is in the saved password file. */
 export async function revealPassword(fingerprint) {
   const record = await renewalOf(fingerprint);
   const secret = await secretOf(fingerprint);
@@ -210,7 +231,14 @@ export async function confirmBackup(fingerprint, bytes, context) {
 /** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
 export async function pendingImport() {
   await core.loadCore();
-  return Object.values(await allRenewals()).find((record) => core.renewalAwaitsImport(record)) ?? null;
+  const awaits = (record) => {
+    try {
+      return core.renewalAwaitsImport(record);
+    } catch {
+      return false; // an unreadable record is reported where it is handled, not here
+    }
+  };
+  return Object.values(await allRenewals()).find(awaits) ?? null;
 }
 
 /** Why the certificate may not be removed now (a renewal is under way), or null. */

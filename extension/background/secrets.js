@@ -34,6 +34,14 @@ export async function keepSecret(fingerprint, secret, durable) {
   await write(drop, fingerprint, undefined);
 }
 
+/** The `chrome.storage.local` entry holding `secret` durably, for a caller that writes it in
+ * one `set` together with the record it belongs to. */
+export async function durableSecretEntry(fingerprint, secret) {
+  const all = await read(chrome.storage.local);
+  all[fingerprint] = secret;
+  return { [KEY]: all };
+}
+
 /** Forgets a renewal's secret everywhere. */
 export async function forgetSecret(fingerprint) {
   await write(chrome.storage.local, fingerprint, undefined);

@@ -3,8 +3,7 @@
 const urls = new Set();
 
 function fromWorker(sender) {
-  return sender.id === chrome.runtime.id && !sender.tab
-    && (sender.url ?? '').startsWith(chrome.runtime.getURL(''));
+  return sender.id === chrome.runtime.id && !sender.tab && sender.url === chrome.runtime.getURL('background.js');
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -78,7 +78,7 @@ function renderRenewal(record) {
   switch (record.state) {
     case 'waiting':
       card.append(error, element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])));
-      card.append(...certificatePicker(record));
+      card.append(...certificatePicker(record), actionButton('buttonRetry', 'secondary', retry));
       break;
     case 'answered':
       if (!record.error) {
@@ -86,8 +86,9 @@ function renderRenewal(record) {
       } else if (record.nextAttemptAt) {
         card.append(error, element('p', 'hint', t('renewalDownloadRetry', [formatDateTime(record.nextAttemptAt)])));
       } else {
+        // Stuck: the GET again, or (confirmed) a new application instead of this file.
         card.append(error, element('p', 'hint', t('renewalDownloadStuckBody')),
-          actionButton('buttonDownloadAgain', '', retry));
+          actionButton('buttonDownloadAgain', '', retry), element('p', 'warning', t('renewalIssuedHint')), renewAgain(record));
       }
       break;
     case 'verified':
@@ -155,7 +156,12 @@ function passwordReveal(record) {
   const shown = element('code', 'password');
   holder.append(actionButton('buttonShowPassword', 'secondary', async () => {
     const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
-    if (!response?.password || shown.textContent) return;
+    if (shown.textContent) return;
+    if (!response?.password) {
+      // Gone from the extension (the browser was restarted): it is in the saved file.
+      shown.textContent = t('renewalPasswordInFile', [record.files.password ?? '']);
+      return;
+    }
     shown.textContent = response.password;
     shown.after(actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(response.password)));
   }), shown);

@@ -392,8 +392,12 @@ pub fn start(
     request: StartRequest,
     now: i64,
 ) -> Result<Step, Refusal> {
+    let mut effects = Vec::new();
     if let Some(existing) = existing {
-        if existing.state.is_busy() {
+        let stuck = existing.state == Phase::Answered
+            && existing.error.is_some()
+            && existing.next_attempt_at.is_none();
+        if existing.state.is_busy() && !stuck {
             return Err(Refusal::RenewalInProgress);
         }
         if existing.state.awaits_import() {
@@ -401,8 +405,12 @@ pub fn start(
         }
         let may_exist = matches!(existing.state, Phase::Uncertain | Phase::Failed)
             && existing.issued != Issued::No;
-        if may_exist && !request.confirmed {
+        if (may_exist || stuck) && !request.confirmed {
             return Err(Refusal::RenewalNeedsConfirmation);
+        }
+        if stuck {
+            // The user gave up on that file: its password goes now.
+            effects.push(Effect::WipeSecret);
         }
     }
     let record = RenewalRecord {
@@ -427,7 +435,7 @@ pub fn start(
         picker_tab_id: None,
         reminded_at: None,
     };
-    let effects = vec![probe(&record)];
+    effects.push(probe(&record));
     Ok(Step { record, effects })
 }
 
@@ -560,7 +568,11 @@ impl Machine {
                 self.download_later(code, None, secret);
             }
             (Answered, Event::WorkerStarted) if !due => self.wake_at_next_attempt(),
-            (Answered, Event::WorkerStarted | Event::RetryNow) => self.download(secret, true),
+            // Stuck (retries used up, or a refusal): only the user goes on.
+            (Answered, Event::WorkerStarted)
+                if self.record.error.is_some() && self.record.next_attempt_at.is_none() => {}
+            (Answered, Event::WorkerStarted) => self.download(secret, false),
+            (Answered, Event::RetryNow) => self.download(secret, true),
             (Answered, Event::Tick) if due && self.record.next_attempt_at.is_some() => {
                 self.download(secret, false);
             }
@@ -575,7 +587,9 @@ impl Machine {
                     self.notify(Notice::SaveFailed);
                 }
             }
-            (Verified | PasswordSaved, Event::WorkerStarted | Event::RetryNow) => {
+            (Verified | PasswordSaved, Event::WorkerStarted) if self.record.error.is_some() => {}
+            (Verified | PasswordSaved, Event::WorkerStarted) => self.save(secret),
+            (Verified | PasswordSaved, Event::RetryNow) => {
                 self.record.save_attempt = 0;
                 self.record.error = None;
                 self.save(secret);
@@ -663,10 +677,10 @@ impl Machine {
             return self.fail("secret_lost", None, Issued::Yes);
         };
         if redirected {
-            return self.fail("redirected", None, Issued::Yes);
+            return self.stuck("redirected", None);
         }
         match status {
-            200 if too_large => self.fail("renewed_unreadable", Some(status), Issued::Yes),
+            200 if too_large => self.stuck("renewed_unreadable", Some(status)),
             200 => match verify_renewed(body, &secret.pass, &self.record.current) {
                 Ok(report) => {
                     let names = renewed_names(&report.certificate, self.now);
@@ -688,13 +702,23 @@ impl Machine {
                     });
                     self.save(Some(&kept));
                 }
+                // A damaged download (a proxy's page, a cut transfer) may come right again;
+                // a file that opens but is not ours will not.
+                Err("renewed_unreadable") => self.stuck("renewed_unreadable", Some(status)),
                 Err(code) => self.fail(code, None, Issued::Yes),
             },
-            404 | 410 => self.fail("download_gone", Some(status), Issued::Yes),
-            401 | 403 => self.fail("download_refused", Some(status), Issued::Yes),
+            404 | 410 => self.stuck("download_gone", Some(status)),
             429 | 500..=599 => self.download_later("download_failed", Some(status), Some(secret)),
-            _ => self.fail("download_refused", Some(status), Issued::Yes),
+            _ => self.stuck("download_refused", Some(status)),
         }
+    }
+
+    /// A download that will not work on its own: the password and the address stay, the user
+    /// may try the GET again, or (confirmed) apply for a new certificate.
+    fn stuck(&mut self, code: &str, status: Option<u16>) {
+        self.record.error = Some(error(code, status));
+        self.record.next_attempt_at = None;
+        self.notify(Notice::DownloadStuck);
     }
 
     fn download(&mut self, secret: Option<&Secret>, by_user: bool) {

@@ -20,7 +20,7 @@ use crate::reader::{CertificateReport, read_with_certificate};
 /// - `renewed_other_issuer`: another issuer DN, or another authority key identifier when
 ///   the current certificate names its issuer's key;
 /// - `renewed_bad_signature`: not signed by the issuer's key known from the registered file
-///   (or from the renewed file's own chain when the registered one had none);
+///   (kept from the first registration that carried the CA, across renewals);
 /// - `renewed_unverifiable`: the issuer's key is known but its algorithm is one this core
 ///   does not verify; refused rather than assumed.
 pub fn verify_renewed(
@@ -28,7 +28,7 @@ pub fn verify_renewed(
     pass: &str,
     old: &CertificateInfo,
 ) -> Result<CertificateReport, &'static str> {
-    let (report, certificate) =
+    let (mut report, certificate) =
         read_with_certificate(bytes, Some(pass)).map_err(|err| match err {
             Error::WrongPassword => "renewed_wrong_password",
             Error::KeyMismatch => "renewed_key_mismatch",
@@ -54,7 +54,8 @@ pub fn verify_renewed(
     // proves the file is consistent with itself (its own issuer key was checked on reading).
     if let Some(key) = old.issuer_key.as_deref().and_then(hex_decode) {
         match check_signature(&certificate, &key) {
-            SignatureCheck::Valid => {}
+            // The same key checks the next renewal, even if this file carries no chain.
+            SignatureCheck::Valid => report.certificate.issuer_key.clone_from(&old.issuer_key),
             SignatureCheck::Invalid => return Err("renewed_bad_signature"),
             SignatureCheck::Unsupported => return Err("renewed_unverifiable"),
         }

@@ -494,7 +494,7 @@ fn the_download_is_repeated_not_the_post() {
 }
 
 #[test]
-fn a_download_that_can_never_work_stops_and_says_a_certificate_was_issued() {
+fn a_download_that_does_not_work_keeps_the_password_and_waits_for_the_user() {
     for (event, expected) in [
         (
             Event::Response {
@@ -519,17 +519,89 @@ fn a_download_that_can_never_work_stops_and_says_a_certificate_was_issued() {
             },
             "renewed_unreadable",
         ),
-        (response(200, b"garbage"), "renewed_unreadable"),
+        (
+            response(200, b"<html>proxy error</html>"),
+            "renewed_unreadable",
+        ),
     ] {
         let step = on(answered(), event, Some(&secret(false)));
         assert_eq!(
             (step.record.state, step.record.issued),
-            (Phase::Failed, Issued::Yes)
+            (Phase::Answered, Issued::Yes)
         );
         assert_eq!(code(&step.record), Some(expected));
-        assert!(step.effects.contains(&Effect::WipeSecret));
-        assert_eq!(notices(&step), [Notice::Failed]);
+        assert_eq!(step.record.uri.as_deref(), Some(URI), "the address is kept");
+        assert_eq!(
+            step.effects,
+            [Effect::Notify {
+                notice: Notice::DownloadStuck
+            }],
+            "no wipe"
+        );
+        // A new worker does not retry it on its own; the user's click does, with the GET.
+        assert_eq!(
+            on(
+                step.record.clone(),
+                Event::WorkerStarted,
+                Some(&secret(false))
+            )
+            .effects,
+            []
+        );
+        let again = on(step.record.clone(), Event::RetryNow, Some(&secret(false)));
+        assert_eq!(requests(&again), [("GET", URI.to_owned())]);
+        // Or the user gives up on that file and applies again, confirmed: the password goes.
+        assert_eq!(
+            start(Some(&step.record), request(false), NOW).err(),
+            Some(Refusal::RenewalNeedsConfirmation)
+        );
+        let restart = start(Some(&step.record), request(true), NOW).expect("confirmed");
+        assert_eq!(restart.effects[0], Effect::WipeSecret);
     }
+}
+
+#[test]
+fn a_file_that_opens_but_is_not_ours_stops_and_wipes() {
+    let wrong_password = Secret {
+        pass: "other".into(),
+        file: None,
+    };
+    let step = on(answered(), response(200, RENEWED), Some(&wrong_password));
+    assert_eq!(
+        (step.record.state, step.record.issued),
+        (Phase::Failed, Issued::Yes)
+    );
+    assert_eq!(code(&step.record), Some("renewed_wrong_password"));
+    assert!(step.effects.contains(&Effect::WipeSecret));
+}
+
+#[test]
+fn a_new_worker_goes_on_without_resetting_the_retry_counts() {
+    let failed = on(
+        answered(),
+        Event::NetworkFailed { timeout: true },
+        Some(&secret(false)),
+    );
+    let at = failed.record.next_attempt_at.expect("timer");
+    let woken = advance(
+        failed.record,
+        Event::WorkerStarted,
+        Some(&secret(false)),
+        at,
+        0.0,
+    );
+    assert_eq!(requests(&woken), [("GET", URI.to_owned())]);
+    assert_eq!(woken.record.download_attempt, 2, "counted, not reset");
+    let mut record = verified();
+    for _ in 0..MAX_SAVE_ATTEMPTS {
+        record = on(record, Event::SaveFailed, Some(&secret(true))).record;
+    }
+    assert_eq!(code(&record), Some("save_failed"));
+    assert_eq!(
+        on(record, Event::WorkerStarted, Some(&secret(true))).effects,
+        [],
+        "the user decides"
+    );
 }
 
 #[test]
