@@ -31,10 +31,8 @@ pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderSt
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use renewal::{
-    Effect, Event, FOLLOW_REDIRECTS, Issued, MAX_ATTEMPTS, Notice, Phase, REQUEST_BODY,
-    RecordedError, Refusal, RenewalRecord, Secret, StartRequest, Step, download_allowed,
-    read_answer, removal_refused as renewal_removal_refused, retry_delay, start as start_renewal,
-    step as renewal_step, verify_renewed,
+    Event, FOLLOW_REDIRECTS, REQUEST_BODY, RenewalRecord, Secret, StartRequest,
+    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
 };
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,

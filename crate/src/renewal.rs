@@ -6,9 +6,5 @@ mod machine;
 mod protocol;
 mod verify;
 
-pub use machine::{
-    Effect, Event, Issued, MAX_ATTEMPTS, Notice, Phase, RecordedError, Refusal, RenewalRecord,
-    Secret, StartRequest, Step, removal_refused, retry_delay, start, step,
-};
-pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY, download_allowed, read_answer};
-pub use verify::verify_renewed;
+pub use machine::{Event, RenewalRecord, Secret, StartRequest, removal_refused, start, step};
+pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY};

@@ -133,7 +133,7 @@ async function perform(effect, record, context) {
       return saved(await saveFile(effect.path, 'application/x-pkcs12', new Uint8Array(file)));
     }
     case 'register':
-      await replaceRegistration(context.store, record.fingerprint, effect.certificate, effect.fileName);
+      await replaceRegistration(context.store, record, effect.certificate, effect.fileName);
       return { type: 'registered' };
     case 'notify':
       await notify(record, effect.notice);
@@ -152,17 +152,16 @@ function saved(path) {
 
 /** The renewed certificate becomes current under the old one's label; the old one moves to
  * history. Safe to repeat: a worker stopped half-way registers once. */
-async function replaceRegistration(registry, oldFingerprint, certificate, fileName) {
+async function replaceRegistration(registry, record, certificate, fileName) {
   const registrations = await registry.registrations();
-  const old = registrations.find((r) => r.certificate.sha256Fingerprint === oldFingerprint);
-  const others = registrations.filter((r) => ![oldFingerprint, certificate.sha256Fingerprint]
+  const old = registrations.find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
+  const others = registrations.filter((r) => ![record.fingerprint, certificate.sha256Fingerprint]
     .includes(r.certificate.sha256Fingerprint));
   if (old) {
     const { history = [] } = await chrome.storage.local.get('history');
     await chrome.storage.local.set({ history: [...history, { ...old, replacedAt: Date.now() }] });
   }
-  const label = old?.label ?? (await renewalOf(oldFingerprint))?.label ?? certificate.commonName;
-  await registry.saveRegistrations([...others, { label, fileName, registeredAt: Date.now(), certificate }]);
+  await registry.saveRegistrations([...others, { label: record.label, fileName, registeredAt: Date.now(), certificate }]);
 }
 
 const NOTICE_TEXT = Object.freeze({

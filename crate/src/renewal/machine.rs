@@ -198,6 +198,14 @@ pub struct RenewalRecord {
     pub reminded_at: Option<i64>,
 }
 
+impl RenewalRecord {
+    /// Stopped at a step only the user can move on (a download that will not work on its
+    /// own, a save that failed three times): no timer, no new worker goes on with it.
+    fn waits_for_user(&self) -> bool {
+        self.state.is_busy() && self.error.is_some() && self.next_attempt_at.is_none()
+    }
+}
+
 /// What the worker keeps secret for a renewal (the password, and the file until saved): it
 /// hands it back with every event, and stores or wipes it as [`Effect::KeepSecret`] and
 /// [`Effect::WipeSecret`] say.
@@ -376,14 +384,16 @@ pub struct StartRequest {
 
 /// Why "今すぐ更新" did not start a renewal; each is a code the extension explains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Refusal {
     /// One is under way: exactly one POST, whoever clicks.
-    RenewalInProgress,
+    #[serde(rename = "renewal_in_progress")]
+    InProgress,
     /// A renewed certificate is saved and waits to be imported.
-    RenewalAwaitsImport,
+    #[serde(rename = "renewal_awaits_import")]
+    AwaitsImport,
     /// A certificate may already have been issued: the user must confirm another.
-    RenewalNeedsConfirmation,
+    #[serde(rename = "renewal_needs_confirmation")]
+    NeedsConfirmation,
 }
 
 /// "今すぐ更新": a new renewal and its first effect (the probe), or why not.
@@ -394,19 +404,19 @@ pub fn start(
 ) -> Result<Step, Refusal> {
     let mut effects = Vec::new();
     if let Some(existing) = existing {
-        let stuck = existing.state == Phase::Answered
-            && existing.error.is_some()
-            && existing.next_attempt_at.is_none();
+        // Only a download the user gave up on may be replaced: a failed save still holds
+        // the file that was issued.
+        let stuck = existing.state == Phase::Answered && existing.waits_for_user();
         if existing.state.is_busy() && !stuck {
-            return Err(Refusal::RenewalInProgress);
+            return Err(Refusal::InProgress);
         }
         if existing.state.awaits_import() {
-            return Err(Refusal::RenewalAwaitsImport);
+            return Err(Refusal::AwaitsImport);
         }
         let may_exist = matches!(existing.state, Phase::Uncertain | Phase::Failed)
             && existing.issued != Issued::No;
         if (may_exist || stuck) && !request.confirmed {
-            return Err(Refusal::RenewalNeedsConfirmation);
+            return Err(Refusal::NeedsConfirmation);
         }
         if stuck {
             // The user gave up on that file: its password goes now.
@@ -569,8 +579,8 @@ impl Machine {
             }
             (Answered, Event::WorkerStarted) if !due => self.wake_at_next_attempt(),
             // Stuck (retries used up, or a refusal): only the user goes on.
-            (Answered, Event::WorkerStarted)
-                if self.record.error.is_some() && self.record.next_attempt_at.is_none() => {}
+            (Answered | Verified | PasswordSaved, Event::WorkerStarted)
+                if self.record.waits_for_user() => {}
             (Answered, Event::WorkerStarted) => self.download(secret, false),
             (Answered, Event::RetryNow) => self.download(secret, true),
             (Answered, Event::Tick) if due && self.record.next_attempt_at.is_some() => {
@@ -587,7 +597,6 @@ impl Machine {
                     self.notify(Notice::SaveFailed);
                 }
             }
-            (Verified | PasswordSaved, Event::WorkerStarted) if self.record.error.is_some() => {}
             (Verified | PasswordSaved, Event::WorkerStarted) => self.save(secret),
             (Verified | PasswordSaved, Event::RetryNow) => {
                 self.record.save_attempt = 0;

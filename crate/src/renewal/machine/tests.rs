@@ -391,7 +391,7 @@ fn an_answer_that_cannot_be_used_stops_and_a_new_start_needs_confirmation() {
         assert!(requests(&step).is_empty(), "no request to a foreign host");
         assert_eq!(
             start(Some(&step.record), request(false), NOW).err(),
-            Some(Refusal::RenewalNeedsConfirmation)
+            Some(Refusal::NeedsConfirmation)
         );
         assert!(start(Some(&step.record), request(true), NOW).is_ok());
     }
@@ -409,7 +409,7 @@ fn an_answer_that_cannot_be_used_stops_and_a_new_start_needs_confirmation() {
     let uncertain = on(requesting(), Event::NetworkFailed { timeout: true }, None).record;
     assert_eq!(
         start(Some(&uncertain), request(false), NOW).err(),
-        Some(Refusal::RenewalNeedsConfirmation)
+        Some(Refusal::NeedsConfirmation)
     );
     let confirmed = start(Some(&uncertain), request(true), NOW).expect("confirmed");
     assert_eq!(
@@ -431,7 +431,7 @@ fn a_renewal_under_way_or_awaiting_import_is_never_started_twice() {
     ] {
         assert_eq!(
             start(Some(&record), request(true), NOW).err(),
-            Some(Refusal::RenewalInProgress),
+            Some(Refusal::InProgress),
             "{:?}",
             record.state
         );
@@ -440,11 +440,11 @@ fn a_renewal_under_way_or_awaiting_import_is_never_started_twice() {
     let waiting = on(started(), Event::NetworkFailed { timeout: false }, None).record;
     assert_eq!(
         start(Some(&waiting), request(true), NOW).err(),
-        Some(Refusal::RenewalInProgress)
+        Some(Refusal::InProgress)
     );
     assert_eq!(
         start(Some(&saved()), request(true), NOW).err(),
-        Some(Refusal::RenewalAwaitsImport)
+        Some(Refusal::AwaitsImport)
     );
     assert_eq!(removal_refused(Some(&saved())), None);
     assert_eq!(removal_refused(None), None);
@@ -553,7 +553,7 @@ fn a_download_that_does_not_work_keeps_the_password_and_waits_for_the_user() {
         // Or the user gives up on that file and applies again, confirmed: the password goes.
         assert_eq!(
             start(Some(&step.record), request(false), NOW).err(),
-            Some(Refusal::RenewalNeedsConfirmation)
+            Some(Refusal::NeedsConfirmation)
         );
         let restart = start(Some(&step.record), request(true), NOW).expect("confirmed");
         assert_eq!(restart.effects[0], Effect::WipeSecret);
