@@ -44,9 +44,12 @@ const SERVICE_DOMAINS: [&str; 2] = ["orcamo.jp", "orca-ng.org"];
 /// production host, an assumption the options page states and any admin can override.
 const WEBORCA_CLOUD_API_HOST: &str = "auth.cmo.orcamo.jp";
 
+/// How long, at most, the moments of automatic renewal are spread over terminals.
+pub const DEFAULT_AUTO_RENEW_SPREAD_DAYS: u32 = 14;
+
 /// Settings as they arrive from the options page or from policy: any key may be missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsInput {
     /// On-premise WebORCA origins, beside the cloud ones.
     pub weborca_origins: Option<Vec<String>>,
@@ -60,6 +63,14 @@ pub struct SettingsInput {
     pub download_subfolder: Option<String>,
     /// Hosts besides the renewal API's own domain that may serve the renewed file.
     pub download_hosts: Option<Vec<String>>,
+    /// Renew without a click when a certificate enters the window (policy only).
+    pub auto_renew: Option<bool>,
+    /// Days over which terminals spread their automatic renewals (policy only).
+    pub auto_renew_spread_days: Option<i64>,
+    /// Whether users may register certificates themselves (policy only).
+    pub users_may_register: Option<bool>,
+    /// Whether users may remove registered certificates (policy only).
+    pub users_may_remove: Option<bool>,
 }
 
 /// The settings in force.
@@ -79,16 +90,46 @@ pub struct Settings {
     /// Hosts the administrator allows to serve renewed files, beside the API's own domain.
     #[serde(default)]
     pub download_hosts: Vec<String>,
+    /// The worker renews a certificate entering the window without a click.
+    #[serde(default)]
+    pub auto_renew: bool,
+    /// Days over which automatic renewals are spread (0: at once).
+    #[serde(default = "default_spread_days")]
+    pub auto_renew_spread_days: u32,
+    /// Users may register certificates.
+    #[serde(default = "yes")]
+    pub users_may_register: bool,
+    /// Users may remove registered certificates.
+    #[serde(default = "yes")]
+    pub users_may_remove: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_spread_days() -> u32 {
+    DEFAULT_AUTO_RENEW_SPREAD_DAYS
 }
 
 /// What is wrong with which setting: `key` is the setting's name, `reason` a stable code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsError {
-    /// The setting's name (`warnDays`…).
-    pub key: &'static str,
-    /// Why: `origin`, `url`, `range`, `empty`, `folder`.
+    /// The setting's name (`warnDays`…), or the unknown name that was given.
+    pub key: String,
+    /// Why: `origin`, `url`, `range`, `empty`, `folder`, `host`, `type` (not the kind of
+    /// value the setting takes), `unknown` (no such setting), `policyOnly`.
     pub reason: &'static str,
+}
+
+impl SettingsError {
+    fn new(key: &str, reason: &'static str) -> Self {
+        Self {
+            key: key.to_owned(),
+            reason,
+        }
+    }
 }
 
 /// The settings in force with the names of those the administrator fixed.
@@ -125,10 +166,8 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
     if let Some(origins) = &input.weborca_origins {
         let mut normalized = Vec::new();
         for origin in origins {
-            let origin = normalize_origin(origin).ok_or(SettingsError {
-                key: "weborcaOrigins",
-                reason: "origin",
-            })?;
+            let origin =
+                normalize_origin(origin).ok_or(SettingsError::new("weborcaOrigins", "origin"))?;
             if !normalized.contains(&origin) {
                 normalized.push(origin);
             }
@@ -140,26 +179,17 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         valid.renewal_api_url = if url.is_empty() {
             None
         } else {
-            Some(normalize_https_url(url).ok_or(SettingsError {
-                key: "renewalApiUrl",
-                reason: "url",
-            })?)
+            Some(normalize_https_url(url).ok_or(SettingsError::new("renewalApiUrl", "url"))?)
         };
     }
     if let Some(days) = input.warn_days {
         if !(30..=365).contains(&days) {
-            return Err(SettingsError {
-                key: "warnDays",
-                reason: "range",
-            });
+            return Err(SettingsError::new("warnDays", "range"));
         }
         valid.warn_days = Some(days);
     }
     if let Some(days) = &input.reminder_days {
-        let error = |reason| SettingsError {
-            key: "reminderDays",
-            reason,
-        };
+        let error = |reason| SettingsError::new("reminderDays", reason);
         if days.is_empty() {
             return Err(error("empty"));
         }
@@ -174,39 +204,109 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
     if let Some(folder) = &input.download_subfolder {
         let folder = folder.trim().trim_matches('/');
         if !is_safe_folder(folder) {
-            return Err(SettingsError {
-                key: "downloadSubfolder",
-                reason: "folder",
-            });
+            return Err(SettingsError::new("downloadSubfolder", "folder"));
         }
         valid.download_subfolder = Some(folder.to_owned());
     }
     if let Some(hosts) = &input.download_hosts {
         if hosts.len() > 20 {
-            return Err(SettingsError {
-                key: "downloadHosts",
-                reason: "range",
-            });
+            return Err(SettingsError::new("downloadHosts", "range"));
         }
         let mut normalized = Vec::new();
         for host in hosts.iter().filter(|h| !h.trim().is_empty()) {
-            let host = normalize_host(host).ok_or(SettingsError {
-                key: "downloadHosts",
-                reason: "host",
-            })?;
+            let host = normalize_host(host).ok_or(SettingsError::new("downloadHosts", "host"))?;
             if !normalized.contains(&host) {
                 normalized.push(host);
             }
         }
         valid.download_hosts = Some(normalized);
     }
+    if let Some(days) = input.auto_renew_spread_days {
+        if !(0..=30).contains(&days) {
+            return Err(SettingsError::new("autoRenewSpreadDays", "range"));
+        }
+        valid.auto_renew_spread_days = Some(days);
+    }
+    valid.auto_renew = input.auto_renew;
+    valid.users_may_register = input.users_may_register;
+    valid.users_may_remove = input.users_may_remove;
     Ok(valid)
+}
+
+/// Checks a form the user sends: like [`validate`], and the administrator's settings are
+/// refused (a user's value for them would never be used).
+pub fn validate_form(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
+    let given = [
+        ("autoRenew", input.auto_renew.is_some()),
+        (
+            "autoRenewSpreadDays",
+            input.auto_renew_spread_days.is_some(),
+        ),
+        ("usersMayRegister", input.users_may_register.is_some()),
+        ("usersMayRemove", input.users_may_remove.is_some()),
+    ];
+    if let Some((key, _)) = given.iter().find(|(_, given)| *given) {
+        return Err(SettingsError::new(key, "policyOnly"));
+    }
+    validate(input)
+}
+
+impl SettingsInput {
+    /// Reads settings key by key from JSON as Chrome or storage hands them over: a value of
+    /// the wrong kind, or a name no setting has, is listed and the rest is kept, so one
+    /// mistake in a policy never costs the others.
+    pub fn from_json(
+        raw: &serde_json::Map<String, serde_json::Value>,
+    ) -> (Self, Vec<SettingsError>) {
+        fn take<T: serde::de::DeserializeOwned>(
+            key: &str,
+            value: &serde_json::Value,
+            errors: &mut Vec<SettingsError>,
+        ) -> Option<T> {
+            match T::deserialize(value) {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    errors.push(SettingsError::new(key, "type"));
+                    None
+                }
+            }
+        }
+        let mut input = Self::default();
+        let mut errors = Vec::new();
+        for (key, value) in raw {
+            if value.is_null() {
+                continue;
+            }
+            let errors = &mut errors;
+            match key.as_str() {
+                "weborcaOrigins" => input.weborca_origins = take(key, value, errors),
+                "renewalApiUrl" => input.renewal_api_url = take(key, value, errors),
+                "warnDays" => input.warn_days = take(key, value, errors),
+                "reminderDays" => input.reminder_days = take(key, value, errors),
+                "downloadSubfolder" => input.download_subfolder = take(key, value, errors),
+                "downloadHosts" => input.download_hosts = take(key, value, errors),
+                "autoRenew" => input.auto_renew = take(key, value, errors),
+                "autoRenewSpreadDays" => input.auto_renew_spread_days = take(key, value, errors),
+                "usersMayRegister" => input.users_may_register = take(key, value, errors),
+                "usersMayRemove" => input.users_may_remove = take(key, value, errors),
+                _ => errors.push(SettingsError::new(key, "unknown")),
+            }
+        }
+        (input, errors)
+    }
 }
 
 /// Merges defaults, the user's settings and the policy; policy wins key by key. Invalid
 /// stored or policy values are dropped (policy ones reported), never half-applied.
 pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSettings {
-    let user = validate_each(user).0;
+    let user = SettingsInput {
+        // The administrator's settings are never taken from the user.
+        auto_renew: None,
+        auto_renew_spread_days: None,
+        users_may_register: None,
+        users_may_remove: None,
+        ..validate_each(user).0
+    };
     let (policy, policy_errors) = validate_each(policy);
     let mut locked = Vec::new();
     macro_rules! pick {
@@ -226,6 +326,10 @@ pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSetti
     let reminder_days = pick!(reminder_days, "reminderDays");
     let download_subfolder = pick!(download_subfolder, "downloadSubfolder");
     let download_hosts = pick!(download_hosts, "downloadHosts");
+    let auto_renew = pick!(auto_renew, "autoRenew");
+    let auto_renew_spread_days = pick!(auto_renew_spread_days, "autoRenewSpreadDays");
+    let users_may_register = pick!(users_may_register, "usersMayRegister");
+    let users_may_remove = pick!(users_may_remove, "usersMayRemove");
     let defaults = Schedule::default();
     let mut weborca_origins: Vec<String> =
         DEFAULT_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
@@ -251,10 +355,30 @@ pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSetti
             download_subfolder: download_subfolder
                 .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
             download_hosts: download_hosts.unwrap_or_default(),
+            auto_renew: auto_renew.unwrap_or(false),
+            auto_renew_spread_days: auto_renew_spread_days
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or(DEFAULT_AUTO_RENEW_SPREAD_DAYS),
+            users_may_register: users_may_register.unwrap_or(true),
+            users_may_remove: users_may_remove.unwrap_or(true),
         },
         locked,
         policy_errors,
     }
+}
+
+/// [`effective`] for settings as stored and as Chrome hands the policy over (JSON objects):
+/// policy values of the wrong kind or unknown names are listed with the refused ones.
+pub fn effective_json(
+    user: &serde_json::Map<String, serde_json::Value>,
+    policy: &serde_json::Map<String, serde_json::Value>,
+) -> EffectiveSettings {
+    let (user, _) = SettingsInput::from_json(user);
+    let (policy, mut errors) = SettingsInput::from_json(policy);
+    let mut effective = effective(&user, &policy);
+    errors.append(&mut effective.policy_errors);
+    effective.policy_errors = errors;
+    effective
 }
 
 /// Validates key by key, keeping the valid ones and listing the rest.
@@ -279,7 +403,11 @@ fn validate_each(input: &SettingsInput) -> (SettingsInput, Vec<SettingsError>) {
         warn_days,
         reminder_days,
         download_subfolder,
-        download_hosts
+        download_hosts,
+        auto_renew,
+        auto_renew_spread_days,
+        users_may_register,
+        users_may_remove
     );
     (valid, errors)
 }
@@ -378,10 +506,7 @@ mod tests {
         assert_eq!(effective.locked, ["reminderDays"]);
         assert_eq!(
             effective.policy_errors,
-            [SettingsError {
-                key: "warnDays",
-                reason: "range"
-            }]
+            [SettingsError::new("warnDays", "range")]
         );
     }
 
@@ -394,10 +519,7 @@ mod tests {
         };
         assert_eq!(
             validate(&form),
-            Err(SettingsError {
-                key: "reminderDays",
-                reason: "empty"
-            })
+            Err(SettingsError::new("reminderDays", "empty"))
         );
         for days in [29, 366, -1] {
             let form = SettingsInput {
@@ -499,7 +621,7 @@ mod tests {
         let refused = validate(&hosts(&["https://files.example.jp/"])).err();
         assert_eq!(
             refused.map(|e| (e.key, e.reason)),
-            Some(("downloadHosts", "host"))
+            Some(("downloadHosts".to_owned(), "host"))
         );
         let policy = effective(&input(), &hosts(&["cdn.example.jp"]));
         assert_eq!(policy.settings.download_hosts, ["cdn.example.jp"]);
@@ -507,6 +629,71 @@ mod tests {
         let bad_policy = effective(&hosts(&["user.example.jp"]), &hosts(&["not a host"]));
         assert_eq!(bad_policy.settings.download_hosts, ["user.example.jp"]);
         assert_eq!(bad_policy.policy_errors.len(), 1);
+    }
+
+    fn json(text: &str) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(text).expect("JSON object")
+    }
+
+    #[test]
+    fn a_policy_value_of_the_wrong_kind_or_name_is_named_and_the_rest_applies() {
+        let policy = json(
+            r#"{"warnDays": "150", "reminderDays": [30, 0], "autoRenew": "yes",
+                "weborcaOrigins": ["https://orca.clinic.local"], "warnDay": 100,
+                "usersMayRemove": false}"#,
+        );
+        let effective = effective_json(&json("{}"), &policy);
+        let named: Vec<(&str, &str)> = effective
+            .policy_errors
+            .iter()
+            .map(|e| (e.key.as_str(), e.reason))
+            .collect();
+        for expected in [
+            ("warnDays", "type"),
+            ("autoRenew", "type"),
+            ("warnDay", "unknown"),
+            ("reminderDays", "range"),
+        ] {
+            assert!(named.contains(&expected), "{expected:?} in {named:?}");
+        }
+        assert_eq!(named.len(), 4);
+        assert!(
+            effective
+                .settings
+                .is_weborca_origin("https://orca.clinic.local")
+        );
+        assert!(!effective.settings.users_may_remove);
+        assert!(effective.settings.users_may_register);
+        assert!(!effective.settings.auto_renew);
+        assert_eq!(effective.settings.warn_days, 90);
+        assert_eq!(effective.locked, ["weborcaOrigins", "usersMayRemove"]);
+    }
+
+    #[test]
+    fn the_administrators_settings_come_from_policy_only() {
+        let user = json(r#"{"autoRenew": true, "usersMayRemove": false, "warnDays": 60}"#);
+        let settings = effective_json(&user, &json("{}")).settings;
+        assert!(!settings.auto_renew && settings.users_may_remove);
+        assert_eq!(settings.warn_days, 60);
+        assert_eq!(
+            settings.auto_renew_spread_days,
+            DEFAULT_AUTO_RENEW_SPREAD_DAYS
+        );
+        let form = SettingsInput {
+            auto_renew: Some(true),
+            ..input()
+        };
+        assert_eq!(
+            validate_form(&form),
+            Err(SettingsError::new("autoRenew", "policyOnly"))
+        );
+        let policy = json(r#"{"autoRenew": true, "autoRenewSpreadDays": 31}"#);
+        let effective = effective_json(&json("{}"), &policy);
+        assert!(effective.settings.auto_renew);
+        assert_eq!(
+            effective.policy_errors,
+            [SettingsError::new("autoRenewSpreadDays", "range")]
+        );
     }
 
     #[test]

@@ -17,6 +17,9 @@ use crate::overview::{Registration, ReminderState};
 use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
 
+/// Settings as stored or as Chrome hands over the policy: read key by key.
+type JsonObject = serde_json::Map<String, serde_json::Value>;
+
 /// The core's version, so the extension can show which reader it runs.
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
@@ -39,19 +42,20 @@ pub fn read_certificate(
         .map_err(|err| to_js(&ErrorObject::from(&err)))
 }
 
-/// The settings in force: defaults, then the user's, then the administrator's policy.
+/// The settings in force: defaults, then the user's, then the administrator's policy. Both
+/// are read key by key: a value of the wrong kind is named in `policyErrors`, not fatal.
 #[wasm_bindgen(js_name = effectiveSettings)]
 pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsValue> {
-    let user: SettingsInput = from_js(user)?;
-    let policy: SettingsInput = from_js(policy)?;
-    Ok(to_js(&crate::effective_settings(&user, &policy)))
+    let user: JsonObject = from_js(user)?;
+    let policy: JsonObject = from_js(policy)?;
+    Ok(to_js(&crate::settings::effective_json(&user, &policy)))
 }
 
 /// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
     let input: SettingsInput = from_js(input)?;
-    crate::validate_settings(&input)
+    crate::settings::validate_form(&input)
         .map(|valid| to_js(&valid))
         .map_err(|err| {
             to_js(&InvalidSetting {
@@ -132,6 +136,30 @@ pub fn renewal_step(
         secret.file.zeroize();
     }
     Ok(to_js(&step))
+}
+
+/// Which certificates the worker renews now without a click (`autoRenew`), when to look
+/// again, and since when automatic renewal is on: `{ start, wakeAt, since }`.
+#[wasm_bindgen(js_name = autoRenewalPlan)]
+pub fn auto_renewal_plan(
+    registrations: JsValue,
+    renewals: JsValue,
+    settings: JsValue,
+    seed: u32,
+    since: Option<f64>,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let registrations: Vec<Registration> = from_js(registrations)?;
+    let renewals: HashMap<String, RenewalRecord> = from_js(renewals)?;
+    let settings: Settings = from_js(settings)?;
+    Ok(to_js(&crate::renewal::auto_plan(
+        &registrations,
+        &renewals,
+        &settings,
+        seed,
+        since.map(|s| s as i64),
+        now as i64,
+    )))
 }
 
 /// Why the registered certificate of `record` may not be removed now, or `undefined`.
@@ -288,7 +316,7 @@ struct Coded<T: Serialize> {
 #[derive(Serialize)]
 struct InvalidSetting {
     code: &'static str,
-    key: &'static str,
+    key: String,
     reason: &'static str,
 }
 

@@ -110,7 +110,7 @@ pub enum Issued {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordedError {
-    /// `connection_failed`, `timeout`, `server_error`, `not_permitted`, `rejected`,
+    /// `connection_failed`, `auto_not_connected`, `timeout`, `server_error`, `not_permitted`, `rejected`,
     /// `redirected`, `malformed_answer`, `untrusted_uri`, `download_failed`,
     /// `download_gone`, `download_refused`, `renewed_*` (see `verify_renewed`),
     /// `save_failed`, `secret_lost`, `interrupted`, `connection_lost`.
@@ -196,6 +196,9 @@ pub struct RenewalRecord {
     /// When the user was last reminded to import (ms).
     #[serde(default)]
     pub reminded_at: Option<i64>,
+    /// Started by the worker under the `autoRenew` policy, not by a click.
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 impl RenewalRecord {
@@ -350,6 +353,8 @@ pub enum Notice {
     DownloadStuck,
     /// The new certificate is saved and waits to be imported.
     AwaitingImport,
+    /// Renewed without a click (`autoRenew`): saved, to be backed up and imported.
+    RenewedAutomatically,
 }
 
 /// The record to store, then the effects to perform in order.
@@ -380,6 +385,10 @@ pub struct StartRequest {
     /// have been (after an uncertain or failed-after-answer renewal).
     #[serde(default)]
     pub confirmed: bool,
+    /// Started by the worker under the `autoRenew` policy: a probe that cannot connect
+    /// ends it at once (Chrome may be unable to present the certificate without a picker).
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// Why "今すぐ更新" did not start a renewal; each is a code the extension explains.
@@ -444,6 +453,7 @@ pub fn start(
         files: SavedFiles::default(),
         picker_tab_id: None,
         reminded_at: None,
+        automatic: request.automatic,
     };
     effects.push(probe(&record));
     Ok(Step { record, effects })
@@ -527,6 +537,11 @@ impl Machine {
                     timeout_ms: REQUEST_TIMEOUT_MS,
                 });
             }
+            (Probing, Event::NetworkFailed { .. }) if self.record.automatic => {
+                // Nothing was sent. Without the AutoSelectCertificateForUrls policy Chrome
+                // fails at once here: say so once, and leave the banner's path to the user.
+                self.fail("auto_not_connected", None, Issued::No);
+            }
             (Probing, Event::NetworkFailed { timeout }) => {
                 let code = if timeout {
                     "timeout"
@@ -607,7 +622,11 @@ impl Machine {
                 self.record.state = Saved;
                 self.record.uri = None;
                 self.record.reminded_at = Some(self.now);
-                self.notify(Notice::AwaitingImport);
+                self.notify(if self.record.automatic {
+                    Notice::RenewedAutomatically
+                } else {
+                    Notice::AwaitingImport
+                });
             }
             (FilesSaved, Event::WorkerStarted | Event::RetryNow) => self.register(),
             (Saved | BackedUp, Event::Tick) => {

@@ -30,6 +30,7 @@ fn request(confirmed: bool) -> StartRequest {
         download_hosts: vec![],
         folder: "WebORCA証明書".into(),
         confirmed,
+        automatic: false,
     }
 }
 
@@ -740,4 +741,37 @@ fn picking_the_certificate_is_remembered_and_a_retry_probes_at_once() {
         (retried.record.state, retried.record.attempt),
         (Phase::Probing, 2)
     );
+}
+
+#[test]
+fn an_automatic_renewal_that_cannot_connect_stops_at_once_and_says_so_once() {
+    let auto = StartRequest {
+        automatic: true,
+        ..request(false)
+    };
+    let record = start(None, auto, NOW).expect("starts").record;
+    let step = on(record, Event::NetworkFailed { timeout: false }, None);
+    assert_eq!(step.record.state, Phase::Failed);
+    assert_eq!(step.record.issued, Issued::No);
+    assert_eq!(code(&step.record), Some("auto_not_connected"));
+    assert_eq!(posts(&step), 0);
+    assert_eq!(notices(&step), [Notice::Failed]);
+    assert!(
+        !step
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Wake { .. }))
+    );
+    // The banner's 今すぐ更新 starts a renewal by hand, no confirmation needed.
+    let by_hand = start(Some(&step.record), request(false), NOW).expect("starts");
+    assert!(!by_hand.record.automatic);
+}
+
+#[test]
+fn an_automatic_renewal_ends_by_asking_for_backup_and_import() {
+    let mut record = files_saved();
+    record.automatic = true;
+    let step = on(record, Event::Registered, Some(&secret(false)));
+    assert_eq!(step.record.state, Phase::Saved);
+    assert_eq!(notices(&step), [Notice::RenewedAutomatically]);
 }
