@@ -31,8 +31,9 @@ pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderSt
 pub use pkcs12::{MAX_ITERATIONS, Protection};
 pub use reader::{CertificateReport, Format, read_certificate_file};
 pub use renewal::{
-    Event, FOLLOW_REDIRECTS, REQUEST_BODY, RenewalRecord, Secret, StartRequest,
-    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
+    AutoPlan, Event, FOLLOW_REDIRECTS, REQUEST_BODY, RenewalRecord, Secret, StartRequest,
+    auto_plan, removal_refused as renewal_removal_refused, start as start_renewal,
+    step as renewal_step,
 };
 pub use rules::{
     Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,
@@ -40,6 +41,7 @@ pub use rules::{
 };
 pub use settings::{
     DEFAULT_DOWNLOAD_SUBFOLDER, DEFAULT_ORIGINS, EffectiveSettings, Settings, SettingsError,
-    SettingsInput, effective as effective_settings, normalize_origin, renewal_api_url,
-    validate as validate_settings,
+    SettingsInput, effective as effective_settings, effective_json as effective_settings_json,
+    normalize_origin, renewal_api_url, validate as validate_settings,
+    validate_form as validate_settings_form,
 };

@@ -7,6 +7,6 @@ mod machine;
 mod protocol;
 mod verify;
 
-pub use auto::plan as auto_plan;
+pub use auto::{AutoPlan, plan as auto_plan};
 pub use machine::{Event, RenewalRecord, Secret, StartRequest, removal_refused, start, step};
 pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY};

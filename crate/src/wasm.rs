@@ -48,14 +48,14 @@ pub fn read_certificate(
 pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsValue> {
     let user: JsonObject = from_js(user)?;
     let policy: JsonObject = from_js(policy)?;
-    Ok(to_js(&crate::settings::effective_json(&user, &policy)))
+    Ok(to_js(&crate::effective_settings_json(&user, &policy)))
 }
 
 /// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
     let input: SettingsInput = from_js(input)?;
-    crate::settings::validate_form(&input)
+    crate::validate_settings_form(&input)
         .map(|valid| to_js(&valid))
         .map_err(|err| {
             to_js(&InvalidSetting {
@@ -152,7 +152,7 @@ pub fn auto_renewal_plan(
     let registrations: Vec<Registration> = from_js(registrations)?;
     let renewals: HashMap<String, RenewalRecord> = from_js(renewals)?;
     let settings: Settings = from_js(settings)?;
-    Ok(to_js(&crate::renewal::auto_plan(
+    Ok(to_js(&crate::auto_plan(
         &registrations,
         &renewals,
         &settings,
