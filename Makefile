@@ -9,7 +9,7 @@ WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
 WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue
 
-.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures weborca clean
+.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures weborca package clean
 
 deps:
 	scripts/install-deps.sh
@@ -46,6 +46,13 @@ test-e2e: build
 
 test: lint test-rust test-wasm test-e2e
 
+# Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
+# outside the repository) and updates.xml pointing at BASE_URL. Prints the extension ID.
+#   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/
+package: build
+	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/>" >&2; exit 2; }
+	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)"
+
 # Figures, not assertions: Wasm size and time to open each fixture.
 bench: build
 	node tests/bench/reader.mjs
@@ -59,4 +66,4 @@ fixtures:
 	crate/tests/fixtures/gen.sh
 
 clean:
-	rm -rf dist pkg target/$(WASM_TARGET)
+	rm -rf dist pkg release target/$(WASM_TARGET)

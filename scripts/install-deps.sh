@@ -18,6 +18,9 @@ packages=()
 fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-ipafont-gothic)
 command -v certutil >/dev/null || packages+=(libnss3-tools)
 command -v openssl >/dev/null || packages+=(openssl)
+# `make package` zips the Web Store upload; the tests read it back.
+command -v zip >/dev/null || packages+=(zip)
+command -v unzip >/dev/null || packages+=(unzip)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${packages[*]}"
   as_root apt-get update -qq

@@ -3,7 +3,7 @@
 import init from '../../pkg/weborca_cert.js';
 
 export {
-  coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
+  autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
   renewalApiUrl, renewalAwaitsImport, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
   validateSettings,
 } from '../../pkg/weborca_cert.js';

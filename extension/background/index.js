@@ -11,6 +11,7 @@ import {
   renewalOf, revealPassword, startRenewal, wakeAlarmFingerprint,
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
+import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
 
 const store = createStore(chrome.storage.local);
 const REFRESH_ALARM = 'refresh';
@@ -75,8 +76,25 @@ function openPopupTab(fragment = '') {
   return chrome.tabs.create({ url: chrome.runtime.getURL(`popup/popup.html${fragment}`) });
 }
 
+/** The administrator's settings decide whether users may register or remove. */
+async function requireAllowed(setting, code) {
+  const { effective } = await refresh();
+  if (!effective.settings[setting]) throw { code };
+}
+
+/** Automatic renewal (policy only): starts what is due, sets the next timer. */
+async function autoRenew() {
+  await runAutoRenewal(await renewalContext(), onRefusal);
+}
+
+/** After the settings or the policy changed: banner scripts, badge, automatic renewal. */
+async function settingsChanged() {
+  await syncContentScripts();
+  await autoRenew();
+}
+
 async function registerCertificate({ bytes, password, fileName, label }) {
-  await core.loadCore();
+  await requireAllowed('usersMayRegister', 'registration_locked');
   const report = core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
   const registrations = await store.registrations();
   const fingerprint = report.certificate.sha256Fingerprint;
@@ -90,6 +108,7 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
   await store.saveRegistrations([...others, registration]);
   await refresh();
+  autoRenew().catch(onError); // a certificate already in the window may be due
   return { registration, report };
 }
 
@@ -106,6 +125,7 @@ const handlers = {
   },
   [MessageType.REGISTER_CERTIFICATE]: registerCertificate,
   async [MessageType.REMOVE_CERTIFICATE]({ fingerprint }) {
+    await requireAllowed('usersMayRemove', 'removal_locked');
     // A renewal under way needs the registration it renews: removing it is refused.
     const refused = await removalRefused(fingerprint);
     if (refused) throw { code: refused };
@@ -124,13 +144,14 @@ const handlers = {
   },
   async [MessageType.GET_SETTINGS]() {
     const { effective, user } = await refresh();
-    return { effective, user };
+    const { installType } = await chrome.management.getSelf();
+    return { effective, user, installType };
   },
   async [MessageType.SAVE_SETTINGS]({ input }) {
     await core.loadCore();
     const valid = core.validateSettings(input); // throws { code: 'invalid_setting', key, reason }
     await store.saveUserSettings({ ...(await store.userSettings()), ...valid });
-    await syncContentScripts();
+    await settingsChanged();
     const { effective } = await refresh();
     return { effective };
   },
@@ -224,7 +245,10 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   // The hourly check also ticks every renewal (import reminders); a wake alarm, its own.
   const fingerprint = wakeAlarmFingerprint(alarm.name);
   if (alarm.name === REFRESH_ALARM) {
-    refresh().then(() => renewalContext()).then((context) => feed({ type: 'tick' }, context)).catch(onError);
+    refresh().then(() => renewalContext()).then((context) => feed({ type: 'tick' }, context))
+      .then(autoRenew).catch(onError);
+  } else if (alarm.name === AUTO_RENEW_ALARM) {
+    autoRenew().catch(onError);
   } else if (fingerprint) {
     renewalContext().then((context) => feed({ type: 'tick' }, context, fingerprint)).catch(onError);
   }
@@ -240,11 +264,13 @@ chrome.notifications.onClicked.addListener((id) => {
   if (id.startsWith('reminder:') || id.startsWith('renewal:')) openPopupTab(`#${id.split(':')[1]}`);
 });
 chrome.storage.onChanged.addListener((_changes, area) => {
-  // A policy arriving (managed) or changed settings: badge and reminders follow at once.
-  if (area === 'managed') syncContentScripts().catch(onError);
+  // The policy changed — or first arrived, seconds after a force-install (Chrome sends no
+  // "policy loaded" event; until then the defaults apply and nothing is decided for good):
+  // banner scripts, badge, reminders and automatic renewal follow at once.
+  if (area === 'managed') settingsChanged().catch(onError);
 });
-chrome.runtime.onStartup.addListener(() => syncContentScripts().catch(onError));
-chrome.runtime.onInstalled.addListener(() => syncContentScripts().catch(onError));
+chrome.runtime.onStartup.addListener(() => settingsChanged().catch(onError));
+chrome.runtime.onInstalled.addListener(() => settingsChanged().catch(onError));
 chrome.permissions.onAdded.addListener(() => syncContentScripts().catch(onError));
 
 // Re-created on every worker start: an hourly check, so reminders come even when no

@@ -54,12 +54,12 @@ async function eachRecord(records, work) {
 }
 
 /**
- * Starts renewing a registered certificate. Rejects with `{ code }` when the core refuses
- * (one under way, one awaiting import, or one that may already have issued a certificate
- * and `confirmed` is not set).
+ * Starts renewing a registered certificate (`automatic`: by the worker under the autoRenew
+ * policy). Rejects with `{ code }` when the core refuses (one under way, one awaiting
+ * import, or one that may already have issued a certificate and `confirmed` is not set).
  * @param {{ store: object, settings: object, origin?: string, onChange: () => Promise<void> }} context
  */
-export function startRenewal(fingerprint, context, { confirmed = false } = {}) {
+export function startRenewal(fingerprint, context, { confirmed = false, automatic = false } = {}) {
   return serialized(async () => {
     const registration = (await context.store.registrations())
       .find((r) => r.certificate.sha256Fingerprint === fingerprint);
@@ -74,6 +74,7 @@ export function startRenewal(fingerprint, context, { confirmed = false } = {}) {
       downloadHosts: context.settings.downloadHosts,
       folder: context.settings.downloadSubfolder,
       confirmed,
+      automatic,
     }, Date.now());
     return run(step, context);
   });
@@ -170,6 +171,7 @@ const NOTICE_TEXT = Object.freeze({
   saveFailed: ['renewalSaveFailedTitle', () => t('renewalErrorSaveFailed')],
   downloadStuck: ['renewalDownloadStuckTitle', () => t('renewalDownloadStuckBody')],
   awaitingImport: ['renewalAwaitingImportTitle', () => t('renewalAwaitingImportBody')],
+  renewedAutomatically: ['renewalAutomaticTitle', () => t('renewalAutomaticBody')],
 });
 
 async function notify(record, notice) {

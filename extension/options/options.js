@@ -1,7 +1,7 @@
 // The options page: the settings form (values the administrator fixed by policy are shown
 // locked) and the registration form. The worker validates with the core and stores.
 import { MessageType } from '../shared/messages.js';
-import { errorMessage, localize, t } from '../shared/i18n.js';
+import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, t } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 
@@ -33,7 +33,64 @@ function fill({ effective, user }) {
     document.getElementById(`${key}-lock`).hidden = !locked.includes(key);
   }
   document.getElementById('policy-note').hidden = locked.length === 0;
+  document.getElementById('register').hidden = !settings.usersMayRegister;
+  document.getElementById('registration-locked').hidden = settings.usersMayRegister;
 }
+
+/** Shows a setting's value in force as a line of text. */
+function shown(value) {
+  if (typeof value === 'boolean') return t(value ? 'settingOn' : 'settingOff');
+  if (Array.isArray(value)) return value.join(', ') || '—';
+  return value === null || value === undefined || value === '' ? '—' : String(value);
+}
+
+/** What the administrator decided, what of it was refused, and whether this browser
+ * installed the extension by policy: the first thing an administrator checks. */
+function fillPolicy({ effective, installType }) {
+  const { settings, locked, policyErrors } = effective;
+  const admin = installType === 'admin';
+  document.getElementById('policy').hidden = !admin && locked.length === 0 && policyErrors.length === 0;
+  document.getElementById('installed-by-admin').hidden = !admin;
+  const values = document.getElementById('policy-values');
+  values.replaceChildren();
+  for (const key of locked) {
+    const dt = document.createElement('dt');
+    dt.textContent = t(SETTING_LABEL_KEYS[key]);
+    const dd = document.createElement('dd');
+    dd.id = `policy-${key}`;
+    dd.textContent = shown(key === 'weborcaOrigins' ? onPremiseOrigins(settings) : settings[key]);
+    values.append(dt, dd);
+  }
+  const problems = policyErrors.map((error) => {
+    const li = document.createElement('li');
+    li.dataset.key = error.key;
+    li.textContent = policyProblem(error);
+    return li;
+  });
+  document.getElementById('policy-errors').replaceChildren(...problems);
+  document.getElementById('policy-problems').hidden = problems.length === 0;
+}
+
+/** Origins the settings in force need and the extension may not reach yet: a policy can
+ * name them, but only a click here grants the access (Chrome has no policy for it). */
+async function fillHostAccess({ effective }) {
+  const { settings } = effective;
+  const wanted = [...onPremiseOrigins(settings), ...apiOrigins(settings.renewalApiUrl ?? ''), ...hostOrigins(settings.downloadHosts)];
+  const missing = [];
+  for (const origin of new Set(wanted)) {
+    if (!await chrome.permissions.contains({ origins: [`${origin}/*`] })) missing.push(origin);
+  }
+  document.getElementById('host-access-origins').replaceChildren(...missing.map((origin) => {
+    const li = document.createElement('li');
+    li.textContent = origin;
+    return li;
+  }));
+  document.getElementById('host-access').hidden = missing.length === 0;
+  return missing;
+}
+
+const apiOrigins = (url) => (/^https:\/\//.test(url) ? [new URL(url).origin] : []);
+const hostOrigins = (hosts = []) => hosts.filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
 
 /** The form's values, for the keys the user may change. */
 function formInput(locked) {
@@ -58,24 +115,32 @@ async function requestOrigins(origins) {
 }
 
 let current;
+let missingAccess = [];
 async function load() {
   const response = await chrome.runtime.sendMessage({ type: MessageType.GET_SETTINGS });
   if (response?.ok) {
     current = response;
     fill(response);
+    fillPolicy(response);
+    missingAccess = await fillHostAccess(response);
   }
 }
+
+document.getElementById('grant-access').addEventListener('click', async () => {
+  await requestOrigins(missingAccess).catch(() => false);
+  await load();
+});
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   message.hidden = true;
   saved.hidden = true;
   const input = formInput(current?.effective.locked ?? []);
-  // The renewal API needs host access too (without it the browser's CORS rules block it).
-  const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
-  // So do the hosts allowed to serve the renewed file (the GET presents the certificate).
-  const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
-  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
+  // The renewal API needs host access too (without it the browser's CORS rules block it),
+  // and so do the hosts allowed to serve the renewed file (the GET presents the certificate).
+  await requestOrigins([
+    ...(input.weborcaOrigins ?? []), ...apiOrigins(input.renewalApiUrl ?? ''), ...hostOrigins(input.downloadHosts),
+  ]).catch(() => false);
   const response = await chrome.runtime.sendMessage({ type: MessageType.SAVE_SETTINGS, data: { input } });
   if (response?.ok) {
     saved.hidden = false;
@@ -92,3 +157,7 @@ mountRegistrationForm(document.getElementById('register'), ({ registration }) =>
   done.hidden = false;
 });
 load().catch((error) => console.error('Loading the settings failed:', error));
+// A policy that changes (or first arrives, seconds after a force-install) shows at once.
+chrome.storage.onChanged.addListener((_changes, area) => {
+  if (area === 'managed') load().catch((error) => console.error('Reloading the settings failed:', error));
+});

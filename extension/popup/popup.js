@@ -143,7 +143,7 @@ function renewAgain(record) {
 /** When the browser could not present the certificate: open the API host in a tab, where
  * Chrome shows its certificate picker; the choice then holds for this browser session. */
 function certificatePicker(record) {
-  if (!['connection_failed', 'timeout'].includes(record.error?.code) || record.issued !== 'no') return [];
+  if (!['connection_failed', 'timeout', 'auto_not_connected'].includes(record.error?.code) || record.issued !== 'no') return [];
   return [
     element('p', 'hint', t('renewalPickHint')),
     actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })),
@@ -170,6 +170,7 @@ function passwordReveal(record) {
 
 function savedGuide(record) {
   const guide = element('ol', 'guide');
+  if (record.automatic) guide.append(element('p', 'ok', t('renewalAutomaticDone')));
   const done = element('li', 'step done', t('renewalSaved', [formatDate(record.renewed.certificate.notAfter)]));
   done.append(element('span', 'files', `${record.files.p12}\n${record.files.password}`));
   guide.append(done);
@@ -251,7 +252,7 @@ function removeButton(entry) {
   return actions;
 }
 
-function renderEntry(entry) {
+function renderEntry(entry, settings) {
   const { assessment } = entry;
   const item = element('li', `certificate ${assessment.severity}`);
   item.id = `cert-${entry.fingerprint}`;
@@ -285,7 +286,7 @@ function renderEntry(entry) {
     });
     item.append(renew, refused);
   }
-  item.append(removeButton(entry));
+  if (settings.usersMayRemove) item.append(removeButton(entry));
   return item;
 }
 
@@ -296,7 +297,8 @@ async function refresh() {
   document.getElementById('renewals').hidden = open.length === 0;
   if (!response?.ok) return;
   const { entries } = response.overview;
-  list.replaceChildren(...entries.map(renderEntry));
+  list.replaceChildren(...entries.map((entry) => renderEntry(entry, response.settings)));
+  document.getElementById('register-section').hidden = !response.settings.usersMayRegister;
   empty.hidden = entries.length > 0;
   const history = response.history ?? [];
   document.getElementById('history').replaceChildren(...history.map((old) => element('li', '', t('historyItem', [

@@ -12,6 +12,7 @@ const ERROR_MESSAGE_KEYS = Object.freeze({
   no_certificate: 'errorNoCertificate',
   key_mismatch: 'errorKeyMismatch',
   too_large: 'errorTooLarge',
+  registration_locked: 'errorRegistrationLocked',
   internal: 'errorInternal',
 });
 
@@ -26,9 +27,43 @@ const SETTING_ERROR_KEYS = Object.freeze({
   'downloadHosts:range': 'settingsErrorDownloadHosts',
 });
 
+/** Each setting's name as the options page shows it (policy values and problems). */
+export const SETTING_LABEL_KEYS = Object.freeze({
+  weborcaOrigins: 'settingOrigins',
+  renewalApiUrl: 'settingApiUrl',
+  warnDays: 'settingWarnDays',
+  reminderDays: 'settingReminderDays',
+  downloadSubfolder: 'settingFolder',
+  downloadHosts: 'settingDownloadHosts',
+  autoRenew: 'settingAutoRenew',
+  autoRenewSpreadDays: 'settingAutoRenewSpreadDays',
+  usersMayRegister: 'settingUsersMayRegister',
+  usersMayRemove: 'settingUsersMayRemove',
+});
+
+/** Why a policy value is not used (the core's `SettingsError` reasons). */
+const POLICY_REASON_KEYS = Object.freeze({
+  type: 'policyReasonType',
+  unknown: 'policyReasonUnknown',
+  range: 'policyReasonRange',
+  empty: 'policyReasonRange',
+  origin: 'policyReasonOrigin',
+  url: 'policyReasonUrl',
+  folder: 'policyReasonFolder',
+  host: 'policyReasonHost',
+});
+
+/** 「お知らせを始める日数」(warnDays): why the administrator's value is not used. */
+export function policyProblem({ key, reason }) {
+  const name = SETTING_LABEL_KEYS[key] ? `${t(SETTING_LABEL_KEYS[key])} (${key})` : key;
+  return t('policyProblem', [name, t(POLICY_REASON_KEYS[reason] ?? 'policyReasonType')]);
+}
+
 /** Renewal codes (the core's `RecordedError` and `Refusal`, the worker's own) → message keys. */
 export const RENEWAL_ERROR_KEYS = Object.freeze({
   connection_failed: 'renewalErrorConnection',
+  auto_not_connected: 'renewalErrorAutoNotConnected',
+  removal_locked: 'errorRemovalLocked',
   timeout: 'renewalErrorTimeout',
   server_error: 'renewalErrorServer',
   not_permitted: 'renewalErrorNotPermitted',

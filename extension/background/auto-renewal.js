@@ -1,0 +1,38 @@
+// Zero-touch renewal on managed terminals (the `autoRenew` policy): the core decides which
+// certificates are due now and when to look again (crate/src/renewal/auto.rs); this module
+// keeps the two values that plan needs across worker lives — this terminal's random seed and
+// since when the policy is on — starts the due renewals, and sets the timer.
+import * as core from './core.js';
+import { allRenewals, startRenewal } from './renewal.js';
+
+export const AUTO_RENEW_ALARM = 'auto-renew';
+
+/** This terminal's random number, drawn once: its moments differ from every other's. */
+async function terminalSeed() {
+  const { terminalSeed: stored } = await chrome.storage.local.get('terminalSeed');
+  if (Number.isInteger(stored)) return stored;
+  const [seed] = crypto.getRandomValues(new Uint32Array(1));
+  await chrome.storage.local.set({ terminalSeed: seed });
+  return seed;
+}
+
+/**
+ * Starts every automatic renewal that is due, at most once per certificate (the core refuses
+ * any certificate that already has a renewal record), and sets the alarm for the next one.
+ * @param {{ store: object, settings: object, onChange: () => Promise<void> }} context
+ * @param {(error: unknown) => void} onRefusal
+ */
+export async function runAutoRenewal(context, onRefusal) {
+  await core.loadCore();
+  const [seed, { autoRenewSince }, registrations, renewals] = await Promise.all([
+    terminalSeed(), chrome.storage.local.get('autoRenewSince'), context.store.registrations(), allRenewals(),
+  ]);
+  const plan = core.autoRenewalPlan(registrations, renewals, context.settings, seed, autoRenewSince ?? undefined, Date.now());
+  if (plan.since === null || plan.since === undefined) await chrome.storage.local.remove('autoRenewSince');
+  else if (plan.since !== autoRenewSince) await chrome.storage.local.set({ autoRenewSince: plan.since });
+  if (plan.wakeAt === null || plan.wakeAt === undefined) await chrome.alarms.clear(AUTO_RENEW_ALARM);
+  else await chrome.alarms.create(AUTO_RENEW_ALARM, { when: Math.max(plan.wakeAt, Date.now() + 1000) });
+  for (const fingerprint of plan.start) {
+    await startRenewal(fingerprint, context, { automatic: true }).catch(onRefusal);
+  }
+}
