@@ -126,9 +126,10 @@ async function load() {
   }
 }
 
-document.getElementById('grant-access').addEventListener('click', async () => {
-  await requestOrigins(missingAccess).catch(() => false);
-  await load();
+document.getElementById('grant-access').addEventListener('click', () => {
+  // Asked at once, inside the click: Chrome grants access only during a user gesture.
+  chrome.permissions.request({ origins: missingAccess.map((origin) => `${origin}/*`) })
+    .catch(() => false).then(load);
 });
 
 form.addEventListener('submit', async (event) => {
