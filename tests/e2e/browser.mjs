@@ -28,33 +28,42 @@ export async function extensionId() {
  * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean }} [options]
  */
 export async function launchWithExtension({
-  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome,
+  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId,
 } = {}) {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
   if (prepareHome) await prepareHome(temp); // e.g. an NSS database with certificates
   const hostRules = hosts.length ? [`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`] : [];
   const tls = strictTls ? [] : ['--ignore-certificate-errors'];
+  // A force-install (ExtensionInstallForcelist) is fetched by the background networking the
+  // unpacked runs switch off; those load dist/ instead.
+  const extension = forceInstalledId ? []
+    : ['--disable-background-networking', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`];
   const context = await chromium.launchPersistentContext(path.join(temp, 'profile'), {
     executablePath: CHROMIUM,
     headless,
     locale: lang,
-    ignoreDefaultArgs: ['--disable-extensions'],
+    // Playwright's own defaults switch extensions and background networking off.
+    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking'],
     args: [
-      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--lang=${lang}`,
-      `--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...hostRules, ...tls,
+      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync',
+      `--lang=${lang}`, ...extension, ...hostRules, ...tls,
     ],
     // LANG stays a UTF-8 locale that exists on every machine (file names like WebORCA証明書
     // need it); LANGUAGE picks the UI language.
     env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: 'C.UTF-8' },
   });
-  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  const id = forceInstalledId ?? await extensionId();
+  const ours = () => context.serviceWorkers().find((w) => w.url().includes(id));
+  let worker = ours();
+  while (!worker) {
+    const started = await context.waitForEvent('serviceworker', { timeout: 60_000 });
+    if (started.url().includes(id)) worker = started;
+  }
   if (process.env.E2E_DEBUG) {
     const echo = (w) => w.on('console', (m) => console.error(`[worker] ${m.text()}`));
     echo(worker);
     context.on('serviceworker', echo);
   }
-  const id = await extensionId();
   return {
     context,
     worker,
@@ -122,12 +131,16 @@ export function japaneseDate(millis) {
 const POLICY_FILE = '/etc/chromium/policies/managed/weborca-cert-assistant-test.json';
 
 /** Sets the extension's admin policy (Chromium's 3rdparty policy) and any browser policies
- * until `clearPolicy()`. */
-export async function setPolicy(values, browserPolicies = {}) {
-  const { mkdir, writeFile } = await import('node:fs/promises');
+ * until `clearPolicy()`; `id` is the extension's (the development key's by default). The
+ * file is written whole in one rename, so Chromium's watcher never reads half of it. */
+export async function setPolicy(values, browserPolicies = {}, id = undefined) {
+  const { mkdir, rename, writeFile } = await import('node:fs/promises');
   await mkdir(path.dirname(POLICY_FILE), { recursive: true });
-  const policy = { ...browserPolicies, '3rdparty': { extensions: { [await extensionId()]: values } } };
-  await writeFile(POLICY_FILE, JSON.stringify(policy));
+  const policy = { ...browserPolicies, '3rdparty': { extensions: { [id ?? await extensionId()]: values } } };
+  // Written beside the folder (Chromium reads every file inside it), then moved in.
+  const temp = path.join(path.dirname(POLICY_FILE), '..', '.weborca-cert-assistant-test.tmp');
+  await writeFile(temp, JSON.stringify(policy));
+  await rename(temp, POLICY_FILE);
 }
 
 /** Chromium's NSS database in `home`: the test CA trusted for servers, and client `p12`s. */

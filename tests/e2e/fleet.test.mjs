@@ -1,0 +1,267 @@
+// Fleet deployment, as an IT vendor does it: the CRX made by `make package` (signed with a
+// key generated here) is force-installed by policy from a local update server — no
+// --load-extension — and configured through Chromium's 3rdparty policy; values Chrome drops
+// and values the core refuses are named; and with `autoRenew` a certificate in the window is
+// renewed without a click. Every test removes its policy file.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { packageRelease } from '../../scripts/package.mjs';
+import { TestPki } from '../support/pki.mjs';
+import { API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
+import {
+  banner, certificatePolicies, clearPolicy, launchWithExtension, prepareNssDb, registerThroughPopup, setPolicy,
+  settledRenewal,
+} from './browser.mjs';
+
+const DAY = 86_400_000;
+const ON_PREMISE_HOST = 'orca.clinic.test';
+const HOSTS = [WEBORCA_HOST, API_HOST, FILES_HOST, ON_PREMISE_HOST];
+const PASSWORD = 'client-pass';
+let dir;
+let pki;
+let server;
+let browser;
+
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-fleet-'));
+  pki = new TestPki(dir);
+});
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  await server?.close();
+  server = undefined;
+  await clearPolicy();
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Serves `folder` over plain HTTP on 127.0.0.1, as a clinic's update server would. */
+async function serveFolder(folder) {
+  const updates = http.createServer((req, res) => {
+    const name = path.basename(decodeURIComponent(req.url.split('?')[0]));
+    if (!readdirSync(folder).includes(name)) return res.writeHead(404).end();
+    const type = name.endsWith('.xml') ? 'application/xml' : 'application/x-chrome-extension';
+    res.writeHead(200, { 'content-type': type });
+    createReadStream(path.join(folder, name)).pipe(res);
+  });
+  await new Promise((resolve) => updates.listen(0, '127.0.0.1', resolve));
+  return { port: updates.address().port, close: () => new Promise((resolve) => updates.close(resolve)) };
+}
+
+/** Polls `read` until `accept(value)`; fails after `timeoutMs` naming `what`. */
+async function until(what, read, accept, timeoutMs = 40_000) {
+  let value;
+  for (const start = Date.now(); Date.now() - start < timeoutMs;) {
+    value = await read();
+    if (accept(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what}: still ${JSON.stringify(value)}`);
+}
+
+async function page(url) {
+  const tab = await browser.context.newPage();
+  await tab.goto(url);
+  await tab.waitForLoadState('load');
+  return tab;
+}
+
+/** The banner on `host`'s page, after the content script had time to ask the worker. */
+async function bannerOn(host) {
+  const tab = await page(`https://${host}/`);
+  await tab.waitForTimeout(800);
+  const shown = await banner(tab);
+  await tab.close();
+  return shown;
+}
+
+/** The visible texts of a page, shadow roots included (chrome://policy is made of them). */
+async function texts(tab) {
+  const cdp = await tab.context().newCDPSession(tab);
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+  const found = [];
+  const walk = (node) => {
+    if (node.nodeType === 3 && node.nodeValue.trim()) found.push(node.nodeValue.trim());
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child);
+  };
+  walk(root);
+  return found;
+}
+
+async function registerCertificate(file, password = '') {
+  const popup = await page(browser.url('popup/popup.html'));
+  await registerThroughPopup(popup, { file, password, label: '受付PC' });
+  assert.equal(await popup.locator('#message').isHidden(), true, await popup.locator('#message').textContent());
+  return popup;
+}
+
+test('force-installed from a local update server: admin install, policy in force and locked, live policy changes', async () => {
+  const keyFile = path.join(dir, 'throwaway-release-key.pem');
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const releaseDir = path.join(dir, 'release');
+  mkdirSync(releaseDir);
+  const updates = await serveFolder(releaseDir);
+  const release = await packageRelease({ key: keyFile, baseUrl: `http://127.0.0.1:${updates.port}/`, out: releaseDir });
+  try {
+    // The packages: the store zip without the development key, a CRX3.
+    const manifest = JSON.parse(execFileSync('unzip', ['-p', release.zip, 'manifest.json'], { encoding: 'utf8' }));
+    assert.equal(manifest.key, undefined);
+    assert.equal(manifest.version, release.version);
+    const crx = execFileSync('head', ['-c', '8', release.crx]);
+    assert.equal(crx.subarray(0, 4).toString(), 'Cr24');
+    assert.equal(crx.readUInt32LE(4), 3, 'CRX version 3');
+
+    server = await startWeborca(pki.server(HOSTS));
+    const extensionPolicy = { warnDays: 150, weborcaOrigins: [`https://${ON_PREMISE_HOST}`] };
+    const browserPolicies = {
+      ExtensionInstallForcelist: [`${release.id};http://127.0.0.1:${updates.port}/updates.xml`],
+      DeveloperToolsAvailability: 1,
+    };
+    await setPolicy(extensionPolicy, browserPolicies, release.id);
+    browser = await launchWithExtension({ hosts: HOSTS, forceInstalledId: release.id });
+    const worker = await browser.currentWorker();
+    assert.equal(await worker.evaluate(() => chrome.management.getSelf().then((self) => self.installType)), 'admin');
+    // Managed values arrive seconds after the install; the extension waits for nothing.
+    await until('the policy reaches the extension', () => worker.evaluate(() => chrome.storage.managed.get(null)),
+      (managed) => managed.warnDays === 150);
+
+    const notAfter = Date.now() + 120 * DAY;
+    const client = pki.client('fleet-120', { cn: 'client1120', notAfter, notBefore: notAfter - 1095 * DAY });
+    (await registerCertificate(client.cert)).close();
+    // warnDays 150 from policy: a certificate with 120 days left gets the banner, on the
+    // cloud and on the on-premise server the policy named.
+    await until('the banner on the on-premise server', () => bannerOn(ON_PREMISE_HOST), (shown) => shown?.text.includes('120'));
+    assert.ok((await bannerOn(WEBORCA_HOST))?.text.includes('120'));
+
+    const options = await page(browser.url('options/options.html'));
+    await options.locator('#policy-warnDays').waitFor();
+    assert.equal(await options.locator('#policy-warnDays').textContent(), '150');
+    assert.equal(await options.locator('#warnDays').isDisabled(), true);
+    assert.equal(await options.locator('#warnDays-lock').isVisible(), true);
+    assert.equal(await options.locator('#installed-by-admin').isVisible(), true);
+    assert.equal(await options.locator('#policy-weborcaOrigins').textContent(), `https://${ON_PREMISE_HOST}`);
+
+    // The administrator changes the policy while the browser runs: the open options page
+    // follows without a reload, and the banner goes (120 days is outside 100).
+    await setPolicy({ ...extensionPolicy, warnDays: 100 }, browserPolicies, release.id);
+    await until('the options page follows the policy', () => options.locator('#policy-warnDays').textContent(), (v) => v === '100');
+    assert.equal(await options.locator('#warnDays').inputValue(), '100');
+    assert.equal(await bannerOn(ON_PREMISE_HOST), null);
+  } finally {
+    await updates.close();
+  }
+});
+
+test('policy values of the wrong kind or out of range are dropped and named; the rest applies', async () => {
+  server = await startWeborca(pki.server(HOSTS));
+  await setPolicy({
+    warnDays: '150', // a string: Chrome drops it (schema)
+    reminderDays: [0, 30], // out of range: Chrome drops it (schema)
+    autoRenew: 'yes', // not a boolean: Chrome drops it (schema)
+    downloadSubfolder: 'certs/../..', // fits the schema's pattern; the core refuses it
+    renewalApiUrl: 'https://auth..example.jp/api/cert', // likewise
+    weborcaOrigins: [`https://${ON_PREMISE_HOST}`], // valid: applies
+    usersMayRemove: false, // valid: applies
+  });
+  browser = await launchWithExtension({ hosts: HOSTS });
+  const managed = await browser.worker.evaluate(() => chrome.storage.managed.get(null));
+  for (const dropped of ['warnDays', 'reminderDays', 'autoRenew']) assert.equal(managed[dropped], undefined, dropped);
+
+  // Chrome names what it dropped on chrome://policy, under the extension.
+  const policyPage = await page('chrome://policy');
+  const shown = await until('chrome://policy lists the extension', () => texts(policyPage),
+    (found) => found.includes('WebORCA 証明書更新アシスタント'), 10_000);
+  for (const name of ['warnDays', 'reminderDays', 'autoRenew']) assert.ok(shown.includes(name), name);
+
+  // The options page names what the core refused, shows what applies, and says where to
+  // look for what Chrome dropped.
+  const options = await page(browser.url('options/options.html'));
+  await options.locator('#policy-problems').waitFor();
+  const problems = await options.locator('#policy-errors li').evaluateAll((items) => items.map((li) => [li.dataset.key, li.textContent]));
+  assert.deepEqual(problems.map(([key]) => key).sort(), ['downloadSubfolder', 'renewalApiUrl']);
+  assert.ok(problems.find(([key]) => key === 'downloadSubfolder')[1].includes('フォルダー名に使えない文字'));
+  assert.equal(await options.locator('#policy-weborcaOrigins').textContent(), `https://${ON_PREMISE_HOST}`);
+  assert.equal(await options.locator('#policy-usersMayRemove').textContent(), 'いいえ');
+  assert.equal(await options.locator('#warnDays').isDisabled(), false);
+  assert.equal(await options.locator('#warnDays').inputValue(), '90');
+  assert.ok((await options.locator('#policy').textContent()).includes('chrome://policy'));
+
+  // The extension works on the rest: the default 90 days, the banner, no remove button.
+  const notAfter = Date.now() + 80 * DAY;
+  const client = pki.client('dropped-80', { cn: 'client1080', notAfter, notBefore: notAfter - 1095 * DAY });
+  const popup = await registerCertificate(client.cert);
+  assert.equal(await popup.getByRole('button', { name: '削除' }).count(), 0);
+  assert.ok((await bannerOn(WEBORCA_HOST))?.text.includes('80'));
+});
+
+/** Chromium with `client` in its NSS database, the policy given, downloads into a folder. */
+async function launchManaged(client, extensionPolicy, { autoSelect }) {
+  const downloads = mkdtempSync(path.join(dir, 'downloads-'));
+  await setPolicy(extensionPolicy, certificatePolicies(autoSelect ? [API_HOST, FILES_HOST, WEBORCA_HOST] : [], downloads));
+  browser = await launchWithExtension({
+    hosts: HOSTS,
+    strictTls: true,
+    prepareHome: (home) => prepareNssDb(home, { caCert: pki.caCert, clients: [client] }),
+  });
+  await browser.useDefaultDownloads();
+  return downloads;
+}
+
+const posts = () => server.apiRequests().filter((line) => line.startsWith('POST')).length;
+
+test('autoRenew: a certificate in the window is renewed with no click, one POST, saved; the user is asked to back up and import', async () => {
+  server = await startWeborca(pki.server(HOSTS), { pki });
+  const client = pki.client('auto-30', { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: PASSWORD });
+  const downloads = await launchManaged(client, { autoRenew: true, autoRenewSpreadDays: 0 }, { autoSelect: true });
+  await registerCertificate(client.p12, PASSWORD);
+  const worker = await browser.currentWorker();
+  const record = await settledRenewal(worker, { states: ['saved', 'failed', 'uncertain'], timeoutMs: 60_000 });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(record.automatic, true);
+  assert.equal(posts(), 1);
+  const saved = readdirSync(path.join(downloads, 'WebORCA証明書'));
+  assert.equal(saved.filter((name) => name.endsWith('.p12')).length, 1, saved.join());
+  assert.equal(saved.filter((name) => name.endsWith('_password.txt')).length, 1, saved.join());
+  const notices = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+  assert.ok(notices.some((id) => id.endsWith(':renewedAutomatically')), notices.join());
+  // The popup asks only for the backup and the import.
+  const popup = await page(browser.url('popup/popup.html'));
+  await popup.getByText('証明書を自動で更新しました').first().waitFor();
+  await popup.getByRole('button', { name: 'ログインできました' }).waitFor();
+  // The hourly check and a new worker start nothing more.
+  await worker.evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
+  await popup.waitForTimeout(1500);
+  assert.equal(posts(), 1);
+});
+
+test('autoRenew without the certificate-selection policy: one clear message, nothing sent, no retries', async () => {
+  server = await startWeborca(pki.server(HOSTS), { pki });
+  const client = pki.client('auto-nopolicy', { cn: 'client3949', notAfter: Date.now() + 30 * DAY, password: PASSWORD });
+  await launchManaged(client, { autoRenew: true, autoRenewSpreadDays: 0 }, { autoSelect: false });
+  const popup = await registerCertificate(client.p12, PASSWORD);
+  const worker = await browser.currentWorker();
+  const record = await settledRenewal(worker);
+  assert.equal(record.state, 'failed');
+  assert.equal(record.error.code, 'auto_not_connected');
+  assert.equal(record.issued, 'no');
+  // Later checks (the timer, the same certificate registered again) send nothing more.
+  await worker.evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
+  (await registerCertificate(client.p12, PASSWORD)).close();
+  await popup.waitForTimeout(2000);
+  assert.deepEqual(server.apiRequests(), [], 'nothing reached the renewal API');
+  const after = await settledRenewal(worker);
+  assert.equal(after.updatedAt, record.updatedAt, 'the automatic attempt is not repeated');
+  const notices = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+  assert.equal(notices.filter((id) => id.startsWith('renewal:')).length, 1, notices.join());
+  // The user is told plainly, and the way by hand stays open.
+  await popup.reload();
+  await popup.getByText('自動ではもう試しません').waitFor();
+  await popup.getByRole('button', { name: 'もう一度試す' }).waitFor();
+});

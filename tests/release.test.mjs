@@ -1,0 +1,28 @@
+// The release's one version and its identity, without a browser: manifest.json, package.json
+// and crate/Cargo.toml declare the same version (the packages and the core report it), the
+// extension ID is computed as Chrome does, and the update manifest is well formed.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { declaredVersions, extensionIdOf, updatesXml } from '../scripts/package.mjs';
+import { extensionId, root } from './e2e/browser.mjs';
+
+test('manifest.json, package.json and Cargo.toml declare one version', async () => {
+  const versions = await declaredVersions();
+  assert.equal(new Set(Object.values(versions)).size, 1, JSON.stringify(versions));
+  assert.match(versions['manifest.json'], /^\d+(\.\d+){0,3}$/, 'a version Chrome accepts');
+});
+
+test('the extension ID is derived from the key as Chrome derives it', async () => {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
+  // The development key's ID is the one Chromium gives the unpacked extension in every e2e test.
+  assert.equal(extensionIdOf(Buffer.from(manifest.key, 'base64')), await extensionId());
+  assert.match(extensionIdOf(Buffer.from('any key')), /^[a-p]{32}$/);
+});
+
+test('updates.xml names the app, its version and where the CRX is', () => {
+  const xml = updatesXml({ id: 'a'.repeat(32), version: '1.2.3', codebase: "https://u.example.jp/w/x.crx?a=1&b='2'" });
+  assert.match(xml, /<app appid='a{32}'>/);
+  assert.match(xml, /codebase='https:\/\/u\.example\.jp\/w\/x\.crx\?a=1&amp;b=&apos;2&apos;' version='1\.2\.3'/);
+});
