@@ -139,22 +139,23 @@ pub fn renewal_step(
 }
 
 /// Which certificates the worker renews now without a click (`autoRenew`), when to look
-/// again, and since when automatic renewal is on: `{ start, wakeAt, since }`.
+/// again, and since when automatic renewal is on: `{ start, wakeAt, since }`. `renewed` is
+/// the fingerprints that have a renewal record.
 #[wasm_bindgen(js_name = autoRenewalPlan)]
 pub fn auto_renewal_plan(
     registrations: JsValue,
-    renewals: JsValue,
+    renewed: JsValue,
     settings: JsValue,
     seed: u32,
     since: Option<f64>,
     now: f64,
 ) -> Result<JsValue, JsValue> {
     let registrations: Vec<Registration> = from_js(registrations)?;
-    let renewals: HashMap<String, RenewalRecord> = from_js(renewals)?;
+    let renewed: Vec<String> = from_js(renewed)?;
     let settings: Settings = from_js(settings)?;
     Ok(to_js(&crate::auto_plan(
         &registrations,
-        &renewals,
+        &renewed,
         &settings,
         seed,
         since.map(|s| s as i64),

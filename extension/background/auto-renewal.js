@@ -23,14 +23,17 @@ async function terminalSeed() {
  * @param {(error: unknown) => void} onRefusal
  */
 export async function runAutoRenewal(context, onRefusal) {
+  // Offline (a terminal just woken, the network not up yet): an attempt now would fail and,
+  // being automatic, not be tried again. The next alarm looks again.
+  if (!navigator.onLine) return;
   await core.loadCore();
   const [seed, { autoRenewSince }, registrations, renewals] = await Promise.all([
     terminalSeed(), chrome.storage.local.get('autoRenewSince'), context.store.registrations(), allRenewals(),
   ]);
-  const plan = core.autoRenewalPlan(registrations, renewals, context.settings, seed, autoRenewSince ?? undefined, Date.now());
-  if (plan.since === null || plan.since === undefined) await chrome.storage.local.remove('autoRenewSince');
-  else if (plan.since !== autoRenewSince) await chrome.storage.local.set({ autoRenewSince: plan.since });
-  if (plan.wakeAt === null || plan.wakeAt === undefined) await chrome.alarms.clear(AUTO_RENEW_ALARM);
+  const renewed = Object.keys(renewals);
+  const plan = core.autoRenewalPlan(registrations, renewed, context.settings, seed, autoRenewSince ?? undefined, Date.now());
+  if (plan.since !== null && plan.since !== autoRenewSince) await chrome.storage.local.set({ autoRenewSince: plan.since });
+  if (plan.wakeAt === null) await chrome.alarms.clear(AUTO_RENEW_ALARM);
   else await chrome.alarms.create(AUTO_RENEW_ALARM, { when: Math.max(plan.wakeAt, Date.now() + 1000) });
   for (const fingerprint of plan.start) {
     await startRenewal(fingerprint, context, { automatic: true }).catch(onRefusal);

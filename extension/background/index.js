@@ -87,10 +87,11 @@ async function autoRenew() {
   await runAutoRenewal(await renewalContext(), onRefusal);
 }
 
-/** After the settings or the policy changed: banner scripts, badge, automatic renewal. */
+/** After the settings or the policy changed: banner scripts, badge, then automatic renewal
+ * in the background (a renewal under way must not hold up the answer to a settings page). */
 async function settingsChanged() {
   await syncContentScripts();
-  await autoRenew();
+  autoRenew().catch(onError);
 }
 
 async function registerCertificate({ bytes, password, fileName, label }) {
@@ -98,10 +99,12 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   const report = core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
   const registrations = await store.registrations();
   const fingerprint = report.certificate.sha256Fingerprint;
+  const previous = registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
   const registration = {
     label: label.trim() || report.certificate.commonName || report.certificate.subject,
     fileName,
-    registeredAt: Date.now(),
+    // Registered again: the first date stays (automatic renewal spreads from it).
+    registeredAt: previous?.registeredAt ?? Date.now(),
     certificate: report.certificate,
   };
   // The same certificate registered again updates its record.

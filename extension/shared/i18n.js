@@ -46,7 +46,7 @@ const POLICY_REASON_KEYS = Object.freeze({
   type: 'policyReasonType',
   unknown: 'policyReasonUnknown',
   range: 'policyReasonRange',
-  empty: 'policyReasonRange',
+  empty: 'policyReasonEmpty',
   origin: 'policyReasonOrigin',
   url: 'policyReasonUrl',
   folder: 'policyReasonFolder',

@@ -9,16 +9,13 @@
 //! **once**: any renewal record for it (done, failed, uncertain…) ends automation for it,
 //! and the banner and popup remain for the user.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::machine::RenewalRecord;
 use crate::file_name::is_renewable_client;
 use crate::overview::Registration;
 use crate::rules::{DAY_MS, jst_day, jst_day_start};
-use crate::settings::Settings;
+use crate::settings::{DEFAULT_ORIGINS, Settings};
 
 /// The spread ends this long before expiry at the latest, leaving room for the user's steps
 /// (backup, import) and for a failed automatic attempt to be redone by hand.
@@ -32,22 +29,30 @@ pub struct AutoPlan {
     pub start: Vec<String>,
     /// The next moment of a certificate not yet due (ms), to set a timer for.
     pub wake_at: Option<i64>,
-    /// Since when automatic renewal is on (ms), to store: `None` once it is off.
+    /// Since when automatic renewal is on (ms), to store.
     pub since: Option<i64>,
 }
 
-/// The plan at `now`. `seed` is this terminal's random number (drawn once, stored);
-/// `since` is what the last plan returned.
+/// The plan at `now`. `renewed` lists the fingerprints that have a renewal record (in any
+/// state); `seed` is this terminal's random number (drawn once, stored); `since` is what the
+/// last plan returned. It is kept while the policy is off or not yet read, so a policy that
+/// arrives late never moves a terminal's moment.
 pub fn plan(
     registrations: &[Registration],
-    renewals: &HashMap<String, RenewalRecord>,
+    renewed: &[String],
     settings: &Settings,
     seed: u32,
     since: Option<i64>,
     now: i64,
 ) -> AutoPlan {
-    if !settings.auto_renew {
-        return AutoPlan::default();
+    // An on-premise WebORCA's renewal API is known only from the setting: without it the
+    // worker would apply to the cloud's, so nothing is renewed without a click.
+    let on_premise = settings.weborca_origins.len() > DEFAULT_ORIGINS.len();
+    if !settings.auto_renew || (on_premise && settings.renewal_api_url.is_none()) {
+        return AutoPlan {
+            since,
+            ..AutoPlan::default()
+        };
     }
     let since = since.unwrap_or(now).min(now);
     let mut plan = AutoPlan {
@@ -57,7 +62,7 @@ pub fn plan(
     for registration in registrations {
         let cert = &registration.certificate;
         let renewable = cert.common_name.as_deref().is_some_and(is_renewable_client);
-        if !renewable || now > cert.not_after || renewals.contains_key(&cert.sha256_fingerprint) {
+        if !renewable || now > cert.not_after || renewed.contains(&cert.sha256_fingerprint) {
             continue;
         }
         let at = moment(registration, settings, seed, since);
@@ -126,8 +131,8 @@ mod tests {
         }
     }
 
-    fn no_renewals() -> HashMap<String, RenewalRecord> {
-        HashMap::new()
+    fn no_renewals() -> Vec<String> {
+        Vec::new()
     }
 
     #[test]
@@ -140,7 +145,25 @@ mod tests {
             Some(NOW - 100 * DAY_MS),
             NOW,
         );
-        assert_eq!(plan, AutoPlan::default());
+        assert!(plan.start.is_empty() && plan.wake_at.is_none());
+        assert_eq!(plan.since, Some(NOW - 100 * DAY_MS), "kept while off");
+    }
+
+    #[test]
+    fn on_premise_without_a_renewal_api_is_never_renewed_automatically() {
+        let policy = SettingsInput {
+            auto_renew: Some(true),
+            auto_renew_spread_days: Some(0),
+            weborca_origins: Some(vec!["https://orca.clinic.local".into()]),
+            ..SettingsInput::default()
+        };
+        let mut on_premise = effective(&SettingsInput::default(), &policy).settings;
+        let regs = [registration("in", 60, 400)];
+        let none = plan(&regs, &no_renewals(), &on_premise, 7, None, NOW);
+        assert!(none.start.is_empty());
+        on_premise.renewal_api_url = Some("https://renew.clinic.local/api/cert".into());
+        let due = plan(&regs, &no_renewals(), &on_premise, 7, None, NOW);
+        assert_eq!(due.start, ["in"]);
     }
 
     #[test]
@@ -172,7 +195,7 @@ mod tests {
             automatic: true,
         };
         let record = start(None, request, NOW).expect("starts").record;
-        let renewals = HashMap::from([("in".to_owned(), record)]);
+        let renewals = vec![record.fingerprint];
         let later = plan(
             &regs,
             &renewals,

@@ -403,6 +403,10 @@ pub enum Refusal {
     /// A certificate may already have been issued: the user must confirm another.
     #[serde(rename = "renewal_needs_confirmation")]
     NeedsConfirmation,
+    /// An automatic start for a certificate that already has a renewal: automation tries
+    /// each certificate once, whatever became of it; the user goes on by hand.
+    #[serde(rename = "renewal_already_attempted")]
+    AlreadyAttempted,
 }
 
 /// "今すぐ更新": a new renewal and its first effect (the probe), or why not.
@@ -412,6 +416,10 @@ pub fn start(
     now: i64,
 ) -> Result<Step, Refusal> {
     let mut effects = Vec::new();
+    if existing.is_some() && request.automatic {
+        // Checked here, not only by the planner: two plans made at once must not both start.
+        return Err(Refusal::AlreadyAttempted);
+    }
     if let Some(existing) = existing {
         // Only a download the user gave up on may be replaced: a failed save still holds
         // the file that was issued.

@@ -762,7 +762,16 @@ fn an_automatic_renewal_that_cannot_connect_stops_at_once_and_says_so_once() {
             .iter()
             .any(|e| matches!(e, Effect::Wake { .. }))
     );
-    // The banner's 今すぐ更新 starts a renewal by hand, no confirmation needed.
+    // Never automatically again, even from a plan made before this record existed…
+    let again = StartRequest {
+        automatic: true,
+        ..request(false)
+    };
+    assert_eq!(
+        start(Some(&step.record), again, NOW).err(),
+        Some(Refusal::AlreadyAttempted)
+    );
+    // …but the banner's 今すぐ更新 starts a renewal by hand, no confirmation needed.
     let by_hand = start(Some(&step.record), request(false), NOW).expect("starts");
     assert!(!by_hand.record.automatic);
 }
