@@ -108,6 +108,15 @@ mod tests {
     use super::*;
     use crate::pkcs12;
 
+    /// The certificate's own SubjectPublicKeyInfo (DER).
+    fn spki(certificate: &Certificate) -> Vec<u8> {
+        certificate
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .expect("spki")
+    }
+
     fn certificates(file: &[u8]) -> Vec<Certificate> {
         pkcs12::open(file, "orca-test-pass")
             .expect("fixture opens")
@@ -122,18 +131,10 @@ mod tests {
         // openssl-legacy-chain.p12: client3948 issued by the fixtures' test CA, CA included.
         let all = certificates(include_bytes!("../tests/fixtures/openssl-legacy-chain.p12"));
         let (client, ca) = (&all[0], &all[1]);
-        let ca_key = ca
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .expect("spki");
+        let ca_key = spki(ca);
         assert_eq!(check_signature(client, &ca_key), SignatureCheck::Valid);
         assert_eq!(find_issuer_key(client, &[ca]), Some(ca_key));
-        let client_key = client
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .expect("spki");
+        let client_key = spki(client);
         assert_eq!(
             check_signature(client, &client_key),
             SignatureCheck::Invalid
@@ -147,11 +148,7 @@ mod tests {
     #[test]
     fn a_changed_certificate_no_longer_verifies() {
         let all = certificates(include_bytes!("../tests/fixtures/openssl-legacy-chain.p12"));
-        let ca_key = all[1]
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .expect("spki");
+        let ca_key = spki(&all[1]);
         let mut der = all[0].to_der().expect("der");
         let serial_byte = der.len() / 3; // inside the TBS, well before the signature
         der[serial_byte] ^= 0x01;
@@ -197,18 +194,10 @@ mod tests {
         .expect("header");
         der.extend_from_slice(&body);
         let resigned = Certificate::from_der(&der).expect("re-signed certificate");
-        let own = original
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .expect("spki");
+        let own = spki(&original);
         assert_eq!(check_signature(&resigned, &own), SignatureCheck::Valid);
         let ca = certificates(include_bytes!("../tests/fixtures/openssl-legacy-chain.p12"));
-        let ca_key = ca[1]
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .expect("spki");
+        let ca_key = spki(&ca[1]);
         assert_eq!(check_signature(&resigned, &ca_key), SignatureCheck::Invalid);
         assert_eq!(check_signature(&original, &ca_key), SignatureCheck::Valid);
     }

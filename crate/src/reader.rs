@@ -106,20 +106,21 @@ fn report(
         None => end_entity(&parsed),
     };
     let has_private_key = !private_keys.is_empty();
-    let leaf_certificate = parsed.get(leaf).map(|p| p.certificate.clone());
-    let issuer_key = parsed.get(leaf).and_then(|leaf_cert| {
-        let others: Vec<_> = parsed
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| *index != leaf)
-            .map(|(_, other)| &other.certificate)
-            .collect();
-        issuer::find_issuer_key(&leaf_cert.certificate, &others)
-    });
+    let leaf_certificate = parsed
+        .get(leaf)
+        .ok_or(Error::NoCertificate)?
+        .certificate
+        .clone();
+    let others: Vec<_> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != leaf)
+        .map(|(_, other)| &other.certificate)
+        .collect();
+    let issuer_key = issuer::find_issuer_key(&leaf_certificate, &others);
     let mut infos: Vec<CertificateInfo> = parsed.into_iter().map(|p| p.info).collect();
     let mut certificate = infos.remove(leaf);
     certificate.issuer_key = issuer_key.map(|key| certificate::hex(&key));
-    let leaf_certificate = leaf_certificate.ok_or(Error::NoCertificate)?;
     let report = CertificateReport {
         format,
         renewable_client: certificate

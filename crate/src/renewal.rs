@@ -10,3 +10,28 @@ mod verify;
 pub use auto::{AutoPlan, plan as auto_plan};
 pub use machine::{Event, RenewalRecord, Secret, StartRequest, removal_refused, start, step};
 pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY};
+
+/// Files and certificates the renewal's tests share.
+#[cfg(test)]
+mod fixtures {
+    use crate::certificate::CertificateInfo;
+    use crate::read_certificate_file;
+    use crate::rules::DAY_MS;
+
+    /// The fixtures' password.
+    pub const PASS: &str = "orca-test-pass";
+    /// A client certificate as the ORCA cloud exports it (legacy algorithms, no CA).
+    pub const LEGACY: &[u8] = include_bytes!("../tests/fixtures/openssl-legacy.p12");
+    /// The same with the issuing CA in the file.
+    pub const WITH_CHAIN: &[u8] = include_bytes!("../tests/fixtures/openssl-legacy-chain.p12");
+
+    /// `file`'s certificate as it was registered three years earlier: what a renewal to
+    /// `file` replaces.
+    pub fn three_years_earlier(file: &[u8]) -> CertificateInfo {
+        let mut old = read_certificate_file(file, Some(PASS), None)
+            .expect("fixture")
+            .certificate;
+        old.not_after -= 1095 * DAY_MS;
+        old
+    }
+}

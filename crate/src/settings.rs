@@ -142,6 +142,9 @@ pub struct EffectiveSettings {
     pub locked: Vec<&'static str>,
     /// Policy values that were invalid and so ignored (the administrator should see them).
     pub policy_errors: Vec<SettingsError>,
+    /// The origins these settings reach beyond the WebORCA cloud (see
+    /// [`Settings::access_origins`]): each needs the extension's host access.
+    pub access_origins: Vec<String>,
 }
 
 impl Settings {
@@ -152,6 +155,32 @@ impl Settings {
             reminder_days: self.reminder_days.clone(),
             ..Schedule::default()
         }
+    }
+
+    /// `https://host[:port]` of every server these settings reach beyond the WebORCA cloud:
+    /// on-premise WebORCA origins, a configured renewal API, the listed download hosts.
+    pub fn access_origins(&self) -> Vec<String> {
+        let on_premise = self
+            .weborca_origins
+            .iter()
+            .filter(|origin| !DEFAULT_ORIGINS.contains(&origin.as_str()))
+            .cloned();
+        let api = self
+            .renewal_api_url
+            .as_deref()
+            .and_then(crate::url::https_authority)
+            .map(|authority| authority.origin());
+        let hosts = self
+            .download_hosts
+            .iter()
+            .map(|host| format!("https://{host}"));
+        let mut origins: Vec<String> = Vec::new();
+        for origin in on_premise.chain(api).chain(hosts) {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
     }
 
     /// Whether `origin` (`https://host[:port]`) is a watched WebORCA origin.
@@ -236,16 +265,7 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
 /// Checks a form the user sends: like [`validate`], and the administrator's settings are
 /// refused (a user's value for them would never be used).
 pub fn validate_form(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
-    let given = [
-        ("autoRenew", input.auto_renew.is_some()),
-        (
-            "autoRenewSpreadDays",
-            input.auto_renew_spread_days.is_some(),
-        ),
-        ("usersMayRegister", input.users_may_register.is_some()),
-        ("usersMayRemove", input.users_may_remove.is_some()),
-    ];
-    if let Some((key, _)) = given.iter().find(|(_, given)| *given) {
+    if let Some(key) = input.clone().without_policy_only().1.first() {
         return Err(SettingsError::new(key, "policyOnly"));
     }
     validate(input)
@@ -254,7 +274,8 @@ pub fn validate_form(input: &SettingsInput) -> Result<SettingsInput, SettingsErr
 impl SettingsInput {
     /// Reads settings key by key from JSON as Chrome or storage hands them over: a value of
     /// the wrong kind, or a name no setting has, is listed and the rest is kept, so one
-    /// mistake in a policy never costs the others.
+    /// mistake in a policy never costs the others. The names are matched here rather than
+    /// by deserializing the struct from each key alone: that costs the Wasm 14 KB.
     pub fn from_json(
         raw: &serde_json::Map<String, serde_json::Value>,
     ) -> (Self, Vec<SettingsError>) {
@@ -263,20 +284,13 @@ impl SettingsInput {
             value: &serde_json::Value,
             errors: &mut Vec<SettingsError>,
         ) -> Option<T> {
-            match T::deserialize(value) {
-                Ok(value) => Some(value),
-                Err(_) => {
-                    errors.push(SettingsError::new(key, "type"));
-                    None
-                }
-            }
+            T::deserialize(value)
+                .map_err(|_| errors.push(SettingsError::new(key, "type")))
+                .ok()
         }
         let mut input = Self::default();
         let mut errors = Vec::new();
-        for (key, value) in raw {
-            if value.is_null() {
-                continue;
-            }
+        for (key, value) in raw.iter().filter(|(_, value)| !value.is_null()) {
             let errors = &mut errors;
             match key.as_str() {
                 "weborcaOrigins" => input.weborca_origins = take(key, value, errors),
@@ -294,19 +308,32 @@ impl SettingsInput {
         }
         (input, errors)
     }
+
+    /// This input without the settings only the administrator may set, and the names of
+    /// those it carried.
+    fn without_policy_only(mut self) -> (Self, Vec<&'static str>) {
+        let given = [
+            ("autoRenew", self.auto_renew.take().is_some()),
+            (
+                "autoRenewSpreadDays",
+                self.auto_renew_spread_days.take().is_some(),
+            ),
+            ("usersMayRegister", self.users_may_register.take().is_some()),
+            ("usersMayRemove", self.users_may_remove.take().is_some()),
+        ];
+        let names = given
+            .into_iter()
+            .filter_map(|(name, given)| given.then_some(name))
+            .collect();
+        (self, names)
+    }
 }
 
 /// Merges defaults, the user's settings and the policy; policy wins key by key. Invalid
 /// stored or policy values are dropped (policy ones reported), never half-applied.
 pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSettings {
-    let user = SettingsInput {
-        // The administrator's settings are never taken from the user.
-        auto_renew: None,
-        auto_renew_spread_days: None,
-        users_may_register: None,
-        users_may_remove: None,
-        ..validate_each(user).0
-    };
+    // The administrator's settings are never taken from the user.
+    let user = validate_each(user).0.without_policy_only().0;
     let (policy, policy_errors) = validate_each(policy);
     let mut locked = Vec::new();
     macro_rules! pick {
@@ -338,30 +365,32 @@ pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSetti
             .into_iter()
             .filter(|o| !DEFAULT_ORIGINS.contains(&o.as_str())),
     );
+    let settings = Settings {
+        weborca_origins,
+        renewal_api_url,
+        warn_days: warn_days
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(defaults.warn_days),
+        reminder_days: reminder_days
+            .map(|days| {
+                days.into_iter()
+                    .filter_map(|d| u32::try_from(d).ok())
+                    .collect()
+            })
+            .unwrap_or(defaults.reminder_days),
+        download_subfolder: download_subfolder
+            .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
+        download_hosts: download_hosts.unwrap_or_default(),
+        auto_renew: auto_renew.unwrap_or(false),
+        auto_renew_spread_days: auto_renew_spread_days
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(DEFAULT_AUTO_RENEW_SPREAD_DAYS),
+        users_may_register: users_may_register.unwrap_or(true),
+        users_may_remove: users_may_remove.unwrap_or(true),
+    };
     EffectiveSettings {
-        settings: Settings {
-            weborca_origins,
-            renewal_api_url,
-            warn_days: warn_days
-                .and_then(|d| u32::try_from(d).ok())
-                .unwrap_or(defaults.warn_days),
-            reminder_days: reminder_days
-                .map(|days| {
-                    days.into_iter()
-                        .filter_map(|d| u32::try_from(d).ok())
-                        .collect()
-                })
-                .unwrap_or(defaults.reminder_days),
-            download_subfolder: download_subfolder
-                .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
-            download_hosts: download_hosts.unwrap_or_default(),
-            auto_renew: auto_renew.unwrap_or(false),
-            auto_renew_spread_days: auto_renew_spread_days
-                .and_then(|d| u32::try_from(d).ok())
-                .unwrap_or(DEFAULT_AUTO_RENEW_SPREAD_DAYS),
-            users_may_register: users_may_register.unwrap_or(true),
-            users_may_remove: users_may_remove.unwrap_or(true),
-        },
+        access_origins: settings.access_origins(),
+        settings,
         locked,
         policy_errors,
     }
@@ -566,7 +595,9 @@ mod tests {
             ]),
             ..input()
         };
-        let settings = effective(&validate(&form).expect("valid"), &input()).settings;
+        let in_force = effective(&validate(&form).expect("valid"), &input());
+        assert_eq!(in_force.access_origins, ["https://orca.clinic.local"]);
+        let settings = in_force.settings;
         assert_eq!(settings.weborca_origins.len(), 3);
         assert!(settings.is_weborca_origin("https://orca.clinic.local"));
         assert!(!settings.is_weborca_origin("https://example.com"));
@@ -625,6 +656,7 @@ mod tests {
         );
         let policy = effective(&input(), &hosts(&["cdn.example.jp"]));
         assert_eq!(policy.settings.download_hosts, ["cdn.example.jp"]);
+        assert_eq!(policy.access_origins, ["https://cdn.example.jp"]);
         assert!(policy.locked.contains(&"downloadHosts"));
         let bad_policy = effective(&hosts(&["user.example.jp"]), &hosts(&["not a host"]));
         assert_eq!(bad_policy.settings.download_hosts, ["user.example.jp"]);

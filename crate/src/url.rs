@@ -12,12 +12,17 @@ pub struct HttpsAuthority {
 }
 
 impl HttpsAuthority {
+    /// `host[:port]`, as an administrator lists a host.
+    pub fn host_port(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
     /// `https://host[:port]`.
     pub fn origin(&self) -> String {
-        match self.port {
-            Some(port) => format!("https://{}:{port}", self.host),
-            None => format!("https://{}", self.host),
-        }
+        format!("https://{}", self.host_port())
     }
 }
 
@@ -60,10 +65,8 @@ pub fn normalize_https_url(url: &str) -> Option<String> {
 /// `host` or `host:port`, checked and lower-cased (a host the administrator lists).
 pub fn normalize_host(host: &str) -> Option<String> {
     let (host, port) = split_port(host.trim())?;
-    Some(match port.filter(|p| *p != 443) {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    let port = port.filter(|p| *p != 443);
+    Some(HttpsAuthority { host, port }.host_port())
 }
 
 /// Whether `host` is `domain` or one of its sub-domains (`a.orcamo.jp` in `orcamo.jp`).

@@ -170,11 +170,11 @@ pub fn renewal_removal_refused(record: JsValue) -> Result<Option<String>, JsValu
     Ok(crate::renewal_removal_refused(record.as_ref()).map(str::to_owned))
 }
 
-/// Whether a renewal's new certificate is saved but its import not yet confirmed.
-#[wasm_bindgen(js_name = renewalAwaitsImport)]
-pub fn renewal_awaits_import(record: JsValue) -> Result<bool, JsValue> {
+/// What the screens show for a renewal: `{ busy, awaitsImport, showsPassword, offersPicker }`.
+#[wasm_bindgen(js_name = renewalFacts)]
+pub fn renewal_facts(record: JsValue) -> Result<JsValue, JsValue> {
     let record: RenewalRecord = from_js(record)?;
-    Ok(record.state.awaits_import())
+    Ok(to_js(&record.facts()))
 }
 
 /// Performs a renewal step's `Request` effect over the browser's TLS (credentials included,

@@ -4,7 +4,7 @@ import init from '../../pkg/weborca_cert.js';
 
 export {
   autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
-  renewalApiUrl, renewalAwaitsImport, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
+  renewalApiUrl, renewalFacts, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
   validateSettings,
 } from '../../pkg/weborca_cert.js';
 

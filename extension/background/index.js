@@ -7,8 +7,8 @@ import * as core from './core.js';
 import { createStore, readPolicy } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  allRenewals, confirmBackup, feed, pendingImport, rememberPickerTab, removalRefused, renewalForPickerTab,
-  renewalOf, revealPassword, startRenewal, wakeAlarmFingerprint,
+  confirmBackup, feed, pendingImport, rememberPickerTab, removalRefused, renewalForPickerTab,
+  renewalOf, renewalsForScreens, revealPassword, startRenewal, wakeAlarmFingerprint,
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
 import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
@@ -196,7 +196,7 @@ const handlers = {
     return { renewal: await feed({ type: 'retryNow' }, await renewalContext(), fingerprint) };
   },
   async [MessageType.RENEWALS]() {
-    return { renewals: await allRenewals() };
+    return { renewals: await renewalsForScreens() };
   },
   async [MessageType.REVEAL_PASSWORD]({ fingerprint }) {
     return { password: await revealPassword(fingerprint) };

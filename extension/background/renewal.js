@@ -204,10 +204,10 @@ export async function renewalForPickerTab(tabId) {
  * saved: nothing is lost if saving fails). `null` once it is gone (e.g. the browser was
  * restarted after both files were saved): it is in the saved password file. */
 export async function revealPassword(fingerprint) {
+  await core.loadCore();
   const record = await renewalOf(fingerprint);
   const secret = await secretOf(fingerprint);
-  const shown = ['saved', 'verified', 'passwordSaved'].includes(record?.state);
-  return shown && secret ? secret.pass : null;
+  return record && secret && factsOf(record)?.showsPassword ? secret.pass : null;
 }
 
 /** Checks the user's backup copy opens with the password and is the renewed certificate;
@@ -232,14 +232,24 @@ export async function confirmBackup(fingerprint, bytes, context) {
 /** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
 export async function pendingImport() {
   await core.loadCore();
-  const awaits = (record) => {
-    try {
-      return core.renewalAwaitsImport(record);
-    } catch {
-      return false; // an unreadable record is reported where it is handled, not here
-    }
-  };
-  return Object.values(await allRenewals()).find(awaits) ?? null;
+  return Object.values(await allRenewals()).find((record) => factsOf(record)?.awaitsImport) ?? null;
+}
+
+/** What the screens show for `record`, decided by the core (the core must be loaded);
+ * null for an unreadable record, which is reported where it is handled, not here. */
+function factsOf(record) {
+  try {
+    return core.renewalFacts(record);
+  } catch {
+    return null;
+  }
+}
+
+/** Every renewal record with its facts, for the popup. */
+export async function renewalsForScreens() {
+  await core.loadCore();
+  const all = await allRenewals();
+  return Object.fromEntries(Object.entries(all).map(([fingerprint, record]) => [fingerprint, { ...record, facts: factsOf(record) }]));
 }
 
 /** Why the certificate may not be removed now (a renewal is under way), or null. */

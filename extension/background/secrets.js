@@ -13,11 +13,16 @@ async function read(area) {
   return (await area.get(KEY))[KEY] ?? {};
 }
 
-async function write(area, fingerprint, secret) {
+/** The area's entry with `fingerprint`'s secret set (or removed when `undefined`). */
+async function entryWith(area, fingerprint, secret) {
   const all = await read(area);
   if (secret === undefined) delete all[fingerprint];
   else all[fingerprint] = secret;
-  await area.set({ [KEY]: all });
+  return { [KEY]: all };
+}
+
+async function write(area, fingerprint, secret) {
+  await area.set(await entryWith(area, fingerprint, secret));
 }
 
 /** The secret kept for a renewal, or null. */
@@ -36,10 +41,8 @@ export async function keepSecret(fingerprint, secret, durable) {
 
 /** The `chrome.storage.local` entry holding `secret` durably, for a caller that writes it in
  * one `set` together with the record it belongs to. */
-export async function durableSecretEntry(fingerprint, secret) {
-  const all = await read(chrome.storage.local);
-  all[fingerprint] = secret;
-  return { [KEY]: all };
+export function durableSecretEntry(fingerprint, secret) {
+  return entryWith(chrome.storage.local, fingerprint, secret);
 }
 
 /** Forgets a renewal's secret everywhere. */

@@ -74,10 +74,8 @@ function fillPolicy({ effective, installType }) {
 /** Origins the settings in force need and the extension may not reach yet: a policy can
  * name them, but only a click here grants the access (Chrome has no policy for it). */
 async function fillHostAccess({ effective }) {
-  const { settings } = effective;
-  const wanted = [...onPremiseOrigins(settings), ...apiOrigins(settings.renewalApiUrl ?? ''), ...hostOrigins(settings.downloadHosts)];
   const missing = [];
-  for (const origin of new Set(wanted)) {
+  for (const origin of effective.accessOrigins) {
     if (!await chrome.permissions.contains({ origins: [`${origin}/*`] })) missing.push(origin);
   }
   document.getElementById('host-access-origins').replaceChildren(...missing.map((origin) => {
@@ -89,8 +87,6 @@ async function fillHostAccess({ effective }) {
   return missing;
 }
 
-const apiOrigins = (url) => (/^https:\/\//.test(url) ? [new URL(url).origin] : []);
-const hostOrigins = (hosts = []) => hosts.filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
 
 /** The form's values, for the keys the user may change. */
 function formInput(locked) {
@@ -139,9 +135,12 @@ form.addEventListener('submit', async (event) => {
   const input = formInput(current?.effective.locked ?? []);
   // The renewal API needs host access too (without it the browser's CORS rules block it),
   // and so do the hosts allowed to serve the renewed file (the GET presents the certificate).
-  await requestOrigins([
-    ...(input.weborcaOrigins ?? []), ...apiOrigins(input.renewalApiUrl ?? ''), ...hostOrigins(input.downloadHosts),
-  ]).catch(() => false);
+  // The form is not checked yet (the core does that in the worker, after this click), so
+  // only what looks like an address is asked for; the saved settings' own list
+  // (`accessOrigins`, from the core) is what the access section shows.
+  const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
+  const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
+  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
   const response = await chrome.runtime.sendMessage({ type: MessageType.SAVE_SETTINGS, data: { input } });
   if (response?.ok) {
     saved.hidden = false;

@@ -66,8 +66,6 @@ function actionButton(textKey, className, onClick) {
   return el;
 }
 
-const IN_PROGRESS = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'filesSaved'];
-
 /** The guidance for a renewal, rendered from the state the core gave it. */
 function renderRenewal(record) {
   const card = element('div', `renewal ${record.state}`);
@@ -117,7 +115,7 @@ function renderRenewal(record) {
       card.append(savedGuide(record));
       break;
     default:
-      if (IN_PROGRESS.includes(record.state)) card.append(element('p', 'progress', t('renewalInProgress')));
+      if (record.facts?.busy) card.append(element('p', 'progress', t('renewalInProgress')));
       break;
   }
   return card;
@@ -143,7 +141,7 @@ function renewAgain(record) {
 /** When the browser could not present the certificate: open the API host in a tab, where
  * Chrome shows its certificate picker; the choice then holds for this browser session. */
 function certificatePicker(record) {
-  if (!['connection_failed', 'timeout', 'auto_not_connected'].includes(record.error?.code) || record.issued !== 'no') return [];
+  if (!record.facts?.offersPicker) return [];
   return [
     element('p', 'hint', t('renewalPickHint')),
     actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })),

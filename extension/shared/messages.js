@@ -21,7 +21,7 @@ export const MessageType = Object.freeze({
   /** page→worker: go on with a waiting or stuck renewal now (probe, download or save
    * again; never a POST on its own) → `{ renewal }` */
   RETRY_RENEWAL: 'page/retry-renewal',
-  /** page→worker: every renewal record → `{ renewals }` */
+  /** page→worker: every renewal record, each with the core's `facts` for the screens → `{ renewals }` */
   RENEWALS: 'page/renewals',
   /** page→worker: the renewed file's password (「確認する」) → `{ password }` */
   REVEAL_PASSWORD: 'page/reveal-password',

@@ -66,6 +66,15 @@ async function registeredIn30Days() {
   return page;
 }
 
+/** A certificate ending in 30 days, registered, and 「今すぐ更新」 pressed in the popup with
+ * the simulated WebORCA in `fault` mode (null: behaving). Returns the popup. */
+async function renewingWith(fault) {
+  const page = await registeredIn30Days();
+  server.fault = fault;
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  return page;
+}
+
 async function popup() {
   const page = await browser.context.newPage();
   await page.goto(browser.url('popup/popup.html'));
@@ -223,9 +232,7 @@ for (const [fault, code, state, requests] of [
 }
 
 test('a download host of the API\'s own domain is used; the file is verified and saved', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'uri-sibling-host';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  await renewingWith('uri-sibling-host');
   const record = await settledRenewal(await browser.currentWorker());
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
   assert.deepEqual(methods(), ['GET', 'POST']);
@@ -235,9 +242,7 @@ test('a download host of the API\'s own domain is used; the file is verified and
 });
 
 test('a failed download of an issued file is repeated, never the POST', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'get-503-once';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const page = await renewingWith('get-503-once');
   const worker = await browser.currentWorker();
   const waiting = await settledRenewal(worker);
   assert.equal(waiting.state, 'answered');
@@ -303,9 +308,7 @@ test('double click and a second tab send exactly one POST', async () => {
 });
 
 test('after a failure after the answer, clicks on the banner send nothing; a confirmed new application sends one', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'malformed-json';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const page = await renewingWith('malformed-json');
   assert.equal((await settledRenewal(await browser.currentWorker())).issued, 'yes');
   server.fault = null;
   const site = await browser.context.newPage();
@@ -327,9 +330,7 @@ test('after a failure after the answer, clicks on the banner send nothing; a con
 });
 
 test('a worker stopped while the POST is in flight does not POST again: uncertain', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'post-hang';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const page = await renewingWith('post-hang');
   for (let i = 0; i < 50 && !server.log.some((l) => l.startsWith('POST')); i += 1) await page.waitForTimeout(100);
   await browser.stopWorker();
   server.fault = null;
@@ -341,9 +342,7 @@ test('a worker stopped while the POST is in flight does not POST again: uncertai
 });
 
 test('a worker stopped while the file downloads resumes with the GET: one POST, files saved', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'get-hang';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const page = await renewingWith('get-hang');
   const worker = await browser.currentWorker();
   await settledRenewal(worker, { states: ['answered'] });
   for (let i = 0; i < 50 && methods().length < 3; i += 1) await page.waitForTimeout(100);
@@ -410,9 +409,7 @@ test('the password file cannot be saved: the password stays retrievable and savi
 });
 
 test('a certificate being renewed cannot be removed', async () => {
-  const page = await registeredIn30Days();
-  server.fault = 'post-hang';
-  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const page = await renewingWith('post-hang');
   await settledRenewal(await browser.currentWorker(), { states: ['requesting'] });
   const fingerprint = await fingerprintOf(page);
   const answer = await page.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/remove-certificate', data: { fingerprint: fp } }), fingerprint);

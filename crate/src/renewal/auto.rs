@@ -100,12 +100,11 @@ fn fraction(seed: u32, fingerprint: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_certificate_file;
+    use crate::renewal::fixtures::{WITH_CHAIN, three_years_earlier};
     use crate::renewal::{StartRequest, start};
     use crate::settings::{SettingsInput, effective};
 
     const NOW: i64 = 1_800_000_000_000;
-    const FIXTURE: &[u8] = include_bytes!("../../tests/fixtures/openssl-legacy-chain.p12");
 
     fn settings(auto_renew: bool, spread_days: i64) -> Settings {
         let policy = SettingsInput {
@@ -117,9 +116,7 @@ mod tests {
     }
 
     fn registration(fingerprint: &str, days_left: i64, registered_days_ago: i64) -> Registration {
-        let mut certificate = read_certificate_file(FIXTURE, Some("orca-test-pass"), None)
-            .expect("fixture")
-            .certificate;
+        let mut certificate = three_years_earlier(WITH_CHAIN);
         certificate.sha256_fingerprint = fingerprint.into();
         certificate.common_name = Some("client0001".into());
         certificate.not_after = NOW + days_left * DAY_MS;

@@ -201,7 +201,44 @@ pub struct RenewalRecord {
     pub automatic: bool,
 }
 
+/// What the screens need to know about a renewal, decided here rather than by each screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewalFacts {
+    /// Under way (see [`Phase::is_busy`]).
+    pub busy: bool,
+    /// Saved, its import not yet confirmed.
+    pub awaits_import: bool,
+    /// 「確認する」 may show the password: while the files are being saved (nothing is lost
+    /// if saving fails) and until the backup is checked.
+    pub shows_password: bool,
+    /// Nothing was issued because the connection failed — perhaps Chrome could not present
+    /// the certificate without its picker, which the user can open.
+    pub offers_picker: bool,
+}
+
 impl RenewalRecord {
+    /// What the screens show for this renewal.
+    pub fn facts(&self) -> RenewalFacts {
+        let connection = self.error.as_ref().is_some_and(|e| {
+            matches!(
+                e.code.as_str(),
+                "connection_failed" | "timeout" | "auto_not_connected"
+            )
+        });
+        RenewalFacts {
+            busy: self.state.is_busy(),
+            awaits_import: self.state.awaits_import(),
+            shows_password: matches!(
+                self.state,
+                Phase::Verified | Phase::PasswordSaved | Phase::Saved
+            ),
+            offers_picker: matches!(self.state, Phase::Waiting | Phase::Failed)
+                && self.issued == Issued::No
+                && connection,
+        }
+    }
+
     /// Stopped at a step only the user can move on (a download that will not work on its
     /// own, a save that failed three times): no timer, no new worker goes on with it.
     fn waits_for_user(&self) -> bool {

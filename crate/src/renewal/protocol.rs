@@ -84,13 +84,9 @@ pub fn download_allowed(uri: &str, api_url: &str, download_hosts: &[String]) -> 
     let (Some(target), Some(api)) = (https_authority(uri), https_authority(api_url)) else {
         return false;
     };
-    let listed = download_hosts.iter().any(|allowed| {
-        let target_with_port = match target.port {
-            Some(port) => format!("{}:{port}", target.host),
-            None => target.host.clone(),
-        };
-        allowed.eq_ignore_ascii_case(&target_with_port)
-    });
+    let listed = download_hosts
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(&target.host_port()));
     let same_service = match service_domain(&api.host) {
         Some(domain) => is_within(&target.host, domain),
         None => target.host == api.host,

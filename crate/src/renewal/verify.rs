@@ -66,21 +66,8 @@ pub fn verify_renewed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_certificate_file;
+    use crate::renewal::fixtures::{LEGACY, PASS, WITH_CHAIN, three_years_earlier as current};
     use crate::rules::DAY_MS;
-
-    const LEGACY: &[u8] = include_bytes!("../../tests/fixtures/openssl-legacy.p12");
-    const WITH_CHAIN: &[u8] = include_bytes!("../../tests/fixtures/openssl-legacy-chain.p12");
-    const PASS: &str = "orca-test-pass";
-
-    /// The certificate being renewed: the fixture's own, three years earlier.
-    fn current(file: &[u8]) -> CertificateInfo {
-        let mut old = read_certificate_file(file, Some(PASS), None)
-            .expect("fixture")
-            .certificate;
-        old.not_after -= 1095 * DAY_MS;
-        old
-    }
 
     #[test]
     fn a_renewed_file_for_the_same_terminal_from_the_same_issuer_passes() {

@@ -2,22 +2,15 @@
 
 use super::step as advance;
 use super::*;
-use crate::read_certificate_file;
-use crate::rules::DAY_MS;
+use crate::renewal::fixtures::{PASS, WITH_CHAIN as RENEWED, three_years_earlier};
 
 const NOW: i64 = 1_800_000_000_000;
 const API: &str = "https://auth.cmo.orcamo.jp/api/cert";
-/// A renewed file as the ORCA cloud exports it, and its password.
-const RENEWED: &[u8] = include_bytes!("../../../tests/fixtures/openssl-legacy-chain.p12");
-const PASS: &str = "orca-test-pass";
 const URI: &str = "https://files.cmo.orcamo.jp/f/abc.p12";
 
 /// The certificate being renewed: the fixture's own, three years earlier.
 fn current() -> CertificateInfo {
-    let mut old = read_certificate_file(RENEWED, Some(PASS), None)
-        .expect("fixture")
-        .certificate;
-    old.not_after -= 1095 * DAY_MS;
+    let mut old = three_years_earlier(RENEWED);
     old.sha256_fingerprint = "AA".into();
     old
 }
@@ -104,26 +97,18 @@ fn verified() -> RenewalRecord {
     on(answered(), response(200, RENEWED), Some(&secret(false))).record
 }
 
+/// `record` after the file it was saving is on disk at `path`.
+fn file_saved(record: RenewalRecord, path: &str) -> RenewalRecord {
+    let event = Event::FileSaved { path: path.into() };
+    on(record, event, Some(&secret(true))).record
+}
+
 fn password_saved() -> RenewalRecord {
-    on(
-        verified(),
-        Event::FileSaved {
-            path: "/d/p.txt".into(),
-        },
-        Some(&secret(true)),
-    )
-    .record
+    file_saved(verified(), "/d/p.txt")
 }
 
 fn files_saved() -> RenewalRecord {
-    on(
-        password_saved(),
-        Event::FileSaved {
-            path: "/d/c.p12".into(),
-        },
-        Some(&secret(true)),
-    )
-    .record
+    file_saved(password_saved(), "/d/c.p12")
 }
 
 fn saved() -> RenewalRecord {
@@ -783,4 +768,18 @@ fn an_automatic_renewal_ends_by_asking_for_backup_and_import() {
     let step = on(record, Event::Registered, Some(&secret(false)));
     assert_eq!(step.record.state, Phase::Saved);
     assert_eq!(notices(&step), [Notice::RenewedAutomatically]);
+}
+
+#[test]
+fn the_screens_are_told_what_each_state_allows() {
+    let facts = |record: &RenewalRecord| record.facts();
+    assert!(facts(&requesting()).busy && !facts(&requesting()).shows_password);
+    assert!(facts(&verified()).shows_password && facts(&password_saved()).shows_password);
+    assert!(!facts(&files_saved()).shows_password);
+    let saved = saved();
+    assert!(facts(&saved).awaits_import && facts(&saved).shows_password && !facts(&saved).busy);
+    let no_connection = on(started(), Event::NetworkFailed { timeout: false }, None).record;
+    assert!(facts(&no_connection).offers_picker);
+    let refused = on(requesting(), response(403, b"NOT PERMITTED"), None).record;
+    assert!(!facts(&refused).offers_picker);
 }
