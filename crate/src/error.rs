@@ -47,6 +47,19 @@ pub enum Error {
         /// The cap.
         max: u64,
     },
+    /// Opening the file would cost more work than any real certificate file needs (all its
+    /// key derivations together): a hostile or broken file, refused before the work is done.
+    TooMuchWork {
+        /// The budget, in hash compressions.
+        max: u64,
+    },
+    /// The file holds more parts of one kind than a certificate file has.
+    TooManyParts {
+        /// Which parts (`"bags"`, `"certificates"`, `"keys"`, `"encrypted parts"`).
+        what: &'static str,
+        /// The cap.
+        max: usize,
+    },
     /// The file holds no certificate.
     NoCertificate,
     /// The private key in the file belongs to none of its certificates.
@@ -64,6 +77,8 @@ impl Error {
             Self::WrongPassword => "wrong_password",
             Self::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
             Self::IterationsTooHigh { .. } => "iterations_too_high",
+            Self::TooMuchWork { .. } => "too_much_work",
+            Self::TooManyParts { .. } => "too_many_parts",
             Self::NoCertificate => "no_certificate",
             Self::KeyMismatch => "key_mismatch",
         }
@@ -114,6 +129,13 @@ impl fmt::Display for Error {
                     "{count} key-derivation iterations exceed the cap of {max}"
                 )
             }
+            Self::TooMuchWork { max } => {
+                write!(
+                    f,
+                    "opening the file needs more than {max} hash compressions"
+                )
+            }
+            Self::TooManyParts { what, max } => write!(f, "the file holds more than {max} {what}"),
             Self::NoCertificate => f.write_str("the file holds no certificate"),
             Self::KeyMismatch => f.write_str("the private key matches none of the certificates"),
         }

@@ -6,6 +6,8 @@
 //! NSS and Windows include) equals the certificate's; when a writer left it out (Java), the
 //! point is recomputed for P-256, the curve client certificates use.
 
+use core::cell::OnceCell;
+
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use pkcs1::{RsaPrivateKeyRef, RsaPublicKeyRef};
@@ -18,50 +20,92 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
-/// Whether the PKCS#8 `private_key` is the key of the certificate whose public key is `spki`.
-pub fn matches(private_key: &[u8], spki: &SubjectPublicKeyInfoOwned) -> Result<bool> {
-    let info = PrivateKeyInfoRef::from_der(private_key).map_err(Error::der("private key"))?;
-    if info.algorithm.oid != spki.algorithm.oid {
-        return Ok(false);
+/// A private key read once, checked against any number of certificates.
+pub struct PrivateKey<'a> {
+    algorithm: ObjectIdentifier,
+    kind: Kind<'a>,
+    /// The P-256 point recomputed from the scalar, the first time a certificate needs it:
+    /// the scalar multiplication is the dear part of a check, so it runs once per key.
+    recomputed: OnceCell<Result<p256::PublicKey>>,
+}
+
+enum Kind<'a> {
+    Rsa(RsaPrivateKeyRef<'a>),
+    Ec(sec1::EcPrivateKey<'a>),
+    Other,
+}
+
+impl<'a> PrivateKey<'a> {
+    /// Reads a PKCS#8 `PrivateKeyInfo`.
+    pub fn parse(der: &'a [u8]) -> Result<Self> {
+        let info = PrivateKeyInfoRef::from_der(der).map_err(Error::der("private key"))?;
+        let kind = match info.algorithm.oid {
+            RSA_ENCRYPTION => Kind::Rsa(
+                RsaPrivateKeyRef::from_der(info.private_key.as_bytes())
+                    .map_err(Error::der("RSA private key"))?,
+            ),
+            EC_PUBLIC_KEY => Kind::Ec(
+                sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
+                    .map_err(Error::der("EC private key"))?,
+            ),
+            _ => Kind::Other,
+        };
+        Ok(Self {
+            algorithm: info.algorithm.oid,
+            kind,
+            recomputed: OnceCell::new(),
+        })
     }
-    let public_bits = spki.subject_public_key.raw_bytes();
-    match info.algorithm.oid {
-        RSA_ENCRYPTION => {
-            let private = RsaPrivateKeyRef::from_der(info.private_key.as_bytes())
-                .map_err(Error::der("RSA private key"))?;
-            let public =
-                RsaPublicKeyRef::from_der(public_bits).map_err(Error::der("RSA public key"))?;
-            Ok(private.modulus == public.modulus
-                && private.public_exponent == public.public_exponent)
+
+    /// Whether this is the key of the certificate whose public key is `spki`.
+    pub fn matches(&self, spki: &SubjectPublicKeyInfoOwned) -> Result<bool> {
+        if self.algorithm != spki.algorithm.oid {
+            return Ok(false);
         }
-        EC_PUBLIC_KEY => {
-            let private = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
-                .map_err(Error::der("EC private key"))?;
-            if let Some(point) = private.public_key {
-                return Ok(point == public_bits);
+        let public_bits = spki.subject_public_key.raw_bytes();
+        match &self.kind {
+            Kind::Rsa(private) => {
+                let public =
+                    RsaPublicKeyRef::from_der(public_bits).map_err(Error::der("RSA public key"))?;
+                Ok(private.modulus == public.modulus
+                    && private.public_exponent == public.public_exponent)
             }
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
-            if curve != Some(P256) {
-                return Err(Error::UnsupportedAlgorithm {
-                    oid: curve.unwrap_or(EC_PUBLIC_KEY),
-                });
+            Kind::Ec(private) => {
+                if let Some(point) = private.public_key {
+                    return Ok(point == public_bits);
+                }
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
+                if curve != Some(P256) {
+                    return Err(Error::UnsupportedAlgorithm {
+                        oid: curve.unwrap_or(EC_PUBLIC_KEY),
+                    });
+                }
+                let recomputed = self
+                    .recomputed
+                    .get_or_init(|| {
+                        p256::SecretKey::from_slice(private.private_key)
+                            .map(|secret| secret.public_key())
+                            .map_err(|_| Error::Malformed {
+                                position: 0,
+                                context: "EC private key",
+                            })
+                    })
+                    .clone()?;
+                let public = p256::PublicKey::from_sec1_bytes(public_bits).map_err(|_| {
+                    Error::Malformed {
+                        position: 0,
+                        context: "EC public key",
+                    }
+                })?;
+                Ok(recomputed == public)
             }
-            let secret =
-                p256::SecretKey::from_slice(private.private_key).map_err(|_| Error::Malformed {
-                    position: 0,
-                    context: "EC private key",
-                })?;
-            let public =
-                p256::PublicKey::from_sec1_bytes(public_bits).map_err(|_| Error::Malformed {
-                    position: 0,
-                    context: "EC public key",
-                })?;
-            Ok(secret.public_key() == public)
+            Kind::Other => Err(Error::UnsupportedAlgorithm {
+                oid: self.algorithm,
+            }),
         }
-        oid => Err(Error::UnsupportedAlgorithm { oid }),
     }
 }

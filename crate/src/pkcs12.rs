@@ -9,6 +9,7 @@
 //! `AuthenticatedSafe ::= SEQUENCE OF ContentInfo` of `data` or `encryptedData`.
 
 mod bags;
+mod budget;
 mod decrypt;
 mod mac;
 mod password;
@@ -19,6 +20,8 @@ use serde::Serialize;
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
+use budget::Budget;
+pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK, at_most};
 pub use decrypt::MAX_ITERATIONS;
 use password::Password;
 
@@ -65,6 +68,7 @@ pub fn looks_like_pfx(der: &[u8]) -> bool {
 /// Opens `bytes` (DER or BER) with `password`.
 pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
     let mut password = Password::new(password);
+    let mut budget = Budget::default();
     let der = ber::to_der(bytes)?;
     let pfx: pkcs12::Pfx = decode(&der, "PKCS#12 structure")?;
     if pfx.auth_safe.content_type != ID_DATA {
@@ -77,7 +81,12 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
 
     let mut protection = Protection::default();
     if let Some(mac_data) = &pfx.mac_data {
-        protection.mac = Some(mac::verify(mac_data, &auth_safe, &mut password)?);
+        protection.mac = Some(mac::verify(
+            mac_data,
+            &auth_safe,
+            &mut password,
+            &mut budget,
+        )?);
     }
     let verified = protection.mac.is_some();
     // Without a MAC, a wrong password shows only as garbage after decryption.
@@ -99,13 +108,20 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
             ID_ENCRYPTED_DATA => {
                 let (algorithm, ciphertext) = encrypted_data(&part.content)?;
                 protection.encryption.push(decrypt::describe(&algorithm));
-                let plain = decrypt::decrypt(&algorithm, &ciphertext, &password)
+                let plain = decrypt::decrypt(&algorithm, &ciphertext, &password, &mut budget)
                     .map_err(after_decryption)?;
                 Zeroizing::new(ber::to_der(&plain).map_err(after_decryption)?)
             }
             oid => return Err(Error::UnsupportedAlgorithm { oid }),
         };
-        bags::collect(&safe_contents, &password, &mut found, &mut protection, 0)
+        let mut opening = bags::Opening {
+            password: &password,
+            budget: &mut budget,
+            found: &mut found,
+            protection: &mut protection,
+        };
+        opening
+            .collect(&safe_contents, 0)
             .map_err(after_decryption)?;
     }
     Ok(Pkcs12Contents {

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::file_name::{self, OrcaFileName};
 use crate::input::{self, Input};
 use crate::issuer;
-use crate::key;
-use crate::pkcs12::{self, Protection};
+use crate::key::PrivateKey;
+use crate::pkcs12::{self, MAX_CERTIFICATES, MAX_KEYS, Protection, at_most};
 use x509_cert::Certificate;
 
 /// The container a certificate came in.
@@ -94,6 +94,9 @@ fn report(
     ders: &[Vec<u8>],
     private_keys: &[Zeroizing<Vec<u8>>],
 ) -> Result<(CertificateReport, Certificate)> {
+    // Bounded before any parsing: PEM and DER inputs reach here without the PKCS#12 caps.
+    at_most(ders, MAX_CERTIFICATES, "certificates")?;
+    at_most(private_keys, MAX_KEYS, "keys")?;
     let parsed = ders
         .iter()
         .map(|der| certificate::parse(der))
@@ -137,17 +140,16 @@ fn report(
     Ok((report, leaf_certificate))
 }
 
-/// The index of the first certificate that one of the keys belongs to.
+/// The index of the first certificate that one of the keys belongs to. Each key is read
+/// (and an EC point recomputed) once, however many certificates it is compared with.
 fn key_owner(
     private_keys: &[zeroize::Zeroizing<Vec<u8>>],
     parsed: &[ParsedCertificate],
 ) -> Result<Option<usize>> {
     for private_key in private_keys {
+        let private_key = PrivateKey::parse(private_key)?;
         for (index, cert) in parsed.iter().enumerate() {
-            if key::matches(
-                private_key,
-                cert.certificate.tbs_certificate().subject_public_key_info(),
-            )? {
+            if private_key.matches(cert.certificate.tbs_certificate().subject_public_key_info())? {
                 return Ok(Some(index));
             }
         }
@@ -166,6 +168,9 @@ fn end_entity(parsed: &[ParsedCertificate]) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod hostile;
 
 #[cfg(test)]
 mod tests {

@@ -384,6 +384,11 @@ impl From<&Error> for ErrorObject {
                 object.count = Some(*count);
                 object.max = Some(*max);
             }
+            Error::TooMuchWork { max } => object.max = Some(*max),
+            Error::TooManyParts { what, max } => {
+                object.context = Some(what);
+                object.max = Some(*max as u64);
+            }
             _ => {}
         }
         object

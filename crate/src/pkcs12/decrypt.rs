@@ -10,12 +10,13 @@
 use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7};
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
-use pkcs5::pbes2;
+use pkcs5::pbes2::{self, Pbkdf2Prf};
 use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use pkcs12::pbe_params::{Pbes2Params, Pkcs12PbeParams};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
+use super::budget::{Budget, HashCost};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -64,10 +65,12 @@ pub fn decrypt(
     algorithm: &AlgorithmIdentifierOwned,
     ciphertext: &[u8],
     password: &Password,
+    budget: &mut Budget,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    budget.encrypted()?;
     let params = parameters(algorithm, "encryption parameters")?;
     match algorithm.oid {
-        pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password),
+        pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password, budget),
         oid => {
             let cipher = Pkcs12Cipher::from_oid(oid).ok_or(Error::UnsupportedAlgorithm { oid })?;
             let params: Pkcs12PbeParams = params
@@ -76,6 +79,9 @@ pub fn decrypt(
             let iterations = check_iterations(params.iterations)?;
             let mut last = Error::WrongPassword;
             for form in password.bmp_forms() {
+                // The key and the IV are two derivations (RFC 7292 Appendix B.2).
+                budget.pkcs12_kdf(SHA1_COST, iterations, cipher.key_len())?;
+                budget.pkcs12_kdf(SHA1_COST, iterations, 8)?;
                 match cipher.decrypt(form, params.salt.as_bytes(), iterations, ciphertext) {
                     Ok(plain) => return Ok(plain),
                     Err(err) => last = err,
@@ -90,6 +96,7 @@ fn decrypt_pbes2(
     params: AnyRef<'_>,
     ciphertext: &[u8],
     password: &Password,
+    budget: &mut Budget,
 ) -> Result<Zeroizing<Vec<u8>>> {
     // Name the offending algorithm before `pkcs5` turns it into a generic decoding error.
     let raw: Pbes2Params = params.decode_as().map_err(Error::der("PBES2 parameters"))?;
@@ -107,7 +114,13 @@ fn decrypt_pbes2(
         _ => Error::from_der(&err, "PBES2 parameters"),
     })?;
     if let Some(kdf) = scheme.kdf.pbkdf2() {
-        check_iterations(i64::from(kdf.iteration_count))?;
+        let iterations = check_iterations(i64::from(kdf.iteration_count))?;
+        let key_len = match raw.encryption.oid {
+            pbes2::AES_128_CBC_OID => 16,
+            pbes2::AES_256_CBC_OID => 32,
+            _ => 24, // AES-192, DES-EDE3
+        };
+        budget.pbkdf2(prf_cost(kdf.prf), iterations, key_len)?;
     }
     let mut buffer = Zeroizing::new(ciphertext.to_vec());
     let len = scheme
@@ -120,6 +133,21 @@ fn decrypt_pbes2(
         .len();
     buffer.truncate(len);
     Ok(buffer)
+}
+
+/// The PKCS#12 PBE ciphers all derive with SHA-1.
+const SHA1_COST: HashCost = HashCost::Narrow { output: 20 };
+
+/// What one compression of a PBKDF2 PRF's hash costs.
+pub fn prf_cost(prf: Pbkdf2Prf) -> HashCost {
+    match prf {
+        Pbkdf2Prf::HmacWithSha1 => SHA1_COST,
+        Pbkdf2Prf::HmacWithSha224 => HashCost::Narrow { output: 28 },
+        Pbkdf2Prf::HmacWithSha256 => HashCost::Narrow { output: 32 },
+        Pbkdf2Prf::HmacWithSha384 => HashCost::Wide { output: 48 },
+        // SHA-512, and any PRF a later `pkcs5` adds: charged as the dearest.
+        _ => HashCost::Wide { output: 64 },
+    }
 }
 
 /// The parameters an algorithm must carry; their absence is a malformed file.

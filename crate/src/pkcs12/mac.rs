@@ -14,7 +14,8 @@ use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use sha1::digest::{Digest, FixedOutputReset, block_api::BlockSizeUser};
 use spki::AlgorithmIdentifierOwned;
 
-use super::decrypt::{check_iterations, parameters};
+use super::budget::{Budget, HashCost};
+use super::decrypt::{check_iterations, parameters, prf_cost};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -33,38 +34,52 @@ struct Pbmac1Params {
     message_auth_scheme: AlgorithmIdentifierOwned,
 }
 
+/// The HMACs RFC 9579 files use, with their output length.
+const PBMAC1_SCHEMES: [(&str, usize, Pbkdf2Prf); 4] = [
+    ("PBMAC1 HMAC-SHA1", 20, Pbkdf2Prf::HmacWithSha1),
+    ("PBMAC1 HMAC-SHA256", 32, Pbkdf2Prf::HmacWithSha256),
+    ("PBMAC1 HMAC-SHA384", 48, Pbkdf2Prf::HmacWithSha384),
+    ("PBMAC1 HMAC-SHA512", 64, Pbkdf2Prf::HmacWithSha512),
+];
+
 /// Checks the MAC with `password`; returns the MAC's name for the report.
 ///
 /// When the PKCS#12 KDF is used, the password form that matched is kept in `password` so
 /// that decryption uses the same one.
-pub fn verify(mac_data: &MacData, data: &[u8], password: &mut Password) -> Result<&'static str> {
+pub fn verify(
+    mac_data: &MacData,
+    data: &[u8],
+    password: &mut Password,
+    budget: &mut Budget,
+) -> Result<&'static str> {
     let algorithm = &mac_data.mac.algorithm;
     let expected = mac_data.mac.digest.as_bytes();
     if algorithm.oid == PBMAC1 {
-        return verify_pbmac1(algorithm, data, expected, password);
+        return verify_pbmac1(algorithm, data, expected, password, budget);
     }
-    let salt = mac_data.mac_salt.as_bytes();
-    let iterations = check_iterations(mac_data.iterations)?;
+    let mac = Pkcs12Mac {
+        salt: mac_data.mac_salt.as_bytes(),
+        iterations: check_iterations(mac_data.iterations)?,
+        data,
+        expected,
+    };
     let (name, matched) = match algorithm.oid {
-        SHA1 => (
-            "HMAC-SHA1",
-            pkcs12_mac::<sha1::Sha1>(password, salt, iterations, data, expected),
-        ),
+        SHA1 => ("HMAC-SHA1", mac.matches::<sha1::Sha1>(password, budget)?),
         SHA224 => (
             "HMAC-SHA224",
-            pkcs12_mac::<sha2::Sha224>(password, salt, iterations, data, expected),
+            mac.matches::<sha2::Sha224>(password, budget)?,
         ),
         SHA256 => (
             "HMAC-SHA256",
-            pkcs12_mac::<sha2::Sha256>(password, salt, iterations, data, expected),
+            mac.matches::<sha2::Sha256>(password, budget)?,
         ),
         SHA384 => (
             "HMAC-SHA384",
-            pkcs12_mac::<sha2::Sha384>(password, salt, iterations, data, expected),
+            mac.matches::<sha2::Sha384>(password, budget)?,
         ),
         SHA512 => (
             "HMAC-SHA512",
-            pkcs12_mac::<sha2::Sha512>(password, salt, iterations, data, expected),
+            mac.matches::<sha2::Sha512>(password, budget)?,
         ),
         oid => return Err(Error::UnsupportedAlgorithm { oid }),
     };
@@ -73,28 +88,48 @@ pub fn verify(mac_data: &MacData, data: &[u8], password: &mut Password) -> Resul
     Ok(name)
 }
 
-/// Tries each PKCS#12 form of the password; returns the index of the one that matched.
-fn pkcs12_mac<D>(
-    password: &Password,
-    salt: &[u8],
+/// A `MacData` MAC keyed by the PKCS#12 KDF.
+struct Pkcs12Mac<'a> {
+    salt: &'a [u8],
     iterations: u32,
-    data: &[u8],
-    expected: &[u8],
-) -> Option<usize>
-where
-    D: Digest + FixedOutputReset + BlockSizeUser + EagerHash,
-{
-    let key_len = <D as Digest>::output_size();
-    password.bmp_forms().position(|form| {
-        let key = zeroize::Zeroizing::new(derive_key::<D>(
-            form,
-            salt,
-            Pkcs12KeyType::Mac,
-            iterations as i32, // bounded by MAX_ITERATIONS
-            key_len,
-        ));
-        hmac_matches::<D>(&key, data, expected)
-    })
+    data: &'a [u8],
+    expected: &'a [u8],
+}
+
+impl Pkcs12Mac<'_> {
+    /// Tries each PKCS#12 form of the password, each charged to `budget`; the index of the
+    /// one that matched.
+    fn matches<D>(&self, password: &Password, budget: &mut Budget) -> Result<Option<usize>>
+    where
+        D: Digest + FixedOutputReset + BlockSizeUser + EagerHash,
+    {
+        let key_len = <D as Digest>::output_size();
+        let cost = hash_cost::<D>();
+        for (index, form) in password.bmp_forms().enumerate() {
+            budget.pkcs12_kdf(cost, self.iterations, key_len)?;
+            let key = zeroize::Zeroizing::new(derive_key::<D>(
+                form,
+                self.salt,
+                Pkcs12KeyType::Mac,
+                self.iterations as i32, // bounded by MAX_ITERATIONS
+                key_len,
+            ));
+            if hmac_matches::<D>(&key, self.data, self.expected) {
+                return Ok(Some(index));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The cost class of `D`: 128-byte blocks are the wide SHA-2 functions.
+fn hash_cost<D: Digest + BlockSizeUser>() -> HashCost {
+    let output = <D as Digest>::output_size();
+    if <D as BlockSizeUser>::block_size() > 64 {
+        HashCost::Wide { output }
+    } else {
+        HashCost::Narrow { output }
+    }
 }
 
 fn hmac_matches<D: EagerHash>(key: &[u8], data: &[u8], expected: &[u8]) -> bool {
@@ -112,6 +147,7 @@ fn verify_pbmac1(
     data: &[u8],
     expected: &[u8],
     password: &Password,
+    budget: &mut Budget,
 ) -> Result<&'static str> {
     let params: Pbmac1Params = parameters(algorithm, "PBMAC1 parameters")?
         .decode_as()
@@ -128,14 +164,21 @@ fn verify_pbmac1(
                 _ => Error::from_der(&err, "PBKDF2 parameters"),
             })?;
     let iterations = check_iterations(i64::from(pbkdf2.iteration_count))?;
-    // RFC 9579 §3: keyLength is required; a missing or absurd one is a malformed file.
+    let scheme_oid = params.message_auth_scheme.oid;
+    let (name, mac_output, scheme) = PBMAC1_SCHEMES
+        .into_iter()
+        .find(|(_, _, prf)| prf.oid() == scheme_oid)
+        .ok_or(Error::UnsupportedAlgorithm { oid: scheme_oid })?;
+    // RFC 9579 §3: keyLength is required. A key longer than the HMAC's output adds nothing
+    // to its strength and multiplies the derivation's work, so it is refused.
     let key_len = usize::from(pbkdf2.key_length.unwrap_or(0));
-    if !(1..=64).contains(&key_len) {
+    if !(1..=mac_output).contains(&key_len) {
         return Err(Error::Malformed {
             position: 0,
             context: "PBMAC1 key length",
         });
     }
+    budget.pbkdf2(prf_cost(pbkdf2.prf), iterations, key_len)?;
     let mut key = zeroize::Zeroizing::new(vec![0u8; key_len]);
     let salt = pbkdf2.salt.as_bytes();
     let secret = password.utf8();
@@ -157,25 +200,11 @@ fn verify_pbmac1(
         }
         other => return Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
     }
-    let scheme = params.message_auth_scheme.oid;
-    let (name, matched) = match scheme {
-        oid if oid == Pbkdf2Prf::HmacWithSha1.oid() => (
-            "PBMAC1 HMAC-SHA1",
-            hmac_matches::<sha1::Sha1>(&key, data, expected),
-        ),
-        oid if oid == Pbkdf2Prf::HmacWithSha256.oid() => (
-            "PBMAC1 HMAC-SHA256",
-            hmac_matches::<sha2::Sha256>(&key, data, expected),
-        ),
-        oid if oid == Pbkdf2Prf::HmacWithSha384.oid() => (
-            "PBMAC1 HMAC-SHA384",
-            hmac_matches::<sha2::Sha384>(&key, data, expected),
-        ),
-        oid if oid == Pbkdf2Prf::HmacWithSha512.oid() => (
-            "PBMAC1 HMAC-SHA512",
-            hmac_matches::<sha2::Sha512>(&key, data, expected),
-        ),
-        oid => return Err(Error::UnsupportedAlgorithm { oid }),
+    let matched = match scheme {
+        Pbkdf2Prf::HmacWithSha1 => hmac_matches::<sha1::Sha1>(&key, data, expected),
+        Pbkdf2Prf::HmacWithSha256 => hmac_matches::<sha2::Sha256>(&key, data, expected),
+        Pbkdf2Prf::HmacWithSha384 => hmac_matches::<sha2::Sha384>(&key, data, expected),
+        _ => hmac_matches::<sha2::Sha512>(&key, data, expected),
     };
     if matched {
         Ok(name)

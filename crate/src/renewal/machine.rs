@@ -712,7 +712,7 @@ impl Machine {
             };
         }
         let answer = if too_large {
-            Err(super::protocol::AnswerError::Malformed)
+            Err(super::protocol::AnswerError::TooLarge)
         } else {
             read_answer(body, &self.record.api_url, &self.record.download_hosts)
         };
@@ -753,7 +753,8 @@ impl Machine {
             return self.stuck("redirected", None);
         }
         match status {
-            200 if too_large => self.stuck("renewed_unreadable", Some(status)),
+            // Over the reader's size cap: no certificate file, and no repeat will make it one.
+            200 if too_large => self.fail("renewed_too_large", Some(status), Issued::Yes),
             200 => match verify_renewed(body, &secret.pass, &self.record.current) {
                 Ok(report) => {
                     let names = renewed_names(&report.certificate, self.now);

@@ -41,6 +41,8 @@ pub enum AnswerError {
     Malformed,
     /// `uri` is not `https:` on a host allowed to serve the file.
     UntrustedUri,
+    /// Longer than any answer could be ([`MAX_ANSWER_BYTES`]): not read at all.
+    TooLarge,
 }
 
 impl AnswerError {
@@ -49,6 +51,7 @@ impl AnswerError {
         match self {
             Self::Malformed => "malformed_answer",
             Self::UntrustedUri => "untrusted_uri",
+            Self::TooLarge => "answer_too_large",
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::reader::{CertificateReport, read_with_certificate};
 /// Opens the downloaded file with `pass` and checks it may replace `old`, the certificate
 /// being renewed. On failure, the stable code of the first defect found:
 /// - `renewed_wrong_password`, `renewed_key_mismatch`, `renewed_unreadable`: it does not open;
+/// - `renewed_too_complex`: it would cost more work than any real file (see the reader's
+///   budget), so it is not opened;
 /// - `renewed_no_key`: no private key, so it could not be used to log in;
 /// - `renewed_other_subject`: another terminal's (subject CN or O differ);
 /// - `renewed_not_later`: it does not end after the current one;
@@ -32,6 +34,10 @@ pub fn verify_renewed(
         read_with_certificate(bytes, Some(pass)).map_err(|err| match err {
             Error::WrongPassword => "renewed_wrong_password",
             Error::KeyMismatch => "renewed_key_mismatch",
+            // Built to exhaust the reader: a hostile server's file, never a damaged one.
+            Error::TooMuchWork { .. }
+            | Error::TooManyParts { .. }
+            | Error::IterationsTooHigh { .. } => "renewed_too_complex",
             _ => "renewed_unreadable",
         })?;
     let new = &report.certificate;
