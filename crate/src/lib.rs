@@ -19,6 +19,7 @@ mod reader;
 mod renewal;
 mod rules;
 mod settings;
+mod stored;
 mod url;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -45,3 +46,4 @@ pub use settings::{
     normalize_origin, renewal_api_url, validate as validate_settings,
     validate_form as validate_settings_form,
 };
+pub use stored::{HistoryEntry, Reading, SCHEMA_VERSION, SetAside, Stored, read as read_stored};

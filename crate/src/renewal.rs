@@ -13,7 +13,7 @@ pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY};
 
 /// Files and certificates the renewal's tests share.
 #[cfg(test)]
-mod fixtures {
+pub(crate) mod fixtures {
     use crate::certificate::CertificateInfo;
     use crate::read_certificate_file;
     use crate::rules::DAY_MS;

@@ -73,6 +73,15 @@ pub fn is_weborca_origin(settings: JsValue, origin: &str) -> Result<bool, JsValu
     Ok(settings.is_weborca_origin(origin))
 }
 
+/// What storage holds, read entry by entry: `{ stored, writes }`, where `stored` has the
+/// readable registrations, reminders, renewals, history and the entries set aside, and
+/// `writes` (or `null`) is what the worker must write back (see `stored.rs`).
+#[wasm_bindgen(js_name = storedState)]
+pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
+    let raw: JsonObject = from_js(raw)?;
+    Ok(to_js(&crate::read_stored(&raw)))
+}
+
 /// Every registered certificate assessed on `now` (ms), with badge and due reminders.
 #[wasm_bindgen]
 pub fn overview(

@@ -4,22 +4,26 @@
 // since when the policy is on — starts the due renewals, and sets the timer.
 import * as core from './core.js';
 import { allRenewals, startRenewal } from './renewal.js';
+import { store } from './store.js';
 
 export const AUTO_RENEW_ALARM = 'auto-renew';
 
 /** This terminal's random number, drawn once: its moments differ from every other's. */
 async function terminalSeed() {
-  const { terminalSeed: stored } = await chrome.storage.local.get('terminalSeed');
-  if (Number.isInteger(stored)) return stored;
-  const [seed] = crypto.getRandomValues(new Uint32Array(1));
-  await chrome.storage.local.set({ terminalSeed: seed });
+  let seed;
+  await store.update(async (_stored, get) => {
+    seed = await get('terminalSeed');
+    if (Number.isInteger(seed)) return null;
+    [seed] = crypto.getRandomValues(new Uint32Array(1));
+    return { terminalSeed: seed };
+  });
   return seed;
 }
 
 /**
  * Starts every automatic renewal that is due, at most once per certificate (the core refuses
  * any certificate that already has a renewal record), and sets the alarm for the next one.
- * @param {{ store: object, settings: object, onChange: () => Promise<void> }} context
+ * @param {{ settings: object, onChange: () => Promise<void> }} context
  * @param {(error: unknown) => void} onRefusal
  */
 export async function runAutoRenewal(context, onRefusal) {
@@ -27,12 +31,12 @@ export async function runAutoRenewal(context, onRefusal) {
   // being automatic, not be tried again. The next alarm looks again.
   if (!navigator.onLine) return;
   await core.loadCore();
-  const [seed, { autoRenewSince }, registrations, renewals] = await Promise.all([
-    terminalSeed(), chrome.storage.local.get('autoRenewSince'), context.store.registrations(), allRenewals(),
+  const [seed, autoRenewSince, registrations, renewals] = await Promise.all([
+    terminalSeed(), store.value('autoRenewSince', undefined), store.registrations(), allRenewals(),
   ]);
   const renewed = Object.keys(renewals);
   const plan = core.autoRenewalPlan(registrations, renewed, context.settings, seed, autoRenewSince ?? undefined, Date.now());
-  if (plan.since !== null && plan.since !== autoRenewSince) await chrome.storage.local.set({ autoRenewSince: plan.since });
+  if (plan.since !== null && plan.since !== autoRenewSince) await store.update(() => ({ autoRenewSince: plan.since }));
   if (plan.wakeAt === null) await chrome.alarms.clear(AUTO_RENEW_ALARM);
   else await chrome.alarms.create(AUTO_RENEW_ALARM, { when: Math.max(plan.wakeAt, Date.now() + 1000) });
   for (const fingerprint of plan.start) {

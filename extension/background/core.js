@@ -5,7 +5,7 @@ import init from '../../pkg/weborca_cert.js';
 export {
   autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
   renewalApiUrl, renewalFacts, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
-  validateSettings,
+  storedState, validateSettings,
 } from '../../pkg/weborca_cert.js';
 
 let ready = null;

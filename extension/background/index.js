@@ -4,7 +4,7 @@
 import { MessageType, fromContentScript, validData } from '../shared/messages.js';
 import { formatDate, t } from '../shared/i18n.js';
 import * as core from './core.js';
-import { createStore, readPolicy } from './store.js';
+import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
   confirmBackup, feed, pendingImport, rememberPickerTab, removalRefused, renewalForPickerTab,
@@ -13,7 +13,6 @@ import {
 import { restrictStorage } from './secrets.js';
 import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
 
-const store = createStore(chrome.storage.local);
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
 const onError = (error) => console.error('WebORCA worker:', error);
@@ -23,16 +22,15 @@ const onRefusal = (error) => (typeof error?.code === 'string' ? undefined : onEr
 /** Settings in force and every certificate assessed now; updates badge and reminders. */
 async function refresh() {
   await core.loadCore();
-  const [registrations, reminders, user, policy] = await Promise.all([
-    store.registrations(), store.reminders(), store.userSettings(), readPolicy(),
-  ]);
+  const [stored, user, policy] = await Promise.all([store.read(), store.userSettings(), readPolicy()]);
+  const { registrations, reminders } = stored;
   const effective = core.effectiveSettings(user, policy);
   const overview = core.overview(registrations, reminders, effective.settings, Date.now());
   // A renewed certificate not yet imported still needs the user: keep the badge up.
   const awaitingImport = await pendingImport();
   await showBadge(overview.badge ?? (awaitingImport ? { text: '!', severity: 'warning' } : null));
-  if (overview.dueReminders.length) await notify(overview, reminders);
-  return { overview, effective, registrations, user };
+  if (overview.dueReminders.length) await notify(overview);
+  return { overview, effective, stored, user };
 }
 
 async function showBadge(badge) {
@@ -41,7 +39,7 @@ async function showBadge(badge) {
 }
 
 /** One notification per reminder step reached; the step is stored so it fires once. */
-async function notify(overview, reminders) {
+async function notify(overview) {
   for (const due of overview.dueReminders) {
     const entry = overview.entries.find((e) => e.fingerprint === due.fingerprint);
     const expired = entry.assessment.status === 'expired';
@@ -52,9 +50,13 @@ async function notify(overview, reminders) {
       message: t('notificationBody', [entry.label, String(entry.assessment.daysLeft), formatDate(entry.notAfter)]),
       priority: 2,
     });
-    reminders[due.fingerprint] = { ...reminders[due.fingerprint], lastNotifiedStep: due.step };
   }
-  await store.saveReminders(reminders);
+  // Merged into the reminders as they are now: a snooze written meanwhile is kept.
+  await store.update(({ reminders }) => {
+    const next = { ...reminders };
+    for (const due of overview.dueReminders) next[due.fingerprint] = { ...next[due.fingerprint], lastNotifiedStep: due.step };
+    return { reminders: next };
+  });
 }
 
 /** The banner on on-premise origins: registered for those the user granted access to. */
@@ -97,19 +99,21 @@ async function settingsChanged() {
 async function registerCertificate({ bytes, password, fileName, label }) {
   await requireAllowed('usersMayRegister', 'registration_locked');
   const report = core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
-  const registrations = await store.registrations();
   const fingerprint = report.certificate.sha256Fingerprint;
-  const previous = registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
-  const registration = {
-    label: label.trim() || report.certificate.commonName || report.certificate.subject,
-    fileName,
-    // Registered again: the first date stays (automatic renewal spreads from it).
-    registeredAt: previous?.registeredAt ?? Date.now(),
-    certificate: report.certificate,
-  };
-  // The same certificate registered again updates its record.
-  const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
-  await store.saveRegistrations([...others, registration]);
+  let registration;
+  await store.update(({ registrations }) => {
+    const previous = registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
+    registration = {
+      label: label.trim() || report.certificate.commonName || report.certificate.subject,
+      fileName,
+      // Registered again: the first date stays (automatic renewal spreads from it).
+      registeredAt: previous?.registeredAt ?? Date.now(),
+      certificate: report.certificate,
+    };
+    // The same certificate registered again updates its record.
+    const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
+    return { registrations: [...others, registration] };
+  });
   await refresh();
   autoRenew().catch(onError); // a certificate already in the window may be due
   return { registration, report };
@@ -118,7 +122,7 @@ async function registerCertificate({ bytes, password, fileName, label }) {
 /** What a renewal step needs from the worker, read fresh from storage. */
 async function renewalContext(origin) {
   const { effective } = await refresh();
-  return { store, settings: effective.settings, origin, onChange: () => refresh().then(() => {}) };
+  return { settings: effective.settings, origin, onChange: () => refresh().then(() => {}) };
 }
 
 const handlers = {
@@ -132,18 +136,24 @@ const handlers = {
     // A renewal under way needs the registration it renews: removing it is refused.
     const refused = await removalRefused(fingerprint);
     if (refused) throw { code: refused };
-    const registrations = await store.registrations();
-    await store.saveRegistrations(registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint));
-    const reminders = await store.reminders();
-    delete reminders[fingerprint];
-    await store.saveReminders(reminders);
+    await store.update(({ registrations, reminders }) => {
+      const others = Object.fromEntries(Object.entries(reminders).filter(([key]) => key !== fingerprint));
+      return {
+        registrations: registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint),
+        reminders: others,
+      };
+    });
     await refresh();
     return {};
   },
   async [MessageType.OVERVIEW]() {
-    const { overview, effective } = await refresh();
-    const { history = [] } = await chrome.storage.local.get('history');
-    return { overview, settings: effective.settings, history };
+    const { overview, effective, stored } = await refresh();
+    const setAside = stored.setAside.map(({ area, label }) => ({ area, label }));
+    return { overview, settings: effective.settings, history: stored.history, setAside, newerSchema: stored.newerSchema };
+  },
+  async [MessageType.DISMISS_SET_ASIDE]() {
+    await store.update(() => ({ setAside: [] }));
+    return {};
   },
   async [MessageType.GET_SETTINGS]() {
     const { effective, user } = await refresh();
@@ -153,14 +163,13 @@ const handlers = {
   async [MessageType.SAVE_SETTINGS]({ input }) {
     await core.loadCore();
     const valid = core.validateSettings(input); // throws { code: 'invalid_setting', key, reason }
-    await store.saveUserSettings({ ...(await store.userSettings()), ...valid });
+    await store.update(async (_stored, get) => ({ settings: { ...(await get('settings')), ...valid } }));
     await settingsChanged();
     const { effective } = await refresh();
     return { effective };
   },
-  async [MessageType.BANNER](_data, sender) {
-    const { overview, effective } = await refresh();
-    if (!core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin)) return { banner: null };
+  async [MessageType.BANNER]() {
+    const { overview } = await refresh();
     const awaitingImport = await pendingImport();
     if (awaitingImport) {
       return { banner: { pendingImport: { fingerprint: awaitingImport.fingerprint, label: awaitingImport.label } } };
@@ -172,10 +181,10 @@ const handlers = {
     const { overview, effective } = await refresh();
     const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
     if (!entry) return {};
-    const reminders = await store.reminders();
     const snoozedUntil = core.snoozeUntil(entry.notAfter, Date.now(), effective.settings);
-    reminders[fingerprint] = { ...reminders[fingerprint], snoozedUntil };
-    await store.saveReminders(reminders);
+    await store.update(({ reminders }) => ({
+      reminders: { ...reminders, [fingerprint]: { ...reminders[fingerprint], snoozedUntil } },
+    }));
     return {};
   },
   async [MessageType.RENEW]({ fingerprint }, sender) {
@@ -225,11 +234,21 @@ function allowed(type, sender) {
   return fromContentScript(type) ? !ownPage && Boolean(sender.tab) : ownPage;
 }
 
+/** A content script's message counts only from the top frame of a page on a WebORCA origin
+ * under the settings in force now (a page elsewhere, or a frame a WebORCA page embeds, gets
+ * nothing, even where an older registration of the banner script still runs). */
+async function fromWeborcaPage(sender) {
+  if (sender.frameId !== 0) return false;
+  const { effective } = await refresh();
+  return core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin);
+}
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const type = message?.type;
   const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
   if (!handler || !allowed(type, sender) || !validData[type](message.data)) return false;
-  handler(message.data, sender).then(
+  const checked = fromContentScript(type) ? fromWeborcaPage(sender) : Promise.resolve(true);
+  checked.then((ok) => (ok ? handler(message.data, sender) : Promise.reject(new Error(`${type} from ${sender.url}`)))).then(
     (result) => sendResponse({ ok: true, ...result }),
     (error) => {
       // Core errors are `{ code, … }` and never contain the password.

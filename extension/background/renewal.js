@@ -8,6 +8,7 @@ import { renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { saveFile } from './files.js';
 import { durableSecretEntry, forgetSecret, keepSecret, secretOf } from './secrets.js';
+import { store } from './store.js';
 
 const WAKE_ALARM_PREFIX = 'renewal-wake:';
 
@@ -21,8 +22,8 @@ function serialized(work) {
 }
 
 /** Every renewal record, by the fingerprint of the certificate being renewed. */
-export async function allRenewals() {
-  return (await chrome.storage.local.get('renewals')).renewals ?? {};
+export function allRenewals() {
+  return store.renewals();
 }
 
 export async function renewalOf(fingerprint) {
@@ -31,12 +32,12 @@ export async function renewalOf(fingerprint) {
 
 /** Stores the record — in the same write as a durable secret the step keeps, so a worker
  * stopped in between never finds an issued certificate without its password. */
-async function store(record, effects = []) {
-  const all = await allRenewals();
-  all[record.fingerprint] = record;
+async function saveRecord(record, effects = []) {
   const durable = effects.find((effect) => effect.type === 'keepSecret' && effect.durable);
-  const secretEntry = durable ? await durableSecretEntry(record.fingerprint, durable.secret) : {};
-  await chrome.storage.local.set({ renewals: all, ...secretEntry });
+  await store.update(async (stored, get) => ({
+    renewals: { ...stored.renewals, [record.fingerprint]: record },
+    ...(durable ? await durableSecretEntry(get, record.fingerprint, durable.secret) : {}),
+  }));
   return record;
 }
 
@@ -57,11 +58,11 @@ async function eachRecord(records, work) {
  * Starts renewing a registered certificate (`automatic`: by the worker under the autoRenew
  * policy). Rejects with `{ code }` when the core refuses (one under way, one awaiting
  * import, or one that may already have issued a certificate and `confirmed` is not set).
- * @param {{ store: object, settings: object, origin?: string, onChange: () => Promise<void> }} context
+ * @param {{ settings: object, origin?: string, onChange: () => Promise<void> }} context
  */
 export function startRenewal(fingerprint, context, { confirmed = false, automatic = false } = {}) {
   return serialized(async () => {
-    const registration = (await context.store.registrations())
+    const registration = (await store.registrations())
       .find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw { code: 'internal' };
     await core.loadCore();
@@ -100,10 +101,10 @@ async function advance(record, event, context) {
 /** Stores the step's record, performs its effects in order, and feeds back what they
  * report, until the renewal waits for something outside (a timer, the user). */
 async function run(step, context) {
-  const record = await store(step.record, step.effects);
+  const record = await saveRecord(step.record, step.effects);
   let next = null;
   for (const effect of step.effects) {
-    const reported = await perform(effect, record, context);
+    const reported = await perform(effect, record);
     if (reported) next = reported;
   }
   // What an effect reported goes back to the core first: an answer must never wait on
@@ -114,7 +115,7 @@ async function run(step, context) {
 }
 
 /** Performs one effect; resolves to the event it reports, if any. */
-async function perform(effect, record, context) {
+async function perform(effect, record) {
   switch (effect.type) {
     case 'request':
       return core.performRequest(effect);
@@ -134,7 +135,7 @@ async function perform(effect, record, context) {
       return saved(await saveFile(effect.path, 'application/x-pkcs12', new Uint8Array(file)));
     }
     case 'register':
-      await replaceRegistration(context.store, record, effect.certificate, effect.fileName);
+      await replaceRegistration(record, effect.certificate, effect.fileName);
       return { type: 'registered' };
     case 'notify':
       await notify(record, effect.notice);
@@ -153,16 +154,17 @@ function saved(path) {
 
 /** The renewed certificate becomes current under the old one's label; the old one moves to
  * history. Safe to repeat: a worker stopped half-way registers once. */
-async function replaceRegistration(registry, record, certificate, fileName) {
-  const registrations = await registry.registrations();
-  const old = registrations.find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
-  const others = registrations.filter((r) => ![record.fingerprint, certificate.sha256Fingerprint]
-    .includes(r.certificate.sha256Fingerprint));
-  if (old) {
-    const { history = [] } = await chrome.storage.local.get('history');
-    await chrome.storage.local.set({ history: [...history, { ...old, replacedAt: Date.now() }] });
-  }
-  await registry.saveRegistrations([...others, { label: record.label, fileName, registeredAt: Date.now(), certificate }]);
+async function replaceRegistration(record, certificate, fileName) {
+  await store.update(({ registrations, history }) => {
+    const old = registrations.find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
+    const others = registrations.filter((r) => ![record.fingerprint, certificate.sha256Fingerprint]
+      .includes(r.certificate.sha256Fingerprint));
+    const renewed = { label: record.label, fileName, registeredAt: Date.now(), certificate };
+    return {
+      registrations: [...others, renewed],
+      ...(old ? { history: [...history, { ...old, replacedAt: Date.now() }] } : {}),
+    };
+  });
 }
 
 const NOTICE_TEXT = Object.freeze({

@@ -7,48 +7,44 @@
 //   gone when the browser closes: the password file is on disk by then);
 // - after the backup check, the import, or a failure: nowhere.
 // Both areas are kept from content scripts (setAccessLevel), and nothing here is logged.
+import { store } from './store.js';
+
 const KEY = 'renewalSecrets';
+const session = () => chrome.storage.session;
 
-async function read(area) {
-  return (await area.get(KEY))[KEY] ?? {};
-}
-
-/** The area's entry with `fingerprint`'s secret set (or removed when `undefined`). */
-async function entryWith(area, fingerprint, secret) {
-  const all = await read(area);
-  if (secret === undefined) delete all[fingerprint];
-  else all[fingerprint] = secret;
-  return { [KEY]: all };
-}
-
-async function write(area, fingerprint, secret) {
-  await area.set(await entryWith(area, fingerprint, secret));
+/** `all` with `fingerprint`'s secret set (or removed when `undefined`). */
+function withSecret(all, fingerprint, secret) {
+  const next = { ...(all ?? {}) };
+  if (secret === undefined) delete next[fingerprint];
+  else next[fingerprint] = secret;
+  return next;
 }
 
 /** The secret kept for a renewal, or null. */
 export async function secretOf(fingerprint) {
-  return (await read(chrome.storage.session))[fingerprint] ?? (await read(chrome.storage.local))[fingerprint] ?? null;
+  const inSession = (await session().get(KEY))[KEY] ?? {};
+  return inSession[fingerprint] ?? (await store.value(KEY, {}))[fingerprint] ?? null;
 }
 
-/** Keeps `secret` in the one area `durable` names, and removes it from the other. */
-export async function keepSecret(fingerprint, secret, durable) {
-  const [keep, drop] = durable
-    ? [chrome.storage.local, chrome.storage.session]
-    : [chrome.storage.session, chrome.storage.local];
-  await write(keep, fingerprint, secret);
-  await write(drop, fingerprint, undefined);
+/** Keeps `secret` in the one area `durable` names, and removes it from the other; both
+ * writes in the store's turn, so no other write lands between them. */
+export function keepSecret(fingerprint, secret, durable) {
+  return store.update(async (_stored, get) => {
+    const kept = (await session().get(KEY))[KEY];
+    await session().set({ [KEY]: withSecret(kept, fingerprint, durable ? undefined : secret) });
+    return { [KEY]: withSecret(await get(KEY), fingerprint, durable ? secret : undefined) };
+  });
 }
 
 /** The `chrome.storage.local` entry holding `secret` durably, for a caller that writes it in
- * one `set` together with the record it belongs to. */
-export function durableSecretEntry(fingerprint, secret) {
-  return entryWith(chrome.storage.local, fingerprint, secret);
+ * one `set` together with the record it belongs to (`get` reads inside `store.update`). */
+export async function durableSecretEntry(get, fingerprint, secret) {
+  return { [KEY]: withSecret(await get(KEY), fingerprint, secret) };
 }
 
 /** Forgets a renewal's secret everywhere. */
-export async function forgetSecret(fingerprint) {
-  await write(chrome.storage.local, fingerprint, undefined);
-  await write(chrome.storage.session, fingerprint, undefined);
+export function forgetSecret(fingerprint) {
+  return keepSecret(fingerprint, undefined, false);
 }
 
 /** Keeps content scripts out of both storage areas (session is so by default; recent

@@ -1,20 +1,67 @@
-// What must survive a worker restart lives in chrome.storage, behind this one object. The
-// area is a parameter so the same code serves `local` and, in tests, anything with get/set.
-// Stored: registrations (certificate metadata only: never files, keys or passwords),
-// reminder state per fingerprint, and the user's settings.
+// The one owner of the worker's storage. What must survive a worker restart lives in
+// chrome.storage.local: registrations (certificate metadata only: never files, keys or
+// passwords), reminder state, renewal records, history, settings, the automatic-renewal seed,
+// and for seconds a renewal's secret (see secrets.js). Every write goes through `update`, one
+// after another, so two messages arriving together (a registration while a renewal saves, a
+// snooze while a reminder fires) cannot overwrite each other's change. Entries are decoded
+// one by one by the core (crate/src/stored.rs): one that does not decode is set aside and
+// reported, and every other certificate keeps working.
+import * as core from './core.js';
 
-export function createStore(area) {
-  async function read(key, fallback) {
-    const value = (await area.get(key))[key];
-    return value ?? fallback;
+/** Keys the core decodes entry by entry (and stamps with the schema version). */
+const DECODED_KEYS = ['schemaVersion', 'registrations', 'reminders', 'renewals', 'history', 'setAside'];
+
+/**
+ * @param {{ local: chrome.storage.StorageArea, decode?: (raw: object) => { stored: object, writes: object | null }, ready?: () => Promise<unknown> }} areas
+ *   `decode` and `ready` default to the Wasm core; tests pass the core built for Node.
+ */
+export function createStore({ local, decode = core.storedState, ready = core.loadCore }) {
+  let queue = Promise.resolve();
+  /** Runs `work` after every earlier read or write of this worker life has finished. */
+  function exclusive(work) {
+    const run = queue.then(work, work);
+    queue = run.catch(() => {});
+    return run;
   }
+
+  /** The readable entries; what was set aside now is written back at once. Call only
+   * inside `exclusive`. */
+  async function readStored() {
+    await ready();
+    const { stored, writes } = decode(await local.get(DECODED_KEYS));
+    if (writes) await local.set(writes);
+    return stored;
+  }
+
+  const read = () => exclusive(readStored);
   return {
-    registrations: () => read('registrations', []),
-    saveRegistrations: (registrations) => area.set({ registrations }),
-    reminders: () => read('reminders', {}),
-    saveReminders: (reminders) => area.set({ reminders }),
-    userSettings: () => read('settings', {}),
-    saveUserSettings: (settings) => area.set({ settings }),
+    /** `{ registrations, reminders, renewals, history, setAside, newerSchema }`. */
+    read,
+    registrations: async () => (await read()).registrations,
+    reminders: async () => (await read()).reminders,
+    renewals: async () => (await read()).renewals,
+    /** A value kept as it is (settings, the automatic-renewal seed…), or `fallback`. */
+    async value(key, fallback) {
+      const value = (await exclusive(() => local.get(key)))[key];
+      return value ?? fallback;
+    },
+    userSettings() {
+      return this.value('settings', {});
+    },
+    /**
+     * Read-modify-write, one at a time: `change(stored, get)` sees the entries as they are
+     * now (`get(key)` reads any other key) and returns the keys to set, or nothing.
+     * It must not call the store itself (it would wait for itself).
+     */
+    update(change) {
+      return exclusive(async () => {
+        const stored = await readStored();
+        const get = async (key) => (await local.get(key))[key];
+        const changes = await change(stored, get);
+        if (changes && Object.keys(changes).length) await local.set(changes);
+        return changes ?? null;
+      });
+    },
   };
 }
 
@@ -28,3 +75,6 @@ export async function readPolicy() {
     return {};
   }
 }
+
+/** The worker's store (absent outside an extension, where tests make their own). */
+export const store = globalThis.chrome?.storage ? createStore({ local: chrome.storage.local }) : null;

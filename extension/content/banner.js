@@ -23,12 +23,32 @@ function send(type, data) {
   return chrome.runtime.sendMessage({ type, data });
 }
 
+/** How long a button must have been fully visible before a click on it counts: a page that
+ * shows the banner only under the pointer, for a moment, gets nothing. */
+const VISIBLE_BEFORE_CLICK_MS = 500;
+
+/**
+ * A button that acts only on a real user's click on it while it is visibly on screen. The
+ * page shares the DOM: it can restyle the banner's host (opacity, a cover, a transform) or
+ * dispatch synthetic events, so `isTrusted` and IntersectionObserver v2's `isVisible`
+ * (false when covered, transparent, filtered or transformed) are both required.
+ */
 function button(textKey, className, onClick) {
   const el = document.createElement('button');
   el.type = 'button';
   el.className = className;
   el.textContent = t(textKey);
-  el.addEventListener('click', onClick);
+  let visibleSince = null;
+  const observer = new IntersectionObserver((entries) => {
+    const visible = entries.at(-1)?.isVisible === true;
+    if (!visible) visibleSince = null;
+    else visibleSince ??= performance.now();
+  }, { threshold: [1.0], trackVisibility: true, delay: 100 });
+  observer.observe(el);
+  el.addEventListener('click', (event) => {
+    const shown = visibleSince !== null && performance.now() - visibleSince >= VISIBLE_BEFORE_CLICK_MS;
+    if (event.isTrusted && shown) onClick();
+  });
   return el;
 }
 

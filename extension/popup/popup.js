@@ -303,8 +303,30 @@ async function refresh() {
     old.label, old.certificate.commonName ?? old.certificate.subject, formatDate(old.certificate.notAfter), formatDate(old.replacedAt),
   ]))));
   document.getElementById('history-section').hidden = history.length === 0;
+  renderSetAside(response.setAside ?? [], response.newerSchema);
   document.getElementById(`cert-${focused}`)?.scrollIntoView();
 }
+
+/** Stored entries the worker could not read: said in words, with what still works. */
+function renderSetAside(setAside, newerSchema) {
+  const section = document.getElementById('set-aside');
+  const names = setAside.map((entry) => entry.label).filter(Boolean);
+  const text = [];
+  if (setAside.length) {
+    text.push(names.length
+      ? t('setAsideNamed', [String(setAside.length), names.map((name) => t('quotedName', [name])).join(t('nameSeparator'))])
+      : t('setAsideUnnamed', [String(setAside.length)]));
+  }
+  if (newerSchema) text.push(t('setAsideNewerVersion'));
+  document.getElementById('set-aside-text').textContent = text.join(' ');
+  document.getElementById('set-aside-dismiss').hidden = setAside.length === 0;
+  section.hidden = text.length === 0;
+}
+
+document.getElementById('set-aside-dismiss').addEventListener('click', async () => {
+  await send(MessageType.DISMISS_SET_ASIDE);
+  await refresh();
+});
 
 const registerForm = document.getElementById('register');
 registerForm.addEventListener('submit', () => { result.hidden = true; });

@@ -9,8 +9,11 @@ export const MessageType = Object.freeze({
   REGISTER_CERTIFICATE: 'page/register-certificate',
   /** page→worker: forget a registered certificate → `{}` */
   REMOVE_CERTIFICATE: 'page/remove-certificate',
-  /** page→worker: every registered certificate assessed now → `{ overview, settings }` */
+  /** page→worker: every registered certificate assessed now → `{ overview, settings, history,
+   * setAside: [{ area, label }], newerSchema }` (setAside: stored entries that could not be read) */
   OVERVIEW: 'page/overview',
+  /** page→worker: the user has read the notice about entries set aside → `{}` */
+  DISMISS_SET_ASIDE: 'page/dismiss-set-aside',
   /** page→worker: settings in force, the user's values, what policy locked → `{ effective, user }` */
   GET_SETTINGS: 'page/get-settings',
   /** page→worker: save the options form (all or nothing) → `{ effective }` */
@@ -52,6 +55,7 @@ export const validData = Object.freeze({
     && isOptionalString(d.fileName) && typeof d.label === 'string' && d.label.length <= 100,
   [MessageType.REMOVE_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.OVERVIEW]: () => true,
+  [MessageType.DISMISS_SET_ASIDE]: () => true,
   [MessageType.GET_SETTINGS]: () => true,
   [MessageType.SAVE_SETTINGS]: (d) => typeof d?.input === 'object' && d.input !== null,
   [MessageType.RENEW_FROM_PAGE]: (d) => isFingerprint(d?.fingerprint)

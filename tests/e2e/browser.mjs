@@ -161,6 +161,10 @@ export async function clearPolicy() {
   await rm(POLICY_FILE, { force: true });
 }
 
+/** A little more than the time the banner's buttons must be visible before a click counts
+ * (VISIBLE_BEFORE_CLICK_MS in extension/content/banner.js). */
+const BANNER_VISIBLE_MS = 700;
+
 /** The banner's text and buttons, read through its closed shadow root with CDP. */
 export async function banner(page) {
   const cdp = await page.context().newCDPSession(page);
@@ -183,13 +187,25 @@ export async function banner(page) {
     for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child, inButton);
   };
   walk(host, null);
-  const click = async (name) => {
+  const named = (name) => {
     const target = buttons.find((b) => b.name === name);
     assert.ok(target, `no button ${name}`);
-    const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: target.backendNodeId });
+    return target;
+  };
+  /** A real (trusted) mouse click at the button's centre, as a user's, once it has been on
+   * screen as long as the banner requires. */
+  const click = async (name) => {
+    const { model } = await cdp.send('DOM.getBoxModel', { backendNodeId: named(name).backendNodeId });
+    const [x1, y1, , , x3, y3] = model.content;
+    await page.waitForTimeout(BANNER_VISIBLE_MS);
+    await page.mouse.click((x1 + x3) / 2, (y1 + y3) / 2);
+  };
+  /** A click dispatched by script (`isTrusted` false), as a page could. */
+  const syntheticClick = async (name) => {
+    const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: named(name).backendNodeId });
     await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { this.click(); }' });
   };
-  return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click };
+  return { text: texts.join(' '), buttons: buttons.map((b) => b.name), click, syntheticClick };
 }
 
 

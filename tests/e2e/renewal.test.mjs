@@ -192,6 +192,11 @@ for (const [fault, code, state, requests] of [
   ['post-redirect', 'renewalErrorRedirected', 'uncertain', ['GET', 'POST']],
   ['http500', 'renewalErrorServer', 'uncertain', ['GET', 'POST']],
   ['http503', 'renewalErrorServer', 'waiting', ['GET', 'POST']],
+  // A hostile server: each ends with its own message, nothing saved, the old record intact.
+  ['huge-answer', 'renewalErrorAnswerTooLarge', 'failed', ['GET', 'POST']],
+  ['drip-answer', 'renewalErrorTimeout', 'uncertain', ['GET', 'POST']],
+  ['huge-file', 'renewalErrorRenewedTooLarge', 'failed', ['GET', 'POST', 'GET']],
+  ['p12-bomb', 'renewalErrorRenewedTooComplex', 'failed', ['GET', 'POST', 'GET']],
 ]) {
   test(`fault ${fault}: ${state}, its own Japanese message, nothing saved, the old record intact`, async () => {
     const page = await registeredIn30Days();
@@ -230,6 +235,55 @@ for (const [fault, code, state, requests] of [
     }
   });
 }
+
+test('a hostile WebORCA-looking page cannot start a renewal: untrusted clicks, a hidden or covered banner, messages from the page', async () => {
+  await registeredIn30Days();
+  const site = await browser.context.newPage();
+  await site.goto(`https://${WEBORCA_HOST}/`);
+  const nothingSent = async (what) => {
+    await site.waitForTimeout(1500);
+    assert.deepEqual(methods(), [], `${what}: nothing sent`);
+    const { renewals = {} } = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('renewals'));
+    assert.deepEqual(renewals, {}, `${what}: no renewal started`);
+  };
+  await site.waitForTimeout(1000);
+  // A click dispatched by the page's script.
+  await (await banner(site)).syntheticClick('今すぐ更新');
+  await nothingSent('a synthetic click');
+  // The banner made transparent, then covered by a pass-through layer: the user cannot see
+  // what they click.
+  await site.evaluate(() => { document.querySelector('weborca-cert-banner').style.opacity = '0'; });
+  await (await banner(site)).click('今すぐ更新');
+  await nothingSent('a transparent banner');
+  await site.evaluate(() => {
+    document.querySelector('weborca-cert-banner').style.opacity = '';
+    const cover = Object.assign(document.createElement('div'), { id: 'cover' });
+    cover.style.cssText = 'position:fixed;inset:0;pointer-events:none;background:rgba(255,255,255,0.01);z-index:99999';
+    document.body.append(cover);
+  });
+  await (await banner(site)).click('今すぐ更新');
+  await nothingSent('a covered banner');
+  // The page's own script has no way to the worker.
+  const fromPage = await site.evaluate(async (id) => {
+    try {
+      await chrome.runtime.sendMessage(id, { type: 'content/renew', data: {} });
+      return 'sent';
+    } catch (error) {
+      return `refused: ${error.message}`;
+    }
+  }, browser.id);
+  assert.match(fromPage, /^refused/);
+  // Clobbered: the page replaces its body; nothing breaks, nothing is sent.
+  await site.evaluate(() => { document.body.innerHTML = '<h1>replaced</h1>'; });
+  await nothingSent('a clobbered page');
+  // The control: the same click on a visible banner starts the renewal.
+  await site.reload();
+  await site.waitForTimeout(1000);
+  await (await banner(site)).click('今すぐ更新');
+  const record = await settledRenewal(await browser.currentWorker());
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(posts(), 1);
+});
 
 test('a download host of the API\'s own domain is used; the file is verified and saved', async () => {
   await renewingWith('uri-sibling-host');

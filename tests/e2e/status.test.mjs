@@ -209,3 +209,36 @@ test('the popup lists certificates most urgent first; the same one twice is upda
   assert.equal(stored.registrations.length, 1);
   assert.equal(JSON.stringify(stored).includes('PRIVATE'), false, 'only metadata is stored');
 });
+
+test('a corrupted registration in storage is set aside and named; the other certificate keeps its banner and badge', async () => {
+  browser = await launch();
+  const cert = certificateEnding('c50', 50);
+  await register(cert.cert, '受付PC');
+  const worker = await browser.currentWorker();
+  // As an older version or a cut-short write might leave it: one entry that is not a
+  // registration, and the reminders not an object of reminders.
+  await worker.evaluate(async () => {
+    const { registrations } = await chrome.storage.local.get('registrations');
+    await chrome.storage.local.set({
+      registrations: [{ label: '診察室', certificate: { notAfter: 'soon' } }, ...registrations],
+      reminders: { broken: 42 },
+    });
+  });
+  await browser.stopWorker();
+  const page = await visit(WEBORCA_HOST);
+  const shown = await banner(page);
+  assert.ok(shown, 'the other certificate still has its banner');
+  assert.match(shown.text, /受付PC/);
+  assert.equal(await badgeText(), '50');
+  const popup = await browser.context.newPage();
+  await popup.goto(browser.url('popup/popup.html'));
+  await popup.locator('#set-aside:not([hidden])').waitFor();
+  assert.match(await popup.locator('#set-aside-text').textContent(), /2 件（「診察室」）が読み取れなかった/);
+  assert.equal(await popup.locator('#certificates li').count(), 1);
+  const stored = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get(null));
+  assert.equal(stored.schemaVersion, 1);
+  assert.equal(stored.registrations.length, 1, 'the bad entry is out of the list');
+  assert.equal(stored.setAside[0].value.label, '診察室', 'and kept as it was');
+  await popup.getByRole('button', { name: 'お知らせを閉じる' }).click();
+  await popup.locator('#set-aside').waitFor({ state: 'hidden' });
+});

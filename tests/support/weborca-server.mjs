@@ -26,6 +26,12 @@
 //   post-redirect          the POST answers 302 to https://www.example-clinic.test/moved, with
 //                          the { uri, pass } JSON of a certificate really issued as its body
 //   malformed-json         the POST answers 200 with truncated JSON
+//   huge-answer            the POST answers 200 with 8 MB of JSON (a certificate is issued)
+//   drip-answer            the POST answers 200 and then one byte a second, for ever (until
+//                          the client's single deadline for the whole exchange cuts it off)
+//   huge-file              the GET of the issued file serves 8 MB
+//   p12-bomb               the issued file is a real PKCS#12 whose every key derivation runs
+//                          2,000,000 iterations (openssl -iter 2000000): a work bomb
 //   missing-pass           the answer has no `pass`
 //   uri-other-host         `uri` is on files.elsewhere.test (FOREIGN_HOST)
 //   uri-sibling-host       `uri` is on files.cmo.orcamo.jp (FILES_HOST), which serves it to a
@@ -46,6 +52,7 @@
 // GET when the GET arrives. Every request to every host is logged in `server.log` as
 // "METHOD host/path status" ("(no answer)" for one not answered yet, replaced by its status
 // if a slow answer comes); `requestsTo(host)` and `apiRequests()` filter it.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -123,6 +130,7 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
       if (fault === 'get-redirect') {
         return send(302, 'Found', undefined, { location: `${origin(OTHER_HOST)}${req.url}` });
       }
+      if (fault === 'huge-file') return send(200, Buffer.alloc(8 << 20, 0x30), 'application/x-pkcs12');
       return send(200, file.bytes, 'application/x-pkcs12');
     }
     if (host !== API_HOST || req.method !== 'POST' || req.url !== '/api/cert') return send(404, 'NOT FOUND');
@@ -143,6 +151,20 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
       }[fault] ?? `${origin(API_HOST)}/files/${token}.p12`;
       return JSON.stringify(fault === 'missing-pass' ? { uri } : { uri, pass });
     };
+    if (fault === 'huge-answer') {
+      answer(); // issued, as a real server would before answering
+      return send(200, `{"uri":"${'x'.repeat(8 << 20)}","pass":"p"}`, 'application/json');
+    }
+    if (fault === 'drip-answer') {
+      answer();
+      log.push(line(200));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{');
+      const drip = setInterval(() => res.write(' '), 1000);
+      timers.add(drip);
+      res.on('close', () => { clearInterval(drip); timers.delete(drip); });
+      return undefined;
+    }
     if (fault === 'post-redirect') {
       return send(302, answer(), 'application/json', { location: `${origin(OTHER_HOST)}/moved` });
     }
@@ -200,6 +222,10 @@ function renewedFile(pki, peer, pass, fault) {
   if (fault === 'corrupt-p12') {
     bytes = Buffer.from(bytes);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+  }
+  if (fault === 'p12-bomb') {
+    bytes = execFileSync('openssl', ['pkcs12', '-export', '-in', made.cert, '-inkey', made.key,
+      '-passout', `pass:${pass}`, '-iter', '2000000']);
   }
   if (fault === 'wrong-pass-p12') {
     bytes = readFileSync(pki.client(`wrongpass-${randomBytes(4).toString('hex')}`, { cn, tenant, notAfter, password: `${pass}x` }).p12);

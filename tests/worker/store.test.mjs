@@ -1,0 +1,91 @@
+// The worker's storage owner (extension/background/store.js) with the real core built for
+// Node and a storage area whose reads and writes take random time, as chrome.storage's do:
+// concurrent changes must all survive, and one unreadable entry must stop nothing else.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { initSync, storedState } from '../../pkg/weborca_cert.js';
+import { createStore } from '../../extension/background/store.js';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
+
+/** chrome.storage.local's contract (get by key or keys, set merges, JSON copies), with a
+ * random delay on every call so interleavings happen. */
+function slowArea(initial = {}) {
+  let data = structuredClone(initial);
+  const pause = () => new Promise((resolve) => { setTimeout(resolve, Math.random() * 5); });
+  return {
+    data: () => data,
+    async get(keys) {
+      await pause();
+      const wanted = keys === null ? Object.keys(data) : [keys].flat();
+      return structuredClone(Object.fromEntries(wanted.filter((k) => k in data).map((k) => [k, data[k]])));
+    },
+    async set(items) {
+      await pause();
+      data = { ...data, ...structuredClone(items) };
+    },
+  };
+}
+
+const storeOn = (area) => createStore({ local: area, decode: storedState, ready: async () => {} });
+
+function registration(n) {
+  const fingerprint = n.toString(16).toUpperCase().padStart(64, '0');
+  return {
+    label: `端末${n}`, fileName: null, registeredAt: n,
+    certificate: {
+      subject: `CN=client${n}`, commonName: `client${n}`, organization: null, issuer: 'CN=ca', serial: '01',
+      notBefore: 0, notAfter: 2_000_000_000_000, sha256Fingerprint: fingerprint, keyAlgorithm: 'RSA 2048',
+    },
+  };
+}
+
+test('concurrent registrations, snoozes and renewal writes all survive', async () => {
+  const area = slowArea({ schemaVersion: 1 });
+  const store = storeOn(area);
+  const writes = [];
+  for (let n = 1; n <= 20; n += 1) {
+    writes.push(store.update(({ registrations }) => ({ registrations: [...registrations, registration(n)] })));
+    writes.push(store.update(({ reminders }) => ({ reminders: { ...reminders, [`R${n}`]: { lastNotifiedStep: n } } })));
+  }
+  await Promise.all(writes);
+  const stored = await store.read();
+  assert.equal(stored.registrations.length, 20);
+  assert.equal(Object.keys(stored.reminders).length, 20);
+  assert.deepEqual(stored.setAside, []);
+});
+
+test('the same writes without the store lose some (the test can fail)', async () => {
+  const area = slowArea({ registrations: [] });
+  await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+    const { registrations } = await area.get('registrations');
+    await area.set({ registrations: [...registrations, registration(i + 1)] });
+  }));
+  assert.ok(area.data().registrations.length < 20, 'an unserialized read-modify-write loses updates');
+});
+
+test('an unreadable entry is set aside, reported and written back; the others keep working', async () => {
+  const area = slowArea({
+    registrations: [registration(1), { label: '診察室', certificate: 'broken' }, registration(3)],
+    reminders: { X: 'not a reminder' },
+  });
+  const store = storeOn(area);
+  const stored = await store.read();
+  assert.deepEqual(stored.registrations.map((r) => r.label), ['端末1', '端末3']);
+  assert.deepEqual(stored.setAside.map(({ area: a, key, label }) => [a, key, label]),
+    [['registrations', '1', '診察室'], ['reminders', 'X', null]]);
+  const data = area.data();
+  assert.equal(data.schemaVersion, 1, 'stamped with the schema version');
+  assert.equal(data.registrations.length, 2, 'the bad entry is out of the list');
+  assert.equal(data.setAside[0].value.certificate, 'broken', 'and kept as it was');
+  // A registration after that works as before, and the set-aside notice can be dismissed.
+  await store.update(({ registrations }) => ({ registrations: [...registrations, registration(4)] }));
+  await store.update(() => ({ setAside: [] }));
+  const after = await store.read();
+  assert.equal(after.registrations.length, 3);
+  assert.deepEqual(after.setAside, []);
+});
