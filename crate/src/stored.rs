@@ -61,6 +61,10 @@ pub struct SetAside {
     pub reason: String,
     /// The entry itself, untouched.
     pub value: Value,
+    /// The user closed the popup's notice about it. The entry stays: a set-aside renewal
+    /// record still means a certificate may have been issued (see `StartRequest`).
+    #[serde(default)]
+    pub dismissed: bool,
 }
 
 /// Everything readable in storage.
@@ -177,6 +181,7 @@ fn entries<T: DeserializeOwned>(
                     .map(str::to_owned),
                 reason: err.to_string(),
                 value,
+                dismissed: false,
             }),
         }
     }

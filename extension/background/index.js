@@ -148,11 +148,11 @@ const handlers = {
   },
   async [MessageType.OVERVIEW]() {
     const { overview, effective, stored } = await refresh();
-    const setAside = stored.setAside.map(({ area, label }) => ({ area, label }));
+    const setAside = stored.setAside.filter((entry) => !entry.dismissed).map(({ area, label }) => ({ area, label }));
     return { overview, settings: effective.settings, history: stored.history, setAside, newerSchema: stored.newerSchema };
   },
   async [MessageType.DISMISS_SET_ASIDE]() {
-    await store.update(() => ({ setAside: [] }));
+    await store.update(({ setAside }) => ({ setAside: setAside.map((entry) => ({ ...entry, dismissed: true })) }));
     return {};
   },
   async [MessageType.GET_SETTINGS]() {
@@ -189,7 +189,11 @@ const handlers = {
   },
   async [MessageType.RENEW]({ fingerprint }, sender) {
     // The popup follows the renewal; the banner's click only starts it, never one that may
-    // already have issued a certificate (the popup asks for that confirmation).
+    // already have issued a certificate (the popup asks for that confirmation), and only for
+    // a certificate whose banner offers 今すぐ更新 now (a page cannot name any other).
+    const { overview } = await refresh();
+    const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
+    if (entry?.assessment.nextAction !== 'renewNow') return {};
     startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onRefusal);
     await openPopupTab(`#${fingerprint}`);
     return {};

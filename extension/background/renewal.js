@@ -62,8 +62,8 @@ async function eachRecord(records, work) {
  */
 export function startRenewal(fingerprint, context, { confirmed = false, automatic = false } = {}) {
   return serialized(async () => {
-    const registration = (await store.registrations())
-      .find((r) => r.certificate.sha256Fingerprint === fingerprint);
+    const stored = await store.read();
+    const registration = stored.registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw { code: 'internal' };
     await core.loadCore();
     const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
@@ -76,6 +76,7 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
       folder: context.settings.downloadSubfolder,
       confirmed,
       automatic,
+      earlierRecordUnreadable: stored.setAside.some((entry) => entry.area === 'renewals' && entry.key === fingerprint),
     }, Date.now());
     return run(step, context);
   });

@@ -190,6 +190,7 @@ mod tests {
             folder: "WebORCA証明書".into(),
             confirmed: false,
             automatic: true,
+            earlier_record_unreadable: false,
         };
         let record = start(None, request, NOW).expect("starts").record;
         let renewals = vec![record.fingerprint];

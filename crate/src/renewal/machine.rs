@@ -426,6 +426,10 @@ pub struct StartRequest {
     /// ends it at once (Chrome may be unable to present the certificate without a picker).
     #[serde(default)]
     pub automatic: bool,
+    /// A renewal record of this certificate was found unreadable and set aside (see
+    /// `stored.rs`): it may have issued a certificate, so a new one needs the confirmation.
+    #[serde(default)]
+    pub earlier_record_unreadable: bool,
 }
 
 /// Why "今すぐ更新" did not start a renewal; each is a code the extension explains.
@@ -453,9 +457,12 @@ pub fn start(
     now: i64,
 ) -> Result<Step, Refusal> {
     let mut effects = Vec::new();
-    if existing.is_some() && request.automatic {
+    if (existing.is_some() || request.earlier_record_unreadable) && request.automatic {
         // Checked here, not only by the planner: two plans made at once must not both start.
         return Err(Refusal::AlreadyAttempted);
+    }
+    if existing.is_none() && request.earlier_record_unreadable && !request.confirmed {
+        return Err(Refusal::NeedsConfirmation);
     }
     if let Some(existing) = existing {
         // Only a download the user gave up on may be replaced: a failed save still holds

@@ -24,6 +24,7 @@ fn request(confirmed: bool) -> StartRequest {
         folder: "WebORCA証明書".into(),
         confirmed,
         automatic: false,
+        earlier_record_unreadable: false,
     }
 }
 
@@ -763,6 +764,32 @@ fn an_automatic_renewal_that_cannot_connect_stops_at_once_and_says_so_once() {
     // …but the banner's 今すぐ更新 starts a renewal by hand, no confirmation needed.
     let by_hand = start(Some(&step.record), request(false), NOW).expect("starts");
     assert!(!by_hand.record.automatic);
+}
+
+#[test]
+fn an_unreadable_earlier_record_counts_as_a_certificate_that_may_exist() {
+    // Set aside by the storage reader: it may have issued, so no plain start, none automatic.
+    let lost = StartRequest {
+        earlier_record_unreadable: true,
+        ..request(false)
+    };
+    assert_eq!(
+        start(None, lost.clone(), NOW).err(),
+        Some(Refusal::NeedsConfirmation)
+    );
+    let automatic = StartRequest {
+        automatic: true,
+        ..lost.clone()
+    };
+    assert_eq!(
+        start(None, automatic, NOW).err(),
+        Some(Refusal::AlreadyAttempted)
+    );
+    let confirmed = StartRequest {
+        confirmed: true,
+        ..lost
+    };
+    assert!(start(None, confirmed, NOW).is_ok());
 }
 
 #[test]
