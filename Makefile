@@ -9,7 +9,7 @@ WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
 WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue
 
-.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e bench fixtures weborca package clean
+.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e fuzz bench fixtures weborca package clean
 
 deps:
 	scripts/install-deps.sh
@@ -44,7 +44,14 @@ test-wasm: deps
 test-e2e: build
 	node --test --test-concurrency=1 tests/
 
-test: lint test-rust test-wasm test-e2e
+# Coverage-guided fuzzing of the core (cargo fuzz on nightly; scripts/fuzz.sh installs both and
+# replays fuzz/regressions/ first): each target for FUZZ_SECONDS. `make test` runs a short round;
+# `make fuzz FUZZ_SECONDS=600` a long one.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test: lint test-rust test-wasm test-e2e fuzz
 
 # Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
 # outside the repository) and updates.xml pointing at BASE_URL. Prints the extension ID.

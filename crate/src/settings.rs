@@ -231,7 +231,15 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         valid.reminder_days = Some(sorted);
     }
     if let Some(folder) = &input.download_subfolder {
-        let folder = folder.trim().trim_matches('/');
+        // Each part trimmed, so the cleaned value cleans to itself (found by fuzzing: "/ a").
+        let parts: Vec<&str> = folder
+            .trim()
+            .trim_matches('/')
+            .split('/')
+            .map(str::trim)
+            .collect();
+        let folder = parts.join("/");
+        let folder = folder.as_str();
         if !is_safe_folder(folder) {
             return Err(SettingsError::new("downloadSubfolder", "folder"));
         }
@@ -726,6 +734,20 @@ mod tests {
             effective.policy_errors,
             [SettingsError::new("autoRenewSpreadDays", "range")]
         );
+    }
+
+    #[test]
+    fn a_cleaned_folder_cleans_to_itself() {
+        // Found by fuzzing (fuzz/regressions/settings_policy-subfolder-leading-space).
+        for (given, cleaned) in [("/ a", "a"), (" clinic / certs/ ", "clinic/certs")] {
+            let form = SettingsInput {
+                download_subfolder: Some(given.into()),
+                ..input()
+            };
+            let valid = validate_form(&form).expect("valid");
+            assert_eq!(valid.download_subfolder.as_deref(), Some(cleaned));
+            assert_eq!(validate_form(&valid).as_ref(), Ok(&valid));
+        }
     }
 
     #[test]
