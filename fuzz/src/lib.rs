@@ -1,0 +1,164 @@
+//! What the fuzz targets share: the fixtures, a check of a reader's report, and a renewal
+//! driven the way the extension's worker drives it (records and effects read through their
+//! serde form, the only one the crate makes public, and the one the worker itself sees).
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use weborca_cert::{
+    CertificateInfo, CertificateReport, DAY_MS, Event, RenewalRecord, Secret, StartRequest,
+    read_certificate_file, renewal_step, start_renewal,
+};
+
+/// The fixtures' password.
+pub const PASS: &str = "orca-test-pass";
+/// The renewed file the renewal tests download: client3948 with its issuing CA, legacy
+/// algorithms as the ORCA cloud issues them.
+pub const RENEWED: &[u8] = include_bytes!("../../crate/tests/fixtures/openssl-legacy-chain.p12");
+/// A file that opens with [`PASS`] but is another terminal's (client3949): never verifies.
+pub const OTHER_SUBJECT: &[u8] = include_bytes!("../../crate/tests/fixtures/ec-p256.p12");
+/// The renewal endpoint (WebORCA cloud's, so any host of `orcamo.jp` may serve the file).
+pub const API: &str = "https://auth.cmo.orcamo.jp/api/cert";
+/// Hosts the administrator listed for downloads, beside the service domain.
+pub const DOWNLOAD_HOSTS: [&str; 2] = ["files.example.jp", "dl.example.jp:8443"];
+/// States only a verified renewed file may lead to.
+pub const PROVEN_STATES: [&str; 6] = [
+    "verified",
+    "passwordSaved",
+    "filesSaved",
+    "saved",
+    "backedUp",
+    "done",
+];
+
+/// Checks what the reader promises of any report it returns (see `CertificateReport`), and
+/// serializes it as the Wasm boundary does.
+pub fn check_report(report: &CertificateReport) {
+    assert_ne!(
+        report.key_matches_certificate,
+        Some(false),
+        "documented: never Some(false)"
+    );
+    assert_eq!(
+        report.has_private_key,
+        report.key_matches_certificate.is_some()
+    );
+    assert!(serde_json::to_value(report).is_ok());
+}
+
+/// The certificate being renewed: the renewed file's own, as registered three years earlier
+/// (as `crate/src/renewal.rs`'s test fixtures make it), so [`RENEWED`] verifies against it.
+pub fn current() -> CertificateInfo {
+    static CURRENT: OnceLock<CertificateInfo> = OnceLock::new();
+    CURRENT
+        .get_or_init(|| {
+            let mut old = read_certificate_file(RENEWED, Some(PASS), None)
+                .expect("the renewed fixture opens")
+                .certificate;
+            old.not_after -= 1095 * DAY_MS;
+            old.sha256_fingerprint = "AA".into();
+            old
+        })
+        .clone()
+}
+
+/// One renewal as the worker holds it: the stored record, the secret it keeps for it, and
+/// the clock.
+pub struct Renewal {
+    /// The record as last stored.
+    pub record: RenewalRecord,
+    /// The secret as the `keepSecret` / `wipeSecret` effects left it.
+    pub secret: Option<Secret>,
+    /// Whether that secret was kept durably (it survives a browser restart).
+    pub durable: bool,
+    /// The time (ms).
+    pub now: i64,
+}
+
+impl Renewal {
+    /// "今すぐ更新" (or the `autoRenew` policy) for [`current`], with nothing before it.
+    pub fn start(automatic: bool) -> (Self, Vec<Value>) {
+        let request = StartRequest {
+            current: current(),
+            label: "受付PC".into(),
+            api_url: API.into(),
+            download_hosts: DOWNLOAD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+            folder: "WebORCA証明書".into(),
+            confirmed: false,
+            automatic,
+        };
+        let now = 1_800_000_000_000;
+        let step = start_renewal(None, request, now).expect("a first start is never refused");
+        let effects = effects(serde_json::to_value(&step.effects));
+        let mut renewal = Self {
+            record: step.record,
+            secret: None,
+            durable: false,
+            now,
+        };
+        renewal.apply_secret_effects(&effects);
+        (renewal, effects)
+    }
+
+    /// The record's state by its serde name (`probing`, `requesting`…).
+    pub fn state(&self) -> String {
+        match serde_json::to_value(self.record.state) {
+            Ok(Value::String(state)) => state,
+            other => panic!("a state serializes as a string: {other:?}"),
+        }
+    }
+
+    /// Feeds `event`, stores the new record, keeps or wipes the secret as told, and returns
+    /// the effects in their serde form.
+    pub fn feed(&mut self, event: Event, jitter: f64) -> Vec<Value> {
+        let record = self.record.clone();
+        let step = renewal_step(record, event, self.secret.as_ref(), self.now, jitter);
+        let effects = effects(serde_json::to_value(&step.effects));
+        self.record = step.record;
+        self.apply_secret_effects(&effects);
+        effects
+    }
+
+    /// A browser restart: session storage (a secret kept with `durable: false`) is gone.
+    pub fn restart_browser(&mut self) {
+        if !self.durable {
+            self.secret = None;
+        }
+    }
+
+    fn apply_secret_effects(&mut self, effects: &[Value]) {
+        for effect in effects {
+            match effect["type"].as_str() {
+                Some("keepSecret") => {
+                    let secret = serde_json::from_value(effect["secret"].clone());
+                    self.secret = Some(secret.expect("a kept secret reads back"));
+                    self.durable = effect["durable"].as_bool().expect("durable is a bool");
+                }
+                Some("wipeSecret") => self.secret = None,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn effects(serialized: serde_json::Result<Value>) -> Vec<Value> {
+    match serialized {
+        Ok(Value::Array(effects)) => effects,
+        other => panic!("effects serialize as an array: {other:?}"),
+    }
+}
+
+/// The method of a `request` effect (`GET`, `POST`), `None` for other effects.
+pub fn request_method(effect: &Value) -> Option<&str> {
+    (effect["type"] == "request").then(|| effect["method"].as_str().unwrap_or("?"))
+}
+
+/// `Event::Response` as the worker builds it from a fetch.
+pub fn response(status: u16, redirected: bool, body: &[u8], too_large: bool) -> Event {
+    Event::Response {
+        status,
+        redirected,
+        body: body.to_vec(),
+        too_large,
+    }
+}
