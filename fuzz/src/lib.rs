@@ -86,6 +86,7 @@ impl Renewal {
             folder: "WebORCA証明書".into(),
             confirmed: false,
             automatic,
+            earlier_record_unreadable: false,
         };
         let now = 1_800_000_000_000;
         let step = start_renewal(None, request, now).expect("a first start is never refused");
