@@ -6,20 +6,16 @@
 // second POST (see crate/src/renewal/machine.rs for the states).
 import { renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { saveFile } from './files.js';
 import { durableSecretEntry, forgetSecret, keepSecret, secretOf } from './secrets.js';
 import { store } from './store.js';
 
 const WAKE_ALARM_PREFIX = 'renewal-wake:';
 
-let queue = Promise.resolve();
 /** Runs renewal work one piece after another within this worker life (the stored state
  * guards across lives), so two messages arriving together cannot both start a POST. */
-function serialized(work) {
-  const run = queue.then(work, work);
-  queue = run.catch(() => {});
-  return run;
-}
+const serialized = oneAtATime();
 
 /** Every renewal record, by the fingerprint of the certificate being renewed. */
 export function allRenewals() {

@@ -7,6 +7,7 @@
 // one by one by the core (crate/src/stored.rs): one that does not decode is set aside and
 // reported, and every other certificate keeps working.
 import * as core from './core.js';
+import { oneAtATime } from './one-at-a-time.js';
 
 /** Keys the core decodes entry by entry (and stamps with the schema version). */
 const DECODED_KEYS = ['schemaVersion', 'registrations', 'reminders', 'renewals', 'history', 'setAside'];
@@ -16,13 +17,8 @@ const DECODED_KEYS = ['schemaVersion', 'registrations', 'reminders', 'renewals',
  *   `decode` and `ready` default to the Wasm core; tests pass the core built for Node.
  */
 export function createStore({ local, decode = core.storedState, ready = core.loadCore }) {
-  let queue = Promise.resolve();
   /** Runs `work` after every earlier read or write of this worker life has finished. */
-  function exclusive(work) {
-    const run = queue.then(work, work);
-    queue = run.catch(() => {});
-    return run;
-  }
+  const exclusive = oneAtATime();
 
   /** The readable entries; what was set aside now is written back at once. Call only
    * inside `exclusive`. */
