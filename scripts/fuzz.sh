@@ -24,22 +24,30 @@ shift $(( $# > 0 ? 1 : 0 ))
 all_targets=(read_certificate open_pkcs12 renewal_answer settings_policy renewal_machine)
 targets=("${@:-${all_targets[@]}}")
 
+# One run at a time in a work tree: runs share the corpora, the logs and the build.
+exec 9>fuzz/.lock
+if ! flock -n 9; then
+  echo "fuzz: another scripts/fuzz.sh is running in this tree; waiting for it" >&2
+  flock 9
+fi
+
 # --- tools --------------------------------------------------------------------------------
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: rustup toolchain install nightly --profile minimal"
   rustup toolchain install nightly --profile minimal
 fi
+cargo_fuzz_version=0.13.2
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "fuzz: cargo install cargo-fuzz --locked (about 30 s)"
+  echo "fuzz: cargo install cargo-fuzz $cargo_fuzz_version --locked (about 30 s)"
   started=$SECONDS
-  cargo install --quiet cargo-fuzz --locked
+  cargo install --quiet cargo-fuzz --version "$cargo_fuzz_version" --locked
   echo "fuzz: cargo-fuzz installed in $((SECONDS - started)) s"
 fi
 
 # --- build --------------------------------------------------------------------------------
 started=$SECONDS
-# fuzz/Cargo.lock as committed (cargo fuzz build has no --locked): if the crate's dependencies
-# changed, refresh it with `cargo +nightly update -w --manifest-path fuzz/Cargo.toml`.
+# fuzz/Cargo.lock as committed (cargo fuzz build has no --locked). When the crate's
+# dependencies change, `cargo +nightly fetch --manifest-path fuzz/Cargo.toml` adds them.
 cargo +nightly fetch --locked --quiet --manifest-path fuzz/Cargo.toml
 # Optimized, with debug assertions, overflow checks and AddressSanitizer (cargo fuzz's default).
 (cd fuzz && cargo +nightly fuzz build)
@@ -184,14 +192,18 @@ for target in "${targets[@]}"; do
     "${keep_going[@]}" -print_final_stats=1 -artifact_prefix="$root/$artifacts/" > "$log" 2>&1 || status=$?
   new=$(comm -13 <(echo "$before") <(ls "$artifacts" | sort) | grep -E '^(crash|timeout|oom|leak)-' || true)
   crashes=$(grep -c . <<<"$new" || true)
-  # The last status line: "#N DONE cov: C ft: F corp: … exec/s: E" (fork mode: "#N: cov: …").
-  last=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -n 1)
+  # The last status line: "#N<tab>DONE cov: C ft: F corp: …" (fork mode: "#N: cov: C ft: F …").
+  if [ ${#keep_going[@]} -gt 0 ]; then
+    last=$(grep -E '^#[0-9]+: cov: ' "$log" | tail -n 1)
+  else
+    last=$(grep -E '^#[0-9]+'$'\t''.* cov: ' "$log" | tail -n 1)
+  fi
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   runs=$(sed -n 's/^stat::number_of_executed_units: //p' "$log")
   runs=${runs:-$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")}
   rate=$(sed -n 's/^stat::average_exec_per_sec: //p' "$log")
-  rate=${rate:-$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$last")}
+  [ -n "$rate" ] || [ -z "$runs" ] || rate=$((runs / (seconds > 0 ? seconds : 1)))
   entries=$(find "$corpus" -type f | wc -l)
   rows+=("$(printf '%-17s %7s %12s %8s %6s %7s %7s %7s' "$target" "$seconds" "${runs:-?}" "${rate:-?}" \
     "${cov:-?}" "${ft:-?}" "$entries" "$crashes")")
