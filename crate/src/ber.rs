@@ -190,7 +190,7 @@ fn primitive_octets(der: &[u8]) -> Option<&[u8]> {
 }
 
 /// Identifier + minimal definite length + value.
-fn encode(id: &[u8], value: &[u8]) -> Vec<u8> {
+pub(crate) fn encode(id: &[u8], value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(id.len() + 5 + value.len());
     out.extend_from_slice(id);
     let len = value.len();

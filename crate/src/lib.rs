@@ -46,4 +46,4 @@ pub use settings::{
     normalize_origin, renewal_api_url, validate as validate_settings,
     validate_form as validate_settings_form,
 };
-pub use stored::{HistoryEntry, Reading, SCHEMA_VERSION, SetAside, Stored, read as read_stored};
+pub use stored::{HistoryEntry, Plan as StoredPlan, SCHEMA_VERSION, SetAside, plan as stored_plan};

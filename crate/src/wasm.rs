@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::overview::{Registration, ReminderState};
 use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
+use crate::stored::{HistoryEntry, SetAside};
 
 /// Settings as stored or as Chrome hands over the policy: read key by key.
 type JsonObject = serde_json::Map<String, serde_json::Value>;
@@ -73,13 +74,136 @@ pub fn is_weborca_origin(settings: JsValue, origin: &str) -> Result<bool, JsValu
     Ok(settings.is_weborca_origin(origin))
 }
 
-/// What storage holds, read entry by entry: `{ stored, writes }`, where `stored` has the
-/// readable registrations, reminders, renewals, history and the entries set aside, and
-/// `writes` (or `null`) is what the worker must write back (see `stored.rs`).
+/// What storage holds, read entry by entry: `{ stored, writes }`. `stored` has the entries
+/// that decode — as they were stored, not re-encoded — in `registrations`, `reminders`,
+/// `renewals`, `history`, the entries set aside (`setAside`, old and new, each with its
+/// `value`) and `newerSchema`; `writes` (or `null`) is what the worker must write back.
+/// Decoded here, with the deserializers the other exports link anyway (see `stored.rs`).
 #[wasm_bindgen(js_name = storedState)]
 pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
-    let raw: JsonObject = from_js(raw)?;
-    Ok(to_js(&crate::read_stored(&raw)))
+    let field = |name: &str| js_sys::Reflect::get(&raw, &name.into()).unwrap_or_default();
+    let mut set_aside = Vec::new();
+    let areas = [
+        (
+            "registrations",
+            decoded::<Registration>(
+                &field("registrations"),
+                "registrations",
+                false,
+                &mut set_aside,
+            ),
+        ),
+        (
+            "history",
+            decoded::<HistoryEntry>(&field("history"), "history", false, &mut set_aside),
+        ),
+        (
+            "reminders",
+            decoded::<ReminderState>(&field("reminders"), "reminders", true, &mut set_aside),
+        ),
+        (
+            "renewals",
+            decoded::<RenewalRecord>(&field("renewals"), "renewals", true, &mut set_aside),
+        ),
+    ];
+    let reasons: Vec<SetAside> = set_aside.iter().map(|(reason, _)| reason.clone()).collect();
+    let plan = crate::stored_plan(field("schemaVersion").as_f64().map(|v| v as u64), &reasons);
+    let all_aside: js_sys::Array = field("setAside").dyn_into().unwrap_or_default();
+    for (reason, value) in set_aside {
+        let entry = to_js(&reason);
+        set(&entry, "value", &value);
+        all_aside.push(&entry);
+    }
+    let stored = js_sys::Object::new();
+    for (area, entries) in &areas {
+        set(&stored, area, entries);
+    }
+    set(&stored, "setAside", &all_aside);
+    set(&stored, "newerSchema", &plan.newer_schema.into());
+    let writes = if plan.writes() {
+        let writes = js_sys::Object::new();
+        for (area, entries) in areas.iter().filter(|(area, _)| plan.rewrite.contains(area)) {
+            set(&writes, area, entries);
+        }
+        if plan.write_set_aside {
+            set(&writes, "setAside", &all_aside);
+        }
+        if plan.stamp_version {
+            set(
+                &writes,
+                "schemaVersion",
+                &(crate::SCHEMA_VERSION as f64).into(),
+            );
+        }
+        writes.into()
+    } else {
+        JsValue::NULL
+    };
+    let reading = js_sys::Object::new();
+    set(&reading, "stored", &stored);
+    set(&reading, "writes", &writes);
+    Ok(reading.into())
+}
+
+/// The entries of one stored area (a list or an object; `keyed`: kept as an object by
+/// fingerprint, else as a list) that decode as `T`, as they were; the others go to
+/// `set_aside` with their reason. An area that is neither is set aside whole.
+fn decoded<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    area: &'static str,
+    keyed: bool,
+    set_aside: &mut Vec<(SetAside, JsValue)>,
+) -> JsValue {
+    let entries: Vec<(String, JsValue)> = if value.is_undefined() || value.is_null() {
+        Vec::new()
+    } else if js_sys::Array::is_array(value) {
+        let list: &js_sys::Array = value.unchecked_ref();
+        list.iter()
+            .enumerate()
+            .map(|(index, entry)| (index.to_string(), entry))
+            .collect()
+    } else if value.is_object() {
+        js_sys::Object::entries(value.unchecked_ref())
+            .iter()
+            .map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+            })
+            .collect()
+    } else {
+        vec![(String::new(), value.clone())]
+    };
+    let kept: JsValue = if keyed {
+        js_sys::Object::new().into()
+    } else {
+        js_sys::Array::new().into()
+    };
+    for (key, entry) in entries {
+        match serde_wasm_bindgen::from_value::<T>(entry.clone()) {
+            Ok(_) if keyed => set(&kept, &key, &entry),
+            Ok(_) => {
+                kept.unchecked_ref::<js_sys::Array>().push(&entry);
+            }
+            Err(err) => {
+                let label = js_sys::Reflect::get(&entry, &"label".into())
+                    .ok()
+                    .and_then(|label| label.as_string());
+                let reason = SetAside {
+                    area,
+                    key,
+                    label,
+                    reason: err.to_string(),
+                    dismissed: false,
+                };
+                set_aside.push((reason, entry));
+            }
+        }
+    }
+    kept
+}
+
+fn set(object: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &key.into(), value);
 }
 
 /// Every registered certificate assessed on `now` (ms), with badge and due reminders.
@@ -301,8 +425,8 @@ struct ResponseEvent {
 
 fn network_failed(timeout: bool) -> JsValue {
     let object = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&object, &"type".into(), &"networkFailed".into());
-    let _ = js_sys::Reflect::set(&object, &"timeout".into(), &timeout.into());
+    set(&object, "type", &"networkFailed".into());
+    set(&object, "timeout", &timeout.into());
     object.into()
 }
 

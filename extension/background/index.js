@@ -19,12 +19,17 @@ const onError = (error) => console.error('WebORCA worker:', error);
 /** A start the core refused (`{ code }`) is shown by the popup; anything else is a bug. */
 const onRefusal = (error) => (typeof error?.code === 'string' ? undefined : onError(error));
 
+/** The settings in force (defaults, the user's, the policy), and the user's own. */
+async function settingsInForce() {
+  await core.loadCore();
+  const [user, policy] = await Promise.all([store.userSettings(), readPolicy()]);
+  return { effective: core.effectiveSettings(user, policy), user };
+}
+
 /** Settings in force and every certificate assessed now; updates badge and reminders. */
 async function refresh() {
-  await core.loadCore();
-  const [stored, user, policy] = await Promise.all([store.read(), store.userSettings(), readPolicy()]);
+  const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
   const { registrations, reminders } = stored;
-  const effective = core.effectiveSettings(user, policy);
   const overview = core.overview(registrations, reminders, effective.settings, Date.now());
   // A renewed certificate not yet imported still needs the user: keep the badge up.
   const awaitingImport = await pendingImport();
@@ -80,7 +85,7 @@ function openPopupTab(fragment = '') {
 
 /** The administrator's settings decide whether users may register or remove. */
 async function requireAllowed(setting, code) {
-  const { effective } = await refresh();
+  const { effective } = await settingsInForce();
   if (!effective.settings[setting]) throw { code };
 }
 
@@ -243,7 +248,7 @@ function allowed(type, sender) {
  * nothing, even where an older registration of the banner script still runs). */
 async function fromWeborcaPage(sender) {
   if (sender.frameId !== 0) return false;
-  const { effective } = await refresh();
+  const { effective } = await settingsInForce();
   return core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin);
 }
 

@@ -64,7 +64,7 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
     await core.loadCore();
     const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
     if (!apiUrl) throw { code: 'no_api_url' };
-    const step = core.renewalStart(await renewalOf(fingerprint) ?? undefined, {
+    const step = core.renewalStart(stored.renewals[fingerprint], {
       current: registration.certificate,
       label: registration.label,
       apiUrl,

@@ -34,7 +34,6 @@ export function createStore({ local, decode = core.storedState, ready = core.loa
     /** `{ registrations, reminders, renewals, history, setAside, newerSchema }`. */
     read,
     registrations: async () => (await read()).registrations,
-    reminders: async () => (await read()).reminders,
     renewals: async () => (await read()).renewals,
     /** A value kept as it is (settings, the automatic-renewal seed…), or `fallback`. */
     async value(key, fallback) {

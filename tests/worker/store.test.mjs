@@ -89,3 +89,36 @@ test('an unreadable entry is set aside, reported and written back; the others ke
   assert.equal(after.registrations.length, 3);
   assert.deepEqual(after.setAside, []);
 });
+
+test('the core reads entries as they were stored, writes back only what changed, and never newer data', () => {
+  const good = { ...registration(1), addedByANewerVersion: true };
+  const raw = {
+    schemaVersion: 1,
+    registrations: [good, { label: '診察室', certificate: 42 }, registration(3)],
+    reminders: { AA: { lastNotifiedStep: 90 }, CC: 'snoozed' },
+    renewals: {},
+  };
+  const { stored, writes } = storedState(raw);
+  assert.deepEqual(stored.registrations.map((r) => r.label), ['端末1', '端末3']);
+  assert.deepEqual(Object.keys(stored.reminders), ['AA']);
+  assert.deepEqual(writes.registrations[0], good, 'a good entry is written back as it was');
+  assert.equal(writes.setAside.length, 2);
+  assert.ok(!('renewals' in writes), 'untouched areas are not rewritten');
+  // Read again after the write: clean, nothing more to write, the set-aside entries kept.
+  const again = storedState({ ...raw, ...writes });
+  assert.equal(again.writes, null);
+  assert.equal(again.stored.setAside.length, 2);
+  assert.deepEqual(again.stored.registrations, stored.registrations);
+
+  const unversioned = storedState({ registrations: [registration(1)] });
+  assert.equal(unversioned.stored.registrations.length, 1);
+  assert.deepEqual(unversioned.writes, { schemaVersion: 1 });
+  const newer = storedState({ schemaVersion: 2, registrations: [registration(1), 'something new'] });
+  assert.equal(newer.stored.newerSchema, true);
+  assert.equal(newer.stored.registrations.length, 1);
+  assert.equal(newer.writes, null, "a newer version's data is left alone");
+  const wrongKind = storedState({ schemaVersion: 1, registrations: 'garbage', renewals: [] });
+  assert.deepEqual(wrongKind.stored.registrations, []);
+  assert.deepEqual(wrongKind.stored.setAside.map((s) => [s.area, s.value]), [['registrations', 'garbage']]);
+  assert.deepEqual(wrongKind.writes.registrations, []);
+});

@@ -115,12 +115,7 @@ fn decrypt_pbes2(
     })?;
     if let Some(kdf) = scheme.kdf.pbkdf2() {
         let iterations = check_iterations(i64::from(kdf.iteration_count))?;
-        let key_len = match raw.encryption.oid {
-            pbes2::AES_128_CBC_OID => 16,
-            pbes2::AES_256_CBC_OID => 32,
-            _ => 24, // AES-192, DES-EDE3
-        };
-        budget.pbkdf2(prf_cost(kdf.prf), iterations, key_len)?;
+        budget.pbkdf2(prf_cost(kdf.prf), iterations, scheme.encryption.key_size())?;
     }
     let mut buffer = Zeroizing::new(ciphertext.to_vec());
     let len = scheme

@@ -16,18 +16,7 @@ const PASS: &str = "orca-test-pass";
 // --- DER by hand: the shapes are RFC 7292's, the point is the counts and parameters ---
 
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
+    crate::ber::encode(&[tag], content)
 }
 
 fn seq(items: &[Vec<u8>]) -> Vec<u8> {
