@@ -230,6 +230,19 @@ export function certificatePolicies(hosts, downloads) {
   };
 }
 
+/** The ids of the notifications shown, once one of them satisfies `wanted` (a renewal record
+ * is stored before its effects run, so its notification comes a moment after it), or the
+ * ids there are after `timeoutMs`. */
+export async function notificationIds(worker, wanted, timeoutMs = 5000) {
+  let ids = [];
+  for (const start = Date.now(); Date.now() - start < timeoutMs;) {
+    ids = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+    if (ids.some(wanted)) break;
+    await new Promise((resolve) => { setTimeout(resolve, 150); });
+  }
+  return ids;
+}
+
 const BUSY = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'filesSaved'];
 
 /** The (first) renewal record once it waits for something outside: a timer, the user, or

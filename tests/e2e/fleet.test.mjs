@@ -16,7 +16,7 @@ import { TestPki } from '../support/pki.mjs';
 import { API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, prepareNssDb, registerThroughPopup, setPolicy,
-  settledRenewal,
+  notificationIds, settledRenewal,
 } from './browser.mjs';
 
 const DAY = 86_400_000;
@@ -212,7 +212,7 @@ test('autoRenew: a certificate in the window is renewed with no click, one POST,
   const saved = readdirSync(path.join(downloads, 'WebORCA証明書'));
   assert.equal(saved.filter((name) => name.endsWith('.p12')).length, 1, saved.join());
   assert.equal(saved.filter((name) => name.endsWith('_password.txt')).length, 1, saved.join());
-  const notices = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+  const notices = await notificationIds(worker, (id) => id.endsWith(':renewedAutomatically'));
   assert.ok(notices.some((id) => id.endsWith(':renewedAutomatically')), notices.join());
   // The popup asks only for the backup and the import.
   const popup = await page(browser.url('popup/popup.html'));

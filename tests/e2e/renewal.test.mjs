@@ -13,7 +13,7 @@ import {
 } from '../support/weborca-server.mjs';
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, message, prepareNssDb, registerThroughPopup,
-  setPolicy, settledRenewal,
+  notificationIds, setPolicy, settledRenewal,
 } from './browser.mjs';
 
 const DAY = 86_400_000;
@@ -219,8 +219,8 @@ for (const [fault, code, state, requests] of [
       const alarm = await worker.evaluate((fp) => chrome.alarms.get(`renewal-wake:${fp}`), record.fingerprint);
       assert.equal(alarm.scheduledTime, record.nextAttemptAt, 'an alarm brings the retry');
     } else {
-      const notifications = await worker.evaluate(() => chrome.notifications.getAll());
-      assert.ok(Object.keys(notifications).some((id) => id.startsWith('renewal:')), 'a notification reports it');
+      const notifications = await notificationIds(worker, (id) => id.startsWith('renewal:'));
+      assert.ok(notifications.some((id) => id.startsWith('renewal:')), 'a notification reports it');
     }
     if (state === 'uncertain' || record.issued !== 'no') {
       // A certificate may exist: no plain retry, only a confirmed new application.
