@@ -11,6 +11,7 @@
 mod bags;
 mod budget;
 mod decrypt;
+mod keys;
 mod mac;
 mod password;
 
@@ -23,6 +24,7 @@ use zeroize::Zeroizing;
 use budget::Budget;
 pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK, at_most};
 pub use decrypt::MAX_ITERATIONS;
+pub use keys::{Keys, Pbkdf2Request};
 use password::Password;
 
 use crate::ber;
@@ -65,8 +67,16 @@ pub fn looks_like_pfx(der: &[u8]) -> bool {
     der.first() == Some(&0x30) && der.get(header..header + 3) == Some(&[0x02, 0x01, 0x03])
 }
 
-/// Opens `bytes` (DER or BER) with `password`.
+/// Opens `bytes` (DER or BER) with `password`, every key computed here.
+#[cfg(test)]
 pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
+    open_with(bytes, password, &mut Keys::computing())
+}
+
+/// One round of opening `bytes` (DER or BER) with `password`, with the keys `keys` has or
+/// computes. When `keys` is left waiting, the answer (contents or error) is void: derive what
+/// it lists and call again (see `keys.rs`).
+pub fn open_with(bytes: &[u8], password: &str, keys: &mut Keys) -> Result<Pkcs12Contents> {
     let mut password = Password::new(password);
     let mut budget = Budget::default();
     let der = ber::to_der(bytes)?;
@@ -86,9 +96,11 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
             &auth_safe,
             &mut password,
             &mut budget,
+            keys,
         )?);
     }
-    let verified = protection.mac.is_some();
+    // Only the MAC's key can be missing yet: then the MAC is unchecked this round.
+    let verified = protection.mac.is_some() && !keys.waiting();
     // Without a MAC, a wrong password shows only as garbage after decryption.
     let after_decryption = |err: Error| match err {
         Error::WrongPassword if verified => Error::Malformed {
@@ -108,8 +120,9 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
             ID_ENCRYPTED_DATA => {
                 let (algorithm, ciphertext) = encrypted_data(&part.content)?;
                 protection.encryption.push(decrypt::describe(&algorithm));
-                let plain = decrypt::decrypt(&algorithm, &ciphertext, &password, &mut budget)
+                let plain = decrypt::decrypt(&algorithm, &ciphertext, &password, &mut budget, keys)
                     .map_err(after_decryption)?;
+                let Some(plain) = plain else { continue };
                 Zeroizing::new(ber::to_der(&plain).map_err(after_decryption)?)
             }
             oid => return Err(Error::UnsupportedAlgorithm { oid }),
@@ -117,6 +130,7 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
         let mut opening = bags::Opening {
             password: &password,
             budget: &mut budget,
+            keys,
             found: &mut found,
             protection: &mut protection,
         };

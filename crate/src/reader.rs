@@ -9,7 +9,7 @@ use crate::file_name::{self, OrcaFileName};
 use crate::input::{self, Input};
 use crate::issuer;
 use crate::key::PrivateKey;
-use crate::pkcs12::{self, MAX_CERTIFICATES, MAX_KEYS, Protection, at_most};
+use crate::pkcs12::{self, Keys, MAX_CERTIFICATES, MAX_KEYS, Protection, at_most};
 use x509_cert::Certificate;
 
 /// The container a certificate came in.
@@ -55,9 +55,31 @@ pub fn read_certificate_file(
     password: Option<&str>,
     file_name: Option<&str>,
 ) -> Result<CertificateReport> {
-    let (mut report, _) = read_with_certificate(bytes, password)?;
+    let report = read_certificate_round(bytes, password, file_name, &mut Keys::computing())?;
+    // A computing source never waits.
+    report.ok_or(Error::Malformed {
+        position: 0,
+        context: "key derivation",
+    })
+}
+
+/// One round of [`read_certificate_file`] with the keys `keys` has: `None` when it listed
+/// PBKDF2 derivations to make first (`Keys::take_missing`), then the next round answers.
+/// The Wasm binding derives them with WebCrypto; the answers are those of the native path.
+pub fn read_certificate_round(
+    bytes: &[u8],
+    password: Option<&str>,
+    file_name: Option<&str>,
+    keys: &mut Keys,
+) -> Result<Option<CertificateReport>> {
+    let read = read_with_keys(bytes, password, keys);
+    if keys.waiting() {
+        // Whatever this round found, it found without some of the file.
+        return Ok(None);
+    }
+    let (mut report, _) = read?;
     report.file_name = file_name.and_then(file_name::parse);
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// As [`read_certificate_file`], with the end-entity certificate itself for checks that
@@ -65,6 +87,14 @@ pub fn read_certificate_file(
 pub(crate) fn read_with_certificate(
     bytes: &[u8],
     password: Option<&str>,
+) -> Result<(CertificateReport, Certificate)> {
+    read_with_keys(bytes, password, &mut Keys::computing())
+}
+
+fn read_with_keys(
+    bytes: &[u8],
+    password: Option<&str>,
+    keys: &mut Keys,
 ) -> Result<(CertificateReport, Certificate)> {
     let (format, ders, private_keys, protection) = match input::classify(bytes)? {
         Input::Certificates { ders, pem } => (
@@ -74,7 +104,7 @@ pub(crate) fn read_with_certificate(
             None,
         ),
         Input::Pkcs12(pfx) => {
-            let contents = pkcs12::open(pfx, password.unwrap_or(""))?;
+            let contents = pkcs12::open_with(pfx, password.unwrap_or(""), keys)?;
             (
                 Format::Pkcs12,
                 contents.certificates,

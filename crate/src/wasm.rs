@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestRedirect, ResponseType,
 };
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::Error;
 use crate::overview::{Registration, ReminderState};
@@ -27,20 +27,142 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Reads a certificate file. `password` opens PKCS#12 and is wiped after use.
+/// Reads a certificate file; resolves to the report or rejects with `{ code, … }`.
+/// `password` opens PKCS#12 and is wiped after use. The PBKDF2 keys the file needs are
+/// derived with the browser's WebCrypto (`crypto.subtle`, all of a round at once), which is
+/// several times faster than SHA-256 in Wasm; see `pkcs12/keys.rs`.
 #[wasm_bindgen(js_name = readCertificate)]
-pub fn read_certificate(
-    bytes: &[u8],
+pub async fn read_certificate(
+    bytes: Vec<u8>,
     password: Option<String>,
     file_name: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let result = crate::read_certificate_file(bytes, password.as_deref(), file_name.as_deref());
+    let mut keys = crate::Keys::asking();
+    let secret = password.as_deref().unwrap_or("").as_bytes();
+    let mut rounds = 0;
+    let result = loop {
+        match crate::read_certificate_round(
+            &bytes,
+            password.as_deref(),
+            file_name.as_deref(),
+            &mut keys,
+        ) {
+            Ok(Some(report)) => break Ok(report),
+            Err(err) => break Err(err),
+            Ok(None) => {
+                rounds += 1;
+                // Each round adds keys, and a file may need few (the budget caps them); past
+                // this many, the rest is computed here rather than trusting the count.
+                if rounds > MAX_DERIVATION_ROUNDS {
+                    keys.stop_asking();
+                }
+                let missing = keys.take_missing();
+                let derived = web_crypto_pbkdf2(secret, &missing).await;
+                for (request, key) in missing.into_iter().zip(derived) {
+                    match key {
+                        Some(key) => keys.provide(request, key, secret),
+                        None => keys.compute(request, secret),
+                    }
+                }
+            }
+        }
+    };
     if let Some(mut password) = password {
         password.zeroize();
     }
     result
         .map(|report| to_js(&report))
         .map_err(|err| to_js(&ErrorObject::from(&err)))
+}
+
+/// Rounds of WebCrypto derivations for one file before the rest is computed in Wasm.
+const MAX_DERIVATION_ROUNDS: usize = 4;
+
+/// Derives each request with `crypto.subtle` (PBKDF2 over `password`), all at once; `None`
+/// for each one WebCrypto is absent for or refuses (e.g. an empty password in some
+/// browsers), which the caller then computes in Wasm. The password's copy handed to
+/// WebCrypto and the derived bits are wiped once read.
+async fn web_crypto_pbkdf2(
+    password: &[u8],
+    requests: &[crate::Pbkdf2Request],
+) -> Vec<Option<Zeroizing<Vec<u8>>>> {
+    let none = || requests.iter().map(|_| None).collect();
+    let Some(subtle) = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|crypto| js_sys::Reflect::get(&crypto, &"subtle".into()))
+        .ok()
+        .filter(|subtle| subtle.is_object())
+    else {
+        return none();
+    };
+    let secret = js_sys::Uint8Array::from(password);
+    let import = call(
+        &subtle,
+        "importKey",
+        &[
+            "raw".into(),
+            secret.clone().into(),
+            "PBKDF2".into(),
+            false.into(),
+            js_sys::Array::of1(&"deriveBits".into()).into(),
+        ],
+    );
+    let key = match import {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(err) => Err(err),
+    };
+    secret.fill(0, 0, secret.length());
+    let Ok(key) = key else {
+        return none();
+    };
+    let derivations = js_sys::Array::new();
+    for request in requests {
+        let params = js_sys::Object::new();
+        set(&params, "name", &"PBKDF2".into());
+        set(&params, "hash", &to_js(&request.hash));
+        set(
+            &params,
+            "salt",
+            &js_sys::Uint8Array::from(request.salt.as_slice()).into(),
+        );
+        set(&params, "iterations", &request.iterations.into());
+        let bits = (request.length * 8) as u32;
+        match call(
+            &subtle,
+            "deriveBits",
+            &[params.into(), key.clone(), bits.into()],
+        ) {
+            Ok(promise) => derivations.push(&promise),
+            Err(err) => derivations.push(&js_sys::Promise::reject(&err)),
+        };
+    }
+    let Ok(settled) = JsFuture::from(js_sys::Promise::all_settled(&derivations)).await else {
+        return none();
+    };
+    let settled: js_sys::Array = settled.unchecked_into();
+    settled
+        .iter()
+        .map(|outcome| {
+            let fulfilled = js_sys::Reflect::get(&outcome, &"status".into())
+                .ok()
+                .and_then(|status| status.as_string())
+                .is_some_and(|status| status == "fulfilled");
+            let value = js_sys::Reflect::get(&outcome, &"value".into()).ok()?;
+            if !fulfilled || !value.is_instance_of::<js_sys::ArrayBuffer>() {
+                return None;
+            }
+            let bits = js_sys::Uint8Array::new(&value);
+            let key = Zeroizing::new(bits.to_vec());
+            bits.fill(0, 0, bits.length());
+            Some(key)
+        })
+        .collect()
+}
+
+/// `target[method](...args)`, for the few WebCrypto calls (a promise, or what was thrown).
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<js_sys::Promise, JsValue> {
+    let function: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.dyn_into()?;
+    let args: js_sys::Array = args.iter().collect();
+    function.apply(target, &args)?.dyn_into()
 }
 
 /// The settings in force: defaults, then the user's, then the administrator's policy. Both

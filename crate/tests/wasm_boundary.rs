@@ -19,13 +19,14 @@ fn field(object: &JsValue, name: &str) -> JsValue {
 }
 
 #[wasm_bindgen_test]
-fn a_report_crosses_as_a_plain_object() {
+async fn a_report_crosses_as_a_plain_object() {
     let bytes = fixture_files::bytes("openssl-legacy.p12");
     let report = read_certificate(
-        bytes,
+        bytes.to_vec(),
         Some("orca-test-pass".into()),
         Some("103867__JP_u00001294_client3948.p12".into()),
     )
+    .await
     .expect("opens");
     let certificate = field(&report, "certificate");
     assert_eq!(
@@ -45,22 +46,105 @@ fn a_report_crosses_as_a_plain_object() {
 }
 
 #[wasm_bindgen_test]
-fn errors_cross_as_codes_with_context() {
+async fn errors_cross_as_codes_with_context() {
     let bytes = fixture_files::bytes("openssl-legacy.p12");
-    let err = read_certificate(bytes, Some("wrong".into()), None).expect_err("wrong password");
+    let err = read_certificate(bytes.to_vec(), Some("wrong".into()), None)
+        .await
+        .expect_err("wrong password");
     assert_eq!(
         field(&err, "code").as_string().as_deref(),
         Some("wrong_password")
     );
-    let err = read_certificate(&bytes[..100], Some("x".into()), None).expect_err("truncated");
+    let err = read_certificate(bytes[..100].to_vec(), Some("x".into()), None)
+        .await
+        .expect_err("truncated");
     assert_eq!(
         field(&err, "code").as_string().as_deref(),
         Some("truncated")
     );
     assert!(field(&err, "position").as_f64().is_some());
-    let err = read_certificate(b"hello", None, None).expect_err("not a certificate");
+    let err = read_certificate(b"hello".to_vec(), None, None)
+        .await
+        .expect_err("not a certificate");
     assert_eq!(
         field(&err, "code").as_string().as_deref(),
         Some("not_certificate")
     );
+}
+
+/// Counts the PBKDF2 derivations handed to WebCrypto (Node's `crypto.subtle`, as the
+/// browser's in the worker), so a silent fall back to Wasm shows.
+fn count_web_crypto_derivations() {
+    js_sys::eval(
+        "if (!globalThis.derivations) { const subtle = globalThis.crypto.subtle; \
+         const derive = subtle.deriveBits.bind(subtle); globalThis.derivations = []; \
+         subtle.deriveBits = (params, key, bits) => { \
+           globalThis.derivations.push(params.hash + ' ' + params.iterations); \
+           return derive(params, key, bits); }; } \
+         globalThis.derivations.length = 0;",
+    )
+    .expect("instrumented");
+}
+
+fn web_crypto_derivations() -> Vec<String> {
+    let list: js_sys::Array = js_sys::eval("globalThis.derivations").expect("list").into();
+    list.iter().filter_map(|d| d.as_string()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn pbkdf2_goes_to_web_crypto_and_the_answer_is_the_native_one() {
+    for row in fixture_files::expected()
+        .into_iter()
+        .filter(|row| row.file.ends_with(".p12") && row.certificates > 0)
+    {
+        count_web_crypto_derivations();
+        let bytes = fixture_files::bytes(row.file);
+        let report = read_certificate(bytes.to_vec(), Some(row.password.into()), None)
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err:?}", row.file));
+        let native = weborca_cert::read_certificate_file(bytes, Some(row.password), None)
+            .expect("opens natively");
+        let certificate = field(&report, "certificate");
+        assert_eq!(
+            field(&certificate, "sha256Fingerprint").as_string(),
+            Some(native.certificate.sha256_fingerprint.clone()),
+            "{}",
+            row.file
+        );
+        assert_eq!(
+            field(&report, "hasPrivateKey").as_bool(),
+            Some(native.has_private_key),
+            "{}",
+            row.file
+        );
+        let derived = web_crypto_derivations();
+        let pbes2 = native.protection.as_ref().map_or(0, |p| {
+            p.encryption
+                .iter()
+                .filter(|e| e.starts_with("PBES2"))
+                .count()
+        });
+        let pbmac1 = native
+            .protection
+            .as_ref()
+            .and_then(|p| p.mac)
+            .is_some_and(|mac| mac.starts_with("PBMAC1"));
+        assert_eq!(
+            derived.len(),
+            pbes2 + usize::from(pbmac1),
+            "{}: {derived:?}",
+            row.file
+        );
+        if row.file.starts_with("nss") {
+            assert_eq!(derived, vec!["SHA-256 600000", "SHA-256 600000"]);
+        }
+        let wrong = read_certificate(bytes.to_vec(), Some("wrong".into()), None).await;
+        let native_wrong = weborca_cert::read_certificate_file(bytes, Some("wrong"), None);
+        assert_eq!(
+            wrong.err().map(|err| field(&err, "code").as_string()),
+            native_wrong.err().map(|err| Some(err.code().to_owned())),
+            "{} with a wrong password",
+            row.file
+        );
+    }
 }

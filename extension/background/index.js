@@ -12,6 +12,7 @@ import {
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
 import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
+import { oneAtATime } from './one-at-a-time.js';
 
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
@@ -26,17 +27,26 @@ async function settingsInForce() {
   return { effective: core.effectiveSettings(user, policy), user };
 }
 
-/** Settings in force and every certificate assessed now; updates badge and reminders. */
-async function refresh() {
+/** Settings in force and every certificate assessed now; updates badge and reminders.
+ * `awaitNotifications: false` answers once the badge is set: showing a notification can
+ * take a second or two, which a screen waiting for the answer must not. */
+async function refresh({ awaitNotifications = true } = {}) {
   const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
   const { registrations, reminders } = stored;
   const overview = core.overview(registrations, reminders, effective.settings, Date.now());
   // A renewed certificate not yet imported still needs the user: keep the badge up.
   const awaitingImport = await pendingImport();
   await showBadge(overview.badge ?? (awaitingImport ? { text: '!', severity: 'warning' } : null));
-  if (overview.dueReminders.length) await notify(overview);
+  if (overview.dueReminders.length) {
+    const notified = notifying(() => notify(overview));
+    if (awaitNotifications) await notified;
+    else notified.catch(onError);
+  }
   return { overview, effective, stored, user };
 }
+
+/** Notifications one after another, so that two refreshes never show the same one twice. */
+const notifying = oneAtATime();
 
 async function showBadge(badge) {
   await chrome.action.setBadgeText({ text: badge?.text ?? '' });
@@ -45,7 +55,10 @@ async function showBadge(badge) {
 
 /** One notification per reminder step reached; the step is stored so it fires once. */
 async function notify(overview) {
-  for (const due of overview.dueReminders) {
+  // A refresh queued behind another may carry steps that one has just shown.
+  const { reminders: shown } = await store.read();
+  const dueReminders = overview.dueReminders.filter((due) => shown[due.fingerprint]?.lastNotifiedStep !== due.step);
+  for (const due of dueReminders) {
     const entry = overview.entries.find((e) => e.fingerprint === due.fingerprint);
     const expired = entry.assessment.status === 'expired';
     await chrome.notifications.create(`reminder:${due.fingerprint}:${due.step}`, {
@@ -59,7 +72,7 @@ async function notify(overview) {
   // Merged into the reminders as they are now: a snooze written meanwhile is kept.
   await store.update(({ reminders }) => {
     const next = { ...reminders };
-    for (const due of overview.dueReminders) next[due.fingerprint] = { ...next[due.fingerprint], lastNotifiedStep: due.step };
+    for (const due of dueReminders) next[due.fingerprint] = { ...next[due.fingerprint], lastNotifiedStep: due.step };
     return { reminders: next };
   });
 }
@@ -103,7 +116,7 @@ async function settingsChanged() {
 
 async function registerCertificate({ bytes, password, fileName, label }) {
   await requireAllowed('usersMayRegister', 'registration_locked');
-  const report = core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
+  const report = await core.readCertificate(new Uint8Array(bytes), password ?? undefined, fileName ?? undefined);
   const fingerprint = report.certificate.sha256Fingerprint;
   let registration;
   await store.update(({ registrations }) => {
@@ -119,7 +132,7 @@ async function registerCertificate({ bytes, password, fileName, label }) {
     const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
     return { registrations: [...others, registration] };
   });
-  await refresh();
+  await refresh({ awaitNotifications: false });
   autoRenew().catch(onError); // a certificate already in the window may be due
   return { registration, report };
 }

@@ -218,7 +218,7 @@ export async function confirmBackup(fingerprint, bytes, context) {
   await core.loadCore();
   let report;
   try {
-    report = core.readCertificate(new Uint8Array(bytes), secret.pass, undefined);
+    report = await core.readCertificate(new Uint8Array(bytes), secret.pass, undefined);
   } catch {
     throw { code: 'backup_mismatch' };
   }

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::Protection;
 use super::budget::{Budget, MAX_CERTIFICATES, MAX_KEYS, at_most};
 use super::decrypt;
+use super::keys::Keys;
 use super::password::Password;
 use crate::ber;
 use crate::error::{Error, Result, decode};
@@ -30,6 +31,7 @@ pub struct Found {
 pub struct Opening<'a> {
     pub password: &'a Password,
     pub budget: &'a mut Budget,
+    pub keys: &'a mut Keys,
     pub found: &'a mut Found,
     pub protection: &'a mut Protection,
 }
@@ -60,7 +62,10 @@ impl Opening<'_> {
                         shrouded.encrypted_data.as_bytes(),
                         self.password,
                         self.budget,
+                        self.keys,
                     )?;
+                    // Its key is derived before the next round.
+                    let Some(plain) = plain else { continue };
                     self.key(Zeroizing::new(ber::to_der(&plain)?))?;
                 }
                 pkcs12::PKCS_12_CERT_BAG_OID => {

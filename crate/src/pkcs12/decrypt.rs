@@ -10,13 +10,14 @@
 use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7};
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
-use pkcs5::pbes2::{self, Pbkdf2Prf};
+use pkcs5::pbes2::{self, EncryptionScheme};
 use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use pkcs12::pbe_params::{Pbes2Params, Pkcs12PbeParams};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::budget::{Budget, HashCost};
+use super::keys::{Keys, Pbkdf2Request, Prf};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -57,7 +58,8 @@ pub fn describe(algorithm: &AlgorithmIdentifierOwned) -> &'static str {
     }
 }
 
-/// Decrypts `ciphertext` with the scheme named by `algorithm`.
+/// Decrypts `ciphertext` with the scheme named by `algorithm`; `None` when the key is one
+/// the caller derives and has not yet (see `keys.rs`: the part is read in the next round).
 ///
 /// A padding failure is reported as [`Error::WrongPassword`]: without a MAC it is the only
 /// sign of a wrong password (the caller turns it into corruption when a MAC already passed).
@@ -66,24 +68,35 @@ pub fn decrypt(
     ciphertext: &[u8],
     password: &Password,
     budget: &mut Budget,
-) -> Result<Zeroizing<Vec<u8>>> {
+    keys: &mut Keys,
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
     budget.encrypted()?;
     let params = parameters(algorithm, "encryption parameters")?;
     match algorithm.oid {
-        pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password, budget),
+        pbes2::PBES2_OID => decrypt_pbes2(params, ciphertext, password, budget, keys),
         oid => {
             let cipher = Pkcs12Cipher::from_oid(oid).ok_or(Error::UnsupportedAlgorithm { oid })?;
             let params: Pkcs12PbeParams = params
                 .decode_as()
                 .map_err(Error::der("PKCS#12 PBE parameters"))?;
             let iterations = check_iterations(params.iterations)?;
+            let salt = params.salt.as_bytes();
+            let rounds = iterations as i32; // bounded by MAX_ITERATIONS
             let mut last = Error::WrongPassword;
             for form in password.bmp_forms() {
                 // The key and the IV are two derivations (RFC 7292 Appendix B.2).
                 budget.pkcs12_kdf(SHA1_COST, iterations, cipher.key_len())?;
                 budget.pkcs12_kdf(SHA1_COST, iterations, 8)?;
-                match cipher.decrypt(form, params.salt.as_bytes(), iterations, ciphertext) {
-                    Ok(plain) => return Ok(plain),
+                let (id, len) = (Pkcs12KeyType::EncryptionKey as u8, cipher.key_len());
+                let key = keys.pkcs12_kdf(form, salt, id, iterations, len, || {
+                    derive_key::<sha1::Sha1>(form, salt, Pkcs12KeyType::EncryptionKey, rounds, len)
+                });
+                let id = Pkcs12KeyType::Iv as u8;
+                let iv = keys.pkcs12_kdf(form, salt, id, iterations, 8, || {
+                    derive_key::<sha1::Sha1>(form, salt, Pkcs12KeyType::Iv, rounds, 8)
+                });
+                match cipher.decrypt(&key, &iv, ciphertext) {
+                    Ok(plain) => return Ok(Some(plain)),
                     Err(err) => last = err,
                 }
             }
@@ -92,12 +105,16 @@ pub fn decrypt(
     }
 }
 
+/// PBES2 (RFC 8018 §6.2). `pkcs5` reads the parameters; the key comes from `keys` (WebCrypto
+/// in the browser) and the CBC decryption is done here, because `pkcs5` only decrypts with a
+/// key it derives itself (and does not wipe).
 fn decrypt_pbes2(
     params: AnyRef<'_>,
     ciphertext: &[u8],
     password: &Password,
     budget: &mut Budget,
-) -> Result<Zeroizing<Vec<u8>>> {
+    keys: &mut Keys,
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
     // Name the offending algorithm before `pkcs5` turns it into a generic decoding error.
     let raw: Pbes2Params = params.decode_as().map_err(Error::der("PBES2 parameters"))?;
     if raw.kdf.oid != pbes2::PBKDF2_OID {
@@ -113,37 +130,65 @@ fn decrypt_pbes2(
         der::ErrorKind::OidUnknown { oid } => Error::UnsupportedAlgorithm { oid },
         _ => Error::from_der(&err, "PBES2 parameters"),
     })?;
-    if let Some(kdf) = scheme.kdf.pbkdf2() {
-        let iterations = check_iterations(i64::from(kdf.iteration_count))?;
-        budget.pbkdf2(prf_cost(kdf.prf), iterations, scheme.encryption.key_size())?;
+    let Some(kdf) = scheme.kdf.pbkdf2() else {
+        return Err(Error::UnsupportedAlgorithm { oid: raw.kdf.oid });
+    };
+    let length = scheme.encryption.key_size();
+    // A stated key length must be the cipher's (as `pkcs5` requires).
+    if kdf
+        .key_length
+        .is_some_and(|stated| usize::from(stated) != length)
+    {
+        return Err(Error::UnsupportedAlgorithm {
+            oid: pbes2::PBKDF2_OID,
+        });
     }
-    let mut buffer = Zeroizing::new(ciphertext.to_vec());
-    let len = scheme
-        .decrypt_in_place(password.utf8(), &mut buffer)
-        .map_err(|err| match err {
-            pkcs5::Error::UnsupportedAlgorithm { oid } => Error::UnsupportedAlgorithm { oid },
-            pkcs5::Error::AlgorithmParametersInvalid { oid } => Error::UnsupportedAlgorithm { oid },
-            _ => Error::WrongPassword,
-        })?
-        .len();
-    buffer.truncate(len);
-    Ok(buffer)
+    let hash = Prf::from_pkcs5(kdf.prf)?;
+    let iterations = check_iterations(i64::from(kdf.iteration_count))?;
+    budget.pbkdf2(hash.cost(), iterations, length)?;
+    let request = Pbkdf2Request {
+        hash,
+        salt: kdf.salt.as_ref().to_vec(),
+        iterations,
+        length,
+    };
+    let Some(key) = keys.pbkdf2(password.utf8(), request) else {
+        return Ok(None);
+    };
+    let invalid = |_| Error::Malformed {
+        position: 0,
+        context: "cipher key",
+    };
+    let plain = match scheme.encryption {
+        EncryptionScheme::Aes128Cbc { iv } => {
+            cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        }
+        EncryptionScheme::Aes192Cbc { iv } => {
+            cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        }
+        EncryptionScheme::Aes256Cbc { iv } => {
+            cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        }
+        EncryptionScheme::DesEde3Cbc { iv } => {
+            cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+                .map_err(invalid)?
+                .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        }
+        other => return Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
+    };
+    plain
+        .map(|plain| Some(Zeroizing::new(plain)))
+        .map_err(|_| Error::WrongPassword)
 }
 
 /// The PKCS#12 PBE ciphers all derive with SHA-1.
 const SHA1_COST: HashCost = HashCost::Narrow { output: 20 };
-
-/// What one compression of a PBKDF2 PRF's hash costs.
-pub fn prf_cost(prf: Pbkdf2Prf) -> HashCost {
-    match prf {
-        Pbkdf2Prf::HmacWithSha1 => SHA1_COST,
-        Pbkdf2Prf::HmacWithSha224 => HashCost::Narrow { output: 28 },
-        Pbkdf2Prf::HmacWithSha256 => HashCost::Narrow { output: 32 },
-        Pbkdf2Prf::HmacWithSha384 => HashCost::Wide { output: 48 },
-        // SHA-512, and any PRF a later `pkcs5` adds: charged as the dearest.
-        _ => HashCost::Wide { output: 64 },
-    }
-}
 
 /// The parameters an algorithm must carry; their absence is a malformed file.
 pub fn parameters<'a>(
@@ -215,37 +260,23 @@ impl Pkcs12Cipher {
         }
     }
 
-    fn decrypt(
-        self,
-        password: &[u8],
-        salt: &[u8],
-        iterations: u32,
-        ciphertext: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>> {
-        let rounds = iterations as i32; // bounded by MAX_ITERATIONS
-        let key = Zeroizing::new(derive_key::<sha1::Sha1>(
-            password,
-            salt,
-            Pkcs12KeyType::EncryptionKey,
-            rounds,
-            self.key_len(),
-        ));
-        let iv = derive_key::<sha1::Sha1>(password, salt, Pkcs12KeyType::Iv, rounds, 8);
+    /// Decrypts with a key and IV from the PKCS#12 KDF.
+    fn decrypt(self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let invalid = |_| Error::Malformed {
             position: 0,
             context: "cipher key",
         };
         let result = match self {
             Self::Rc2 { effective_bits, .. } => {
-                let cipher = rc2::Rc2::new_with_eff_key_len(&key, effective_bits);
-                cbc::Decryptor::inner_iv_slice_init(cipher, &iv)
+                let cipher = rc2::Rc2::new_with_eff_key_len(key, effective_bits);
+                cbc::Decryptor::inner_iv_slice_init(cipher, iv)
                     .map_err(invalid)?
                     .decrypt_padded_vec::<Pkcs7>(ciphertext)
             }
-            Self::TripleDes3Key => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+            Self::TripleDes3Key => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
                 .map_err(invalid)?
                 .decrypt_padded_vec::<Pkcs7>(ciphertext),
-            Self::TripleDes2Key => cbc::Decryptor::<des::TdesEde2>::new_from_slices(&key, &iv)
+            Self::TripleDes2Key => cbc::Decryptor::<des::TdesEde2>::new_from_slices(key, iv)
                 .map_err(invalid)?
                 .decrypt_padded_vec::<Pkcs7>(ciphertext),
         };

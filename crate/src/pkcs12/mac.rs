@@ -15,7 +15,8 @@ use sha1::digest::{Digest, FixedOutputReset, block_api::BlockSizeUser};
 use spki::AlgorithmIdentifierOwned;
 
 use super::budget::{Budget, HashCost};
-use super::decrypt::{check_iterations, parameters, prf_cost};
+use super::decrypt::{check_iterations, parameters};
+use super::keys::{Keys, Pbkdf2Request, Prf};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -46,16 +47,19 @@ const PBMAC1_SCHEMES: [(&str, usize, Pbkdf2Prf); 4] = [
 ///
 /// When the PKCS#12 KDF is used, the password form that matched is kept in `password` so
 /// that decryption uses the same one.
+/// A PBMAC1 key not yet derived (see `keys.rs`) leaves the MAC unchecked this round: `keys`
+/// is then waiting, and the round's answer void.
 pub fn verify(
     mac_data: &MacData,
     data: &[u8],
     password: &mut Password,
     budget: &mut Budget,
+    keys: &mut Keys,
 ) -> Result<&'static str> {
     let algorithm = &mac_data.mac.algorithm;
     let expected = mac_data.mac.digest.as_bytes();
     if algorithm.oid == PBMAC1 {
-        return verify_pbmac1(algorithm, data, expected, password, budget);
+        return verify_pbmac1(algorithm, data, expected, password, budget, keys);
     }
     let mac = Pkcs12Mac {
         salt: mac_data.mac_salt.as_bytes(),
@@ -64,22 +68,25 @@ pub fn verify(
         expected,
     };
     let (name, matched) = match algorithm.oid {
-        SHA1 => ("HMAC-SHA1", mac.matches::<sha1::Sha1>(password, budget)?),
+        SHA1 => (
+            "HMAC-SHA1",
+            mac.matches::<sha1::Sha1>(password, budget, keys)?,
+        ),
         SHA224 => (
             "HMAC-SHA224",
-            mac.matches::<sha2::Sha224>(password, budget)?,
+            mac.matches::<sha2::Sha224>(password, budget, keys)?,
         ),
         SHA256 => (
             "HMAC-SHA256",
-            mac.matches::<sha2::Sha256>(password, budget)?,
+            mac.matches::<sha2::Sha256>(password, budget, keys)?,
         ),
         SHA384 => (
             "HMAC-SHA384",
-            mac.matches::<sha2::Sha384>(password, budget)?,
+            mac.matches::<sha2::Sha384>(password, budget, keys)?,
         ),
         SHA512 => (
             "HMAC-SHA512",
-            mac.matches::<sha2::Sha512>(password, budget)?,
+            mac.matches::<sha2::Sha512>(password, budget, keys)?,
         ),
         oid => return Err(Error::UnsupportedAlgorithm { oid }),
     };
@@ -99,21 +106,25 @@ struct Pkcs12Mac<'a> {
 impl Pkcs12Mac<'_> {
     /// Tries each PKCS#12 form of the password, each charged to `budget`; the index of the
     /// one that matched.
-    fn matches<D>(&self, password: &Password, budget: &mut Budget) -> Result<Option<usize>>
+    fn matches<D>(
+        &self,
+        password: &Password,
+        budget: &mut Budget,
+        keys: &mut Keys,
+    ) -> Result<Option<usize>>
     where
         D: Digest + FixedOutputReset + BlockSizeUser + EagerHash,
     {
         let key_len = <D as Digest>::output_size();
         let cost = hash_cost::<D>();
+        let (salt, iterations) = (self.salt, self.iterations);
+        let id = Pkcs12KeyType::Mac as u8;
         for (index, form) in password.bmp_forms().enumerate() {
-            budget.pkcs12_kdf(cost, self.iterations, key_len)?;
-            let key = zeroize::Zeroizing::new(derive_key::<D>(
-                form,
-                self.salt,
-                Pkcs12KeyType::Mac,
-                self.iterations as i32, // bounded by MAX_ITERATIONS
-                key_len,
-            ));
+            budget.pkcs12_kdf(cost, iterations, key_len)?;
+            let key = keys.pkcs12_kdf(form, salt, id, iterations, key_len, || {
+                // `iterations` is bounded by MAX_ITERATIONS.
+                derive_key::<D>(form, salt, Pkcs12KeyType::Mac, iterations as i32, key_len)
+            });
             if hmac_matches::<D>(&key, self.data, self.expected) {
                 return Ok(Some(index));
             }
@@ -148,6 +159,7 @@ fn verify_pbmac1(
     expected: &[u8],
     password: &Password,
     budget: &mut Budget,
+    keys: &mut Keys,
 ) -> Result<&'static str> {
     let params: Pbmac1Params = parameters(algorithm, "PBMAC1 parameters")?
         .decode_as()
@@ -178,28 +190,17 @@ fn verify_pbmac1(
             context: "PBMAC1 key length",
         });
     }
-    budget.pbkdf2(prf_cost(pbkdf2.prf), iterations, key_len)?;
-    let mut key = zeroize::Zeroizing::new(vec![0u8; key_len]);
-    let salt = pbkdf2.salt.as_bytes();
-    let secret = password.utf8();
-    match pbkdf2.prf {
-        Pbkdf2Prf::HmacWithSha1 => {
-            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(secret, salt, iterations, &mut key)
-        }
-        Pbkdf2Prf::HmacWithSha224 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha224>(secret, salt, iterations, &mut key)
-        }
-        Pbkdf2Prf::HmacWithSha256 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(secret, salt, iterations, &mut key)
-        }
-        Pbkdf2Prf::HmacWithSha384 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha384>(secret, salt, iterations, &mut key)
-        }
-        Pbkdf2Prf::HmacWithSha512 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(secret, salt, iterations, &mut key)
-        }
-        other => return Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
-    }
+    let hash = Prf::from_pkcs5(pbkdf2.prf)?;
+    budget.pbkdf2(hash.cost(), iterations, key_len)?;
+    let request = Pbkdf2Request {
+        hash,
+        salt: pbkdf2.salt.as_bytes().to_vec(),
+        iterations,
+        length: key_len,
+    };
+    let Some(key) = keys.pbkdf2(password.utf8(), request) else {
+        return Ok(name);
+    };
     let matched = match scheme {
         Pbkdf2Prf::HmacWithSha1 => hmac_matches::<sha1::Sha1>(&key, data, expected),
         Pbkdf2Prf::HmacWithSha256 => hmac_matches::<sha2::Sha256>(&key, data, expected),

@@ -1,0 +1,140 @@
+//! Opening a file in rounds, with the PBKDF2 keys derived outside the core (as the Wasm
+//! binding does with WebCrypto), gives exactly the answers of the native path: for every
+//! fixture, with the right and a wrong password, and for damaged files. A round lists every
+//! key it can see at once, so the binding derives them in parallel.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use weborca_cert::{
+    CertificateReport, Keys, Pbkdf2Request, Result, read_certificate_file, read_certificate_round,
+};
+use zeroize::Zeroizing;
+
+#[path = "support/fixture_files.rs"]
+mod fixture_files;
+use fixture_files::{bytes, expected};
+
+/// The answer in rounds, each listed key derived by `derive` (a stand-in for WebCrypto), with
+/// the lists each round made.
+fn in_rounds(
+    file: &[u8],
+    password: &str,
+    derive: impl Fn(&Pbkdf2Request) -> Option<Vec<u8>>,
+) -> (Result<CertificateReport>, Vec<Vec<Pbkdf2Request>>) {
+    let mut keys = Keys::asking();
+    let mut lists = Vec::new();
+    loop {
+        match read_certificate_round(file, Some(password), None, &mut keys) {
+            Ok(None) => {
+                let missing = keys.take_missing();
+                assert!(
+                    !missing.is_empty(),
+                    "a waiting round lists what it waits for"
+                );
+                for request in &missing {
+                    match derive(request) {
+                        Some(key) => {
+                            keys.provide(request.clone(), Zeroizing::new(key), password.as_bytes())
+                        }
+                        None => keys.compute(request.clone(), password.as_bytes()),
+                    }
+                }
+                lists.push(missing);
+                assert!(lists.len() <= 4, "rounds must end");
+            }
+            Ok(Some(report)) => return (Ok(report), lists),
+            Err(err) => return (Err(err), lists),
+        }
+    }
+}
+
+fn derived_elsewhere(password: &str) -> impl Fn(&Pbkdf2Request) -> Option<Vec<u8>> + '_ {
+    |request| Some(request.compute(password.as_bytes()).to_vec())
+}
+
+#[test]
+fn every_fixture_opens_in_rounds_as_it_opens_natively() {
+    for row in expected() {
+        for password in [row.password, "wrong password"] {
+            let native = read_certificate_file(bytes(row.file), Some(password), None);
+            let (rounds, lists) = in_rounds(bytes(row.file), password, derived_elsewhere(password));
+            assert_eq!(rounds, native, "{} with {password:?}", row.file);
+            if row.file.starts_with("nss") && password == row.password {
+                // The certificates' part and the shrouded key: both listed in the first round.
+                assert_eq!(lists.len(), 1, "{}", row.file);
+                assert_eq!(lists[0].len(), 2, "{}", row.file);
+                assert!(lists[0].iter().all(|r| r.iterations == 600_000));
+            }
+            if row.file.contains("legacy") {
+                assert!(
+                    lists.is_empty(),
+                    "{}: the PKCS#12 KDF is computed here",
+                    row.file
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pbmac1_file_lists_its_mac_key_with_the_others() {
+    let file = bytes("rfc9579-pbmac1.p12");
+    let row = expected()
+        .find(|row| row.file == "rfc9579-pbmac1.p12")
+        .expect("listed");
+    let (report, lists) = in_rounds(file, row.password, derived_elsewhere(row.password));
+    let protection = report.expect("opens").protection.expect("PKCS#12");
+    assert!(protection.mac.is_some_and(|mac| mac.starts_with("PBMAC1")));
+    // One round: the MAC key and every part's key are asked for together.
+    let parts = protection
+        .encryption
+        .iter()
+        .filter(|e| e.starts_with("PBES2"))
+        .count();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0].len(), 1 + parts);
+}
+
+#[test]
+fn a_wrong_key_from_outside_is_a_wrong_password_never_a_wrong_report() {
+    // A derivation that came back wrong (a broken WebCrypto) must not yield a certificate.
+    let garbage = |request: &Pbkdf2Request| Some(vec![0x5a; request.length]);
+    for row in expected().filter(|r| r.file.starts_with("nss")) {
+        let (result, _) = in_rounds(bytes(row.file), row.password, garbage);
+        assert!(result.is_err(), "{}", row.file);
+    }
+    // And one that could not be derived outside is computed here.
+    for row in expected().filter(|r| r.file.starts_with("openssl3")) {
+        let (result, _) = in_rounds(bytes(row.file), row.password, |_| None);
+        assert_eq!(
+            result,
+            read_certificate_file(bytes(row.file), Some(row.password), None)
+        );
+    }
+}
+
+#[test]
+fn damaged_files_answer_the_same_in_rounds() {
+    for row in expected().filter(|r| r.file.ends_with(".p12")) {
+        let file = bytes(row.file);
+        for cut in [file.len() / 3, file.len() / 2, file.len() - 1] {
+            let damaged = &file[..cut];
+            let native = read_certificate_file(damaged, Some(row.password), None);
+            let (rounds, _) = in_rounds(damaged, row.password, derived_elsewhere(row.password));
+            assert_eq!(rounds, native, "{} cut at {cut}", row.file);
+        }
+        let mut flipped = file.to_vec();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0x40;
+        let native = read_certificate_file(&flipped, Some(row.password), None);
+        let (rounds, _) = in_rounds(&flipped, row.password, derived_elsewhere(row.password));
+        assert_eq!(rounds, native, "{} with a flipped byte", row.file);
+    }
+}
