@@ -93,9 +93,8 @@ fn web_crypto_derivations() -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn pbkdf2_goes_to_web_crypto_and_the_answer_is_the_native_one() {
-    for row in fixture_files::expected()
-        .into_iter()
-        .filter(|row| row.file.ends_with(".p12") && row.certificates > 0)
+    for row in
+        fixture_files::expected().filter(|row| row.file.ends_with(".p12") && row.certificates > 0)
     {
         count_web_crypto_derivations();
         let bytes = fixture_files::bytes(row.file);
