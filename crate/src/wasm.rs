@@ -57,7 +57,10 @@ pub async fn read_certificate(
                     keys.stop_asking();
                 }
                 let missing = keys.take_missing();
-                let derived = web_crypto_pbkdf2(secret, &missing).await;
+                let derivations = start_web_crypto_pbkdf2(secret, &missing).await;
+                // The PKCS#12 KDF in Wasm while WebCrypto derives on its own threads.
+                keys.compute_deferred();
+                let derived = finish_web_crypto_pbkdf2(derivations, missing.len()).await;
                 for (request, key) in missing.into_iter().zip(derived) {
                     match key {
                         Some(key) => keys.provide(request, key, secret),
@@ -78,22 +81,22 @@ pub async fn read_certificate(
 /// Rounds of WebCrypto derivations for one file before the rest is computed in Wasm.
 const MAX_DERIVATION_ROUNDS: usize = 4;
 
-/// Derives each request with `crypto.subtle` (PBKDF2 over `password`), all at once; `None`
-/// for each one WebCrypto is absent for or refuses (e.g. an empty password in some
-/// browsers), which the caller then computes in Wasm. The password's copy handed to
-/// WebCrypto and the derived bits are wiped once read.
-async fn web_crypto_pbkdf2(
+/// Starts deriving each request with `crypto.subtle` (PBKDF2 over `password`), all at once,
+/// and lets the event loop turn once so that they are under way before the caller computes.
+/// `None` when WebCrypto is absent or refuses the password. The password's copy handed to
+/// WebCrypto is wiped once imported.
+async fn start_web_crypto_pbkdf2(
     password: &[u8],
     requests: &[crate::Pbkdf2Request],
-) -> Vec<Option<Zeroizing<Vec<u8>>>> {
-    let none = || requests.iter().map(|_| None).collect();
-    let Some(subtle) = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+) -> Option<js_sys::Promise> {
+    if requests.is_empty() {
+        return None;
+    }
+    let global = js_sys::global();
+    let subtle = js_sys::Reflect::get(&global, &"crypto".into())
         .and_then(|crypto| js_sys::Reflect::get(&crypto, &"subtle".into()))
         .ok()
-        .filter(|subtle| subtle.is_object())
-    else {
-        return none();
-    };
+        .filter(|subtle| subtle.is_object())?;
     let secret = js_sys::Uint8Array::from(password);
     let import = call(
         &subtle,
@@ -111,34 +114,47 @@ async fn web_crypto_pbkdf2(
         Err(err) => Err(err),
     };
     secret.fill(0, 0, secret.length());
-    let Ok(key) = key else {
-        return none();
-    };
+    let key = key.ok()?;
     let derivations = js_sys::Array::new();
     for request in requests {
         let params = js_sys::Object::new();
         set(&params, "name", &"PBKDF2".into());
         set(&params, "hash", &to_js(&request.hash));
-        set(
-            &params,
-            "salt",
-            &js_sys::Uint8Array::from(request.salt.as_slice()).into(),
-        );
+        let salt = js_sys::Uint8Array::from(request.salt.as_slice());
+        set(&params, "salt", &salt.into());
         set(&params, "iterations", &request.iterations.into());
         let bits = (request.length * 8) as u32;
-        match call(
+        let derivation = call(
             &subtle,
             "deriveBits",
             &[params.into(), key.clone(), bits.into()],
-        ) {
-            Ok(promise) => derivations.push(&promise),
-            Err(err) => derivations.push(&js_sys::Promise::reject(&err)),
-        };
+        )
+        .unwrap_or_else(|err| js_sys::Promise::reject(&err));
+        derivations.push(&derivation);
     }
-    let Ok(settled) = JsFuture::from(js_sys::Promise::all_settled(&derivations)).await else {
-        return none();
+    let settled = js_sys::Promise::all_settled(&derivations);
+    // A macrotask later, every derivation has been handed to WebCrypto's threads.
+    let turn = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = call_function(&global, "setTimeout", &[resolve.into(), 0.into()]);
+    });
+    let _ = JsFuture::from(turn).await;
+    Some(settled)
+}
+
+/// The keys the derivations gave, in order: `None` for each one that failed (an algorithm
+/// WebCrypto refuses, or no WebCrypto at all), which the caller then computes in Wasm. The
+/// derived bits are wiped once read.
+async fn finish_web_crypto_pbkdf2(
+    derivations: Option<js_sys::Promise>,
+    count: usize,
+) -> Vec<Option<Zeroizing<Vec<u8>>>> {
+    let settled = match derivations {
+        Some(promise) => JsFuture::from(promise).await.ok(),
+        None => None,
     };
-    let settled: js_sys::Array = settled.unchecked_into();
+    let Some(settled) = settled.and_then(|s| s.dyn_into::<js_sys::Array>().ok()) else {
+        return (0..count).map(|_| None).collect();
+    };
     settled
         .iter()
         .map(|outcome| {
@@ -160,9 +176,13 @@ async fn web_crypto_pbkdf2(
 
 /// `target[method](...args)`, for the few WebCrypto calls (a promise, or what was thrown).
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<js_sys::Promise, JsValue> {
+    call_function(target, method, args)?.dyn_into()
+}
+
+fn call_function(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let function: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.dyn_into()?;
     let args: js_sys::Array = args.iter().collect();
-    function.apply(target, &args)?.dyn_into()
+    function.apply(target, &args)
 }
 
 /// The settings in force: defaults, then the user's, then the administrator's policy. Both

@@ -22,7 +22,7 @@ mod fixture_files;
 use fixture_files::{bytes, expected};
 
 /// The answer in rounds, each listed key derived by `derive` (a stand-in for WebCrypto), with
-/// the lists each round made.
+/// the PBKDF2 lists each round made.
 fn in_rounds(
     file: &[u8],
     password: &str,
@@ -34,10 +34,8 @@ fn in_rounds(
         match read_certificate_round(file, Some(password), None, &mut keys) {
             Ok(None) => {
                 let missing = keys.take_missing();
-                assert!(
-                    !missing.is_empty(),
-                    "a waiting round lists what it waits for"
-                );
+                // What the binding does while WebCrypto works.
+                keys.compute_deferred();
                 for request in &missing {
                     match derive(request) {
                         Some(key) => {
@@ -47,7 +45,7 @@ fn in_rounds(
                     }
                 }
                 lists.push(missing);
-                assert!(lists.len() <= 4, "rounds must end");
+                assert!(lists.len() <= 3, "rounds must end");
             }
             Ok(Some(report)) => return (Ok(report), lists),
             Err(err) => return (Err(err), lists),
@@ -73,11 +71,8 @@ fn every_fixture_opens_in_rounds_as_it_opens_natively() {
                 assert!(lists[0].iter().all(|r| r.iterations == 600_000));
             }
             if row.file.contains("legacy") {
-                assert!(
-                    lists.is_empty(),
-                    "{}: the PKCS#12 KDF is computed here",
-                    row.file
-                );
+                // Listed in the first round, computed in the core while nothing else waits.
+                assert_eq!(lists, vec![vec![]], "{} with {password:?}", row.file);
             }
         }
     }

@@ -11,13 +11,13 @@ use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use pkcs5::pbes2::{self, EncryptionScheme};
-use pkcs12::kdf::{Pkcs12KeyType, derive_key};
+use pkcs12::kdf::Pkcs12KeyType;
 use pkcs12::pbe_params::{Pbes2Params, Pkcs12PbeParams};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::budget::{Budget, HashCost};
-use super::keys::{Keys, Pbkdf2Request, Prf};
+use super::keys::{Keys, Pbkdf2Request, Pkcs12KdfRequest, Prf};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -81,24 +81,35 @@ pub fn decrypt(
                 .map_err(Error::der("PKCS#12 PBE parameters"))?;
             let iterations = check_iterations(params.iterations)?;
             let salt = params.salt.as_bytes();
-            let rounds = iterations as i32; // bounded by MAX_ITERATIONS
             let mut last = Error::WrongPassword;
+            let mut deferred = false;
             for form in password.bmp_forms() {
                 // The key and the IV are two derivations (RFC 7292 Appendix B.2).
                 budget.pkcs12_kdf(SHA1_COST, iterations, cipher.key_len())?;
                 budget.pkcs12_kdf(SHA1_COST, iterations, 8)?;
-                let (id, len) = (Pkcs12KeyType::EncryptionKey as u8, cipher.key_len());
-                let key = keys.pkcs12_kdf(form, salt, id, iterations, len, || {
-                    derive_key::<sha1::Sha1>(form, salt, Pkcs12KeyType::EncryptionKey, rounds, len)
-                });
-                let id = Pkcs12KeyType::Iv as u8;
-                let iv = keys.pkcs12_kdf(form, salt, id, iterations, 8, || {
-                    derive_key::<sha1::Sha1>(form, salt, Pkcs12KeyType::Iv, rounds, 8)
-                });
+                let derivation = |id: Pkcs12KeyType, length| Pkcs12KdfRequest {
+                    hash: Prf::Sha1,
+                    form: Zeroizing::new(form.to_vec()),
+                    salt: salt.to_vec(),
+                    id: id as u8,
+                    iterations,
+                    length,
+                };
+                let key =
+                    keys.pkcs12_kdf(derivation(Pkcs12KeyType::EncryptionKey, cipher.key_len()));
+                let iv = keys.pkcs12_kdf(derivation(Pkcs12KeyType::Iv, 8));
+                let (Some(key), Some(iv)) = (key, iv) else {
+                    deferred = true;
+                    continue;
+                };
                 match cipher.decrypt(&key, &iv, ciphertext) {
                     Ok(plain) => return Ok(Some(plain)),
                     Err(err) => last = err,
                 }
+            }
+            if deferred {
+                // Derived before the next round; the rest of the file is listed meanwhile.
+                return Ok(None);
             }
             Err(last)
         }

@@ -10,9 +10,14 @@
 //! computed here with RustCrypto ([`Keys::computing`]), and the answers are the same.
 //!
 //! The PKCS#12 KDF (RFC 7292 Appendix B) has no WebCrypto counterpart: it is computed here, and
-//! kept for the next round so that a 600,000-iteration MAC is not computed twice.
+//! kept for the next round so that a 600,000-iteration MAC is not computed twice. In the first
+//! round of an asking source it is only listed too ([`Keys::compute_deferred`]): the binding
+//! computes it while WebCrypto derives the PBKDF2 keys on its own threads, so an NSS file
+//! (a 600,000-iteration PKCS#12 KDF MAC and two PBKDF2 parts) costs the longer of the two,
+//! not their sum.
 
 use pkcs5::pbes2::Pbkdf2Prf;
+use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -100,25 +105,55 @@ impl Pbkdf2Request {
     }
 }
 
-/// One PKCS#12 KDF derivation, as remembered between rounds. The password form is part of
-/// it (an empty password is tried in two forms); the hash is not, being implied: the ciphers
-/// (ids 1 and 2) all derive with SHA-1, and a MAC key (id 3) is as long as its hash's output,
-/// which differs for each hash.
-struct Pkcs12Derivation {
-    form: Zeroizing<Vec<u8>>,
-    salt: Vec<u8>,
-    id: u8,
-    iterations: u32,
-    length: usize,
+/// One PKCS#12 KDF derivation (RFC 7292 Appendix B.2) from one form of the password (an
+/// empty password is tried in two forms).
+#[derive(PartialEq, Eq)]
+pub struct Pkcs12KdfRequest {
+    /// The hash (SHA-1 for the ciphers, the MAC's own for a MAC key).
+    pub hash: Prf,
+    /// The password in the form tried (BMPString bytes).
+    pub form: Zeroizing<Vec<u8>>,
+    /// The salt, from the file.
+    pub salt: Vec<u8>,
+    /// What the key is for: 1 encryption key, 2 IV, 3 MAC key.
+    pub id: u8,
+    /// The iteration count, already checked against the cap and charged to the budget.
+    pub iterations: u32,
+    /// The key length in bytes.
+    pub length: usize,
+}
+
+impl Pkcs12KdfRequest {
+    /// Derives the key (always here: WebCrypto has no PKCS#12 KDF).
+    fn compute(&self) -> Zeroizing<Vec<u8>> {
+        let id = match self.id {
+            1 => Pkcs12KeyType::EncryptionKey,
+            2 => Pkcs12KeyType::Iv,
+            _ => Pkcs12KeyType::Mac,
+        };
+        // Bounded by MAX_ITERATIONS, so it fits.
+        let rounds = self.iterations as i32;
+        let (form, salt, length) = (self.form.as_slice(), self.salt.as_slice(), self.length);
+        Zeroizing::new(match self.hash {
+            Prf::Sha1 => derive_key::<sha1::Sha1>(form, salt, id, rounds, length),
+            Prf::Sha224 => derive_key::<sha2::Sha224>(form, salt, id, rounds, length),
+            Prf::Sha256 => derive_key::<sha2::Sha256>(form, salt, id, rounds, length),
+            Prf::Sha384 => derive_key::<sha2::Sha384>(form, salt, id, rounds, length),
+            Prf::Sha512 => derive_key::<sha2::Sha512>(form, salt, id, rounds, length),
+        })
+    }
 }
 
 /// The keys of one file and one password, across the rounds of opening it.
 pub struct Keys {
     /// Whether PBKDF2 derivations are listed for the caller (else computed here).
     asking: bool,
+    /// Whether PKCS#12 KDF derivations are listed too (the first round of an asking source).
+    deferring: bool,
     pbkdf2: Vec<(Pbkdf2Request, Zeroizing<Vec<u8>>)>,
-    pkcs12: Vec<(Pkcs12Derivation, Zeroizing<Vec<u8>>)>,
+    pkcs12: Vec<(Pkcs12KdfRequest, Zeroizing<Vec<u8>>)>,
     missing: Vec<Pbkdf2Request>,
+    deferred: Vec<Pkcs12KdfRequest>,
 }
 
 impl Keys {
@@ -126,9 +161,11 @@ impl Keys {
     pub fn computing() -> Self {
         Self {
             asking: false,
+            deferring: false,
             pbkdf2: Vec::new(),
             pkcs12: Vec::new(),
             missing: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -136,6 +173,7 @@ impl Keys {
     pub fn asking() -> Self {
         Self {
             asking: true,
+            deferring: true,
             ..Self::computing()
         }
     }
@@ -161,41 +199,36 @@ impl Keys {
         Some(key)
     }
 
-    /// The PKCS#12 KDF key `derive` computes, remembered for the next round.
-    pub(super) fn pkcs12_kdf(
-        &mut self,
-        form: &[u8],
-        salt: &[u8],
-        id: u8,
-        iterations: u32,
-        length: usize,
-        derive: impl FnOnce() -> Vec<u8>,
-    ) -> Zeroizing<Vec<u8>> {
-        let same = |known: &Pkcs12Derivation| {
-            known.form.as_slice() == form
-                && known.salt == salt
-                && known.id == id
-                && known.iterations == iterations
-                && known.length == length
-        };
-        if let Some((_, key)) = self.pkcs12.iter().find(|(known, _)| same(known)) {
-            return key.clone();
+    /// The PKCS#12 KDF key of `request`: known, computed here (and remembered for the next
+    /// round), or `None` after listing it in a deferring round.
+    pub(super) fn pkcs12_kdf(&mut self, request: Pkcs12KdfRequest) -> Option<Zeroizing<Vec<u8>>> {
+        if let Some((_, key)) = self.pkcs12.iter().find(|(known, _)| *known == request) {
+            return Some(key.clone());
         }
-        let key = Zeroizing::new(derive());
-        let derivation = Pkcs12Derivation {
-            form: Zeroizing::new(form.to_vec()),
-            salt: salt.to_vec(),
-            id,
-            iterations,
-            length,
-        };
-        self.pkcs12.push((derivation, key.clone()));
-        key
+        if self.deferring {
+            if !self.deferred.contains(&request) {
+                self.deferred.push(request);
+            }
+            return None;
+        }
+        let key = request.compute();
+        self.pkcs12.push((request, key.clone()));
+        Some(key)
+    }
+
+    /// Computes the PKCS#12 KDF keys the last round listed (the binding calls this while
+    /// WebCrypto works); later rounds compute them as they meet them.
+    pub fn compute_deferred(&mut self) {
+        self.deferring = false;
+        for request in core::mem::take(&mut self.deferred) {
+            let key = request.compute();
+            self.pkcs12.push((request, key));
+        }
     }
 
     /// Whether the last round listed keys it did not have (its answer is then void).
     pub fn waiting(&self) -> bool {
-        !self.missing.is_empty()
+        !self.missing.is_empty() || !self.deferred.is_empty()
     }
 
     /// The derivations the last round listed, to be derived before the next one.
@@ -223,6 +256,7 @@ impl Keys {
     /// From now on, every key is computed here (the caller's rounds are used up).
     pub fn stop_asking(&mut self) {
         self.asking = false;
+        self.deferring = false;
     }
 }
 
@@ -273,21 +307,33 @@ mod tests {
         assert!(!keys.waiting());
     }
 
-    #[test]
-    fn a_pkcs12_kdf_key_is_derived_once_per_file() {
-        let mut keys = Keys::computing();
-        let mut runs = 0;
-        for _ in 0..3 {
-            keys.pkcs12_kdf(b"\0a\0\0", b"salt", 3, 10, 32, || {
-                runs += 1;
-                vec![1; 32]
-            });
+    fn mac_key(form: &[u8]) -> Pkcs12KdfRequest {
+        Pkcs12KdfRequest {
+            hash: Prf::Sha256,
+            form: Zeroizing::new(form.to_vec()),
+            salt: b"salt".to_vec(),
+            id: 3,
+            iterations: 10,
+            length: 32,
         }
-        assert_eq!(runs, 1);
-        keys.pkcs12_kdf(b"", b"salt", 3, 10, 32, || {
-            runs += 1;
-            vec![2; 32]
-        });
-        assert_eq!(runs, 2, "another password form is another key");
+    }
+
+    #[test]
+    fn a_pkcs12_kdf_key_is_listed_in_the_first_round_then_derived_once() {
+        let mut keys = Keys::asking();
+        assert_eq!(keys.pkcs12_kdf(mac_key(b"\0a\0\0")), None);
+        assert!(keys.waiting());
+        keys.compute_deferred();
+        assert!(!keys.waiting());
+        let known = keys.pkcs12_kdf(mac_key(b"\0a\0\0")).expect("computed");
+        assert_eq!(known, mac_key(b"\0a\0\0").compute());
+        // Another password form is another key, computed at once after the first round.
+        assert!(keys.pkcs12_kdf(mac_key(b"")).is_some());
+        assert_eq!(keys.pkcs12.len(), 2);
+        let mut computing = Keys::computing();
+        assert_eq!(
+            computing.pkcs12_kdf(mac_key(b"")),
+            Some(mac_key(b"").compute())
+        );
     }
 }

@@ -10,13 +10,14 @@ use der::Sequence;
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use pkcs5::pbes2::{Pbkdf2Params, Pbkdf2Prf};
 use pkcs12::MacData;
-use pkcs12::kdf::{Pkcs12KeyType, derive_key};
-use sha1::digest::{Digest, FixedOutputReset, block_api::BlockSizeUser};
+use pkcs12::kdf::Pkcs12KeyType;
+use sha1::digest::Digest;
 use spki::AlgorithmIdentifierOwned;
+use zeroize::Zeroizing;
 
-use super::budget::{Budget, HashCost};
+use super::budget::Budget;
 use super::decrypt::{check_iterations, parameters};
-use super::keys::{Keys, Pbkdf2Request, Prf};
+use super::keys::{Keys, Pbkdf2Request, Pkcs12KdfRequest, Prf};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -70,29 +71,35 @@ pub fn verify(
     let (name, matched) = match algorithm.oid {
         SHA1 => (
             "HMAC-SHA1",
-            mac.matches::<sha1::Sha1>(password, budget, keys)?,
+            mac.matches::<sha1::Sha1>(Prf::Sha1, password, budget, keys)?,
         ),
         SHA224 => (
             "HMAC-SHA224",
-            mac.matches::<sha2::Sha224>(password, budget, keys)?,
+            mac.matches::<sha2::Sha224>(Prf::Sha224, password, budget, keys)?,
         ),
         SHA256 => (
             "HMAC-SHA256",
-            mac.matches::<sha2::Sha256>(password, budget, keys)?,
+            mac.matches::<sha2::Sha256>(Prf::Sha256, password, budget, keys)?,
         ),
         SHA384 => (
             "HMAC-SHA384",
-            mac.matches::<sha2::Sha384>(password, budget, keys)?,
+            mac.matches::<sha2::Sha384>(Prf::Sha384, password, budget, keys)?,
         ),
         SHA512 => (
             "HMAC-SHA512",
-            mac.matches::<sha2::Sha512>(password, budget, keys)?,
+            mac.matches::<sha2::Sha512>(Prf::Sha512, password, budget, keys)?,
         ),
         oid => return Err(Error::UnsupportedAlgorithm { oid }),
     };
-    let index = matched.ok_or(Error::WrongPassword)?;
-    password.settle_bmp_form(index);
-    Ok(name)
+    match matched {
+        // Unchecked this round: `keys` is waiting, and the round's answer void.
+        None => Ok(name),
+        Some(None) => Err(Error::WrongPassword),
+        Some(Some(index)) => {
+            password.settle_bmp_form(index);
+            Ok(name)
+        }
+    }
 }
 
 /// A `MacData` MAC keyed by the PKCS#12 KDF.
@@ -104,42 +111,40 @@ struct Pkcs12Mac<'a> {
 }
 
 impl Pkcs12Mac<'_> {
-    /// Tries each PKCS#12 form of the password, each charged to `budget`; the index of the
-    /// one that matched.
+    /// Tries each PKCS#12 form of the password, each charged to `budget`: the index of the
+    /// one that matched, `Some(None)` for none, `None` when the keys are derived before the
+    /// next round (the first round of an asking source).
     fn matches<D>(
         &self,
+        hash: Prf,
         password: &Password,
         budget: &mut Budget,
         keys: &mut Keys,
-    ) -> Result<Option<usize>>
+    ) -> Result<Option<Option<usize>>>
     where
-        D: Digest + FixedOutputReset + BlockSizeUser + EagerHash,
+        D: Digest + EagerHash,
     {
         let key_len = <D as Digest>::output_size();
-        let cost = hash_cost::<D>();
-        let (salt, iterations) = (self.salt, self.iterations);
-        let id = Pkcs12KeyType::Mac as u8;
+        let cost = hash.cost();
+        let mut deferred = false;
         for (index, form) in password.bmp_forms().enumerate() {
-            budget.pkcs12_kdf(cost, iterations, key_len)?;
-            let key = keys.pkcs12_kdf(form, salt, id, iterations, key_len, || {
-                // `iterations` is bounded by MAX_ITERATIONS.
-                derive_key::<D>(form, salt, Pkcs12KeyType::Mac, iterations as i32, key_len)
-            });
+            budget.pkcs12_kdf(cost, self.iterations, key_len)?;
+            let Some(key) = keys.pkcs12_kdf(Pkcs12KdfRequest {
+                hash,
+                form: Zeroizing::new(form.to_vec()),
+                salt: self.salt.to_vec(),
+                id: Pkcs12KeyType::Mac as u8,
+                iterations: self.iterations,
+                length: key_len,
+            }) else {
+                deferred = true;
+                continue;
+            };
             if hmac_matches::<D>(&key, self.data, self.expected) {
-                return Ok(Some(index));
+                return Ok(Some(Some(index)));
             }
         }
-        Ok(None)
-    }
-}
-
-/// The cost class of `D`: 128-byte blocks are the wide SHA-2 functions.
-fn hash_cost<D: Digest + BlockSizeUser>() -> HashCost {
-    let output = <D as Digest>::output_size();
-    if <D as BlockSizeUser>::block_size() > 64 {
-        HashCost::Wide { output }
-    } else {
-        HashCost::Narrow { output }
+        Ok((!deferred).then_some(None))
     }
 }
 
