@@ -2,10 +2,13 @@
 //! get past the MAC check and reach decryption, the bags and the keys; then with a second
 //! password picked by the first byte (even: empty, which has two PKCS#12 forms; odd: the
 //! non-ASCII or the RFC 9579 fixture's). The file is the rest of the input (the seeds carry
-//! the selector byte). Checks: no panic, any `Err` is fine, a report keeps its promises.
+//! the selector byte). Checks: no panic, any `Err` is fine, a report keeps its promises, and
+//! opening in rounds (PBKDF2 keys derived outside the core, as the browser does with
+//! WebCrypto) gives exactly the native answer.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use weborca_cert::{Keys, read_certificate_round};
 use weborca_cert_fuzz::{PASS, check_report};
 
 fuzz_target!(|data: &[u8]| {
@@ -18,8 +21,30 @@ fuzz_target!(|data: &[u8]| {
         _ => "1234",
     };
     for password in [PASS, second] {
-        if let Ok(report) = weborca_cert::read_certificate_file(file, Some(password), None) {
-            check_report(&report);
+        let native = weborca_cert::read_certificate_file(file, Some(password), None);
+        if let Ok(report) = &native {
+            check_report(report);
         }
+        assert_eq!(in_rounds(file, password), native, "rounds differ");
     }
 });
+
+/// The binding's loop, with each listed key derived by the core's own PBKDF2.
+fn in_rounds(file: &[u8], password: &str) -> weborca_cert::Result<weborca_cert::CertificateReport> {
+    let mut keys = Keys::asking();
+    for _ in 0..16 {
+        match read_certificate_round(file, Some(password), None, &mut keys) {
+            Ok(None) => {
+                let missing = keys.take_missing();
+                keys.compute_deferred();
+                for request in missing {
+                    let key = request.compute(password.as_bytes());
+                    keys.provide(request, key, password.as_bytes());
+                }
+            }
+            Ok(Some(report)) => return Ok(report),
+            Err(err) => return Err(err),
+        }
+    }
+    panic!("rounds never end");
+}
