@@ -82,7 +82,7 @@ pub async fn read_certificate(
 const MAX_DERIVATION_ROUNDS: usize = 4;
 
 /// Starts deriving each request with `crypto.subtle` (PBKDF2 over `password`), all at once,
-/// and lets the event loop turn once so that they are under way before the caller computes.
+/// so that they are under way before the caller computes.
 /// `None` when WebCrypto is absent or refuses the password. The password's copy handed to
 /// WebCrypto is wiped once imported.
 async fn start_web_crypto_pbkdf2(
@@ -133,11 +133,9 @@ async fn start_web_crypto_pbkdf2(
         derivations.push(&derivation);
     }
     let settled = js_sys::Promise::all_settled(&derivations);
-    // A macrotask later, every derivation has been handed to WebCrypto's threads.
-    let turn = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = call_function(&global, "setTimeout", &[resolve.into(), 0.into()]);
-    });
-    let _ = JsFuture::from(turn).await;
+    // Chromium hands a derivation to its crypto threads within the call; Node's WebCrypto
+    // does after a few microtasks, which this turn lets run (a timer would cost more).
+    let _ = JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
     Some(settled)
 }
 
