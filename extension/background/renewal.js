@@ -165,12 +165,12 @@ async function replaceRegistration(record, certificate, fileName) {
 }
 
 const NOTICE_TEXT = Object.freeze({
-  failed: ['renewalFailedTitle', (record) => renewalErrorMessage(record.error?.code)],
-  uncertain: ['renewalUncertainTitle', () => t('renewalUncertainBody')],
-  saveFailed: ['renewalSaveFailedTitle', () => t('renewalErrorSaveFailed')],
-  downloadStuck: ['renewalDownloadStuckTitle', () => t('renewalDownloadStuckBody')],
-  awaitingImport: ['renewalAwaitingImportTitle', () => t('renewalAwaitingImportBody')],
-  renewedAutomatically: ['renewalAutomaticTitle', () => t('renewalAutomaticBody')],
+  failed: [() => t('renewalFailedTitle'), (record) => renewalErrorMessage(record.error?.code)],
+  uncertain: [() => t('renewalUncertainTitle'), () => t('renewalUncertainBody')],
+  saveFailed: [() => t('renewalSaveFailedTitle'), () => t('renewalErrorSaveFailed')],
+  downloadStuck: [() => t('renewalDownloadStuckTitle'), () => t('renewalDownloadStuckBody')],
+  awaitingImport: [() => t('renewalAwaitingImportTitle'), () => t('renewalAwaitingImportBody')],
+  renewedAutomatically: [() => t('renewalAutomaticTitle'), () => t('renewalAutomaticBody')],
 });
 
 async function notify(record, notice) {
@@ -178,7 +178,7 @@ async function notify(record, notice) {
   await chrome.notifications.create(`renewal:${record.fingerprint}:${notice}`, {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
-    title: t(title),
+    title: title(),
     message: t('renewalNoticeBody', [record.label, body(record)]),
     priority: 2,
   });

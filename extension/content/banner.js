@@ -52,14 +52,17 @@ function button(textKey, className, onClick) {
   return el;
 }
 
+/** The banner's sentence by status; any other status is in the renewal window. */
+const BANNER_TEXT_KEYS = Object.freeze({
+  expired: 'bannerExpired',
+  notRenewable: 'bannerNotRenewable',
+});
+
 function message(entry, others) {
   const name = entry.commonName ? t('nameWithCommonName', [entry.label, entry.commonName]) : entry.label;
   const date = formatDate(entry.notAfter);
-  const key = {
-    expired: 'bannerExpired',
-    notRenewable: 'bannerNotRenewable',
-  }[entry.assessment.status] ?? 'bannerRenew';
-  const text = t(key, [name, daysLeftText(entry.assessment), date]);
+  const substitutions = [name, daysLeftText(entry.assessment), date];
+  const text = t(BANNER_TEXT_KEYS[entry.assessment.status] ?? 'bannerRenew', substitutions);
   return others > 0 ? `${text} ${t('bannerOthers', [String(others)])}` : text;
 }
 

@@ -59,6 +59,10 @@ function send(type, data) {
   return chrome.runtime.sendMessage({ type, data });
 }
 
+/** The import steps per operating system, as in the ORCA user guide. */
+const IMPORT_TITLE_KEYS = Object.freeze({ windows: 'importWindowsTitle', mac: 'importMacTitle', linux: 'importLinuxTitle' });
+const IMPORT_STEPS_KEYS = Object.freeze({ windows: 'importWindowsSteps', mac: 'importMacSteps', linux: 'importLinuxSteps' });
+
 function actionButton(textKey, className, onClick) {
   const el = element('button', className, t(textKey));
   el.type = 'button';
@@ -204,12 +208,9 @@ function savedGuide(record) {
   guide.append(backupStep);
   // Step: import into the computer, per system, as in the ORCA user guide.
   const importStep = element('li', 'step', t('renewalStepImport'));
-  const systems = [
-    ['importWindowsTitle', 'importWindowsSteps'], ['importMacTitle', 'importMacSteps'], ['importLinuxTitle', 'importLinuxSteps'],
-  ];
-  for (const [title, steps] of systems) {
+  for (const system of Object.keys(IMPORT_TITLE_KEYS)) {
     const details = element('details');
-    details.append(element('summary', '', t(title)), element('p', '', t(steps)));
+    details.append(element('summary', '', t(IMPORT_TITLE_KEYS[system])), element('p', '', t(IMPORT_STEPS_KEYS[system])));
     importStep.append(details);
   }
   guide.append(importStep);

@@ -148,8 +148,7 @@ export function errorMessage(error) {
   if (error?.code === 'invalid_setting') {
     return t(SETTING_ERROR_KEYS[`${error.key}:${error.reason}`] ?? 'errorInternal');
   }
-  const key = ERROR_MESSAGE_KEYS[error?.code ?? 'internal'] ?? ERROR_MESSAGE_KEYS.internal;
-  return t(key, error?.oid ? [error.oid] : undefined);
+  return t(ERROR_MESSAGE_KEYS[error?.code ?? 'internal'] ?? ERROR_MESSAGE_KEYS.internal, error?.oid ? [error.oid] : undefined);
 }
 
 function formatter(options) {
