@@ -169,3 +169,58 @@ fn renewable_clients_and_orca_file_names() {
     assert!(!admin.renewable_client);
     assert_eq!(admin.file_name, None);
 }
+
+/// The fixtures are listed in three places: the origins in `gen.sh`, `expected.tsv` (what
+/// `openssl` reports) and `fixture_files.rs` (the bytes the tests embed). They must agree with
+/// each other and with the folder, or a fixture is made and never read, or read and never made.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_fixture_lists_agree_with_each_other_and_the_folder() {
+    use std::collections::BTreeSet;
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let in_folder: BTreeSet<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| {
+            [".p12", ".crt", ".der", ".pem"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        })
+        .filter(|name| name != "ca.crt") // the CA the fixtures are issued by, read by none
+        .collect();
+    let gen_sh = include_str!("fixtures/gen.sh");
+    let origins: BTreeSet<String> = gen_sh
+        .lines()
+        .skip_while(|line| !line.starts_with("# Origins"))
+        .skip(1)
+        .take_while(|line| line.starts_with("#   "))
+        .flat_map(|line| {
+            let names = line.trim_start_matches("#   ").split("  ").next().unwrap();
+            names
+                .split(", ")
+                .map(str::trim)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|name| match name.strip_suffix(".*") {
+            // `client3948.*`: every file of that name in the folder
+            Some(stem) => in_folder
+                .iter()
+                .filter(|file| {
+                    file.starts_with(&format!("{stem}.")) || file.starts_with(&format!("{stem}-"))
+                })
+                .cloned()
+                .collect(),
+            None => vec![name],
+        })
+        .filter(|name| name != "ca.crt")
+        .collect();
+    let described: BTreeSet<String> = expected().map(|row| row.file.to_owned()).collect();
+    let embedded: BTreeSet<String> = fixture_files::ALL
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    assert_eq!(origins, in_folder, "gen.sh's origins and the folder");
+    assert_eq!(described, in_folder, "expected.tsv and the folder");
+    assert_eq!(embedded, in_folder, "fixture_files.rs and the folder");
+}
