@@ -26,3 +26,28 @@ test('updates.xml names the app, its version and where the CRX is', () => {
   assert.match(xml, /<app appid='a{32}'>/);
   assert.match(xml, /codebase='https:\/\/u\.example\.jp\/w\/x\.crx\?a=1&amp;b=&apos;2&apos;' version='1\.2\.3'/);
 });
+
+test("the manifest's banner origins and host permissions are the core's default origins and API host", async () => {
+  const { initSync, effectiveSettings, renewalApiUrl } = await import('../pkg/weborca_cert.js');
+  initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
+  const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
+  const { settings } = effectiveSettings({}, {});
+  // The banner runs, without asking, exactly where the core watches by default.
+  const matches = manifest.content_scripts.flatMap((script) => script.matches).sort();
+  assert.deepEqual(matches, settings.weborcaOrigins.map((origin) => `${origin}/*`).sort());
+  // The worker may fetch the API of each default origin without asking: its host is granted.
+  // A match pattern `scheme://*.host/*` as Chrome reads it: the host or any subdomain.
+  const granted = manifest.host_permissions.map((pattern) => {
+    const [, scheme, host] = pattern.match(/^(\w+):\/\/([^/]+)\/\*$/);
+    const domain = host.replace(/^\*\./, '').replaceAll('.', '\\.');
+    return new RegExp(`^${scheme}://${host.startsWith('*.') ? '([^/]+\\.)?' : ''}${domain}/`);
+  });
+  for (const origin of settings.weborcaOrigins) {
+    const api = renewalApiUrl(settings, origin);
+    assert.ok(api, `the core has an API for ${origin}`);
+    const { origin: apiOrigin } = new URL(api);
+    assert.ok(granted.some((pattern) => pattern.test(`${apiOrigin}/`)), `${apiOrigin} is in host_permissions`);
+  }
+  // And nothing broader than the cloud is granted up front.
+  assert.deepEqual(manifest.host_permissions, ['https://*.orcamo.jp/*']);
+});

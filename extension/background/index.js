@@ -13,6 +13,7 @@ import {
 import { restrictStorage } from './secrets.js';
 import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { bannerView } from './banner-view.js';
 
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
@@ -188,12 +189,7 @@ const handlers = {
   },
   async [MessageType.BANNER]() {
     const { overview } = await refresh();
-    const awaitingImport = await pendingImport();
-    if (awaitingImport) {
-      return { banner: { pendingImport: { fingerprint: awaitingImport.fingerprint, label: awaitingImport.label } } };
-    }
-    const shown = overview.entries.filter((entry) => entry.showBanner);
-    return { banner: shown.length ? { entry: shown[0], others: shown.length - 1 } : null };
+    return { banner: bannerView(overview, await pendingImport()) };
   },
   async [MessageType.SNOOZE]({ fingerprint }) {
     const { overview, effective } = await refresh();

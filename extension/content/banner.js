@@ -1,8 +1,8 @@
 // The banner on WebORCA pages. It asks the worker what to say (the worker checks this page's
-// origin and decides everything), and renders it in a closed shadow root at the top of the
-// page, in the flow, so WebORCA's own styles and controls are neither changed nor covered.
+// origin, decides everything and words it: `background/banner-view.js`), and renders it in a
+// closed shadow root at the top of the page, in the flow, so WebORCA's own styles and
+// controls are neither changed nor covered.
 import { MessageType } from '../shared/messages.js';
-import { daysLeftText, formatDate, t } from '../shared/i18n.js';
 
 const STYLE = `
   :host { all: initial; display: block; }
@@ -33,11 +33,11 @@ const VISIBLE_BEFORE_CLICK_MS = 500;
  * dispatch synthetic events, so `isTrusted` and IntersectionObserver v2's `isVisible`
  * (false when covered, transparent, filtered or transformed) are both required.
  */
-function button(textKey, className, onClick) {
+function button(text, className, onClick) {
   const el = document.createElement('button');
   el.type = 'button';
   el.className = className;
-  el.textContent = t(textKey);
+  el.textContent = text;
   let visibleSince = null;
   const observer = new IntersectionObserver((entries) => {
     const visible = entries.at(-1)?.isVisible === true;
@@ -52,19 +52,8 @@ function button(textKey, className, onClick) {
   return el;
 }
 
-/** The banner's sentence by status; any other status is in the renewal window. */
-const BANNER_TEXT_KEYS = Object.freeze({
-  expired: 'bannerExpired',
-  notRenewable: 'bannerNotRenewable',
-});
-
-function message(entry, others) {
-  const name = entry.commonName ? t('nameWithCommonName', [entry.label, entry.commonName]) : entry.label;
-  const date = formatDate(entry.notAfter);
-  const substitutions = [name, daysLeftText(entry.assessment), date];
-  const text = t(BANNER_TEXT_KEYS[entry.assessment.status] ?? 'bannerRenew', substitutions);
-  return others > 0 ? `${text} ${t('bannerOthers', [String(others)])}` : text;
-}
+/** What each button asks of the worker. */
+const ACTIONS = Object.freeze({ renew: MessageType.RENEW, guide: MessageType.OPEN_GUIDE, snooze: MessageType.SNOOZE });
 
 async function show() {
   const response = await send(MessageType.BANNER);
@@ -76,31 +65,19 @@ async function show() {
   style.textContent = STYLE;
   const bar = document.createElement('div');
   bar.setAttribute('role', 'alert');
-  bar.setAttribute('aria-label', t('bannerLabel'));
+  bar.setAttribute('aria-label', banner.label);
+  bar.className = `bar ${banner.severity}`;
   const text = document.createElement('p');
   text.className = 'text';
+  text.textContent = banner.text;
   const actions = document.createElement('div');
   actions.className = 'actions';
-  if (banner.pendingImport) {
-    // Renewed but not yet imported: the old certificate still expires.
-    const { fingerprint, label } = banner.pendingImport;
-    bar.className = 'bar warning';
-    text.textContent = t('bannerPendingImport', [label]);
-    actions.append(button('bannerHowTo', 'primary', () => send(MessageType.OPEN_GUIDE, { fingerprint })));
-  } else {
-    const { entry, others } = banner;
-    bar.className = `bar ${entry.assessment.severity}`;
-    text.textContent = message(entry, others);
-    const renewable = entry.assessment.nextAction === 'renewNow';
-    actions.append(
-      button(renewable ? 'bannerRenewNow' : 'bannerHowTo', 'primary', () => {
-        send(renewable ? MessageType.RENEW : MessageType.OPEN_GUIDE, { fingerprint: entry.fingerprint });
-      }),
-      button('bannerLater', 'secondary', async () => {
-        await send(MessageType.SNOOZE, { fingerprint: entry.fingerprint });
-        host.remove();
-      }),
-    );
+  for (const { text: label, kind, action } of banner.buttons) {
+    actions.append(button(label, kind, async () => {
+      await send(ACTIONS[action], { fingerprint: banner.fingerprint });
+      // 後で: hidden until the next step (the worker stored the snooze).
+      if (action === 'snooze') host.remove();
+    }));
   }
   bar.append(text, actions);
   root.append(style, bar);
