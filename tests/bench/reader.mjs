@@ -12,7 +12,7 @@ import forge from 'node-forge';
 import { initSync, readCertificate } from '../../pkg/weborca_cert.js';
 import { expectedFixtures, fixtures, root } from '../e2e/browser.mjs';
 import { openWithPkijs, shortReason } from './pkijs-reader.mjs';
-import { summary, timeAsync } from './stats.mjs';
+import { summary, timeAsync, timeInTurns } from './stats.mjs';
 
 /** Runs per column: files that take the Wasm core over SLOW_MS (600,000 iterations) get few;
  * node-forge, about five times slower there, fewest. */
@@ -101,9 +101,11 @@ export async function readerFigures(progress = () => {}) {
     }
     const runs = performance.now() - probe > SLOW_MS ? SLOW : FAST;
     const row = { name, runs };
-    row.wasm = await timeAsync(() => openWithWasm(bytes, password, base), { runs: runs.wasm, warmup: runs.warmup });
-    row.forge = await timeAsync(() => openWithForge(bytes, password), { runs: runs.forge, warmup: runs.warmup });
-    row.pkijs = await timeAsync(() => openWithPkijs(bytes, password), { runs: runs.pkijs, warmup: runs.warmup });
+    Object.assign(row, await timeInTurns({
+      wasm: { fn: () => openWithWasm(bytes, password, base), runs: runs.wasm },
+      forge: { fn: async () => openWithForge(bytes, password), runs: runs.forge },
+      pkijs: { fn: () => openWithPkijs(bytes, password), runs: runs.pkijs },
+    }, { warmup: runs.warmup }));
     if (row.pkijs.error) {
       // The reason, not the timing: PKI.js does not read this file at all.
       const reason = await openWithPkijs(bytes, password).then(() => row.pkijs.error, shortReason);

@@ -49,8 +49,10 @@ const osName = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^
 const machine = [
   `CPU: ${cpu}, ${os.cpus().length} cores; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
   `OS: ${osName}, Linux ${os.release()}`,
-  `Node ${process.version}; ${version('/usr/lib/chromium/chromium', ['--version'])}; ${version('openssl', ['version'])}`,
-  `${version('rustc', ['--version'])}; ${version('wasm-bindgen', ['--version'])}; wasm-opt ${version(path.join(root, 'node_modules/.bin/wasm-opt'), ['--version'])}`,
+  `Node ${process.version}; ${version('/usr/lib/chromium/chromium', ['--version'])}; ${version('openssl', ['version']).replace(/ \(Library.*$/, '')}`,
+  `${version('rustc', ['--version'])}; ${version('wasm-bindgen', ['--version'])}; ${version(path.join(root, 'node_modules/.bin/wasm-opt'), ['--version'])}`,
+  // Other work on the machine shows in the spreads: say how busy it was.
+  `load average at the start: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`,
 ];
 console.log(`make bench, ${started.toISOString()}`);
 for (const line of machine) console.log(line);
@@ -60,7 +62,8 @@ prepareReader();
 section('Reader: opening each .p12', [
   'Median (min–max, runs) of one open: parse, MAC, every bag decrypted, certificates read. Wasm: `pkg/` under Node, '
     + 'initialised as the worker does and awaited; native: the same core in the release profile '
-    + '(`crate/examples/bench_reader.rs`); openssl: wall time of one `openssl pkcs12 -nodes -out /dev/null` process.',
+    + '(`crate/examples/bench_reader.rs`); openssl: wall time of one `openssl pkcs12 -nodes -out /dev/null` process. '
+    + 'Wasm, node-forge and PKI.js are timed in turns (one open each per round), so other load on the machine falls on all three alike.',
 ]);
 const reader = await readerFigures((name) => process.stderr.write(`reader: ${name}\n`));
 const start = opensslStart();
@@ -215,6 +218,7 @@ const benchmarks = [
   '## Machine',
   '',
   ...machine.map((line) => `- ${line}`),
+  `- load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
   '',
   '## Reproduce',
   '',

@@ -35,6 +35,32 @@ export function number(ms) {
   return ms.toFixed(2);
 }
 
+/**
+ * Several async functions timed in turns (one run of each, then the next round), so that
+ * other load on the machine falls on all of them alike. `columns` maps a name to
+ * `{ fn, runs }`; the answer maps it to a summary or `{ error }` (a column that throws is
+ * not timed further).
+ */
+export async function timeInTurns(columns, { warmup = 0 } = {}) {
+  const times = Object.fromEntries(Object.keys(columns).map((name) => [name, []]));
+  const errors = {};
+  const rounds = warmup + Math.max(...Object.values(columns).map((c) => c.runs));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [name, { fn, runs }] of Object.entries(columns)) {
+      if (errors[name] || round >= warmup + runs) continue;
+      const start = performance.now();
+      try {
+        await fn();
+      } catch (error) {
+        errors[name] = { error: error?.code ?? String(error?.message ?? error).split('\n')[0] };
+        continue;
+      }
+      if (round >= warmup) times[name].push(performance.now() - start);
+    }
+  }
+  return Object.fromEntries(Object.keys(columns).map((name) => [name, errors[name] ?? summary(times[name])]));
+}
+
 /** "2.53 ms (2.41–2.80, 15×)" for a summary; its error otherwise. */
 export function cell(result) {
   if (!result) return '—';
