@@ -25,9 +25,12 @@ function section(title, intro = []) {
   for (const line of intro) console.log(line);
   markdown.push(`## ${title}`, '', ...intro.flatMap((line) => [line, '']));
 }
-function table(header, rows) {
+/** `code`: columns shown as code in Markdown (Rust names like `<f64 as core::fmt::Display>`
+ * would otherwise read as HTML tags). */
+function table(header, rows, { code = [] } = {}) {
   printTable(header, rows);
-  markdown.push(markdownTable(header, rows), '');
+  const quoted = rows.map((row) => row.map((c, i) => (code.includes(i) ? `\`${c}\`` : c)));
+  markdown.push(markdownTable(header, quoted), '');
 }
 function notes(lines) {
   for (const line of lines) console.log(`  ${line}`);
@@ -119,7 +122,7 @@ if (chromium) {
     `The very first answer after the browser started took ${number(c.firstAnswer)} ms (install-time work in the worker); the figures above start after it.`,
     'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little.',
     'Banner: a MutationObserver installed before the page\'s HTML (Page.addScriptToEvaluateOnNewDocument) stamps the insertion of '
-      + '<weborca-cert-banner>; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
+      + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
     'Main-thread time: a Chromium trace of each page load (categories devtools.timeline, v8, toplevel, mojom), summing on the renderer\'s main thread '
       + 'the EvaluateScript of content/banner.js, the tasks that receive the reply on the extension message port (the reply and the microtasks that build the banner; '
       + 'they include the synchronous fetch of the message bundle by chrome.i18n), and v8.callFunction in the content script\'s world. '
@@ -146,7 +149,7 @@ if (sizes.top.note) {
   const share = (bytes) => `${((100 * bytes) / sizes.top.codeBytes).toFixed(1)} %`;
   console.log('\nTop contributors of the Wasm (twiggy, shallow size):');
   markdown.push('Top contributors of the Wasm (twiggy, shallow size):', '');
-  table(['function or item', 'bytes', 'share'], sizes.top.items.map((i) => [i.name, i.bytes.toLocaleString('en'), share(i.bytes)]));
+  table(['function or item', 'bytes', 'share'], sizes.top.items.map((i) => [i.name, i.bytes.toLocaleString('en'), share(i.bytes)]), { code: [0] });
   table(['crate', 'bytes', 'share'], sizes.top.crates.map((c) => [c.name, c.bytes.toLocaleString('en'), share(c.bytes)]));
   notes([
     'From the release build bound with `wasm-bindgen --keep-debug` and optimised like the Makefile\'s `wasm` target '
