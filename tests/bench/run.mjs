@@ -119,7 +119,7 @@ if (chromium) {
     ['registering a certificate whose reminder is due today (7 days left)', `${cell(c.registerDue)}; notified ${c.registerDue.notified} of ${c.registerDue.n}`],
   ]);
   notes([
-    `The very first answer after the browser started took ${number(c.firstAnswer)} ms (install-time work in the worker); the figures above start after it.`,
+    `The first answer after the browser started (the worker's install-time work may still be running): ${number(c.firstAnswer)} ms; the figures above start after it.`,
     'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little.',
     'Banner: a MutationObserver installed before the page\'s HTML (Page.addScriptToEvaluateOnNewDocument) stamps the insertion of '
       + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
