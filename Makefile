@@ -60,9 +60,11 @@ package: build
 	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/>" >&2; exit 2; }
 	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)"
 
-# Figures, not assertions: Wasm size and time to open each fixture.
+# Figures, not assertions, printed and written to BENCHMARKS.md: the reader against node-forge,
+# PKI.js, native Rust and openssl; the worker, banner and content script in Chromium (under the
+# port-443 lock the e2e tests use); sizes; the hostile files (tests/bench/run.mjs).
 bench: build
-	node tests/bench/reader.mjs
+	node tests/bench/run.mjs
 
 # The simulated WebORCA alone (mutual TLS, renewal API, fault modes), for trying by hand.
 weborca: deps
