@@ -70,10 +70,14 @@ async function notify(overview) {
       priority: 2,
     });
   }
-  // Merged into the reminders as they are now: a snooze written meanwhile is kept.
-  await store.update(({ reminders }) => {
+  // Merged into the reminders as they are now: a snooze written meanwhile is kept, and a
+  // certificate removed meanwhile gets no state back (registered again, it is notified again).
+  await store.update(({ reminders, registrations }) => {
     const next = { ...reminders };
-    for (const due of dueReminders) next[due.fingerprint] = { ...next[due.fingerprint], lastNotifiedStep: due.step };
+    for (const due of dueReminders) {
+      if (!registrations.some((r) => r.certificate.sha256Fingerprint === due.fingerprint)) continue;
+      next[due.fingerprint] = { ...next[due.fingerprint], lastNotifiedStep: due.step };
+    }
     return { reminders: next };
   });
 }

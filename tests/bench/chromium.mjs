@@ -98,8 +98,13 @@ try {
     });
     due.push(ms);
     const fingerprint = reply.registration.certificate.sha256Fingerprint;
+    // The answer does not wait for the notification (it can take a second to show): wait for it.
     const worker = await browser.currentWorker();
-    const ids = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+    let ids = [];
+    for (let wait = 0; wait < 50 && !ids.includes(`reminder:${fingerprint}:7`); wait += 1) {
+      if (wait) await new Promise((resolve) => setTimeout(resolve, 100));
+      ids = Object.keys(await worker.evaluate(() => chrome.notifications.getAll()));
+    }
     if (ids.includes(`reminder:${fingerprint}:7`)) notified += 1;
     await worker.evaluate((list) => Promise.all(list.map((id) => chrome.notifications.clear(id))), ids);
     await answered('page/remove-certificate', { fingerprint });

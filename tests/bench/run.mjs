@@ -127,7 +127,7 @@ if (chromium) {
       + 'the EvaluateScript of content/banner.js, the tasks that receive the reply on the extension message port (the reply and the microtasks that build the banner; '
       + 'they include the synchronous fetch of the message bundle by chrome.i18n), and v8.callFunction in the content script\'s world. '
       + 'Style, layout and paint of the next frame are not counted.',
-    'Registration: chrome.runtime.sendMessage(page/register-certificate) from an extension page to the reply; the worker reads, stores, assesses and notifies before it answers.',
+    'Registration: chrome.runtime.sendMessage(page/register-certificate) from an extension page to the reply; the worker reads, stores, assesses and sets the badge before it answers; the due notification follows (waited for, up to 5 s, and counted).',
   ]);
 } else {
   notes(['Not measured: see the failure above.']);
