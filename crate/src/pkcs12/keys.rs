@@ -17,8 +17,8 @@
 //! not their sum.
 
 use pkcs5::pbes2::Pbkdf2Prf;
-use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use serde::Serialize;
+use weborca_kdf::{Hash, Purpose};
 use zeroize::Zeroizing;
 
 use super::budget::HashCost;
@@ -72,6 +72,16 @@ impl Prf {
     fn in_web_crypto(self) -> bool {
         self != Self::Sha224
     }
+
+    fn hash(self) -> Hash {
+        match self {
+            Self::Sha1 => Hash::Sha1,
+            Self::Sha224 => Hash::Sha224,
+            Self::Sha256 => Hash::Sha256,
+            Self::Sha384 => Hash::Sha384,
+            Self::Sha512 => Hash::Sha512,
+        }
+    }
 }
 
 /// One PBKDF2 derivation (RFC 8018 §5.2) from the password's UTF-8 bytes, which the caller
@@ -93,15 +103,32 @@ impl Pbkdf2Request {
     /// Derives the key here, with RustCrypto.
     pub fn compute(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
         let mut key = Zeroizing::new(vec![0u8; self.length]);
+        #[cfg(not(target_arch = "wasm32"))]
+        weborca_kdf::pbkdf2(
+            self.hash.hash(),
+            password,
+            &self.salt,
+            self.iterations,
+            &mut key,
+        );
+        // In the browser PBKDF2 runs in WebCrypto, and this copy serves only what it refuses
+        // (SHA-224, a failure): instantiated here, at the core's size optimisation, it is
+        // 23 KB smaller than the fast one.
+        #[cfg(target_arch = "wasm32")]
+        self.compute_small(password, &mut key);
+        key
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn compute_small(&self, password: &[u8], key: &mut [u8]) {
         let (salt, rounds) = (self.salt.as_slice(), self.iterations);
         match self.hash {
-            Prf::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, &mut key),
-            Prf::Sha224 => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, rounds, &mut key),
-            Prf::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, &mut key),
-            Prf::Sha384 => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, &mut key),
-            Prf::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, &mut key),
+            Prf::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, key),
+            Prf::Sha224 => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, rounds, key),
+            Prf::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, key),
+            Prf::Sha384 => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, key),
+            Prf::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, key),
         }
-        key
     }
 }
 
@@ -126,21 +153,14 @@ pub struct Pkcs12KdfRequest {
 impl Pkcs12KdfRequest {
     /// Derives the key (always here: WebCrypto has no PKCS#12 KDF).
     fn compute(&self) -> Zeroizing<Vec<u8>> {
-        let id = match self.id {
-            1 => Pkcs12KeyType::EncryptionKey,
-            2 => Pkcs12KeyType::Iv,
-            _ => Pkcs12KeyType::Mac,
+        let purpose = match self.id {
+            1 => Purpose::EncryptionKey,
+            2 => Purpose::Iv,
+            _ => Purpose::Mac,
         };
-        // Bounded by MAX_ITERATIONS, so it fits.
-        let rounds = self.iterations as i32;
-        let (form, salt, length) = (self.form.as_slice(), self.salt.as_slice(), self.length);
-        Zeroizing::new(match self.hash {
-            Prf::Sha1 => derive_key::<sha1::Sha1>(form, salt, id, rounds, length),
-            Prf::Sha224 => derive_key::<sha2::Sha224>(form, salt, id, rounds, length),
-            Prf::Sha256 => derive_key::<sha2::Sha256>(form, salt, id, rounds, length),
-            Prf::Sha384 => derive_key::<sha2::Sha384>(form, salt, id, rounds, length),
-            Prf::Sha512 => derive_key::<sha2::Sha512>(form, salt, id, rounds, length),
-        })
+        let (hash, form, salt) = (self.hash.hash(), &self.form, &self.salt);
+        let key = weborca_kdf::pkcs12_kdf(hash, form, salt, purpose, self.iterations, self.length);
+        Zeroizing::new(key)
     }
 }
 
