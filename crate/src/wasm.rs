@@ -3,13 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use gloo_net::http::{Method, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestRedirect, ResponseType,
-};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response, ResponseType};
 use zeroize::Zeroize;
 
 use crate::error::Error;
@@ -319,39 +316,39 @@ pub fn renewal_facts(record: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = performRequest)]
 pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     let request: RequestEffect = from_js(effect)?;
-    let signal = AbortSignal::timeout_with_u32(request.timeout_ms);
-    let redirect = if crate::FOLLOW_REDIRECTS {
-        RequestRedirect::Follow
+    let init = js_sys::Object::new();
+    let method = if request.method == "POST" {
+        "POST"
     } else {
-        RequestRedirect::Manual
+        "GET"
     };
-    let mut builder = RequestBuilder::new(&request.url)
-        .method(if request.method == "POST" {
-            Method::POST
+    set(&init, "method", &method.into());
+    set(&init, "credentials", &"include".into());
+    set(
+        &init,
+        "redirect",
+        &if crate::FOLLOW_REDIRECTS {
+            "follow"
         } else {
-            Method::GET
-        })
-        .credentials(RequestCredentials::Include)
-        .redirect(redirect)
-        .abort_signal(Some(&signal));
-    if request.body.is_some() {
-        builder = builder
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json");
-    }
-    let sent = match request.body {
-        Some(body) => {
-            builder
-                .body(body)
-                .map_err(|_| network_failed(false))?
-                .send()
-                .await
+            "manual"
         }
-        None => builder.send().await,
-    };
-    let response = match sent {
-        Ok(response) => response,
-        Err(err) => return Ok(network_failed(is_timeout(&err))),
+        .into(),
+    );
+    set(
+        &init,
+        "signal",
+        &AbortSignal::timeout_with_u32(request.timeout_ms),
+    );
+    if let Some(body) = &request.body {
+        let headers = js_sys::Object::new();
+        set(&headers, "Accept", &"application/json".into());
+        set(&headers, "Content-Type", &"application/json".into());
+        set(&init, "headers", &headers);
+        set(&init, "body", &body.as_str().into());
+    }
+    let response: Response = match JsFuture::from(fetch(&request.url, &init)).await {
+        Ok(response) => response.unchecked_into(),
+        Err(err) => return Ok(network_failed(js_error_is_timeout(&err))),
     };
     let redirected = response.type_() == ResponseType::Opaqueredirect;
     let (body, too_large) = if redirected {
@@ -369,6 +366,13 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
         body: serde_bytes::ByteBuf::from(body),
         too_large,
     }))
+}
+
+// The global `fetch` (window or worker) with a plain init object: gloo-net's builder cost
+// 6 KB of Wasm and 4 KB of JS glue for the five fields set here.
+#[wasm_bindgen]
+extern "C" {
+    fn fetch(url: &str, init: &js_sys::Object) -> js_sys::Promise;
 }
 
 /// Reads at most `max` bytes of the body, then cancels the rest. `Err(timeout?)` when the
@@ -431,11 +435,8 @@ fn network_failed(timeout: bool) -> JsValue {
     object.into()
 }
 
-/// A fetch that got no HTTP answer: aborted by the signal (timeout) or failed outright.
-fn is_timeout(err: &gloo_net::Error) -> bool {
-    matches!(err, gloo_net::Error::JsError(js) if js.name == "AbortError" || js.name == "TimeoutError")
-}
-
+/// A fetch or a body read that got no answer: aborted by the signal (timeout) or failed
+/// outright.
 fn js_error_is_timeout(err: &JsValue) -> bool {
     js_sys::Reflect::get(err, &"name".into())
         .ok()
