@@ -122,7 +122,7 @@ pub fn overview(
             }
         })
         .collect();
-    entries.sort_by(|a, b| {
+    crate::order::sort_by(&mut entries, |a, b| {
         b.assessment
             .severity
             .cmp(&a.assessment.severity)

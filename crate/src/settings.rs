@@ -226,7 +226,7 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
             return Err(error("range"));
         }
         let mut sorted = days.clone();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        crate::order::sort_by(&mut sorted, |a, b| b.cmp(a));
         sorted.dedup();
         valid.reminder_days = Some(sorted);
     }
