@@ -15,9 +15,6 @@ use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
 use crate::stored::{HistoryEntry, SetAside};
 
-/// Settings as stored or as Chrome hands over the policy: read key by key.
-type JsonObject = serde_json::Map<String, serde_json::Value>;
-
 /// The core's version, so the extension can show which reader it runs.
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
@@ -44,9 +41,35 @@ pub fn read_certificate(
 /// are read key by key: a value of the wrong kind is named in `policyErrors`, not fatal.
 #[wasm_bindgen(js_name = effectiveSettings)]
 pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsValue> {
-    let user: JsonObject = from_js(user)?;
-    let policy: JsonObject = from_js(policy)?;
-    Ok(to_js(&crate::effective_settings_json(&user, &policy)))
+    let user = SettingsInput::from_entries(settings_entries(&user)?);
+    let policy = SettingsInput::from_entries(settings_entries(&policy)?);
+    Ok(to_js(&crate::effective_settings_read(user, policy)))
+}
+
+/// A settings object's entries, each value its own deserializer, without nulls and in the
+/// order of their names (as a `serde_json::Map` iterated them before).
+fn settings_entries(
+    object: &JsValue,
+) -> Result<Vec<(String, serde_wasm_bindgen::Deserializer)>, JsValue> {
+    if !object.is_object() || js_sys::Array::is_array(object) {
+        return Err(to_js(&ErrorObject::new(
+            "internal",
+            "settings are not an object".to_owned(),
+        )));
+    }
+    let mut entries: Vec<(String, JsValue)> = js_sys::Object::entries(object.unchecked_ref())
+        .iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+        })
+        .filter(|(_, value)| !value.is_null() && !value.is_undefined())
+        .collect();
+    crate::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+    Ok(entries
+        .into_iter()
+        .map(|(key, value)| (key, value.into()))
+        .collect())
 }
 
 /// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.

@@ -64,3 +64,39 @@ fn errors_cross_as_codes_with_context() {
         Some("not_certificate")
     );
 }
+
+#[wasm_bindgen_test]
+fn settings_objects_are_read_key_by_key() {
+    use weborca_cert::wasm::effective_settings;
+    let json = |text: &str| js_sys::JSON::parse(text).expect("JSON");
+    let policy = json(
+        r#"{"warnDays": "150", "usersMayRemove": false, "renewalApiUrl": null,
+            "autoRenew": "yes", "reminderDays": [30, 7], "aUnknown": 1}"#,
+    );
+    let effective = effective_settings(json(r#"{"warnDays": 120}"#), policy).expect("read");
+    let errors: js_sys::Array = field(&effective, "policyErrors").into();
+    let named: Vec<(String, String)> = errors
+        .iter()
+        .map(|e| {
+            (
+                field(&e, "key").as_string().unwrap(),
+                field(&e, "reason").as_string().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("aUnknown", "unknown"),
+        ("autoRenew", "type"),
+        ("warnDays", "type"),
+    ];
+    assert_eq!(
+        named,
+        expected.map(|(k, r)| (k.to_owned(), r.to_owned())),
+        "in the order of their names"
+    );
+    let settings = field(&effective, "settings");
+    assert_eq!(field(&settings, "warnDays").as_f64(), Some(120.0));
+    assert_eq!(field(&settings, "usersMayRemove").as_bool(), Some(false));
+    let err = effective_settings(JsValue::UNDEFINED, json("{}")).expect_err("not an object");
+    assert_eq!(field(&err, "code").as_string().as_deref(), Some("internal"));
+}
