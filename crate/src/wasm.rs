@@ -75,16 +75,20 @@ fn settings_entries(
 /// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
-    let input: SettingsInput = from_js(input)?;
-    crate::validate_settings_form(&input)
-        .map(|valid| to_js(&valid))
-        .map_err(|err| {
-            to_js(&InvalidSetting {
-                code: "invalid_setting",
-                key: err.key,
-                reason: err.reason,
-            })
+    // Read as the settings in force are (one reader linked, not also a struct deserializer):
+    // a value of the wrong kind or an unknown name refuses the form like an invalid value.
+    let (input, mut errors) = SettingsInput::from_entries(settings_entries(&input)?);
+    let checked = match errors.drain(..).next() {
+        Some(err) => Err(err),
+        None => crate::validate_settings_form(&input),
+    };
+    checked.map(|valid| to_js(&valid)).map_err(|err| {
+        to_js(&InvalidSetting {
+            code: "invalid_setting",
+            key: err.key,
+            reason: err.reason,
         })
+    })
 }
 
 /// Whether `origin` is a watched WebORCA origin under `settings`.
