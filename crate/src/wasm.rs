@@ -338,8 +338,8 @@ pub fn renewal_facts(record: JsValue) -> Result<JsValue, JsValue> {
 /// Performs a renewal step's `Request` effect over the browser's TLS (credentials included,
 /// so the client certificate is presented; redirects not followed, see
 /// `FOLLOW_REDIRECTS`) and resolves to the event to feed back: `{ type: "response", status,
-/// redirected, body, tooLarge }` or `{ type: "networkFailed", timeout }`. The body is read
-/// up to `maxBytes` and no further.
+/// redirected, body (a Uint8Array), tooLarge }` or `{ type: "networkFailed", timeout }`.
+/// The body is read up to `maxBytes` and no further.
 #[wasm_bindgen(js_name = performRequest)]
 pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     let request: RequestEffect = from_js(effect)?;
@@ -386,13 +386,15 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
             Err(timeout) => return Ok(network_failed(timeout)),
         }
     };
-    Ok(to_js(&ResponseEvent {
-        kind: "response",
-        status: response.status(),
-        redirected,
-        body: serde_bytes::ByteBuf::from(body),
-        too_large,
-    }))
+    // Built by hand, the body as a Uint8Array (`renewal::Event` reads either form): serde
+    // would write it as an Array, one JS number per byte.
+    let event = js_sys::Object::new();
+    set(&event, "type", &"response".into());
+    set(&event, "status", &response.status().into());
+    set(&event, "redirected", &redirected.into());
+    set(&event, "body", &js_sys::Uint8Array::from(body.as_slice()));
+    set(&event, "tooLarge", &too_large.into());
+    Ok(event.into())
 }
 
 // The global `fetch` (window or worker) with a plain init object: gloo-net's builder cost
@@ -442,17 +444,6 @@ struct RequestEffect {
     body: Option<String>,
     max_bytes: usize,
     timeout_ms: u32,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResponseEvent {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    status: u16,
-    redirected: bool,
-    body: serde_bytes::ByteBuf,
-    too_large: bool,
 }
 
 fn network_failed(timeout: bool) -> JsValue {
