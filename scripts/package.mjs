@@ -73,6 +73,19 @@ function managedEdition(manifest) {
   return { ...edition, host_permissions: [...new Set([...edition.host_permissions, 'https://*/*'])] };
 }
 
+/** Writes the Chrome Web Store zip of dist/ to `zip` (tests/size.test.mjs measures it). */
+export async function webstoreZip(zip) {
+  const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-webstore-'));
+  try {
+    const webstore = path.join(temp, 'webstore');
+    await stage(webstore, withoutKey);
+    await rm(zip, { force: true });
+    execFileSync('zip', ['-q', '-9', '-r', '-X', zip, '.'], { cwd: webstore }); // -9: the smallest deflate zip writes
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
 export async function packageRelease({ key, baseUrl, out = path.join(root, 'release') }) {
   const versions = await declaredVersions();
   const version = versions['manifest.json'];
@@ -83,11 +96,8 @@ export async function packageRelease({ key, baseUrl, out = path.join(root, 'rele
   await mkdir(out, { recursive: true });
   const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-package-'));
   try {
-    const webstore = path.join(temp, 'webstore');
-    await stage(webstore, withoutKey);
     const zip = path.join(out, `${NAME}-${version}-webstore.zip`);
-    await rm(zip, { force: true });
-    execFileSync('zip', ['-q', '-r', '-X', zip, '.'], { cwd: webstore });
+    await webstoreZip(zip);
 
     const managed = path.join(temp, NAME);
     await stage(managed, managedEdition);

@@ -130,7 +130,7 @@ impl Reader<'_> {
         let mut children = children;
         if first == TAG_SET {
             // X.690 §11.6: SET OF components in ascending order of their encodings.
-            children.sort();
+            crate::order::sort_by(&mut children, Ord::cmp);
         }
         Ok(encode(&id, &children.concat()))
     }

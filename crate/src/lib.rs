@@ -13,6 +13,7 @@ mod file_name;
 mod input;
 mod issuer;
 mod key;
+mod order;
 mod overview;
 mod pkcs12;
 mod reader;
@@ -45,7 +46,7 @@ pub use rules::{
 pub use settings::{
     DEFAULT_DOWNLOAD_SUBFOLDER, DEFAULT_ORIGINS, EffectiveSettings, Settings, SettingsError,
     SettingsInput, effective as effective_settings, effective_json as effective_settings_json,
-    normalize_origin, renewal_api_url, validate as validate_settings,
-    validate_form as validate_settings_form,
+    effective_read as effective_settings_read, normalize_origin, renewal_api_url,
+    validate as validate_settings, validate_form as validate_settings_form,
 };
 pub use stored::{HistoryEntry, Plan as StoredPlan, SCHEMA_VERSION, SetAside, plan as stored_plan};

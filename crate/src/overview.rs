@@ -2,7 +2,7 @@
 //! `now`, most urgent first, with the badge, the banner's choice and the reminders now due.
 //! The extension stores the records and renders the result; it decides nothing itself.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,7 @@ pub struct Overview {
 /// Assesses every registration on `now` under `settings`.
 pub fn overview(
     registrations: &[Registration],
-    reminders: &HashMap<String, ReminderState>,
+    reminders: &BTreeMap<String, ReminderState>,
     settings: &Settings,
     now: i64,
 ) -> Overview {
@@ -122,7 +122,7 @@ pub fn overview(
             }
         })
         .collect();
-    entries.sort_by(|a, b| {
+    crate::order::sort_by(&mut entries, |a, b| {
         b.assessment
             .severity
             .cmp(&a.assessment.severity)
@@ -202,7 +202,7 @@ mod tests {
             registration("client2", "B", 80),
             registration("client3", "C", 10),
         ];
-        let overview = overview(&regs, &HashMap::new(), &settings(), NOW);
+        let overview = overview(&regs, &BTreeMap::new(), &settings(), NOW);
         let order: Vec<&str> = overview
             .entries
             .iter()
@@ -224,7 +224,7 @@ mod tests {
     fn no_badge_when_all_is_well_and_a_mark_once_expired() {
         let fine = overview(
             &[registration("client1", "A", 120)],
-            &HashMap::new(),
+            &BTreeMap::new(),
             &settings(),
             NOW,
         );
@@ -232,7 +232,7 @@ mod tests {
         assert!(fine.due_reminders.is_empty());
         let gone = overview(
             &[registration("client1", "A", -3)],
-            &HashMap::new(),
+            &BTreeMap::new(),
             &settings(),
             NOW,
         );
@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn reminders_are_due_once_per_step_and_snooze_hides_the_banner() {
         let regs = [registration("client1", "A", 80)];
-        let mut state = HashMap::new();
+        let mut state = BTreeMap::new();
         let first = overview(&regs, &state, &settings(), NOW);
         assert_eq!(
             first.due_reminders,
@@ -269,7 +269,7 @@ mod tests {
     #[test]
     fn other_clients_are_listed_when_they_would_warn() {
         let regs = [registration("client1", "A", 50)];
-        let entry = &overview(&regs, &HashMap::new(), &settings(), NOW).entries[0];
+        let entry = &overview(&regs, &BTreeMap::new(), &settings(), NOW).entries[0];
         assert!(entry.warning_clients.contains(&ClientProfile::WebOrca));
         assert!(entry.warning_clients.contains(&ClientProfile::Glclient));
     }

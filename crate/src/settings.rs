@@ -226,7 +226,7 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
             return Err(error("range"));
         }
         let mut sorted = days.clone();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        crate::order::sort_by(&mut sorted, |a, b| b.cmp(a));
         sorted.dedup();
         valid.reminder_days = Some(sorted);
     }
@@ -287,9 +287,23 @@ impl SettingsInput {
     pub fn from_json(
         raw: &serde_json::Map<String, serde_json::Value>,
     ) -> (Self, Vec<SettingsError>) {
-        fn take<T: serde::de::DeserializeOwned>(
+        Self::from_entries(
+            raw.iter()
+                .filter(|(_, value)| !value.is_null())
+                .map(|(key, value)| (key.as_str(), value)),
+        )
+    }
+
+    /// [`from_json`](Self::from_json) over `(name, value)` pairs whose values deserialize
+    /// themselves, in the order given (nulls left out by the caller): the Wasm reads the JS
+    /// objects through this directly, without building a `serde_json::Value` first (that
+    /// linked 13 KB of `Value` code).
+    pub fn from_entries<'de, K: AsRef<str>, D: serde::Deserializer<'de>>(
+        entries: impl IntoIterator<Item = (K, D)>,
+    ) -> (Self, Vec<SettingsError>) {
+        fn take<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
             key: &str,
-            value: &serde_json::Value,
+            value: D,
             errors: &mut Vec<SettingsError>,
         ) -> Option<T> {
             T::deserialize(value)
@@ -298,9 +312,9 @@ impl SettingsInput {
         }
         let mut input = Self::default();
         let mut errors = Vec::new();
-        for (key, value) in raw.iter().filter(|(_, value)| !value.is_null()) {
-            let errors = &mut errors;
-            match key.as_str() {
+        for (key, value) in entries {
+            let (key, errors) = (key.as_ref(), &mut errors);
+            match key {
                 "weborcaOrigins" => input.weborca_origins = take(key, value, errors),
                 "renewalApiUrl" => input.renewal_api_url = take(key, value, errors),
                 "warnDays" => input.warn_days = take(key, value, errors),
@@ -410,8 +424,18 @@ pub fn effective_json(
     user: &serde_json::Map<String, serde_json::Value>,
     policy: &serde_json::Map<String, serde_json::Value>,
 ) -> EffectiveSettings {
-    let (user, _) = SettingsInput::from_json(user);
-    let (policy, mut errors) = SettingsInput::from_json(policy);
+    effective_read(
+        SettingsInput::from_json(user),
+        SettingsInput::from_json(policy),
+    )
+}
+
+/// [`effective`] for settings read with [`SettingsInput::from_entries`]: the policy's reading
+/// errors are listed first. The user's are dropped: the options page never stores a bad value.
+pub fn effective_read(
+    (user, _): (SettingsInput, Vec<SettingsError>),
+    (policy, mut errors): (SettingsInput, Vec<SettingsError>),
+) -> EffectiveSettings {
     let mut effective = effective(&user, &policy);
     errors.append(&mut effective.policy_errors);
     effective.policy_errors = errors;

@@ -18,8 +18,6 @@
 //! its step where the entries are decoded. Data stamped with a version newer than this build
 //! is read as well as it can be and never written back.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateInfo;
@@ -63,8 +61,8 @@ pub struct SetAside {
 /// What to write back after a reading.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Areas to write again without their set-aside entries.
-    pub rewrite: BTreeSet<&'static str>,
+    /// Areas to write again without their set-aside entries (sorted, each once).
+    pub rewrite: Vec<&'static str>,
     /// Whether the set-aside list grew (old entries + new ones are written).
     pub write_set_aside: bool,
     /// Whether to stamp [`SCHEMA_VERSION`].
@@ -91,8 +89,12 @@ pub fn plan(version: Option<u64>, set_aside: &[SetAside]) -> Plan {
         };
     }
     let found = !set_aside.is_empty();
+    // Sorted and deduplicated by the core's one sort (a `BTreeSet` linked its own).
+    let mut rewrite: Vec<&'static str> = set_aside.iter().map(|entry| entry.area).collect();
+    crate::order::sort_by(&mut rewrite, Ord::cmp);
+    rewrite.dedup();
     Plan {
-        rewrite: set_aside.iter().map(|entry| entry.area).collect(),
+        rewrite,
         write_set_aside: found,
         stamp_version: found || version < SCHEMA_VERSION,
         newer_schema: false,

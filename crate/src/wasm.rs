@@ -1,15 +1,12 @@
 //! The Wasm boundary: the only module that knows wasm-bindgen. Values cross as plain JS
 //! objects; errors cross as `{ code, …context }` so the extension can localize them.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use gloo_net::http::{Method, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestRedirect, ResponseType,
-};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response, ResponseType};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::Error;
@@ -17,9 +14,6 @@ use crate::overview::{Registration, ReminderState};
 use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
 use crate::stored::{HistoryEntry, SetAside};
-
-/// Settings as stored or as Chrome hands over the policy: read key by key.
-type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// The core's version, so the extension can show which reader it runs.
 #[wasm_bindgen(js_name = coreVersion)]
@@ -187,24 +181,54 @@ fn call_function(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsV
 /// are read key by key: a value of the wrong kind is named in `policyErrors`, not fatal.
 #[wasm_bindgen(js_name = effectiveSettings)]
 pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsValue> {
-    let user: JsonObject = from_js(user)?;
-    let policy: JsonObject = from_js(policy)?;
-    Ok(to_js(&crate::effective_settings_json(&user, &policy)))
+    let user = SettingsInput::from_entries(settings_entries(&user)?);
+    let policy = SettingsInput::from_entries(settings_entries(&policy)?);
+    Ok(to_js(&crate::effective_settings_read(user, policy)))
+}
+
+/// A settings object's entries, each value its own deserializer, without nulls and in the
+/// order of their names (as a `serde_json::Map` iterated them before).
+fn settings_entries(
+    object: &JsValue,
+) -> Result<Vec<(String, serde_wasm_bindgen::Deserializer)>, JsValue> {
+    if !object.is_object() || js_sys::Array::is_array(object) {
+        return Err(to_js(&ErrorObject::new(
+            "internal",
+            "settings are not an object".to_owned(),
+        )));
+    }
+    let mut entries: Vec<(String, JsValue)> = js_sys::Object::entries(object.unchecked_ref())
+        .iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+        })
+        .filter(|(_, value)| !value.is_null() && !value.is_undefined())
+        .collect();
+    crate::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+    Ok(entries
+        .into_iter()
+        .map(|(key, value)| (key, value.into()))
+        .collect())
 }
 
 /// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
-    let input: SettingsInput = from_js(input)?;
-    crate::validate_settings_form(&input)
-        .map(|valid| to_js(&valid))
-        .map_err(|err| {
-            to_js(&InvalidSetting {
-                code: "invalid_setting",
-                key: err.key,
-                reason: err.reason,
-            })
+    // Read as the settings in force are (one reader linked, not also a struct deserializer):
+    // a value of the wrong kind or an unknown name refuses the form like an invalid value.
+    let (input, mut errors) = SettingsInput::from_entries(settings_entries(&input)?);
+    let checked = match errors.drain(..).next() {
+        Some(err) => Err(err),
+        None => crate::validate_settings_form(&input),
+    };
+    checked.map(|valid| to_js(&valid)).map_err(|err| {
+        to_js(&InvalidSetting {
+            code: "invalid_setting",
+            key: err.key,
+            reason: err.reason,
         })
+    })
 }
 
 /// Whether `origin` is a watched WebORCA origin under `settings`.
@@ -355,7 +379,8 @@ pub fn overview(
     now: f64,
 ) -> Result<JsValue, JsValue> {
     let registrations: Vec<Registration> = from_js(registrations)?;
-    let reminders: HashMap<String, ReminderState> = from_js(reminders)?;
+    // A BTreeMap: linked anyway for serde_json's maps; a HashMap added 1 KB of Wasm.
+    let reminders: BTreeMap<String, ReminderState> = from_js(reminders)?;
     let settings: Settings = from_js(settings)?;
     Ok(to_js(&crate::overview(
         &registrations,
@@ -453,44 +478,44 @@ pub fn renewal_facts(record: JsValue) -> Result<JsValue, JsValue> {
 /// Performs a renewal step's `Request` effect over the browser's TLS (credentials included,
 /// so the client certificate is presented; redirects not followed, see
 /// `FOLLOW_REDIRECTS`) and resolves to the event to feed back: `{ type: "response", status,
-/// redirected, body, tooLarge }` or `{ type: "networkFailed", timeout }`. The body is read
-/// up to `maxBytes` and no further.
+/// redirected, body (a Uint8Array), tooLarge }` or `{ type: "networkFailed", timeout }`.
+/// The body is read up to `maxBytes` and no further.
 #[wasm_bindgen(js_name = performRequest)]
 pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     let request: RequestEffect = from_js(effect)?;
-    let signal = AbortSignal::timeout_with_u32(request.timeout_ms);
-    let redirect = if crate::FOLLOW_REDIRECTS {
-        RequestRedirect::Follow
+    let init = js_sys::Object::new();
+    let method = if request.method == "POST" {
+        "POST"
     } else {
-        RequestRedirect::Manual
+        "GET"
     };
-    let mut builder = RequestBuilder::new(&request.url)
-        .method(if request.method == "POST" {
-            Method::POST
+    set(&init, "method", &method.into());
+    set(&init, "credentials", &"include".into());
+    set(
+        &init,
+        "redirect",
+        &if crate::FOLLOW_REDIRECTS {
+            "follow"
         } else {
-            Method::GET
-        })
-        .credentials(RequestCredentials::Include)
-        .redirect(redirect)
-        .abort_signal(Some(&signal));
-    if request.body.is_some() {
-        builder = builder
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json");
-    }
-    let sent = match request.body {
-        Some(body) => {
-            builder
-                .body(body)
-                .map_err(|_| network_failed(false))?
-                .send()
-                .await
+            "manual"
         }
-        None => builder.send().await,
-    };
-    let response = match sent {
-        Ok(response) => response,
-        Err(err) => return Ok(network_failed(is_timeout(&err))),
+        .into(),
+    );
+    set(
+        &init,
+        "signal",
+        &AbortSignal::timeout_with_u32(request.timeout_ms),
+    );
+    if let Some(body) = &request.body {
+        let headers = js_sys::Object::new();
+        set(&headers, "Accept", &"application/json".into());
+        set(&headers, "Content-Type", &"application/json".into());
+        set(&init, "headers", &headers);
+        set(&init, "body", &body.as_str().into());
+    }
+    let response: Response = match JsFuture::from(fetch(&request.url, &init)).await {
+        Ok(response) => response.unchecked_into(),
+        Err(err) => return Ok(network_failed(js_error_is_timeout(&err))),
     };
     let redirected = response.type_() == ResponseType::Opaqueredirect;
     let (body, too_large) = if redirected {
@@ -501,13 +526,22 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
             Err(timeout) => return Ok(network_failed(timeout)),
         }
     };
-    Ok(to_js(&ResponseEvent {
-        kind: "response",
-        status: response.status(),
-        redirected,
-        body: serde_bytes::ByteBuf::from(body),
-        too_large,
-    }))
+    // Built by hand, the body as a Uint8Array (`renewal::Event` reads either form): serde
+    // would write it as an Array, one JS number per byte.
+    let event = js_sys::Object::new();
+    set(&event, "type", &"response".into());
+    set(&event, "status", &response.status().into());
+    set(&event, "redirected", &redirected.into());
+    set(&event, "body", &js_sys::Uint8Array::from(body.as_slice()));
+    set(&event, "tooLarge", &too_large.into());
+    Ok(event.into())
+}
+
+// The global `fetch` (window or worker) with a plain init object: gloo-net's builder cost
+// 6 KB of Wasm and 4 KB of JS glue for the five fields set here.
+#[wasm_bindgen]
+extern "C" {
+    fn fetch(url: &str, init: &js_sys::Object) -> js_sys::Promise;
 }
 
 /// Reads at most `max` bytes of the body, then cancels the rest. `Err(timeout?)` when the
@@ -552,17 +586,6 @@ struct RequestEffect {
     timeout_ms: u32,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResponseEvent {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    status: u16,
-    redirected: bool,
-    body: serde_bytes::ByteBuf,
-    too_large: bool,
-}
-
 fn network_failed(timeout: bool) -> JsValue {
     let object = js_sys::Object::new();
     set(&object, "type", &"networkFailed".into());
@@ -570,11 +593,8 @@ fn network_failed(timeout: bool) -> JsValue {
     object.into()
 }
 
-/// A fetch that got no HTTP answer: aborted by the signal (timeout) or failed outright.
-fn is_timeout(err: &gloo_net::Error) -> bool {
-    matches!(err, gloo_net::Error::JsError(js) if js.name == "AbortError" || js.name == "TimeoutError")
-}
-
+/// A fetch or a body read that got no answer: aborted by the signal (timeout) or failed
+/// outright.
 fn js_error_is_timeout(err: &JsValue) -> bool {
     js_sys::Reflect::get(err, &"name".into())
         .ok()

@@ -259,9 +259,9 @@ pub struct Secret {
     pub file: Option<Vec<u8>>,
 }
 
-/// Something that happened to a renewal.
+/// Something that happened to a renewal: `{ type, …fields }`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(try_from = "EventFields")]
 pub enum Event {
     /// A new worker found this record (the last one may have died anywhere).
     WorkerStarted,
@@ -270,24 +270,19 @@ pub enum Event {
     /// The user asked to go on now (retry button, certificate picked).
     RetryNow,
     /// The request the last step asked for got an HTTP answer.
-    #[serde(rename_all = "camelCase")]
     Response {
         /// The status (0 for a redirect not followed).
         status: u16,
         /// A redirect was answered and not followed.
-        #[serde(default)]
         redirected: bool,
         /// The body, up to the limit the request set.
-        #[serde(default, with = "serde_bytes")]
         body: Vec<u8>,
         /// The body was longer than that limit (reading stopped there).
-        #[serde(default)]
         too_large: bool,
     },
     /// The request got no answer.
     NetworkFailed {
         /// It ran out of time (else the connection failed).
-        #[serde(default)]
         timeout: bool,
     },
     /// The file the last step asked to save is on disk.
@@ -300,7 +295,6 @@ pub enum Event {
     /// The new certificate replaced the old one in the registrations.
     Registered,
     /// The user opened the certificate picker in this tab.
-    #[serde(rename_all = "camelCase")]
     PickerOpened {
         /// The tab.
         tab_id: i64,
@@ -309,6 +303,76 @@ pub enum Event {
     BackupConfirmed,
     /// The user logged in with the new certificate.
     ImportConfirmed,
+}
+
+/// An [`Event`] as the worker writes it, every variant's fields in one struct: serde's
+/// internally tagged enums buffer the whole value first, and that machinery cost 25 KB of Wasm.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventFields {
+    #[serde(rename = "type")]
+    kind: EventKind,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    redirected: bool,
+    #[serde(default, with = "serde_bytes")]
+    body: Vec<u8>,
+    #[serde(default)]
+    too_large: bool,
+    #[serde(default)]
+    timeout: bool,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    tab_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum EventKind {
+    WorkerStarted,
+    Tick,
+    RetryNow,
+    Response,
+    NetworkFailed,
+    FileSaved,
+    SaveFailed,
+    Registered,
+    PickerOpened,
+    BackupConfirmed,
+    ImportConfirmed,
+}
+
+impl TryFrom<EventFields> for Event {
+    type Error = &'static str;
+
+    fn try_from(fields: EventFields) -> Result<Self, Self::Error> {
+        Ok(match fields.kind {
+            EventKind::WorkerStarted => Self::WorkerStarted,
+            EventKind::Tick => Self::Tick,
+            EventKind::RetryNow => Self::RetryNow,
+            EventKind::Response => Self::Response {
+                status: fields.status.ok_or("missing field `status`")?,
+                redirected: fields.redirected,
+                body: fields.body,
+                too_large: fields.too_large,
+            },
+            EventKind::NetworkFailed => Self::NetworkFailed {
+                timeout: fields.timeout,
+            },
+            EventKind::FileSaved => Self::FileSaved {
+                path: fields.path.ok_or("missing field `path`")?,
+            },
+            EventKind::SaveFailed => Self::SaveFailed,
+            EventKind::Registered => Self::Registered,
+            EventKind::PickerOpened => Self::PickerOpened {
+                tab_id: fields.tab_id.ok_or("missing field `tabId`")?,
+            },
+            EventKind::BackupConfirmed => Self::BackupConfirmed,
+            EventKind::ImportConfirmed => Self::ImportConfirmed,
+        })
+    }
 }
 
 /// What the worker is to do, in order; results come back as events.

@@ -4,7 +4,7 @@
 //! What each check costs (Wasm size and time): opening the file is the reader's work
 //! (PKCS#12 KDF, 3DES/RC2, MAC; milliseconds). The names, dates and key identifiers are
 //! string compares. The signature check is one RSA public-key operation (~1 ms) or one
-//! P-256 verification, and links the `rsa` crate (see `issuer.rs`).
+//! P-256 verification (see `issuer.rs` for what each links).
 
 use crate::certificate::{CertificateInfo, hex_decode};
 use crate::error::Error;

@@ -814,3 +814,54 @@ fn the_screens_are_told_what_each_state_allows() {
     let refused = on(requesting(), response(403, b"NOT PERMITTED"), None).record;
     assert!(!facts(&refused).offers_picker);
 }
+
+#[test]
+fn events_are_read_as_the_worker_writes_them() {
+    let event = |json: &str| serde_json::from_str::<Event>(json);
+    assert_eq!(
+        event(r#"{"type":"response","status":200,"body":[123,125],"tooLarge":false}"#).ok(),
+        Some(Event::Response {
+            status: 200,
+            redirected: false,
+            body: b"{}".to_vec(),
+            too_large: false,
+        })
+    );
+    assert_eq!(
+        event(r#"{"type":"response","status":0,"redirected":true}"#).ok(),
+        Some(Event::Response {
+            status: 0,
+            redirected: true,
+            body: Vec::new(),
+            too_large: false,
+        })
+    );
+    assert_eq!(
+        event(r#"{"type":"networkFailed","timeout":true}"#).ok(),
+        Some(Event::NetworkFailed { timeout: true })
+    );
+    assert_eq!(
+        event(r#"{"type":"fileSaved","path":"/d/a.p12"}"#).ok(),
+        Some(Event::FileSaved {
+            path: "/d/a.p12".into()
+        })
+    );
+    assert_eq!(
+        event(r#"{"type":"pickerOpened","tabId":7}"#).ok(),
+        Some(Event::PickerOpened { tab_id: 7 })
+    );
+    assert_eq!(
+        event(r#"{"type":"tick","other":1}"#).ok(),
+        Some(Event::Tick)
+    );
+    for bad in [
+        r#"{"type":"response"}"#,
+        r#"{"type":"fileSaved"}"#,
+        r#"{"type":"pickerOpened"}"#,
+        r#"{"type":"explode"}"#,
+        r#"{"status":200}"#,
+        r#"{"type":"response","status":"200"}"#,
+    ] {
+        assert!(event(bad).is_err(), "{bad}");
+    }
+}
