@@ -14,7 +14,7 @@ import { ALL_HOSTS, API_HOST, WEBORCA_HOST, startWeborca } from './support/webor
 import {
   banner, certificatePolicies, clearPolicy, expectedFixtures, fixtures, launchWithExtension, prepareNssDb,
   registerThroughPopup, root, setPolicy, settledRenewal,
-} from './e2e/browser.mjs';
+} from './support/browser.mjs';
 
 const DAY = 86_400_000;
 const out = path.join(root, 'demo-output');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { root } from './e2e/browser.mjs';
+import { root } from './support/browser.mjs';
 
 const locale = (lang) => JSON.parse(readFileSync(path.join(root, `extension/_locales/${lang}/messages.json`), 'utf8'));
 const ja = locale('ja');

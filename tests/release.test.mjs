@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { declaredVersions, extensionIdOf, updatesXml } from '../scripts/package.mjs';
-import { extensionId, root } from './e2e/browser.mjs';
+import { extensionId, root } from './support/browser.mjs';
 
 test('manifest.json, package.json and Cargo.toml declare one version', async () => {
   const versions = await declaredVersions();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { webstoreZip } from '../scripts/package.mjs';
-import { root } from './e2e/browser.mjs';
+import { root } from './support/browser.mjs';
 
 // The goal: 350 KB raw, 120 KB brotli, a 250 KB zip (KB = 1,000 bytes). None is met
 // yet, so each budget is the size reached (717,555 / 219,570 / 332,294 B) plus about 1%:

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestPki } from '../support/pki.mjs';
 import { WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
-import { fixtures, launchWithExtension } from '../e2e/browser.mjs';
+import { fixtures, launchWithExtension } from '../support/browser.mjs';
 import { summary } from './stats.mjs';
 
 const RUNS = { coldStart: 10, warm: 10, banner: 10, mainThread: 7, nss: 3, registerDue: 8 };

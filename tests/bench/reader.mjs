@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import forge from 'node-forge';
 import { initSync, readCertificate } from '../../pkg/weborca_cert.js';
-import { expectedFixtures, fixtures, root } from '../e2e/browser.mjs';
+import { expectedFixtures, fixtures, root } from '../support/browser.mjs';
 import { openWithPkijs, shortReason } from './pkijs-reader.mjs';
 import { summary, timeAsync, timeInTurns } from './stats.mjs';
 

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from '../e2e/browser.mjs';
+import { root } from '../support/browser.mjs';
 import { hostileFigures, opensslStart, prepareReader, readerFigures } from './reader.mjs';
 import { sizeFigures } from './sizes.mjs';
 import { cell, markdownTable, number, printTable, ratio } from './stats.mjs';
@@ -100,7 +100,7 @@ if (chromiumRun.status === 0) {
   failures.push(`the Chromium part failed (exit ${chromiumRun.status ?? chromiumRun.signal})`);
 }
 section('In Chromium', [
-  'Headless Debian Chromium with dist/ loaded unpacked (tests/e2e/browser.mjs), the simulated WebORCA on 127.0.0.1:443. '
+  'Headless Debian Chromium with dist/ loaded unpacked (tests/support/browser.mjs), the simulated WebORCA on 127.0.0.1:443. '
     + 'Times are taken in the page that sends or shows (performance.now()).',
 ]);
 if (chromium) {

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { root } from '../e2e/browser.mjs';
+import { root } from '../support/browser.mjs';
 
 /** `{ raw, gzip, brotli }` bytes of one file (gzip -9, brotli at its default quality 11). */
 function compressed(file) {

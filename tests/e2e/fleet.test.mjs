@@ -17,7 +17,7 @@ import { API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/web
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, prepareNssDb, registerThroughPopup, setPolicy,
   notificationIds, settledRenewal,
-} from './browser.mjs';
+} from '../support/browser.mjs';
 
 const DAY = 86_400_000;
 const ON_PREMISE_HOST = 'orca.clinic.test';

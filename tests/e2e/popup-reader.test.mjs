@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import {
   expectedFixtures, fixtures, japaneseDate, launchWithExtension, message, registerThroughPopup, root,
-} from './browser.mjs';
+} from '../support/browser.mjs';
 
 let browser;
 let expected;

@@ -14,7 +14,7 @@ import {
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, message, prepareNssDb, registerThroughPopup,
   notificationIds, setPolicy, settledRenewal,
-} from './browser.mjs';
+} from '../support/browser.mjs';
 
 const DAY = 86_400_000;
 const PASSWORD = 'client-pass';

@@ -10,7 +10,7 @@ import { TestPki } from '../support/pki.mjs';
 import { OTHER_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
   banner, clearPolicy, japaneseDate, launchWithExtension, message, registerThroughPopup, setPolicy,
-} from './browser.mjs';
+} from '../support/browser.mjs';
 
 const DAY = 86_400_000;
 let pki;

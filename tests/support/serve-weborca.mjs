@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { TestPki } from './pki.mjs';
 import { ALL_HOSTS, startWeborca } from './weborca-server.mjs';
-import { root } from '../e2e/browser.mjs';
+import { root } from './browser.mjs';
 
 const dir = path.join(root, 'demo-output', 'weborca-sim');
 rmSync(dir, { recursive: true, force: true });
