@@ -12,11 +12,10 @@ use x509_cert::ext::pkix::name::DirectoryString;
 use x509_cert::name::Name;
 
 use crate::error::{Error, Result};
+use crate::oid;
 
-const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
-const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+const CN: ObjectIdentifier = oid::COMMON_NAME;
+const O: ObjectIdentifier = oid::ORGANIZATION_NAME;
 
 /// Short names for the attributes met in client-certificate DNs (RFC 4514 §3 plus the
 /// common extras). Written out here because `x509-cert`'s `Display` pulls in the whole OID
@@ -24,22 +23,16 @@ const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.
 const ATTRIBUTE_NAMES: [(ObjectIdentifier, &str); 12] = [
     (CN, "CN"),
     (O, "O"),
-    (ObjectIdentifier::new_unwrap("2.5.4.11"), "OU"),
-    (ObjectIdentifier::new_unwrap("2.5.4.6"), "C"),
-    (ObjectIdentifier::new_unwrap("2.5.4.7"), "L"),
-    (ObjectIdentifier::new_unwrap("2.5.4.8"), "ST"),
-    (ObjectIdentifier::new_unwrap("2.5.4.9"), "STREET"),
-    (ObjectIdentifier::new_unwrap("2.5.4.5"), "serialNumber"),
-    (ObjectIdentifier::new_unwrap("2.5.4.42"), "GN"),
-    (ObjectIdentifier::new_unwrap("2.5.4.4"), "SN"),
-    (
-        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25"),
-        "DC",
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1"),
-        "emailAddress",
-    ),
+    (oid::ORGANIZATIONAL_UNIT_NAME, "OU"),
+    (oid::COUNTRY_NAME, "C"),
+    (oid::LOCALITY_NAME, "L"),
+    (oid::ST, "ST"),
+    (oid::STREET, "STREET"),
+    (oid::SERIAL_NUMBER, "serialNumber"),
+    (oid::GIVEN_NAME, "GN"),
+    (oid::SN, "SN"),
+    (oid::DOMAIN_COMPONENT, "DC"),
+    (oid::PKCS_9_AT_EMAIL_ADDRESS, "emailAddress"),
 ];
 
 /// What the extension stores and shows about one certificate.
@@ -100,11 +93,11 @@ pub fn parse(der: &[u8]) -> Result<ParsedCertificate> {
         not_after: unix_millis(validity.not_after.to_unix_duration()),
         sha256_fingerprint: hex(&Sha256::digest(der)),
         key_algorithm: key_algorithm(tbs.subject_public_key_info()),
-        authority_key_id: extension(&certificate, AUTHORITY_KEY_ID)
+        authority_key_id: extension(&certificate, oid::ID_CE_AUTHORITY_KEY_IDENTIFIER)
             .and_then(|value| AuthorityKeyIdentifier::from_der(value).ok())
             .and_then(|aki| aki.key_identifier)
             .map(|id| hex(id.as_bytes())),
-        subject_key_id: extension(&certificate, SUBJECT_KEY_ID)
+        subject_key_id: extension(&certificate, oid::ID_CE_SUBJECT_KEY_IDENTIFIER)
             .and_then(|value| OctetString::from_der(value).ok())
             .map(|id| hex(id.as_bytes())),
         issuer_key: None,
@@ -220,36 +213,32 @@ fn escape(value: &str) -> String {
 }
 
 fn key_algorithm(spki: &spki::SubjectPublicKeyInfoOwned) -> String {
-    const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-    const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-    const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
     match spki.algorithm.oid {
-        RSA => pkcs1::RsaPublicKeyRef::from_der(spki.subject_public_key.raw_bytes())
-            .map(|key| {
-                let modulus = trim_leading_zeros(key.modulus.as_bytes());
-                let top = modulus.first().copied().unwrap_or(0);
-                let bits = modulus.len() * 8 - top.leading_zeros() as usize;
-                format!("RSA {bits}")
-            })
-            .unwrap_or_else(|_| "RSA".to_owned()),
-        EC => {
+        oid::RSA_ENCRYPTION => {
+            pkcs1::RsaPublicKeyRef::from_der(spki.subject_public_key.raw_bytes())
+                .map(|key| {
+                    let modulus = trim_leading_zeros(key.modulus.as_bytes());
+                    let top = modulus.first().copied().unwrap_or(0);
+                    let bits = modulus.len() * 8 - top.leading_zeros() as usize;
+                    format!("RSA {bits}")
+                })
+                .unwrap_or_else(|_| "RSA".to_owned())
+        }
+        oid::ID_EC_PUBLIC_KEY => {
             let curve = spki
                 .algorithm
                 .parameters
                 .as_ref()
                 .and_then(|params| params.decode_as::<ObjectIdentifier>().ok());
-            const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-            const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-            const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
             match curve {
-                Some(P256) => "EC P-256".to_owned(),
-                Some(P384) => "EC P-384".to_owned(),
-                Some(P521) => "EC P-521".to_owned(),
+                Some(oid::SECP_256_R_1) => "EC P-256".to_owned(),
+                Some(oid::SECP_384_R_1) => "EC P-384".to_owned(),
+                Some(oid::SECP_521_R_1) => "EC P-521".to_owned(),
                 Some(other) => format!("EC {other}"),
                 None => "EC".to_owned(),
             }
         }
-        ED25519 => "Ed25519".to_owned(),
+        oid::ID_ED_25519 => "Ed25519".to_owned(),
         oid => oid.to_string(),
     }
 }

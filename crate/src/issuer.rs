@@ -6,18 +6,17 @@
 //! ECDSA P-256 reuses the curve arithmetic the key check already links. Other algorithms are
 //! reported as unsupported, never as valid.
 
-use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::SubjectPublicKeyInfoRef;
 use x509_cert::Certificate;
 
-const SHA1_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
-const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+use crate::oid::{
+    ECDSA_WITH_SHA_256 as ECDSA_WITH_SHA256, SHA_1_WITH_RSA_ENCRYPTION as SHA1_WITH_RSA,
+    SHA_256_WITH_RSA_ENCRYPTION as SHA256_WITH_RSA, SHA_384_WITH_RSA_ENCRYPTION as SHA384_WITH_RSA,
+    SHA_512_WITH_RSA_ENCRYPTION as SHA512_WITH_RSA,
+};
 
 /// What checking a signature found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

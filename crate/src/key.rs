@@ -16,9 +16,7 @@ use spki::SubjectPublicKeyInfoOwned;
 
 use crate::error::{Error, Result};
 
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+use crate::oid::{ID_EC_PUBLIC_KEY as EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1 as P256};
 
 /// A private key read once, checked against any number of certificates.
 pub struct PrivateKey<'a> {

@@ -13,6 +13,7 @@ mod file_name;
 mod input;
 mod issuer;
 mod key;
+mod oid;
 mod order;
 mod overview;
 mod pkcs12;

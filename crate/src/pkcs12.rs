@@ -30,8 +30,7 @@ use password::Password;
 use crate::ber;
 use crate::error::{Error, Result, decode};
 
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-const ID_ENCRYPTED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.6");
+use crate::oid::{ID_DATA, ID_ENCRYPTED_DATA};
 
 /// What a PFX held, once opened.
 pub struct Pkcs12Contents {

@@ -1,7 +1,6 @@
 //! The bags inside safe contents (RFC 7292 §4.2): keys, shrouded keys, certificates, and
 //! nested safe contents. CRL and secret bags carry nothing a client certificate needs.
 
-use const_oid::ObjectIdentifier;
 use der::{Any, Encode, asn1::ContextSpecific};
 use pkcs12::pbe_params::EncryptedPrivateKeyInfo;
 use pkcs12::{CertBag, SafeBag};
@@ -15,8 +14,7 @@ use super::password::Password;
 use crate::ber;
 use crate::error::{Error, Result, decode};
 
-/// RFC 7292 §4.2.3 / PKCS#9: `x509Certificate` in a certificate bag.
-const X509_CERTIFICATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
+use crate::oid::X509_CERTIFICATE;
 /// Safe contents nested inside safe contents deeper than this are refused.
 const MAX_NESTING: usize = 4;
 

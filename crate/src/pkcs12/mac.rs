@@ -5,7 +5,6 @@
 //! RFC 9579: `PBMAC1` instead derives the key with PBKDF2 from the UTF-8 password and ignores
 //! `macSalt`/`iterations` of `MacData`.
 
-use const_oid::ObjectIdentifier;
 use der::Sequence;
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use pkcs5::pbes2::{Pbkdf2Params, Pbkdf2Prf};
@@ -21,13 +20,10 @@ use super::keys::{Keys, Pbkdf2Request, Pkcs12KdfRequest, Prf};
 use super::password::Password;
 use crate::error::{Error, Result};
 
-const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-const SHA224: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4");
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-/// RFC 9579 `id-PBMAC1`.
-const PBMAC1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.14");
+use crate::oid::{
+    ID_PBMAC1 as PBMAC1, ID_SHA_1 as SHA1, ID_SHA_224 as SHA224, ID_SHA_256 as SHA256,
+    ID_SHA_384 as SHA384, ID_SHA_512 as SHA512,
+};
 
 /// RFC 9579 §3: `PBMAC1-params ::= SEQUENCE { keyDerivationFunc, messageAuthScheme }`.
 #[derive(Sequence)]
