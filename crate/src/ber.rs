@@ -22,7 +22,7 @@ const CONSTRUCTED: u8 = 0x20;
 const TAG_SET: u8 = 0x31;
 
 /// Re-encodes one BER element (the whole input) in DER.
-pub fn to_der(input: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn to_der(input: &[u8]) -> Result<Vec<u8>> {
     let mut reader = Reader { input, pos: 0 };
     let element = reader.element(0)?;
     if reader.pos != input.len() {

@@ -71,7 +71,7 @@ pub struct CertificateInfo {
 }
 
 /// A decoded certificate with its DER and its summary.
-pub struct ParsedCertificate {
+pub(crate) struct ParsedCertificate {
     /// The certificate as decoded.
     pub certificate: Certificate,
     /// What the extension shows of it.
@@ -79,7 +79,7 @@ pub struct ParsedCertificate {
 }
 
 /// Decodes a DER certificate.
-pub fn parse(der: &[u8]) -> Result<ParsedCertificate> {
+pub(crate) fn parse(der: &[u8]) -> Result<ParsedCertificate> {
     let certificate = Certificate::from_der(der).map_err(Error::der("certificate"))?;
     let tbs = certificate.tbs_certificate();
     let validity = tbs.validity();
@@ -128,7 +128,7 @@ fn trim_leading_zeros(bytes: &[u8]) -> &[u8] {
 }
 
 /// Upper-case hex, as OpenSSL prints serials and fingerprints.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use core::fmt::Write;
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -138,7 +138,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Bytes from [`hex`]'s upper- or lower-case form; `None` for anything else.
-pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn hex_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 {
         return None;
     }
@@ -171,7 +171,7 @@ fn attribute_text(atv: &AttributeTypeAndValue) -> Option<String> {
 
 /// RFC 4514 §2: RDNs from last to first, `+` inside a multi-valued RDN, special characters
 /// escaped; values that are not strings are written as `#` + hex of their DER.
-pub fn format_name(name: &Name) -> String {
+pub(crate) fn format_name(name: &Name) -> String {
     let rdns: Vec<String> = name
         .iter_rdn()
         .map(|rdn| {

@@ -26,7 +26,7 @@ pub struct OrcaFileName {
 }
 
 /// Decodes `name` (a bare name or a path, as browsers give `C:\fakepath\…`), if ORCA-style.
-pub fn parse(name: &str) -> Option<OrcaFileName> {
+pub(crate) fn parse(name: &str) -> Option<OrcaFileName> {
     let base = name.rsplit(['/', '\\']).next()?;
     let (stem, extension) = base.rsplit_once('.')?;
     let (serial, rest) = stem.split_once("_JP_")?;

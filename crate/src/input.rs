@@ -9,7 +9,7 @@ pub const MAX_INPUT_LEN: usize = 1 << 20;
 
 /// The kinds of certificate file.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Input<'a> {
+pub(crate) enum Input<'a> {
     /// One or more DER certificates (from PEM blocks or a single DER file).
     Certificates {
         /// DER of each certificate, in file order.
@@ -22,7 +22,7 @@ pub enum Input<'a> {
 }
 
 /// Tells what `bytes` hold.
-pub fn classify(bytes: &[u8]) -> Result<Input<'_>> {
+pub(crate) fn classify(bytes: &[u8]) -> Result<Input<'_>> {
     if bytes.len() > MAX_INPUT_LEN {
         return Err(Error::TooLarge {
             len: bytes.len(),

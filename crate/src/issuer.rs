@@ -20,7 +20,7 @@ use crate::oid::{
 
 /// What checking a signature found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignatureCheck {
+pub(crate) enum SignatureCheck {
     /// The issuer's key signed the certificate.
     Valid,
     /// It did not (or the key or signature is malformed).
@@ -30,7 +30,7 @@ pub enum SignatureCheck {
 }
 
 /// Checks `certificate`'s signature with the issuer's SubjectPublicKeyInfo (DER).
-pub fn check_signature(certificate: &Certificate, issuer_key: &[u8]) -> SignatureCheck {
+pub(crate) fn check_signature(certificate: &Certificate, issuer_key: &[u8]) -> SignatureCheck {
     let Ok(tbs) = certificate.tbs_certificate().to_der() else {
         return SignatureCheck::Invalid;
     };
@@ -87,7 +87,10 @@ fn p256_verify(key: SubjectPublicKeyInfoRef<'_>, message: &[u8], signature: &[u8
 /// The issuer's SubjectPublicKeyInfo (DER) among `chain` for `certificate`: the first
 /// certificate named as its issuer (and, when `certificate` names the key, with that key
 /// identifier) whose key verifies `certificate`'s signature.
-pub fn find_issuer_key(certificate: &Certificate, chain: &[&Certificate]) -> Option<Vec<u8>> {
+pub(crate) fn find_issuer_key(
+    certificate: &Certificate,
+    chain: &[&Certificate],
+) -> Option<Vec<u8>> {
     let tbs = certificate.tbs_certificate();
     chain
         .iter()

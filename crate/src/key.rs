@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::oid::{ID_EC_PUBLIC_KEY as EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1 as P256};
 
 /// A private key read once, checked against any number of certificates.
-pub struct PrivateKey<'a> {
+pub(crate) struct PrivateKey<'a> {
     algorithm: ObjectIdentifier,
     kind: Kind<'a>,
     /// The P-256 point recomputed from the scalar, the first time a certificate needs it:
@@ -35,7 +35,7 @@ enum Kind<'a> {
 
 impl<'a> PrivateKey<'a> {
     /// Reads a PKCS#8 `PrivateKeyInfo`.
-    pub fn parse(der: &'a [u8]) -> Result<Self> {
+    pub(crate) fn parse(der: &'a [u8]) -> Result<Self> {
         let info = PrivateKeyInfoRef::from_der(der).map_err(Error::der("private key"))?;
         let kind = match info.algorithm.oid {
             RSA_ENCRYPTION => Kind::Rsa(
@@ -56,7 +56,7 @@ impl<'a> PrivateKey<'a> {
     }
 
     /// Whether this is the key of the certificate whose public key is `spki`.
-    pub fn matches(&self, spki: &SubjectPublicKeyInfoOwned) -> Result<bool> {
+    pub(crate) fn matches(&self, spki: &SubjectPublicKeyInfoOwned) -> Result<bool> {
         if self.algorithm != spki.algorithm.oid {
             return Ok(false);
         }

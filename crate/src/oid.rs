@@ -5,27 +5,30 @@
 use const_oid::ObjectIdentifier;
 
 /// Directory attributes (RFC 4519; RFC 2985 for the e-mail address).
-pub use const_oid::db::rfc2985::PKCS_9_AT_EMAIL_ADDRESS;
-pub use const_oid::db::rfc4519::{
+pub(crate) use const_oid::db::rfc2985::PKCS_9_AT_EMAIL_ADDRESS;
+pub(crate) use const_oid::db::rfc4519::{
     COMMON_NAME, COUNTRY_NAME, DOMAIN_COMPONENT, GIVEN_NAME, LOCALITY_NAME, ORGANIZATION_NAME,
     ORGANIZATIONAL_UNIT_NAME, SERIAL_NUMBER, SN, ST, STREET,
 };
 /// Certificate extensions (RFC 5280 §4.2.1).
-pub use const_oid::db::rfc5280::{ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_SUBJECT_KEY_IDENTIFIER};
+pub(crate) use const_oid::db::rfc5280::{
+    ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_SUBJECT_KEY_IDENTIFIER,
+};
 /// CMS content types (RFC 5911), the containers of a PFX.
-pub use const_oid::db::rfc5911::{ID_DATA, ID_ENCRYPTED_DATA};
+pub(crate) use const_oid::db::rfc5911::{ID_DATA, ID_ENCRYPTED_DATA};
 /// Key, curve, signature and hash algorithms (RFC 5912; RFC 8410 for Ed25519).
-pub use const_oid::db::rfc5912::{
+pub(crate) use const_oid::db::rfc5912::{
     ECDSA_WITH_SHA_256, ID_EC_PUBLIC_KEY, ID_SHA_1, ID_SHA_224, ID_SHA_256, ID_SHA_384, ID_SHA_512,
     RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1, SECP_521_R_1, SHA_1_WITH_RSA_ENCRYPTION,
     SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
 };
-pub use const_oid::db::rfc8410::ID_ED_25519;
+pub(crate) use const_oid::db::rfc8410::ID_ED_25519;
 
 /// RFC 9579 `id-PBMAC1` (newer than `const-oid`'s database).
-pub const ID_PBMAC1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.14");
+pub(crate) const ID_PBMAC1: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.14");
 /// RFC 7292 §4.2.3 / PKCS#9 `x509Certificate`, the type of a certificate bag's value.
-pub const X509_CERTIFICATE: ObjectIdentifier =
+pub(crate) const X509_CERTIFICATE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
 
 #[cfg(test)]

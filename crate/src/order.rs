@@ -5,7 +5,7 @@
 use core::cmp::Ordering;
 
 /// Sorts `items` by `compare`, stably (equal items keep their order).
-pub fn sort_by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
+pub(crate) fn sort_by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
     let order = sorted_indices(items.len(), &|a, b| match (items.get(a), items.get(b)) {
         (Some(a), Some(b)) => compare(a, b),
         _ => Ordering::Equal, // indices come from `0..len`: never reached

@@ -22,7 +22,8 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use budget::Budget;
-pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK, at_most};
+pub(crate) use budget::at_most;
+pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK};
 pub use decrypt::MAX_ITERATIONS;
 pub use keys::{Keys, Pbkdf2Request};
 use password::Password;
@@ -33,7 +34,7 @@ use crate::error::{Error, Result, decode};
 use crate::oid::{ID_DATA, ID_ENCRYPTED_DATA};
 
 /// What a PFX held, once opened.
-pub struct Pkcs12Contents {
+pub(crate) struct Pkcs12Contents {
     /// DER certificates in file order.
     pub certificates: Vec<Vec<u8>>,
     /// PKCS#8 `PrivateKeyInfo` DER of each key, wiped when dropped.
@@ -53,7 +54,7 @@ pub struct Protection {
 }
 
 /// Whether `der` starts like a PFX: `SEQUENCE { INTEGER 3, SEQUENCE { OID … } }`.
-pub fn looks_like_pfx(der: &[u8]) -> bool {
+pub(crate) fn looks_like_pfx(der: &[u8]) -> bool {
     // 30 xx 02 01 03 after any length form, BER included.
     let Some(&len_byte) = der.get(1) else {
         return false;
@@ -68,14 +69,14 @@ pub fn looks_like_pfx(der: &[u8]) -> bool {
 
 /// Opens `bytes` (DER or BER) with `password`, every key computed here.
 #[cfg(test)]
-pub fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
+pub(crate) fn open(bytes: &[u8], password: &str) -> Result<Pkcs12Contents> {
     open_with(bytes, password, &mut Keys::computing())
 }
 
 /// One round of opening `bytes` (DER or BER) with `password`, with the keys `keys` has or
 /// computes. When `keys` is left waiting, the answer (contents or error) is void: derive what
 /// it lists and call again (see `keys.rs`).
-pub fn open_with(bytes: &[u8], password: &str, keys: &mut Keys) -> Result<Pkcs12Contents> {
+pub(crate) fn open_with(bytes: &[u8], password: &str, keys: &mut Keys) -> Result<Pkcs12Contents> {
     let mut password = Password::new(password);
     let mut budget = Budget::default();
     let der = ber::to_der(bytes)?;

@@ -19,15 +19,16 @@ pub(crate) mod fixtures {
     use crate::rules::DAY_MS;
 
     /// The fixtures' password.
-    pub const PASS: &str = "orca-test-pass";
+    pub(crate) const PASS: &str = "orca-test-pass";
     /// A client certificate as the ORCA cloud exports it (legacy algorithms, no CA).
-    pub const LEGACY: &[u8] = include_bytes!("../tests/fixtures/openssl-legacy.p12");
+    pub(crate) const LEGACY: &[u8] = include_bytes!("../tests/fixtures/openssl-legacy.p12");
     /// The same with the issuing CA in the file.
-    pub const WITH_CHAIN: &[u8] = include_bytes!("../tests/fixtures/openssl-legacy-chain.p12");
+    pub(crate) const WITH_CHAIN: &[u8] =
+        include_bytes!("../tests/fixtures/openssl-legacy-chain.p12");
 
     /// `file`'s certificate as it was registered three years earlier: what a renewal to
     /// `file` replaces.
-    pub fn three_years_earlier(file: &[u8]) -> CertificateInfo {
+    pub(crate) fn three_years_earlier(file: &[u8]) -> CertificateInfo {
         let mut old = read_certificate_file(file, Some(PASS), None)
             .expect("fixture")
             .certificate;

@@ -27,7 +27,7 @@ pub fn jst_day_start(day: i64) -> i64 {
 }
 
 /// `yyyymmdd` of the JST day of `millis` (what a file saved then is dated).
-pub fn jst_date_digits(millis: i64) -> String {
+pub(crate) fn jst_date_digits(millis: i64) -> String {
     u64::try_from(jst_day_start(jst_day(millis)) + JST_OFFSET_MS)
         .ok()
         .and_then(|ms| {

@@ -45,7 +45,7 @@ const SERVICE_DOMAINS: [&str; 2] = ["orcamo.jp", "orca-ng.org"];
 const WEBORCA_CLOUD_API_HOST: &str = "auth.cmo.orcamo.jp";
 
 /// How long, at most, the moments of automatic renewal are spread over terminals.
-pub const DEFAULT_AUTO_RENEW_SPREAD_DAYS: u32 = 14;
+pub(crate) const DEFAULT_AUTO_RENEW_SPREAD_DAYS: u32 = 14;
 
 /// Settings as they arrive from the options page or from policy: any key may be missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -475,7 +475,7 @@ fn validate_each(input: &SettingsInput) -> (SettingsInput, Vec<SettingsError>) {
 
 /// The service domain `host` belongs to (`orcamo.jp` for `auth.cmo.orcamo.jp`), if it is one
 /// of the built-in services; an API host elsewhere has no known domain, only itself.
-pub fn service_domain(host: &str) -> Option<&'static str> {
+pub(crate) fn service_domain(host: &str) -> Option<&'static str> {
     SERVICE_DOMAINS
         .into_iter()
         .find(|domain| crate::url::is_within(host, domain))

@@ -4,7 +4,7 @@
 
 /// An `https:` URL's host (lower-cased) and its port when not 443.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HttpsAuthority {
+pub(crate) struct HttpsAuthority {
     /// A DNS name or IPv4 address, lower-cased.
     pub host: String,
     /// The port, `None` for 443.
@@ -13,7 +13,7 @@ pub struct HttpsAuthority {
 
 impl HttpsAuthority {
     /// `host[:port]`, as an administrator lists a host.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         match self.port {
             Some(port) => format!("{}:{port}", self.host),
             None => self.host.clone(),
@@ -21,14 +21,14 @@ impl HttpsAuthority {
     }
 
     /// `https://host[:port]`.
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!("https://{}", self.host_port())
     }
 }
 
 /// The authority of an `https:` URL; `None` for any other scheme, for user info (`a@b`),
 /// or for a host that is not a DNS name or IPv4 address.
-pub fn https_authority(url: &str) -> Option<HttpsAuthority> {
+pub(crate) fn https_authority(url: &str) -> Option<HttpsAuthority> {
     let rest = strip_https(url.trim())?;
     let authority = rest.split(['/', '?', '#']).next()?;
     if authority.contains('@') {
@@ -53,7 +53,7 @@ pub fn normalize_origin(origin: &str) -> Option<String> {
 
 /// An `https:` endpoint with its host lower-cased and port 443 dropped; `None` if it has
 /// user info or white space.
-pub fn normalize_https_url(url: &str) -> Option<String> {
+pub(crate) fn normalize_https_url(url: &str) -> Option<String> {
     let rest = strip_https(url)?;
     let path = rest.get(rest.find(['/', '?', '#']).unwrap_or(rest.len())..)?;
     if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -63,14 +63,14 @@ pub fn normalize_https_url(url: &str) -> Option<String> {
 }
 
 /// `host` or `host:port`, checked and lower-cased (a host the administrator lists).
-pub fn normalize_host(host: &str) -> Option<String> {
+pub(crate) fn normalize_host(host: &str) -> Option<String> {
     let (host, port) = split_port(host.trim())?;
     let port = port.filter(|p| *p != 443);
     Some(HttpsAuthority { host, port }.host_port())
 }
 
 /// Whether `host` is `domain` or one of its sub-domains (`a.orcamo.jp` in `orcamo.jp`).
-pub fn is_within(host: &str, domain: &str) -> bool {
+pub(crate) fn is_within(host: &str, domain: &str) -> bool {
     host == domain
         || host
             .strip_suffix(domain)

@@ -20,13 +20,13 @@ const MAX_NESTING: usize = 4;
 
 /// Certificates and keys found so far.
 #[derive(Default)]
-pub struct Found {
+pub(super) struct Found {
     pub certificates: Vec<Vec<u8>>,
     pub private_keys: Vec<Zeroizing<Vec<u8>>>,
 }
 
 /// What reading the bags of one file needs and fills.
-pub struct Opening<'a> {
+pub(super) struct Opening<'a> {
     pub password: &'a Password,
     pub budget: &'a mut Budget,
     pub keys: &'a mut Keys,
@@ -36,7 +36,7 @@ pub struct Opening<'a> {
 
 impl Opening<'_> {
     /// Reads one `SafeContents ::= SEQUENCE OF SafeBag` (DER) into `found`.
-    pub fn collect(&mut self, safe_contents: &[u8], depth: usize) -> Result<()> {
+    pub(super) fn collect(&mut self, safe_contents: &[u8], depth: usize) -> Result<()> {
         if depth > MAX_NESTING {
             return Err(Error::Malformed {
                 position: 0,

@@ -25,7 +25,7 @@ pub const MAX_CERTIFICATES: usize = 32;
 /// Private keys in one file.
 pub const MAX_KEYS: usize = 4;
 /// Encrypted parts and shrouded keys: each needs its own derivation.
-pub const MAX_ENCRYPTED: usize = 8;
+pub(super) const MAX_ENCRYPTED: usize = 8;
 
 /// The hash a key derivation runs, by the cost of one compression relative to SHA-256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl HashCost {
 
 /// The work spent and the parts seen so far in one file.
 #[derive(Debug, Default)]
-pub struct Budget {
+pub(super) struct Budget {
     spent: u64,
     bags: usize,
     encrypted: usize,
@@ -68,13 +68,18 @@ pub struct Budget {
 impl Budget {
     /// Charges a PBKDF2-HMAC derivation of `key_len` bytes (RFC 8018 §5.2: each output block
     /// runs `iterations` HMACs, two compressions each with the pads precomputed).
-    pub fn pbkdf2(&mut self, hash: HashCost, iterations: u32, key_len: usize) -> Result<()> {
+    pub(super) fn pbkdf2(&mut self, hash: HashCost, iterations: u32, key_len: usize) -> Result<()> {
         self.charge(hash, iterations, key_len, 2)
     }
 
     /// Charges a PKCS#12 KDF derivation of `key_len` bytes (RFC 7292 Appendix B.2: each
     /// output block hashes `iterations` times, one compression each after the first).
-    pub fn pkcs12_kdf(&mut self, hash: HashCost, iterations: u32, key_len: usize) -> Result<()> {
+    pub(super) fn pkcs12_kdf(
+        &mut self,
+        hash: HashCost,
+        iterations: u32,
+        key_len: usize,
+    ) -> Result<()> {
         self.charge(hash, iterations, key_len, 1)
     }
 
@@ -99,12 +104,12 @@ impl Budget {
     }
 
     /// Counts one safe bag.
-    pub fn bag(&mut self) -> Result<()> {
+    pub(super) fn bag(&mut self) -> Result<()> {
         Self::count(&mut self.bags, MAX_BAGS, "bags")
     }
 
     /// Counts one encrypted part or shrouded key.
-    pub fn encrypted(&mut self) -> Result<()> {
+    pub(super) fn encrypted(&mut self) -> Result<()> {
         Self::count(&mut self.encrypted, MAX_ENCRYPTED, "encrypted parts")
     }
 
@@ -118,13 +123,13 @@ impl Budget {
 
     /// Compressions charged so far (for tests and the benchmark).
     #[cfg(test)]
-    pub fn spent(&self) -> u64 {
+    pub(super) fn spent(&self) -> u64 {
         self.spent
     }
 }
 
 /// Refuses a list longer than `max` (certificates, keys), naming `what`.
-pub fn at_most<T>(items: &[T], max: usize, what: &'static str) -> Result<()> {
+pub(crate) fn at_most<T>(items: &[T], max: usize, what: &'static str) -> Result<()> {
     if items.len() > max {
         return Err(Error::TooManyParts { what, max });
     }

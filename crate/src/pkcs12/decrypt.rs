@@ -34,7 +34,7 @@ const PBES2_CIPHERS: [ObjectIdentifier; 4] = [
 ];
 
 /// A short, readable name for an encryption scheme, for the report ("PBES2/AES-256-CBC").
-pub fn describe(algorithm: &AlgorithmIdentifierOwned) -> &'static str {
+pub(super) fn describe(algorithm: &AlgorithmIdentifierOwned) -> &'static str {
     match algorithm.oid {
         pbes2::PBES2_OID => {
             let cipher = algorithm
@@ -63,7 +63,7 @@ pub fn describe(algorithm: &AlgorithmIdentifierOwned) -> &'static str {
 ///
 /// A padding failure is reported as [`Error::WrongPassword`]: without a MAC it is the only
 /// sign of a wrong password (the caller turns it into corruption when a MAC already passed).
-pub fn decrypt(
+pub(super) fn decrypt(
     algorithm: &AlgorithmIdentifierOwned,
     ciphertext: &[u8],
     password: &Password,
@@ -202,7 +202,7 @@ fn decrypt_pbes2(
 const SHA1_COST: HashCost = HashCost::Narrow { output: 20 };
 
 /// The parameters an algorithm must carry; their absence is a malformed file.
-pub fn parameters<'a>(
+pub(super) fn parameters<'a>(
     algorithm: &'a AlgorithmIdentifierOwned,
     context: &'static str,
 ) -> Result<AnyRef<'a>> {
@@ -217,7 +217,7 @@ pub fn parameters<'a>(
 }
 
 /// Checks an iteration count from a file against [`MAX_ITERATIONS`].
-pub fn check_iterations(count: impl Into<i64>) -> Result<u32> {
+pub(super) fn check_iterations(count: impl Into<i64>) -> Result<u32> {
     let count: i64 = count.into();
     if count < 1 {
         return Err(Error::Malformed {

@@ -135,7 +135,7 @@ impl Pbkdf2Request {
 /// One PKCS#12 KDF derivation (RFC 7292 Appendix B.2) from one form of the password (an
 /// empty password is tried in two forms).
 #[derive(PartialEq, Eq)]
-pub struct Pkcs12KdfRequest {
+pub(super) struct Pkcs12KdfRequest {
     /// The hash (SHA-1 for the ciphers, the MAC's own for a MAC key).
     pub hash: Prf,
     /// The password in the form tried (BMPString bytes).

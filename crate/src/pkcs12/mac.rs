@@ -46,7 +46,7 @@ const PBMAC1_SCHEMES: [(&str, usize, Pbkdf2Prf); 4] = [
 /// that decryption uses the same one.
 /// A PBMAC1 key not yet derived (see `keys.rs`) leaves the MAC unchecked this round: `keys`
 /// is then waiting, and the round's answer void.
-pub fn verify(
+pub(super) fn verify(
     mac_data: &MacData,
     data: &[u8],
     password: &mut Password,

@@ -8,14 +8,14 @@
 use zeroize::Zeroizing;
 
 /// A password in every encoding a reader may need; wiped from memory when dropped.
-pub struct Password {
+pub(super) struct Password {
     utf8: Zeroizing<Vec<u8>>,
     bmp_forms: Vec<Zeroizing<Vec<u8>>>,
 }
 
 impl Password {
     /// Prepares `password` (as typed by the user) for every scheme.
-    pub fn new(password: &str) -> Self {
+    pub(super) fn new(password: &str) -> Self {
         let mut bmp = Zeroizing::new(Vec::with_capacity(password.len() * 2 + 2));
         for unit in password.encode_utf16() {
             bmp.extend_from_slice(&unit.to_be_bytes());
@@ -32,17 +32,17 @@ impl Password {
     }
 
     /// UTF-8 bytes, for PBES2 and PBMAC1.
-    pub fn utf8(&self) -> &[u8] {
+    pub(super) fn utf8(&self) -> &[u8] {
         &self.utf8
     }
 
     /// The PKCS#12 KDF forms to try, most common first.
-    pub fn bmp_forms(&self) -> impl Iterator<Item = &[u8]> {
+    pub(super) fn bmp_forms(&self) -> impl Iterator<Item = &[u8]> {
         self.bmp_forms.iter().map(|form| form.as_slice())
     }
 
     /// Keeps only the PKCS#12 form the MAC proved right, so decryption does not guess.
-    pub fn settle_bmp_form(&mut self, index: usize) {
+    pub(super) fn settle_bmp_form(&mut self, index: usize) {
         if index < self.bmp_forms.len() {
             let chosen = self.bmp_forms.swap_remove(index);
             self.bmp_forms = vec![chosen];

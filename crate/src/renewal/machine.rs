@@ -30,13 +30,13 @@ use crate::file_name::{SavedNames, renewed_names};
 use crate::url::https_authority;
 
 /// Rounds of probe + POST for failures that provably issued nothing, before giving up.
-pub const MAX_ATTEMPTS: u32 = 6;
+pub(super) const MAX_ATTEMPTS: u32 = 6;
 /// GETs of an issued file before asking the user (the GET is safe to repeat).
-pub const MAX_DOWNLOAD_ATTEMPTS: u32 = 6;
+pub(super) const MAX_DOWNLOAD_ATTEMPTS: u32 = 6;
 /// Tries to save one file before asking the user.
-pub const MAX_SAVE_ATTEMPTS: u32 = 3;
+pub(super) const MAX_SAVE_ATTEMPTS: u32 = 3;
 /// How often a saved certificate that is not yet imported is brought up again.
-pub const IMPORT_REMINDER_INTERVAL_MS: i64 = 24 * 3_600_000;
+pub(super) const IMPORT_REMINDER_INTERVAL_MS: i64 = 24 * 3_600_000;
 const BACKOFF_BASE_MS: i64 = 30_000;
 const BACKOFF_CAP_MS: i64 = 30 * 60_000;
 
@@ -585,7 +585,7 @@ pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<&'static str> {
 /// Delay before attempt `attempt` (1-based) after a failure that may be repeated:
 /// exponential from 30 s, capped at 30 min, half fixed and half from `jitter` in [0, 1) so
 /// that clients do not retry together. `None` once `max` attempts are used up.
-pub fn retry_delay(attempt: u32, max: u32, jitter: f64) -> Option<i64> {
+pub(super) fn retry_delay(attempt: u32, max: u32, jitter: f64) -> Option<i64> {
     if attempt >= max {
         return None;
     }

@@ -12,11 +12,11 @@ use crate::url::{https_authority, is_within};
 /// The request body: exactly `{}`.
 pub const REQUEST_BODY: &str = "{}";
 /// Longest answer read from the API; a real one is a URL and a password.
-pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
+pub(super) const MAX_ANSWER_BYTES: usize = 16 * 1024;
 /// Longest renewed file read: the reader's own input limit.
-pub const MAX_FILE_BYTES: usize = crate::input::MAX_INPUT_LEN;
+pub(super) const MAX_FILE_BYTES: usize = crate::input::MAX_INPUT_LEN;
 /// How long one request may take before it counts as timed out.
-pub const REQUEST_TIMEOUT_MS: u32 = 30_000;
+pub(super) const REQUEST_TIMEOUT_MS: u32 = 30_000;
 
 /// ASSUMPTION about the provider, the one place to change if it proves wrong: the renewal
 /// API and the file server answer directly and never redirect. No public client follows a
@@ -27,7 +27,7 @@ pub const FOLLOW_REDIRECTS: bool = false;
 
 /// The API's answer, checked: where the new file is and its password.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Answer {
+pub(super) struct Answer {
     /// Where the new PKCS#12 is.
     pub uri: String,
     /// Its password.
@@ -36,7 +36,7 @@ pub struct Answer {
 
 /// What a 200 from the API can be instead of a usable answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AnswerError {
+pub(super) enum AnswerError {
     /// Not JSON with string `uri` and non-empty `pass`.
     Malformed,
     /// `uri` is not `https:` on a host allowed to serve the file.
@@ -47,7 +47,7 @@ pub enum AnswerError {
 
 impl AnswerError {
     /// The stable code shown to the extension.
-    pub fn code(self) -> &'static str {
+    pub(super) fn code(self) -> &'static str {
         match self {
             Self::Malformed => "malformed_answer",
             Self::UntrustedUri => "untrusted_uri",
@@ -58,7 +58,7 @@ impl AnswerError {
 
 /// Reads a 200 answer's body: JSON with string `uri` and `pass`, and a `uri` the file may be
 /// fetched from (see [`download_allowed`]).
-pub fn read_answer(
+pub(super) fn read_answer(
     body: &[u8],
     api_url: &str,
     download_hosts: &[String],
@@ -83,7 +83,7 @@ pub fn read_answer(
 /// own host, on any host of the API host's service domain (for WebORCA cloud `orcamo.jp`:
 /// nobody outside the provider knows which host serves the file), or on a host the
 /// administrator listed in `downloadHosts`.
-pub fn download_allowed(uri: &str, api_url: &str, download_hosts: &[String]) -> bool {
+pub(super) fn download_allowed(uri: &str, api_url: &str, download_hosts: &[String]) -> bool {
     let (Some(target), Some(api)) = (https_authority(uri), https_authority(api_url)) else {
         return false;
     };
@@ -100,7 +100,7 @@ pub fn download_allowed(uri: &str, api_url: &str, download_hosts: &[String]) -> 
 /// What an HTTP status other than 200 from the API says about whether a certificate was
 /// issued — the question every retry depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PostFailure {
+pub(super) enum PostFailure {
     /// 503 or 429: the server says it did not do it now; safe to try again later.
     Busy,
     /// 401/403 (`NOT PERMITTED CERTIFICATE`): this certificate may not renew. Nothing issued.
@@ -113,7 +113,7 @@ pub enum PostFailure {
 }
 
 /// Classifies a POST's status that is not 200.
-pub fn post_failure(status: u16) -> PostFailure {
+pub(super) fn post_failure(status: u16) -> PostFailure {
     match status {
         429 | 503 => PostFailure::Busy,
         401 | 403 => PostFailure::NotPermitted,

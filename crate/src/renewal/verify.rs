@@ -25,7 +25,7 @@ use crate::reader::{CertificateReport, read_with_certificate};
 ///   (kept from the first registration that carried the CA, across renewals);
 /// - `renewed_unverifiable`: the issuer's key is known but its algorithm is one this core
 ///   does not verify; refused rather than assumed.
-pub fn verify_renewed(
+pub(super) fn verify_renewed(
     bytes: &[u8],
     pass: &str,
     old: &CertificateInfo,

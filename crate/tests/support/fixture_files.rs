@@ -1,4 +1,4 @@
-#![allow(dead_code)] // each test file uses part of the fixtures API
+#![allow(dead_code, unreachable_pub)] // each test crate that includes this uses part of it
 //! The fixtures and what `openssl` said of them, compiled in so Wasm tests need no file system.
 
 /// One row of `fixtures/expected.tsv`.
