@@ -1,6 +1,7 @@
 //! What every UI shows, computed in one place: the registered certificates assessed on
-//! `now`, most urgent first, with the badge, the banner's choice and the reminders now due.
-//! The extension stores the records and renders the result; it decides nothing itself.
+//! `now`, most urgent first, with the badge, the banner's choice (a renewed certificate that
+//! awaits its import first) and the reminders now due. The extension stores the records and
+//! renders the result (`background/banner-view.js` words the banner); it decides nothing.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateInfo;
 use crate::file_name::is_renewable_client;
+use crate::renewal::RenewalRecord;
 use crate::rules::{Assessment, ClientProfile, Severity, Status, assess, reminder_due};
 use crate::settings::Settings;
 
@@ -77,22 +79,46 @@ pub struct DueReminder {
     pub step: u32,
 }
 
+/// What the banner on WebORCA pages shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Banner {
+    /// A renewed certificate saved but not yet imported: until it is, the old one still
+    /// expires, so this comes before any other.
+    PendingImport {
+        /// The certificate being renewed.
+        fingerprint: String,
+        /// Its label.
+        label: String,
+    },
+    /// The most urgent certificate to show, and how many others the banner could show.
+    Certificate {
+        /// Which entry.
+        fingerprint: String,
+        /// Other entries that would show a banner.
+        others: usize,
+    },
+}
+
 /// Everything the UIs need at one instant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
     /// Every registered certificate, most urgent first.
     pub entries: Vec<Entry>,
-    /// The badge, `None` when everything is fine.
+    /// The badge, `None` when everything is fine (a renewal awaiting its import keeps a `!`).
     pub badge: Option<Badge>,
+    /// The banner, `None` for none.
+    pub banner: Option<Banner>,
     /// Reminders to notify now.
     pub due_reminders: Vec<DueReminder>,
 }
 
-/// Assesses every registration on `now` under `settings`.
+/// Assesses every registration on `now` under `settings`; `renewals` are the renewal records.
 pub fn overview(
     registrations: &[Registration],
     reminders: &BTreeMap<String, ReminderState>,
+    renewals: &[RenewalRecord],
     settings: &Settings,
     now: i64,
 ) -> Overview {
@@ -154,9 +180,30 @@ pub fn overview(
             })
         })
         .collect();
+    let awaiting_import = renewals.iter().find(|record| record.facts().awaits_import);
+    // Renewed but not imported: the old certificate still expires, so the badge stays up.
+    let badge = badge.or_else(|| {
+        awaiting_import.map(|_| Badge {
+            text: "!".to_owned(),
+            severity: Severity::Warning,
+        })
+    });
+    let shown: Vec<&Entry> = entries.iter().filter(|entry| entry.show_banner).collect();
+    let banner = match (awaiting_import, shown.first()) {
+        (Some(record), _) => Some(Banner::PendingImport {
+            fingerprint: record.fingerprint.clone(),
+            label: record.label.clone(),
+        }),
+        (None, Some(first)) => Some(Banner::Certificate {
+            fingerprint: first.fingerprint.clone(),
+            others: shown.len() - 1,
+        }),
+        (None, None) => None,
+    };
     Overview {
         entries,
         badge,
+        banner,
         due_reminders,
     }
 }
@@ -202,7 +249,7 @@ mod tests {
             registration("client2", "B", 80),
             registration("client3", "C", 10),
         ];
-        let overview = overview(&regs, &BTreeMap::new(), &settings(), NOW);
+        let overview = overview(&regs, &BTreeMap::new(), &[], &settings(), NOW);
         let order: Vec<&str> = overview
             .entries
             .iter()
@@ -225,6 +272,7 @@ mod tests {
         let fine = overview(
             &[registration("client1", "A", 120)],
             &BTreeMap::new(),
+            &[],
             &settings(),
             NOW,
         );
@@ -233,6 +281,7 @@ mod tests {
         let gone = overview(
             &[registration("client1", "A", -3)],
             &BTreeMap::new(),
+            &[],
             &settings(),
             NOW,
         );
@@ -244,7 +293,7 @@ mod tests {
     fn reminders_are_due_once_per_step_and_snooze_hides_the_banner() {
         let regs = [registration("client1", "A", 80)];
         let mut state = BTreeMap::new();
-        let first = overview(&regs, &state, &settings(), NOW);
+        let first = overview(&regs, &state, &[], &settings(), NOW);
         assert_eq!(
             first.due_reminders,
             [DueReminder {
@@ -259,18 +308,80 @@ mod tests {
                 snoozed_until: Some(NOW + DAY_MS),
             },
         );
-        let later = overview(&regs, &state, &settings(), NOW);
+        let later = overview(&regs, &state, &[], &settings(), NOW);
         assert!(later.due_reminders.is_empty());
         assert!(later.entries[0].snoozed && !later.entries[0].show_banner);
-        let after_snooze = overview(&regs, &state, &settings(), NOW + DAY_MS);
+        let after_snooze = overview(&regs, &state, &[], &settings(), NOW + DAY_MS);
         assert!(after_snooze.entries[0].show_banner);
     }
 
     #[test]
     fn other_clients_are_listed_when_they_would_warn() {
         let regs = [registration("client1", "A", 50)];
-        let entry = &overview(&regs, &BTreeMap::new(), &settings(), NOW).entries[0];
+        let entry = &overview(&regs, &BTreeMap::new(), &[], &settings(), NOW).entries[0];
         assert!(entry.warning_clients.contains(&ClientProfile::WebOrca));
         assert!(entry.warning_clients.contains(&ClientProfile::Glclient));
+    }
+
+    /// A renewal record in `state`, by deserializing what the worker stores.
+    fn renewal_in(state: &str, fingerprint: &str) -> RenewalRecord {
+        let request = crate::renewal::StartRequest {
+            current: crate::renewal::fixtures::three_years_earlier(
+                crate::renewal::fixtures::LEGACY,
+            ),
+            label: "受付PC".into(),
+            api_url: "https://auth.example.jp/api/cert".into(),
+            download_hosts: vec![],
+            folder: "WebORCA証明書".into(),
+            confirmed: false,
+            automatic: false,
+            earlier_record_unreadable: false,
+        };
+        let record = crate::renewal::start(None, request, NOW)
+            .expect("starts")
+            .record;
+        let mut stored = serde_json::to_value(&record).expect("stored");
+        stored["state"] = state.into();
+        stored["fingerprint"] = fingerprint.into();
+        serde_json::from_value(stored).expect("a record")
+    }
+
+    #[test]
+    fn a_renewal_awaiting_its_import_takes_the_banner_and_keeps_a_badge() {
+        let regs = [
+            registration("client1", "A", 200),
+            registration("client2", "B", 10),
+        ];
+        let plain = overview(&regs, &BTreeMap::new(), &[], &settings(), NOW);
+        assert_eq!(
+            plain.banner,
+            Some(Banner::Certificate {
+                fingerprint: "B".into(),
+                others: 0
+            })
+        );
+        let awaiting = [renewal_in("probing", "A"), renewal_in("saved", "A")];
+        let pending = overview(&regs, &BTreeMap::new(), &awaiting, &settings(), NOW);
+        assert_eq!(
+            pending.banner,
+            Some(Banner::PendingImport {
+                fingerprint: "A".into(),
+                label: "受付PC".into()
+            })
+        );
+        // Nothing else to warn about: the badge still says something is left to do.
+        let calm = [registration("client1", "A", 200)];
+        let quiet = overview(&calm, &BTreeMap::new(), &awaiting, &settings(), NOW);
+        assert_eq!(
+            quiet.badge,
+            Some(Badge {
+                text: "!".into(),
+                severity: Severity::Warning
+            })
+        );
+        assert_eq!(
+            overview(&calm, &BTreeMap::new(), &awaiting[..1], &settings(), NOW).badge,
+            None
+        );
     }
 }

@@ -101,6 +101,13 @@ pub fn plan(version: Option<u64>, set_aside: &[SetAside]) -> Plan {
     }
 }
 
+/// Whether the popup tells the user about an entry set aside from `area`: their
+/// certificates, renewals and history are theirs to know about; the reminder state, which
+/// they never see, is not (it is rebuilt at the next reminder).
+pub(crate) fn told_to_user(area: &str) -> bool {
+    area != "reminders"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +151,13 @@ mod tests {
         let newer = plan(Some(SCHEMA_VERSION + 1), &[aside("registrations")]);
         assert!(newer.newer_schema);
         assert!(!newer.writes(), "a newer version's data is left alone");
+    }
+
+    #[test]
+    fn the_user_is_told_of_what_they_see_only() {
+        assert!(
+            told_to_user("registrations") && told_to_user("renewals") && told_to_user("history")
+        );
+        assert!(!told_to_user("reminders"));
     }
 }

@@ -241,7 +241,9 @@ pub fn is_weborca_origin(settings: JsValue, origin: &str) -> Result<bool, JsValu
 /// What storage holds, read entry by entry: `{ stored, writes }`. `stored` has the entries
 /// that decode — as they were stored, not re-encoded — in `registrations`, `reminders`,
 /// `renewals`, `history`, the entries set aside (`setAside`, old and new, each with its
-/// `value`) and `newerSchema`; `writes` (or `null`) is what the worker must write back.
+/// `value`), `notice` (what the popup names: `{ area, label }` of the entries not dismissed,
+/// from the areas the user sees) and `newerSchema`; `writes` (or `null`) is what the worker
+/// must write back.
 /// Decoded here, with the deserializers the other exports link anyway (see `stored.rs`).
 #[wasm_bindgen(js_name = storedState)]
 pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
@@ -283,6 +285,25 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
         set(&stored, area, entries);
     }
     set(&stored, "setAside", &all_aside);
+    // What the popup names: not dismissed, and from an area the user sees.
+    let notice = js_sys::Array::new();
+    for entry in all_aside.iter() {
+        let area = js_sys::Reflect::get(&entry, &"area".into()).unwrap_or_default();
+        let dismissed = js_sys::Reflect::get(&entry, &"dismissed".into()).unwrap_or_default();
+        if dismissed.is_truthy()
+            || !area
+                .as_string()
+                .is_some_and(|a| crate::stored::told_to_user(&a))
+        {
+            continue;
+        }
+        let told = js_sys::Object::new();
+        set(&told, "area", &area);
+        let label = js_sys::Reflect::get(&entry, &"label".into()).unwrap_or_default();
+        set(&told, "label", &label);
+        notice.push(&told);
+    }
+    set(&stored, "notice", &notice);
     set(&stored, "newerSchema", &plan.newer_schema.into());
     let writes = if plan.writes() {
         let writes = js_sys::Object::new();
@@ -370,21 +391,25 @@ fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &key.into(), value);
 }
 
-/// Every registered certificate assessed on `now` (ms), with badge and due reminders.
+/// Every registered certificate assessed on `now` (ms), with badge, banner and due
+/// reminders; `renewals` is the list of stored renewal records.
 #[wasm_bindgen]
 pub fn overview(
     registrations: JsValue,
     reminders: JsValue,
+    renewals: JsValue,
     settings: JsValue,
     now: f64,
 ) -> Result<JsValue, JsValue> {
     let registrations: Vec<Registration> = from_js(registrations)?;
     // A BTreeMap: linked anyway for serde_json's maps; a HashMap added 1 KB of Wasm.
     let reminders: BTreeMap<String, ReminderState> = from_js(reminders)?;
+    let renewals: Vec<RenewalRecord> = from_js(renewals)?;
     let settings: Settings = from_js(settings)?;
     Ok(to_js(&crate::overview(
         &registrations,
         &reminders,
+        &renewals,
         &settings,
         now as i64,
     )))

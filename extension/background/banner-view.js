@@ -10,30 +10,30 @@ const BANNER_TEXT_KEYS = Object.freeze({
 });
 
 /**
- * The banner for `overview` (the core's), or null for none. A renewed certificate awaiting
- * its import wins: until it is imported, the old one still expires.
+ * The words of the banner the core chose (`overview.banner`), or null for none.
  * @returns {null | { severity: string, label: string, text: string, fingerprint: string,
  *   buttons: { text: string, kind: 'primary' | 'secondary', action: 'renew' | 'guide' | 'snooze' }[] }}
  */
-export function bannerView(overview, awaitingImport) {
+export function bannerView(overview) {
+  const { banner } = overview;
+  if (!banner) return null;
   const label = t('bannerLabel');
-  if (awaitingImport) {
+  if (banner.kind === 'pendingImport') {
     return {
       severity: 'warning',
       label,
-      text: t('bannerPendingImport', [awaitingImport.label]),
-      fingerprint: awaitingImport.fingerprint,
+      text: t('bannerPendingImport', [banner.label]),
+      fingerprint: banner.fingerprint,
       buttons: [{ text: t('bannerHowTo'), kind: 'primary', action: 'guide' }],
     };
   }
-  const shown = overview.entries.filter((entry) => entry.showBanner);
-  const [entry] = shown;
+  const entry = overview.entries.find((e) => e.fingerprint === banner.fingerprint);
   if (!entry) return null;
   const renewable = entry.assessment.nextAction === 'renewNow';
   return {
     severity: entry.assessment.severity,
     label,
-    text: sentence(entry, shown.length - 1),
+    text: sentence(entry, banner.others),
     fingerprint: entry.fingerprint,
     buttons: [
       { text: renewable ? t('bannerRenewNow') : t('bannerHowTo'), kind: 'primary', action: renewable ? 'renew' : 'guide' },

@@ -7,7 +7,7 @@ import * as core from './core.js';
 import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  confirmBackup, feed, pendingImport, rememberPickerTab, removalRefused, renewalForPickerTab,
+  confirmBackup, feed, rememberPickerTab, removalRefused, renewalForPickerTab,
   renewalOf, renewalsForScreens, revealPassword, startRenewal, wakeAlarmFingerprint,
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
@@ -33,11 +33,9 @@ async function settingsInForce() {
  * take a second or two, which a screen waiting for the answer must not. */
 async function refresh({ awaitNotifications = true } = {}) {
   const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
-  const { registrations, reminders } = stored;
-  const overview = core.overview(registrations, reminders, effective.settings, Date.now());
-  // A renewed certificate not yet imported still needs the user: keep the badge up.
-  const awaitingImport = await pendingImport();
-  await showBadge(overview.badge ?? (awaitingImport ? { text: '!', severity: 'warning' } : null));
+  const { registrations, reminders, renewals } = stored;
+  const overview = core.overview(registrations, reminders, Object.values(renewals), effective.settings, Date.now());
+  await showBadge(overview.badge);
   if (overview.dueReminders.length) {
     const notified = notifying(() => notify(overview));
     if (awaitNotifications) await notified;
@@ -171,8 +169,7 @@ const handlers = {
   },
   async [MessageType.OVERVIEW]() {
     const { overview, effective, stored } = await refresh();
-    const setAside = stored.setAside.filter((entry) => !entry.dismissed).map(({ area, label }) => ({ area, label }));
-    return { overview, settings: effective.settings, history: stored.history, setAside, newerSchema: stored.newerSchema };
+    return { overview, settings: effective.settings, history: stored.history, setAside: stored.notice, newerSchema: stored.newerSchema };
   },
   async [MessageType.DISMISS_SET_ASIDE]() {
     await store.update(({ setAside }) => ({ setAside: setAside.map((entry) => ({ ...entry, dismissed: true })) }));
@@ -193,7 +190,7 @@ const handlers = {
   },
   async [MessageType.BANNER]() {
     const { overview } = await refresh();
-    return { banner: bannerView(overview, await pendingImport()) };
+    return { banner: bannerView(overview) };
   },
   async [MessageType.SNOOZE]({ fingerprint }) {
     const { overview, effective } = await refresh();

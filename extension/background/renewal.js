@@ -228,12 +228,6 @@ export async function confirmBackup(fingerprint, bytes, context) {
   return feed({ type: 'backupConfirmed' }, context, fingerprint);
 }
 
-/** A renewal whose new certificate is saved but not yet confirmed imported, if any. */
-export async function pendingImport() {
-  await core.loadCore();
-  return Object.values(await allRenewals()).find((record) => factsOf(record)?.awaitsImport) ?? null;
-}
-
 /** What the screens show for `record`, decided by the core (the core must be loaded);
  * null for an unreadable record, which is reported where it is handled, not here. */
 function factsOf(record) {
