@@ -50,4 +50,6 @@ pub use settings::{
     effective_read as effective_settings_read, normalize_origin, renewal_api_url,
     validate as validate_settings, validate_form as validate_settings_form,
 };
-pub use stored::{HistoryEntry, Plan as StoredPlan, SCHEMA_VERSION, SetAside, plan as stored_plan};
+pub use stored::{
+    HistoryEntry, Plan as StoredPlan, SCHEMA_VERSION, SetAside, plan as stored_plan, told_to_user,
+};

@@ -104,7 +104,7 @@ pub fn plan(version: Option<u64>, set_aside: &[SetAside]) -> Plan {
 /// Whether the popup tells the user about an entry set aside from `area`: their
 /// certificates, renewals and history are theirs to know about; the reminder state, which
 /// they never see, is not (it is rebuilt at the next reminder).
-pub(crate) fn told_to_user(area: &str) -> bool {
+pub fn told_to_user(area: &str) -> bool {
     area != "reminders"
 }
 

@@ -290,11 +290,7 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
     for entry in all_aside.iter() {
         let area = js_sys::Reflect::get(&entry, &"area".into()).unwrap_or_default();
         let dismissed = js_sys::Reflect::get(&entry, &"dismissed".into()).unwrap_or_default();
-        if dismissed.is_truthy()
-            || !area
-                .as_string()
-                .is_some_and(|a| crate::stored::told_to_user(&a))
-        {
+        if dismissed.is_truthy() || !area.as_string().is_some_and(|a| crate::told_to_user(&a)) {
             continue;
         }
         let told = js_sys::Object::new();
