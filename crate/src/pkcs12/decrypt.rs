@@ -166,35 +166,30 @@ fn decrypt_pbes2(
     let Some(key) = keys.pbkdf2(password.utf8(), request) else {
         return Ok(None);
     };
-    let invalid = |_| Error::Malformed {
-        position: 0,
-        context: "cipher key",
-    };
     let plain = match scheme.encryption {
-        EncryptionScheme::Aes128Cbc { iv } => {
-            cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext)
-        }
-        EncryptionScheme::Aes192Cbc { iv } => {
-            cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, &iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext)
-        }
-        EncryptionScheme::Aes256Cbc { iv } => {
-            cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, &iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext)
-        }
-        EncryptionScheme::DesEde3Cbc { iv } => {
-            cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext)
-        }
+        EncryptionScheme::Aes128Cbc { iv } => cbc_decrypt::<aes::Aes128>(&key, &iv, ciphertext),
+        EncryptionScheme::Aes192Cbc { iv } => cbc_decrypt::<aes::Aes192>(&key, &iv, ciphertext),
+        EncryptionScheme::Aes256Cbc { iv } => cbc_decrypt::<aes::Aes256>(&key, &iv, ciphertext),
+        EncryptionScheme::DesEde3Cbc { iv } => cbc_decrypt::<des::TdesEde3>(&key, &iv, ciphertext),
         other => return Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
     };
-    plain
-        .map(|plain| Some(Zeroizing::new(plain)))
+    plain.map(Some)
+}
+
+/// CBC with PKCS#7 padding under the block cipher `C`. A key or IV of the wrong size is a
+/// malformed file; a padding failure is reported as [`Error::WrongPassword`] (see `decrypt`).
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>>
+where
+    cbc::Decryptor<C>: KeyIvInit + BlockModeDecrypt,
+    C: cbc::cipher::BlockCipherDecrypt,
+{
+    cbc::Decryptor::<C>::new_from_slices(key, iv)
+        .map_err(|_| Error::Malformed {
+            position: 0,
+            context: "cipher key",
+        })?
+        .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        .map(Zeroizing::new)
         .map_err(|_| Error::WrongPassword)
 }
 
@@ -273,24 +268,21 @@ impl Pkcs12Cipher {
 
     /// Decrypts with a key and IV from the PKCS#12 KDF.
     fn decrypt(self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let invalid = |_| Error::Malformed {
-            position: 0,
-            context: "cipher key",
-        };
-        let result = match self {
+        match self {
+            // RC2's effective key length is not its key length: the cipher is built here.
             Self::Rc2 { effective_bits, .. } => {
                 let cipher = rc2::Rc2::new_with_eff_key_len(key, effective_bits);
                 cbc::Decryptor::inner_iv_slice_init(cipher, iv)
-                    .map_err(invalid)?
+                    .map_err(|_| Error::Malformed {
+                        position: 0,
+                        context: "cipher key",
+                    })?
                     .decrypt_padded_vec::<Pkcs7>(ciphertext)
+                    .map(Zeroizing::new)
+                    .map_err(|_| Error::WrongPassword)
             }
-            Self::TripleDes3Key => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext),
-            Self::TripleDes2Key => cbc::Decryptor::<des::TdesEde2>::new_from_slices(key, iv)
-                .map_err(invalid)?
-                .decrypt_padded_vec::<Pkcs7>(ciphertext),
-        };
-        result.map(Zeroizing::new).map_err(|_| Error::WrongPassword)
+            Self::TripleDes3Key => cbc_decrypt::<des::TdesEde3>(key, iv, ciphertext),
+            Self::TripleDes2Key => cbc_decrypt::<des::TdesEde2>(key, iv, ciphertext),
+        }
     }
 }
