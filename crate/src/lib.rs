@@ -32,7 +32,8 @@ pub use file_name::{OrcaFileName, SavedNames, is_renewable_client, renewed_names
 pub use input::MAX_INPUT_LEN;
 pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderState, overview};
 pub use pkcs12::{
-    Keys, MAX_BAGS, MAX_CERTIFICATES, MAX_ITERATIONS, MAX_KEYS, MAX_WORK, Pbkdf2Request, Protection,
+    Hash, Keys, MAX_BAGS, MAX_CERTIFICATES, MAX_ITERATIONS, MAX_KEYS, MAX_WORK, Pbkdf2Request,
+    Protection,
 };
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{

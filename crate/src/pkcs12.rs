@@ -25,7 +25,7 @@ use budget::Budget;
 pub(crate) use budget::at_most;
 pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK};
 pub use decrypt::MAX_ITERATIONS;
-pub use keys::{Keys, Pbkdf2Request};
+pub use keys::{Hash, Keys, Pbkdf2Request};
 use password::Password;
 
 use crate::ber;

@@ -55,12 +55,8 @@ pub fn read_certificate_file(
     password: Option<&str>,
     file_name: Option<&str>,
 ) -> Result<CertificateReport> {
-    let report = read_certificate_round(bytes, password, file_name, &mut Keys::computing())?;
-    // A computing source never waits.
-    report.ok_or(Error::Malformed {
-        position: 0,
-        context: "key derivation",
-    })
+    let (report, _) = read_with_certificate(bytes, password)?;
+    Ok(named(report, file_name))
 }
 
 /// One round of [`read_certificate_file`] with the keys `keys` has: `None` when it listed
@@ -77,9 +73,14 @@ pub fn read_certificate_round(
         // Whatever this round found, it found without some of the file.
         return Ok(None);
     }
-    let (mut report, _) = read?;
+    let (report, _) = read?;
+    Ok(Some(named(report, file_name)))
+}
+
+/// The report with what an ORCA-style `file_name` says.
+fn named(mut report: CertificateReport, file_name: Option<&str>) -> CertificateReport {
     report.file_name = file_name.and_then(file_name::parse);
-    Ok(Some(report))
+    report
 }
 
 /// As [`read_certificate_file`], with the end-entity certificate itself for checks that

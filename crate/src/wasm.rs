@@ -33,7 +33,6 @@ pub async fn read_certificate(
 ) -> Result<JsValue, JsValue> {
     let mut keys = crate::Keys::asking();
     let secret = password.as_deref().unwrap_or("").as_bytes();
-    let mut rounds = 0;
     let result = loop {
         match crate::read_certificate_round(
             &bytes,
@@ -44,12 +43,6 @@ pub async fn read_certificate(
             Ok(Some(report)) => break Ok(report),
             Err(err) => break Err(err),
             Ok(None) => {
-                rounds += 1;
-                // Each round adds keys, and a file may need few (the budget caps them); past
-                // this many, the rest is computed here rather than trusting the count.
-                if rounds > MAX_DERIVATION_ROUNDS {
-                    keys.stop_asking();
-                }
                 let missing = keys.take_missing();
                 let derivations = start_web_crypto_pbkdf2(secret, &missing).await;
                 // The PKCS#12 KDF in Wasm while WebCrypto derives on its own threads.
@@ -71,9 +64,6 @@ pub async fn read_certificate(
         .map(|report| to_js(&report))
         .map_err(|err| to_js(&ErrorObject::from(&err)))
 }
-
-/// Rounds of WebCrypto derivations for one file before the rest is computed in Wasm.
-const MAX_DERIVATION_ROUNDS: usize = 4;
 
 /// Starts deriving each request with `crypto.subtle` (PBKDF2 over `password`), all at once,
 /// so that they are under way before the caller computes.
@@ -113,7 +103,9 @@ async fn start_web_crypto_pbkdf2(
     for request in requests {
         let params = js_sys::Object::new();
         set(&params, "name", &"PBKDF2".into());
-        set(&params, "hash", &to_js(&request.hash));
+        // Only requests WebCrypto has the hash for are ever listed (`Keys::pbkdf2`).
+        let hash = request.web_crypto_hash().unwrap_or_default();
+        set(&params, "hash", &hash.into());
         let salt = js_sys::Uint8Array::from(request.salt.as_slice());
         set(&params, "salt", &salt.into());
         set(&params, "iterations", &request.iterations.into());
@@ -168,13 +160,9 @@ async fn finish_web_crypto_pbkdf2(
 
 /// `target[method](...args)`, for the few WebCrypto calls (a promise, or what was thrown).
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<js_sys::Promise, JsValue> {
-    call_function(target, method, args)?.dyn_into()
-}
-
-fn call_function(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let function: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.dyn_into()?;
     let args: js_sys::Array = args.iter().collect();
-    function.apply(target, &args)
+    function.apply(target, &args)?.dyn_into()
 }
 
 /// The settings in force: defaults, then the user's, then the administrator's policy. Both

@@ -32,15 +32,22 @@ async function settingsInForce() {
  * `awaitNotifications: false` answers once the badge is set: showing a notification can
  * take a second or two, which a screen waiting for the answer must not. */
 async function refresh({ awaitNotifications = true } = {}) {
-  const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
-  const { registrations, reminders, renewals } = stored;
-  const overview = core.overview(registrations, reminders, Object.values(renewals), effective.settings, Date.now());
-  await showBadge(overview.badge);
-  if (overview.dueReminders.length) {
-    const notified = notifying(() => notify(overview));
+  const assessed = await assessNow();
+  await showBadge(assessed.overview.badge);
+  if (assessed.overview.dueReminders.length) {
+    // Assessed again in the queue: a refresh behind another sees the steps it just stored.
+    const notified = notifying(async () => notify((await assessNow()).overview));
     if (awaitNotifications) await notified;
     else notified.catch(onError);
   }
+  return assessed;
+}
+
+/** What storage holds and the core's overview of it now, with the settings in force. */
+async function assessNow() {
+  const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
+  const { registrations, reminders, renewals } = stored;
+  const overview = core.overview(registrations, reminders, Object.values(renewals), effective.settings, Date.now());
   return { overview, effective, stored, user };
 }
 
@@ -53,12 +60,9 @@ async function showBadge(badge) {
 }
 
 /** One notification per reminder step reached; the step is stored so it fires once. */
-async function notify(overview) {
-  // A refresh queued behind another may carry steps that one has just shown.
-  const { reminders: shown } = await store.read();
-  const dueReminders = overview.dueReminders.filter((due) => shown[due.fingerprint]?.lastNotifiedStep !== due.step);
+async function notify({ dueReminders, entries }) {
   for (const due of dueReminders) {
-    const entry = overview.entries.find((e) => e.fingerprint === due.fingerprint);
+    const entry = entries.find((e) => e.fingerprint === due.fingerprint);
     const expired = entry.assessment.status === 'expired';
     await chrome.notifications.create(`reminder:${due.fingerprint}:${due.step}`, {
       type: 'basic',

@@ -29,7 +29,7 @@ pub(super) const MAX_ENCRYPTED: usize = 8;
 
 /// The hash a key derivation runs, by the cost of one compression relative to SHA-256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HashCost {
+pub(super) enum HashCost {
     /// SHA-1, SHA-224, SHA-256: 64-byte blocks, 20–32-byte output.
     Narrow {
         /// Output length in bytes.

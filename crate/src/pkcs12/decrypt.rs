@@ -11,13 +11,12 @@ use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use pkcs5::pbes2::{self, EncryptionScheme};
-use pkcs12::kdf::Pkcs12KeyType;
 use pkcs12::pbe_params::{Pbes2Params, Pkcs12PbeParams};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::budget::{Budget, HashCost};
-use super::keys::{Keys, Pbkdf2Request, Pkcs12KdfRequest, Prf};
+use super::keys::{self, Hash, Keys, Pbkdf2Request, Pkcs12KdfRequest, Purpose};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -87,17 +86,16 @@ pub(super) fn decrypt(
                 // The key and the IV are two derivations (RFC 7292 Appendix B.2).
                 budget.pkcs12_kdf(SHA1_COST, iterations, cipher.key_len())?;
                 budget.pkcs12_kdf(SHA1_COST, iterations, 8)?;
-                let derivation = |id: Pkcs12KeyType, length| Pkcs12KdfRequest {
-                    hash: Prf::Sha1,
+                let derivation = |purpose, length| Pkcs12KdfRequest {
+                    hash: Hash::Sha1,
                     form: Zeroizing::new(form.to_vec()),
                     salt: salt.to_vec(),
-                    id: id as u8,
+                    purpose,
                     iterations,
                     length,
                 };
-                let key =
-                    keys.pkcs12_kdf(derivation(Pkcs12KeyType::EncryptionKey, cipher.key_len()));
-                let iv = keys.pkcs12_kdf(derivation(Pkcs12KeyType::Iv, 8));
+                let key = keys.pkcs12_kdf(derivation(Purpose::EncryptionKey, cipher.key_len()));
+                let iv = keys.pkcs12_kdf(derivation(Purpose::Iv, 8));
                 let (Some(key), Some(iv)) = (key, iv) else {
                     deferred = true;
                     continue;
@@ -154,9 +152,9 @@ fn decrypt_pbes2(
             oid: pbes2::PBKDF2_OID,
         });
     }
-    let hash = Prf::from_pkcs5(kdf.prf)?;
+    let hash = keys::hash_of(kdf.prf)?;
     let iterations = check_iterations(i64::from(kdf.iteration_count))?;
-    budget.pbkdf2(hash.cost(), iterations, length)?;
+    budget.pbkdf2(keys::cost(hash), iterations, length)?;
     let request = Pbkdf2Request {
         hash,
         salt: kdf.salt.as_ref().to_vec(),

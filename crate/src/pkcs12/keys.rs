@@ -17,81 +17,44 @@
 //! not their sum.
 
 use pkcs5::pbes2::Pbkdf2Prf;
-use serde::Serialize;
-use weborca_kdf::{Hash, Purpose};
 use zeroize::Zeroizing;
 
 use super::budget::HashCost;
 use crate::error::{Error, Result};
 
-/// The hash of a PBKDF2 derivation, named as WebCrypto names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Prf {
-    /// HMAC-SHA-1.
-    #[serde(rename = "SHA-1")]
-    Sha1,
-    /// HMAC-SHA-224 (not in WebCrypto: always computed here).
-    #[serde(rename = "SHA-224")]
-    Sha224,
-    /// HMAC-SHA-256.
-    #[serde(rename = "SHA-256")]
-    Sha256,
-    /// HMAC-SHA-384.
-    #[serde(rename = "SHA-384")]
-    Sha384,
-    /// HMAC-SHA-512.
-    #[serde(rename = "SHA-512")]
-    Sha512,
+pub use weborca_kdf::Hash;
+pub(super) use weborca_kdf::Purpose;
+
+/// The hash a file's PBKDF2 PRF names, or the algorithm it uses that this reader does not.
+pub(super) fn hash_of(prf: Pbkdf2Prf) -> Result<Hash> {
+    match prf {
+        Pbkdf2Prf::HmacWithSha1 => Ok(Hash::Sha1),
+        Pbkdf2Prf::HmacWithSha224 => Ok(Hash::Sha224),
+        Pbkdf2Prf::HmacWithSha256 => Ok(Hash::Sha256),
+        Pbkdf2Prf::HmacWithSha384 => Ok(Hash::Sha384),
+        Pbkdf2Prf::HmacWithSha512 => Ok(Hash::Sha512),
+        other => Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
+    }
 }
 
-impl Prf {
-    /// The PRF a file names, or the algorithm it uses that this reader does not.
-    pub fn from_pkcs5(prf: Pbkdf2Prf) -> Result<Self> {
-        match prf {
-            Pbkdf2Prf::HmacWithSha1 => Ok(Self::Sha1),
-            Pbkdf2Prf::HmacWithSha224 => Ok(Self::Sha224),
-            Pbkdf2Prf::HmacWithSha256 => Ok(Self::Sha256),
-            Pbkdf2Prf::HmacWithSha384 => Ok(Self::Sha384),
-            Pbkdf2Prf::HmacWithSha512 => Ok(Self::Sha512),
-            other => Err(Error::UnsupportedAlgorithm { oid: other.oid() }),
-        }
-    }
-
-    /// What one compression of this hash costs the file's budget.
-    pub fn cost(self) -> HashCost {
-        match self {
-            Self::Sha1 => HashCost::Narrow { output: 20 },
-            Self::Sha224 => HashCost::Narrow { output: 28 },
-            Self::Sha256 => HashCost::Narrow { output: 32 },
-            Self::Sha384 => HashCost::Wide { output: 48 },
-            Self::Sha512 => HashCost::Wide { output: 64 },
-        }
-    }
-
-    /// Whether WebCrypto derives with this hash (its PBKDF2 has no SHA-224).
-    fn in_web_crypto(self) -> bool {
-        self != Self::Sha224
-    }
-
-    fn hash(self) -> Hash {
-        match self {
-            Self::Sha1 => Hash::Sha1,
-            Self::Sha224 => Hash::Sha224,
-            Self::Sha256 => Hash::Sha256,
-            Self::Sha384 => Hash::Sha384,
-            Self::Sha512 => Hash::Sha512,
-        }
+/// What one compression of `hash` costs the file's budget.
+pub(super) fn cost(hash: Hash) -> HashCost {
+    match hash {
+        Hash::Sha1 => HashCost::Narrow { output: 20 },
+        Hash::Sha224 => HashCost::Narrow { output: 28 },
+        Hash::Sha256 => HashCost::Narrow { output: 32 },
+        Hash::Sha384 => HashCost::Wide { output: 48 },
+        Hash::Sha512 => HashCost::Wide { output: 64 },
     }
 }
 
 /// One PBKDF2 derivation (RFC 8018 §5.2) from the password's UTF-8 bytes, which the caller
-/// holds: `{ hash, salt, iterations, length }` (length in bytes).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pbkdf2Request {
     /// The PRF's hash.
-    pub hash: Prf,
+    pub hash: Hash,
     /// The salt, from the file.
-    #[serde(with = "serde_bytes")]
     pub salt: Vec<u8>,
     /// The iteration count, already checked against the cap and charged to the budget.
     pub iterations: u32,
@@ -100,17 +63,23 @@ pub struct Pbkdf2Request {
 }
 
 impl Pbkdf2Request {
+    /// The hash as WebCrypto names it, `None` where its PBKDF2 has none (SHA-224): those are
+    /// always derived here.
+    pub fn web_crypto_hash(&self) -> Option<&'static str> {
+        match self.hash {
+            Hash::Sha1 => Some("SHA-1"),
+            Hash::Sha224 => None,
+            Hash::Sha256 => Some("SHA-256"),
+            Hash::Sha384 => Some("SHA-384"),
+            Hash::Sha512 => Some("SHA-512"),
+        }
+    }
+
     /// Derives the key here, with RustCrypto.
     pub fn compute(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
         let mut key = Zeroizing::new(vec![0u8; self.length]);
         #[cfg(not(target_arch = "wasm32"))]
-        weborca_kdf::pbkdf2(
-            self.hash.hash(),
-            password,
-            &self.salt,
-            self.iterations,
-            &mut key,
-        );
+        weborca_kdf::pbkdf2(self.hash, password, &self.salt, self.iterations, &mut key);
         // In the browser PBKDF2 runs in WebCrypto, and this copy serves only what it refuses
         // (SHA-224, a failure): instantiated here, at the core's size optimisation, it is
         // 23 KB smaller than the fast one.
@@ -123,11 +92,11 @@ impl Pbkdf2Request {
     fn compute_small(&self, password: &[u8], key: &mut [u8]) {
         let (salt, rounds) = (self.salt.as_slice(), self.iterations);
         match self.hash {
-            Prf::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, key),
-            Prf::Sha224 => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, rounds, key),
-            Prf::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, key),
-            Prf::Sha384 => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, key),
-            Prf::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, key),
+            Hash::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, key),
+            Hash::Sha224 => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, rounds, key),
+            Hash::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, key),
+            Hash::Sha384 => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, key),
+            Hash::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, key),
         }
     }
 }
@@ -137,13 +106,13 @@ impl Pbkdf2Request {
 #[derive(PartialEq, Eq)]
 pub(super) struct Pkcs12KdfRequest {
     /// The hash (SHA-1 for the ciphers, the MAC's own for a MAC key).
-    pub hash: Prf,
+    pub hash: Hash,
     /// The password in the form tried (BMPString bytes).
     pub form: Zeroizing<Vec<u8>>,
     /// The salt, from the file.
     pub salt: Vec<u8>,
-    /// What the key is for: 1 encryption key, 2 IV, 3 MAC key.
-    pub id: u8,
+    /// What the key is for.
+    pub purpose: Purpose,
     /// The iteration count, already checked against the cap and charged to the budget.
     pub iterations: u32,
     /// The key length in bytes.
@@ -153,21 +122,28 @@ pub(super) struct Pkcs12KdfRequest {
 impl Pkcs12KdfRequest {
     /// Derives the key (always here: WebCrypto has no PKCS#12 KDF).
     fn compute(&self) -> Zeroizing<Vec<u8>> {
-        let purpose = match self.id {
-            1 => Purpose::EncryptionKey,
-            2 => Purpose::Iv,
-            _ => Purpose::Mac,
-        };
-        let (hash, form, salt) = (self.hash.hash(), &self.form, &self.salt);
-        let key = weborca_kdf::pkcs12_kdf(hash, form, salt, purpose, self.iterations, self.length);
+        let (form, salt) = (&self.form, &self.salt);
+        let key = weborca_kdf::pkcs12_kdf(
+            self.hash,
+            form,
+            salt,
+            self.purpose,
+            self.iterations,
+            self.length,
+        );
         Zeroizing::new(key)
     }
 }
+
+/// Lists of derivations handed to the caller for one file before the rest is computed here.
+const MAX_ROUNDS: usize = 4;
 
 /// The keys of one file and one password, across the rounds of opening it.
 pub struct Keys {
     /// Whether PBKDF2 derivations are listed for the caller (else computed here).
     asking: bool,
+    /// Lists handed to the caller so far.
+    rounds: usize,
     /// Whether PKCS#12 KDF derivations are listed too (the first round of an asking source).
     deferring: bool,
     pbkdf2: Vec<(Pbkdf2Request, Zeroizing<Vec<u8>>)>,
@@ -181,6 +157,7 @@ impl Keys {
     pub fn computing() -> Self {
         Self {
             asking: false,
+            rounds: 0,
             deferring: false,
             pbkdf2: Vec::new(),
             pkcs12: Vec::new(),
@@ -208,7 +185,7 @@ impl Keys {
         if let Some((_, key)) = self.pbkdf2.iter().find(|(known, _)| *known == request) {
             return Some(key.clone());
         }
-        if self.asking && request.hash.in_web_crypto() {
+        if self.asking && request.web_crypto_hash().is_some() {
             if !self.missing.contains(&request) {
                 self.missing.push(request);
             }
@@ -251,8 +228,14 @@ impl Keys {
         !self.missing.is_empty() || !self.deferred.is_empty()
     }
 
-    /// The derivations the last round listed, to be derived before the next one.
+    /// The derivations the last round listed, to be derived before the next one. Each round
+    /// adds keys and a file needs few (the budget caps them); after `MAX_ROUNDS` lists the
+    /// rest is computed here rather than trusting the count.
     pub fn take_missing(&mut self) -> Vec<Pbkdf2Request> {
+        self.rounds += 1;
+        if self.rounds >= MAX_ROUNDS {
+            self.stop_asking();
+        }
         core::mem::take(&mut self.missing)
     }
 
@@ -274,7 +257,7 @@ impl Keys {
     }
 
     /// From now on, every key is computed here (the caller's rounds are used up).
-    pub fn stop_asking(&mut self) {
+    fn stop_asking(&mut self) {
         self.asking = false;
         self.deferring = false;
     }
@@ -286,7 +269,7 @@ mod tests {
 
     fn request(iterations: u32) -> Pbkdf2Request {
         Pbkdf2Request {
-            hash: Prf::Sha256,
+            hash: Hash::Sha256,
             salt: b"salt".to_vec(),
             iterations,
             length: 32,
@@ -312,6 +295,22 @@ mod tests {
     }
 
     #[test]
+    fn after_the_last_round_every_key_is_computed_here() {
+        let mut keys = Keys::asking();
+        for round in 1..=MAX_ROUNDS {
+            assert_eq!(
+                keys.pbkdf2(b"pw", request(round as u32)),
+                None,
+                "round {round}"
+            );
+            keys.take_missing();
+        }
+        let late = request(100);
+        assert_eq!(keys.pbkdf2(b"pw", late.clone()), Some(late.compute(b"pw")));
+        assert!(!keys.waiting());
+    }
+
+    #[test]
     fn a_key_of_the_wrong_length_is_recomputed_and_sha224_never_asked() {
         let mut keys = Keys::asking();
         keys.provide(request(2), Zeroizing::new(vec![7; 5]), b"pw");
@@ -320,7 +319,7 @@ mod tests {
             Some(request(2).compute(b"pw"))
         );
         let sha224 = Pbkdf2Request {
-            hash: Prf::Sha224,
+            hash: Hash::Sha224,
             ..request(2)
         };
         assert!(keys.pbkdf2(b"pw", sha224).is_some());
@@ -329,10 +328,10 @@ mod tests {
 
     fn mac_key(form: &[u8]) -> Pkcs12KdfRequest {
         Pkcs12KdfRequest {
-            hash: Prf::Sha256,
+            hash: Hash::Sha256,
             form: Zeroizing::new(form.to_vec()),
             salt: b"salt".to_vec(),
-            id: 3,
+            purpose: Purpose::Mac,
             iterations: 10,
             length: 32,
         }

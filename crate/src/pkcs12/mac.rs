@@ -9,14 +9,13 @@ use der::Sequence;
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use pkcs5::pbes2::{Pbkdf2Params, Pbkdf2Prf};
 use pkcs12::MacData;
-use pkcs12::kdf::Pkcs12KeyType;
 use sha1::digest::Digest;
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::budget::Budget;
 use super::decrypt::{check_iterations, parameters};
-use super::keys::{Keys, Pbkdf2Request, Pkcs12KdfRequest, Prf};
+use super::keys::{self, Hash, Keys, Pbkdf2Request, Pkcs12KdfRequest, Purpose};
 use super::password::Password;
 use crate::error::{Error, Result};
 
@@ -67,23 +66,23 @@ pub(super) fn verify(
     let (name, matched) = match algorithm.oid {
         SHA1 => (
             "HMAC-SHA1",
-            mac.matches::<sha1::Sha1>(Prf::Sha1, password, budget, keys)?,
+            mac.matches::<sha1::Sha1>(Hash::Sha1, password, budget, keys)?,
         ),
         SHA224 => (
             "HMAC-SHA224",
-            mac.matches::<sha2::Sha224>(Prf::Sha224, password, budget, keys)?,
+            mac.matches::<sha2::Sha224>(Hash::Sha224, password, budget, keys)?,
         ),
         SHA256 => (
             "HMAC-SHA256",
-            mac.matches::<sha2::Sha256>(Prf::Sha256, password, budget, keys)?,
+            mac.matches::<sha2::Sha256>(Hash::Sha256, password, budget, keys)?,
         ),
         SHA384 => (
             "HMAC-SHA384",
-            mac.matches::<sha2::Sha384>(Prf::Sha384, password, budget, keys)?,
+            mac.matches::<sha2::Sha384>(Hash::Sha384, password, budget, keys)?,
         ),
         SHA512 => (
             "HMAC-SHA512",
-            mac.matches::<sha2::Sha512>(Prf::Sha512, password, budget, keys)?,
+            mac.matches::<sha2::Sha512>(Hash::Sha512, password, budget, keys)?,
         ),
         oid => return Err(Error::UnsupportedAlgorithm { oid }),
     };
@@ -112,7 +111,7 @@ impl Pkcs12Mac<'_> {
     /// next round (the first round of an asking source).
     fn matches<D>(
         &self,
-        hash: Prf,
+        hash: Hash,
         password: &Password,
         budget: &mut Budget,
         keys: &mut Keys,
@@ -121,7 +120,7 @@ impl Pkcs12Mac<'_> {
         D: Digest + EagerHash,
     {
         let key_len = <D as Digest>::output_size();
-        let cost = hash.cost();
+        let cost = keys::cost(hash);
         let mut deferred = false;
         for (index, form) in password.bmp_forms().enumerate() {
             budget.pkcs12_kdf(cost, self.iterations, key_len)?;
@@ -129,7 +128,7 @@ impl Pkcs12Mac<'_> {
                 hash,
                 form: Zeroizing::new(form.to_vec()),
                 salt: self.salt.to_vec(),
-                id: Pkcs12KeyType::Mac as u8,
+                purpose: Purpose::Mac,
                 iterations: self.iterations,
                 length: key_len,
             }) else {
@@ -191,8 +190,8 @@ fn verify_pbmac1(
             context: "PBMAC1 key length",
         });
     }
-    let hash = Prf::from_pkcs5(pbkdf2.prf)?;
-    budget.pbkdf2(hash.cost(), iterations, key_len)?;
+    let hash = keys::hash_of(pbkdf2.prf)?;
+    budget.pbkdf2(keys::cost(hash), iterations, key_len)?;
     let request = Pbkdf2Request {
         hash,
         salt: pbkdf2.salt.as_bytes().to_vec(),
