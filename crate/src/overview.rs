@@ -27,6 +27,33 @@ pub struct Registration {
     pub certificate: CertificateInfo,
 }
 
+impl Registration {
+    /// `certificate` registered on `now` under the user's `label`, or under its CN (else its
+    /// subject) when the label is blank: every certificate has a name the user recognises.
+    /// Registered again, it keeps `first_registered`: automatic renewal spreads from it.
+    pub fn new(
+        certificate: CertificateInfo,
+        label: &str,
+        file_name: Option<String>,
+        first_registered: Option<i64>,
+        now: i64,
+    ) -> Self {
+        let label = match label.trim() {
+            "" => certificate
+                .common_name
+                .clone()
+                .unwrap_or_else(|| certificate.subject.clone()),
+            label => label.to_owned(),
+        };
+        Self {
+            label,
+            file_name,
+            registered_at: first_registered.unwrap_or(now),
+            certificate,
+        }
+    }
+}
+
 /// Per-certificate reminder state, keyed by fingerprint in storage.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -240,6 +267,31 @@ mod tests {
 
     fn settings() -> Settings {
         effective(&SettingsInput::default(), &SettingsInput::default()).settings
+    }
+
+    #[test]
+    fn a_blank_label_becomes_the_common_name_else_the_subject() {
+        let certificate = registration("client1", "A", 100).certificate;
+        let named = Registration::new(certificate.clone(), "  受付PC ", None, None, NOW);
+        assert_eq!(named.label, "受付PC");
+        let unnamed = Registration::new(certificate.clone(), " \u{3000}", None, None, NOW);
+        assert_eq!(unnamed.label, "client1");
+        let no_cn = CertificateInfo {
+            common_name: None,
+            ..certificate
+        };
+        let unnamed = Registration::new(no_cn, "", Some("a.p12".into()), None, NOW);
+        assert_eq!(unnamed.label, "CN=client1,O=u00001294,C=JP");
+        assert_eq!(unnamed.file_name.as_deref(), Some("a.p12"));
+    }
+
+    #[test]
+    fn registered_again_it_keeps_its_first_date() {
+        let certificate = registration("client1", "A", 100).certificate;
+        let first = Registration::new(certificate.clone(), "", None, None, NOW);
+        assert_eq!(first.registered_at, NOW);
+        let again = Registration::new(certificate, "", None, Some(NOW), NOW + DAY_MS);
+        assert_eq!(again.registered_at, NOW);
     }
 
     #[test]

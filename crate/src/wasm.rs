@@ -399,6 +399,27 @@ pub fn overview(
     )))
 }
 
+/// The registration of a certificate the reader found (`certificate`), under `label` or its
+/// CN; registered again, it keeps `first_registered` (ms).
+#[wasm_bindgen(js_name = newRegistration)]
+pub fn new_registration(
+    certificate: JsValue,
+    label: &str,
+    file_name: Option<String>,
+    first_registered: Option<f64>,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let certificate = from_js(certificate)?;
+    let first_registered = first_registered.map(|ms| ms as i64);
+    Ok(to_js(&Registration::new(
+        certificate,
+        label,
+        file_name,
+        first_registered,
+        now as i64,
+    )))
+}
+
 /// Until when "後で" hides a certificate ending at `not_after` (ms), decided on `now` (ms).
 #[wasm_bindgen(js_name = snoozeUntil)]
 pub fn snooze_until(not_after: f64, now: f64, settings: JsValue) -> Result<f64, JsValue> {

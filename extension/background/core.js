@@ -3,7 +3,7 @@
 import init from '../../pkg/weborca_cert.js';
 
 export {
-  autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, overview, performRequest, readCertificate,
+  autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, newRegistration, overview, performRequest, readCertificate,
   renewalApiUrl, renewalFacts, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
   storedState, validateSettings,
 } from '../../pkg/weborca_cert.js';

@@ -2,6 +2,7 @@
 // and notifies. Listeners are registered synchronously at the top level so a worker woken
 // by an event finds them; everything else is read from storage on each event.
 import { MessageType, fromContentScript, validData } from '../shared/messages.js';
+import { CodedError } from '../shared/errors.js';
 import { formatDate, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { readPolicy, store } from './store.js';
@@ -18,8 +19,8 @@ import { bannerView } from './banner-view.js';
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
 const onError = (error) => console.error('WebORCA worker:', error);
-/** A start the core refused (`{ code }`) is shown by the popup; anything else is a bug. */
-const onRefusal = (error) => (typeof error?.code === 'string' ? undefined : onError(error));
+/** A start the core refused is shown by the popup; anything else is a bug. */
+const onRefusal = (error) => (CodedError.of(error) ? undefined : onError(error));
 
 /** The settings in force (defaults, the user's, the policy), and the user's own. */
 async function settingsInForce() {
@@ -106,7 +107,7 @@ function openPopupTab(fragment = '') {
 /** The administrator's settings decide whether users may register or remove. */
 async function requireAllowed(setting, code) {
   const { effective } = await settingsInForce();
-  if (!effective.settings[setting]) throw { code };
+  if (!effective.settings[setting]) throw new CodedError(code);
 }
 
 /** Automatic renewal (policy only): starts what is due, sets the next timer. */
@@ -128,13 +129,7 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   let registration;
   await store.update(({ registrations }) => {
     const previous = registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
-    registration = {
-      label: label.trim() || report.certificate.commonName || report.certificate.subject,
-      fileName,
-      // Registered again: the first date stays (automatic renewal spreads from it).
-      registeredAt: previous?.registeredAt ?? Date.now(),
-      certificate: report.certificate,
-    };
+    registration = core.newRegistration(report.certificate, label, fileName ?? undefined, previous?.registeredAt, Date.now());
     // The same certificate registered again updates its record.
     const others = registrations.filter((r) => r.certificate.sha256Fingerprint !== fingerprint);
     return { registrations: [...others, registration] };
@@ -160,7 +155,7 @@ const handlers = {
     await requireAllowed('usersMayRemove', 'removal_locked');
     // A renewal under way needs the registration it renews: removing it is refused.
     const refused = await removalRefused(fingerprint);
-    if (refused) throw { code: refused };
+    if (refused) throw new CodedError(refused);
     await store.update(({ registrations, reminders }) => {
       const others = Object.fromEntries(Object.entries(reminders).filter(([key]) => key !== fingerprint));
       return {
@@ -186,7 +181,7 @@ const handlers = {
   },
   async [MessageType.SAVE_SETTINGS]({ input }) {
     await core.loadCore();
-    const valid = core.validateSettings(input); // throws { code: 'invalid_setting', key, reason }
+    const valid = core.validateSettings(input); // throws `{ code: 'invalid_setting', key, reason }`
     await store.update(async (_stored, get) => ({ settings: { ...(await get('settings')), ...valid } }));
     await settingsChanged();
     const { effective } = await refresh();
@@ -274,13 +269,10 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   checked.then((ok) => (ok ? handler(message.data, sender) : Promise.reject(new Error(`${type} from ${sender.url}`)))).then(
     (result) => sendResponse({ ok: true, ...result }),
     (error) => {
-      // Core errors are `{ code, … }` and never contain the password.
-      if (typeof error?.code === 'string') {
-        sendResponse({ ok: false, error });
-      } else {
-        console.error('WebORCA worker failed on', type, error);
-        sendResponse({ ok: false, error: { code: 'internal' } });
-      }
+      // The core's errors and the worker's refusals never contain the password.
+      const coded = CodedError.of(error);
+      if (!coded) console.error('WebORCA worker failed on', type, error);
+      sendResponse({ ok: false, error: (coded ?? new CodedError('internal')).toJSON() });
     },
   );
   return true; // answered asynchronously

@@ -5,6 +5,7 @@
 // stored before its effects run, so a stopped worker resumes where it was and never sends a
 // second POST (see crate/src/renewal/machine.rs for the states).
 import { renewalErrorMessage, t } from '../shared/i18n.js';
+import { CodedError } from '../shared/errors.js';
 import * as core from './core.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { saveFile } from './files.js';
@@ -44,7 +45,7 @@ async function eachRecord(records, work) {
     try {
       last = await work(record);
     } catch (error) {
-      console.error('A renewal record could not be handled:', error?.code ?? error?.message ?? error);
+      console.error('A renewal record could not be handled:', CodedError.of(error)?.code ?? error);
     }
   }
   return last;
@@ -52,7 +53,7 @@ async function eachRecord(records, work) {
 
 /**
  * Starts renewing a registered certificate (`automatic`: by the worker under the autoRenew
- * policy). Rejects with `{ code }` when the core refuses (one under way, one awaiting
+ * policy). Rejects with a CodedError when the core refuses (one under way, one awaiting
  * import, or one that may already have issued a certificate and `confirmed` is not set).
  * @param {{ settings: object, origin?: string, onChange: () => Promise<void> }} context
  */
@@ -60,10 +61,10 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
   return serialized(async () => {
     const stored = await store.read();
     const registration = stored.registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
-    if (!registration) throw { code: 'internal' };
+    if (!registration) throw new CodedError('internal');
     await core.loadCore();
     const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
-    if (!apiUrl) throw { code: 'no_api_url' };
+    if (!apiUrl) throw new CodedError('no_api_url');
     const step = core.renewalStart(stored.renewals[fingerprint], {
       current: registration.certificate,
       label: registration.label,
@@ -156,7 +157,7 @@ async function replaceRegistration(record, certificate, fileName) {
     const old = registrations.find((r) => r.certificate.sha256Fingerprint === record.fingerprint);
     const others = registrations.filter((r) => ![record.fingerprint, certificate.sha256Fingerprint]
       .includes(r.certificate.sha256Fingerprint));
-    const renewed = { label: record.label, fileName, registeredAt: Date.now(), certificate };
+    const renewed = core.newRegistration(certificate, record.label, fileName ?? undefined, undefined, Date.now());
     return {
       registrations: [...others, renewed],
       ...(old ? { history: [...history, { ...old, replacedAt: Date.now() }] } : {}),
@@ -214,16 +215,16 @@ export async function revealPassword(fingerprint) {
 export async function confirmBackup(fingerprint, bytes, context) {
   const record = await renewalOf(fingerprint);
   const secret = await secretOf(fingerprint);
-  if (record?.state !== 'saved' || !secret) throw { code: 'internal' };
+  if (record?.state !== 'saved' || !secret) throw new CodedError('internal');
   await core.loadCore();
   let report;
   try {
     report = await core.readCertificate(new Uint8Array(bytes), secret.pass, undefined);
   } catch {
-    throw { code: 'backup_mismatch' };
+    throw new CodedError('backup_mismatch');
   }
   if (report.certificate.sha256Fingerprint !== record.renewed?.certificate.sha256Fingerprint) {
-    throw { code: 'backup_mismatch' };
+    throw new CodedError('backup_mismatch');
   }
   return feed({ type: 'backupConfirmed' }, context, fingerprint);
 }

@@ -8,9 +8,7 @@
 // reported, and every other certificate keeps working.
 import * as core from './core.js';
 import { oneAtATime } from './one-at-a-time.js';
-
-/** Keys the core decodes entry by entry (and stamps with the schema version). */
-const DECODED_KEYS = ['schemaVersion', 'registrations', 'reminders', 'renewals', 'history', 'setAside'];
+import { DECODED_KEYS } from '../shared/stored-keys.js';
 
 /**
  * @param {{ local: chrome.storage.StorageArea, decode?: (raw: object) => { stored: object, writes: object | null }, ready?: () => Promise<unknown> }} areas

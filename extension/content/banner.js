@@ -2,7 +2,7 @@
 // origin, decides everything and words it: `background/banner-view.js`), and renders it in a
 // closed shadow root at the top of the page, in the flow, so WebORCA's own styles and
 // controls are neither changed nor covered.
-import { MessageType } from '../shared/messages.js';
+import { MessageType, send } from '../shared/messages.js';
 
 const STYLE = `
   :host { all: initial; display: block; }
@@ -18,10 +18,6 @@ const STYLE = `
   .secondary { background: #fff; color: #333; border: 1px solid #888; }
   button:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
 `;
-
-function send(type, data) {
-  return chrome.runtime.sendMessage({ type, data });
-}
 
 /** How long a button must have been fully visible before a click on it counts: a page that
  * shows the banner only under the pointer, for a moment, gets nothing. */
@@ -56,8 +52,8 @@ function button(text, className, onClick) {
 const ACTIONS = Object.freeze({ renew: MessageType.RENEW, guide: MessageType.OPEN_GUIDE, snooze: MessageType.SNOOZE });
 
 async function show() {
-  const response = await send(MessageType.BANNER);
-  const banner = response?.ok ? response.banner : null;
+  // Refused (not a WebORCA page under the settings in force now): nothing to show.
+  const banner = await send(MessageType.BANNER).then((answer) => answer.banner, () => null);
   if (!banner) return;
   const host = document.createElement('weborca-cert-banner');
   const root = host.attachShadow({ mode: 'closed' });

@@ -1,6 +1,6 @@
 // The options page: the settings form (values the administrator fixed by policy are shown
 // locked) and the registration form. The worker validates with the core and stores.
-import { MessageType } from '../shared/messages.js';
+import { MessageType, send } from '../shared/messages.js';
 import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, t } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { onPremiseOrigins } from '../shared/origins.js';
@@ -113,13 +113,11 @@ async function requestOrigins(origins) {
 let current;
 let missingAccess = [];
 async function load() {
-  const response = await chrome.runtime.sendMessage({ type: MessageType.GET_SETTINGS });
-  if (response?.ok) {
-    current = response;
-    fill(response);
-    fillPolicy(response);
-    missingAccess = await fillHostAccess(response);
-  }
+  const response = await send(MessageType.GET_SETTINGS);
+  current = response;
+  fill(response);
+  fillPolicy(response);
+  missingAccess = await fillHostAccess(response);
 }
 
 document.getElementById('grant-access').addEventListener('click', () => {
@@ -141,14 +139,15 @@ form.addEventListener('submit', async (event) => {
   const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
   const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
   await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
-  const response = await chrome.runtime.sendMessage({ type: MessageType.SAVE_SETTINGS, data: { input } });
-  if (response?.ok) {
-    saved.hidden = false;
-    await load();
-  } else {
-    message.textContent = errorMessage(response?.error);
+  try {
+    await send(MessageType.SAVE_SETTINGS, { input });
+  } catch (error) {
+    message.textContent = errorMessage(error);
     message.hidden = false;
+    return;
   }
+  saved.hidden = false;
+  await load();
 });
 
 mountRegistrationForm(document.getElementById('register'), ({ registration }) => {

@@ -1,11 +1,12 @@
 // The popup: every registered certificate, most urgent first, and the registration form.
 // It renders what the worker computes and never writes storage itself.
-import { MessageType } from '../shared/messages.js';
+import { MessageType, send } from '../shared/messages.js';
 import {
   CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, errorMessage, formatDate, formatDateTime, localize,
   renewalErrorMessage, t,
 } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
+import { onCertificatesChanged } from '../shared/stored-keys.js';
 
 localize(document);
 
@@ -55,10 +56,6 @@ function renderReport(report) {
   result.hidden = false;
 }
 
-function send(type, data) {
-  return chrome.runtime.sendMessage({ type, data });
-}
-
 /** The import steps per operating system, as in the ORCA user guide. */
 const IMPORT_TITLE_KEYS = Object.freeze({ windows: 'importWindowsTitle', mac: 'importMacTitle', linux: 'importLinuxTitle' });
 const IMPORT_STEPS_KEYS = Object.freeze({ windows: 'importWindowsSteps', mac: 'importMacSteps', linux: 'importLinuxSteps' });
@@ -70,12 +67,18 @@ function actionButton(textKey, className, onClick) {
   return el;
 }
 
+/** Asks the worker to act, then shows everything as it is now: a refusal changes nothing
+ * (a renewal's record says why it stopped). */
+function moveOn(type, data) {
+  return send(type, data).catch((error) => console.warn('The worker refused:', error.code)).then(refresh);
+}
+
 /** The guidance for a renewal, rendered from the state the core gave it. */
 function renderRenewal(record) {
   const card = element('div', `renewal ${record.state}`);
   card.id = `renewal-${record.fingerprint}`;
   card.append(element('p', 'name', record.label));
-  const retry = () => send(MessageType.RETRY_RENEWAL, { fingerprint: record.fingerprint }).then(refresh);
+  const retry = () => moveOn(MessageType.RETRY_RENEWAL, { fingerprint: record.fingerprint });
   const error = record.error ? element('p', 'error', renewalErrorMessage(record.error.code)) : null;
   switch (record.state) {
     case 'waiting':
@@ -109,7 +112,7 @@ function renderRenewal(record) {
     case 'failed':
       card.append(error, ...certificatePicker(record));
       if (record.issued === 'no') {
-        card.append(actionButton('buttonRetry', '', () => send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint }).then(refresh)));
+        card.append(actionButton('buttonRetry', '', () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint })));
       } else {
         card.append(element('p', 'warning', t('renewalIssuedHint')), renewAgain(record));
       }
@@ -130,10 +133,8 @@ function renderRenewal(record) {
 function renewAgain(record) {
   const actions = element('div', 'actions');
   const again = actionButton('buttonRenewAgain', 'secondary', () => {
-    const yes = actionButton('buttonConfirmRenewAgain', 'danger', async () => {
-      await send(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint, confirmed: true });
-      await refresh();
-    });
+    const yes = actionButton('buttonConfirmRenewAgain', 'danger',
+      () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint, confirmed: true }));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
     actions.replaceChildren(element('span', '', t('confirmRenewAgain')), yes, no);
     no.focus();
@@ -159,7 +160,7 @@ function passwordReveal(record) {
   holder.append(actionButton('buttonShowPassword', 'secondary', async () => {
     const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
     if (shown.textContent) return;
-    if (!response?.password) {
+    if (!response.password) {
       // Gone from the extension (the browser was restarted): it is in the saved file.
       shown.textContent = t('renewalPasswordInFile', [record.files.password ?? '']);
       return;
@@ -193,13 +194,14 @@ function savedGuide(record) {
       const file = input.files?.[0];
       if (!file) return;
       const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
-      const response = await send(MessageType.CONFIRM_BACKUP, { fingerprint: record.fingerprint, bytes });
-      if (response?.ok) await refresh();
-      else {
-        result.textContent = response?.error?.code === 'backup_mismatch'
-          ? renewalErrorMessage('backup_mismatch') : errorMessage(response?.error);
+      try {
+        await send(MessageType.CONFIRM_BACKUP, { fingerprint: record.fingerprint, bytes });
+      } catch (error) {
+        result.textContent = error.code === 'backup_mismatch' ? renewalErrorMessage(error.code) : errorMessage(error);
         result.hidden = false;
+        return;
       }
+      await refresh();
     });
     backupStep.append(input, result);
   } else {
@@ -215,10 +217,8 @@ function savedGuide(record) {
   }
   guide.append(importStep);
   const loginStep = element('li', 'step', t('renewalStepLogin'));
-  loginStep.append(actionButton('buttonImported', '', async () => {
-    await send(MessageType.CONFIRM_IMPORTED, { fingerprint: record.fingerprint });
-    await refresh();
-  }));
+  loginStep.append(actionButton('buttonImported', '',
+    () => moveOn(MessageType.CONFIRM_IMPORTED, { fingerprint: record.fingerprint })));
   guide.append(loginStep);
   return guide;
 }
@@ -235,13 +235,14 @@ function removeButton(entry) {
     yes.type = 'button';
     no.type = 'button';
     yes.addEventListener('click', async () => {
-      const response = await send(MessageType.REMOVE_CERTIFICATE, { fingerprint: entry.fingerprint });
-      if (response?.ok) {
-        await refresh();
-      } else {
+      try {
+        await send(MessageType.REMOVE_CERTIFICATE, { fingerprint: entry.fingerprint });
+      } catch (error) {
         // Refused while a renewal of it is under way: say why.
-        actions.replaceChildren(element('p', 'error', renewalErrorMessage(response?.error?.code)), remove);
+        actions.replaceChildren(element('p', 'error', renewalErrorMessage(error.code)), remove);
+        return;
       }
+      await refresh();
     });
     no.addEventListener('click', () => actions.replaceChildren(remove));
     actions.replaceChildren(question, yes, no);
@@ -273,15 +274,16 @@ function renderEntry(entry, settings) {
     refused.hidden = true;
     const renew = actionButton('bannerRenewNow', '', async () => {
       renew.disabled = true;
-      const response = await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
-      if (response?.ok) {
-        await refresh();
-      } else {
+      try {
+        await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
+      } catch (error) {
         // Refused before any request (e.g. no renewal API known): say why, do not go silent.
-        refused.textContent = renewalErrorMessage(response?.error?.code);
+        refused.textContent = renewalErrorMessage(error.code);
         refused.hidden = false;
         renew.disabled = false;
+        return;
       }
+      await refresh();
     });
     item.append(renew, refused);
   }
@@ -289,12 +291,20 @@ function renderEntry(entry, settings) {
   return item;
 }
 
+/** Renewals under way, and every certificate: each shown even when the other fails. */
 async function refresh() {
-  const [response, renewals] = await Promise.all([send(MessageType.OVERVIEW), send(MessageType.RENEWALS)]);
-  const open = Object.values(renewals?.renewals ?? {}).filter((r) => r.state !== 'done');
+  await Promise.all([refreshRenewals(), refreshCertificates()]);
+}
+
+async function refreshRenewals() {
+  const { renewals } = await send(MessageType.RENEWALS);
+  const open = Object.values(renewals).filter((r) => r.state !== 'done');
   document.getElementById('renewal-cards').replaceChildren(...open.map(renderRenewal));
   document.getElementById('renewals').hidden = open.length === 0;
-  if (!response?.ok) return;
+}
+
+async function refreshCertificates() {
+  const response = await send(MessageType.OVERVIEW);
   const { entries } = response.overview;
   list.replaceChildren(...entries.map((entry) => renderEntry(entry, response.settings)));
   document.getElementById('register-section').hidden = !response.settings.usersMayRegister;
@@ -324,10 +334,7 @@ function renderSetAside(setAside, newerSchema) {
   section.hidden = text.length === 0;
 }
 
-document.getElementById('set-aside-dismiss').addEventListener('click', async () => {
-  await send(MessageType.DISMISS_SET_ASIDE);
-  await refresh();
-});
+document.getElementById('set-aside-dismiss').addEventListener('click', () => moveOn(MessageType.DISMISS_SET_ASIDE));
 
 const registerForm = document.getElementById('register');
 registerForm.addEventListener('submit', () => { result.hidden = true; });
@@ -337,6 +344,4 @@ mountRegistrationForm(registerForm, async ({ report }) => {
 });
 refresh().catch((error) => console.error('Loading the certificates failed:', error));
 // The worker moves renewals forward in the background: follow it.
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && (changes.renewals || changes.registrations)) refresh().catch(console.error);
-});
+onCertificatesChanged(() => refresh().catch(console.error));

@@ -1,6 +1,7 @@
 // Localized text: every string a user sees comes from _locales through chrome.i18n. Maps
 // from the core's codes to message keys are written out in full, so a missing or unused
 // key shows up in the locale test.
+import { CodedError } from './errors.js';
 
 const ERROR_MESSAGE_KEYS = Object.freeze({
   wrong_password: 'errorWrongPassword',
@@ -143,12 +144,14 @@ export function localize(root) {
   document.documentElement.lang = chrome.i18n.getUILanguage().startsWith('ja') ? 'ja' : 'en';
 }
 
-/** The sentence for an error `{ code, … }` from the core or the worker. */
+/** The sentence for an error from the core or the worker (a CodedError); anything else is
+ * worded as an internal error. */
 export function errorMessage(error) {
-  if (error?.code === 'invalid_setting') {
-    return t(SETTING_ERROR_KEYS[`${error.key}:${error.reason}`] ?? 'errorInternal');
+  const { code, context } = CodedError.of(error) ?? new CodedError('internal');
+  if (code === 'invalid_setting') {
+    return t(SETTING_ERROR_KEYS[`${context.key}:${context.reason}`] ?? 'errorInternal');
   }
-  return t(ERROR_MESSAGE_KEYS[error?.code ?? 'internal'] ?? ERROR_MESSAGE_KEYS.internal, error?.oid ? [error.oid] : undefined);
+  return t(ERROR_MESSAGE_KEYS[code] ?? ERROR_MESSAGE_KEYS.internal, context.oid ? [context.oid] : undefined);
 }
 
 function formatter(options) {

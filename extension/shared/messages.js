@@ -1,48 +1,110 @@
 // The messages between the extension's contexts: one typed union keyed on `type`.
 // The prefix names who may send it: `page/…` from the extension's own pages (popup,
-// options), `content/…` from the banner on WebORCA pages. Every answer is `{ ok, … }`.
+// options), `content/…` from the banner on WebORCA pages. Every answer is `{ ok, … }`;
+// pages send with `send`, which returns the answer or throws a CodedError.
+import { CodedError } from './errors.js';
 
 export const MessageType = Object.freeze({
-  /** page→worker: is the core loaded? → `{ coreVersion }` */
+  /** page→worker: is the core loaded? */
   CORE_STATUS: 'page/core-status',
-  /** page→worker: read and register a file → `{ registration }` */
+  /** page→worker: read and register a file */
   REGISTER_CERTIFICATE: 'page/register-certificate',
-  /** page→worker: forget a registered certificate → `{}` */
+  /** page→worker: forget a registered certificate */
   REMOVE_CERTIFICATE: 'page/remove-certificate',
-  /** page→worker: every registered certificate assessed now → `{ overview, settings, history,
-   * setAside: [{ area, label }], newerSchema }` (setAside: stored entries that could not be read) */
+  /** page→worker: every registered certificate assessed now (`setAside`: stored entries that
+   * could not be read, named where the user can recognise them) */
   OVERVIEW: 'page/overview',
-  /** page→worker: the user has read the notice about entries set aside → `{}` */
+  /** page→worker: the user has read the notice about entries set aside */
   DISMISS_SET_ASIDE: 'page/dismiss-set-aside',
-  /** page→worker: settings in force, the user's values, what policy locked → `{ effective, user }` */
+  /** page→worker: settings in force, the user's values, what policy locked */
   GET_SETTINGS: 'page/get-settings',
-  /** page→worker: save the options form (all or nothing) → `{ effective }` */
+  /** page→worker: save the options form (all or nothing) */
   SAVE_SETTINGS: 'page/save-settings',
   /** page→worker: renew a registered certificate now (`confirmed`: the user agreed that a
-   * new certificate is issued although one may already have been) → `{ renewal }` */
+   * new certificate is issued although one may already have been) */
   RENEW_FROM_PAGE: 'page/renew',
   /** page→worker: go on with a waiting or stuck renewal now (probe, download or save
-   * again; never a POST on its own) → `{ renewal }` */
+   * again; never a POST on its own) */
   RETRY_RENEWAL: 'page/retry-renewal',
-  /** page→worker: every renewal record, each with the core's `facts` for the screens → `{ renewals }` */
+  /** page→worker: every renewal record, each with the core's `facts` for the screens */
   RENEWALS: 'page/renewals',
-  /** page→worker: the renewed file's password (「確認する」) → `{ password }` */
+  /** page→worker: the renewed file's password (「確認する」); null once forgotten */
   REVEAL_PASSWORD: 'page/reveal-password',
-  /** page→worker: check the user's backup copy → `{ renewal }` */
+  /** page→worker: check the user's backup copy */
   CONFIRM_BACKUP: 'page/confirm-backup',
-  /** page→worker: the user logged in with the new certificate → `{ renewal }` */
+  /** page→worker: the user logged in with the new certificate */
   CONFIRM_IMPORTED: 'page/confirm-imported',
-  /** page→worker: open the renewal host in a tab so the user can pick the certificate → `{}` */
+  /** page→worker: open the renewal host in a tab so the user can pick the certificate */
   PICK_CERTIFICATE: 'page/pick-certificate',
-  /** content→worker: what the banner on this page should say → `{ banner }` (null: nothing) */
+  /** content→worker: what the banner on this page should say (null: nothing) */
   BANNER: 'content/banner',
-  /** content→worker: "後で" for one certificate → `{}` */
+  /** content→worker: "後で" for one certificate */
   SNOOZE: 'content/snooze',
-  /** content→worker: "今すぐ更新" for one certificate → `{}` */
+  /** content→worker: "今すぐ更新" for one certificate */
   RENEW: 'content/renew',
-  /** content→worker: show the renewal guide for one certificate → `{}` */
+  /** content→worker: show the renewal guide for one certificate */
   OPEN_GUIDE: 'content/open-guide',
 });
+
+/*
+ * The core's shapes are its Rust types, serialised in camelCase:
+ * @typedef {object} Registration      crate/src/overview.rs `Registration`
+ * @typedef {object} CertificateReport crate/src/reader.rs `CertificateReport`
+ * @typedef {object} Overview          crate/src/overview.rs `Overview`
+ * @typedef {object} Settings          crate/src/settings.rs `Settings`
+ * @typedef {object} EffectiveSettings crate/src/settings.rs `EffectiveSettings`
+ * @typedef {object} HistoryEntry      crate/src/stored.rs `HistoryEntry`
+ * @typedef {object} RenewalRecord     crate/src/renewal/machine.rs `RenewalRecord`
+ * @typedef {object} RenewalFacts      crate/src/renewal/machine.rs `RenewalFacts`
+ * @typedef {object} BannerView        extension/background/banner-view.js
+ */
+
+/**
+ * Each message's data, and what its answer carries besides `ok: true`.
+ * @typedef {{ fingerprint: string }} Target  one certificate, by its SHA-256 fingerprint
+ * @typedef {{
+ *   'page/core-status': [undefined, { coreVersion: string }],
+ *   'page/register-certificate': [{ bytes: number[], password: string | null, fileName: string | null, label: string },
+ *     { registration: Registration, report: CertificateReport }],
+ *   'page/remove-certificate': [Target, {}],
+ *   'page/overview': [undefined, { overview: Overview, settings: Settings, history: HistoryEntry[],
+ *     setAside: { area: string, label: string | null }[], newerSchema: boolean }],
+ *   'page/dismiss-set-aside': [undefined, {}],
+ *   'page/get-settings': [undefined, { effective: EffectiveSettings, user: object, installType: string }],
+ *   'page/save-settings': [{ input: object }, { effective: EffectiveSettings }],
+ *   'page/renew': [Target & { confirmed?: boolean }, { renewal: RenewalRecord }],
+ *   'page/retry-renewal': [Target, { renewal: RenewalRecord | null }],
+ *   'page/renewals': [undefined, { renewals: Record<string, RenewalRecord & { facts: RenewalFacts | null }> }],
+ *   'page/reveal-password': [Target, { password: string | null }],
+ *   'page/confirm-backup': [Target & { bytes: number[] }, { renewal: RenewalRecord }],
+ *   'page/confirm-imported': [Target, { renewal: RenewalRecord | null }],
+ *   'page/pick-certificate': [Target, {}],
+ *   'content/banner': [undefined, { banner: BannerView | null }],
+ *   'content/snooze': [Target, {}],
+ *   'content/renew': [Target, {}],
+ *   'content/open-guide': [Target, {}],
+ * }} Messages
+ */
+
+/**
+ * Sends a message to the worker and returns its answer. A refusal comes back as the
+ * CodedError the worker threw; no answer at all (the message was not for anyone, or the
+ * worker failed to start) as `internal`.
+ * @template {keyof Messages} T
+ * @param {T} type
+ * @param {Messages[T][0]} [data]
+ * @returns {Promise<{ ok: true } & Messages[T][1]>}
+ */
+export async function send(type, data) {
+  let answer;
+  try {
+    answer = await chrome.runtime.sendMessage({ type, data });
+  } catch (error) {
+    throw new CodedError('internal', {}, { cause: error });
+  }
+  if (answer?.ok) return answer;
+  throw CodedError.of(answer?.error) ?? new CodedError('internal');
+}
 
 const isBytes = (v) => Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b < 256);
 const isOptionalString = (v) => v === null || typeof v === 'string';

@@ -1,7 +1,7 @@
 // The registration form, shared by the popup and the options page: the picked file's bytes
 // and the password go to the worker, which reads them with the core and stores only the
 // certificate's metadata. The password field is cleared whatever happens.
-import { MessageType } from './messages.js';
+import { MessageType, send } from './messages.js';
 import { errorMessage, t } from './i18n.js';
 
 /**
@@ -32,19 +32,15 @@ export function mountRegistrationForm(form, onRegistered) {
     submit.textContent = t('reading');
     try {
       const bytes = Array.from(new Uint8Array(await picked.arrayBuffer()));
-      const response = await chrome.runtime.sendMessage({
-        type: MessageType.REGISTER_CERTIFICATE,
-        data: { bytes, password: password.value || null, fileName: picked.name, label: label.value },
+      const registered = await send(MessageType.REGISTER_CERTIFICATE, {
+        bytes, password: password.value || null, fileName: picked.name, label: label.value,
       });
-      if (response?.ok) {
-        form.reset();
-        onRegistered(response);
-      } else {
-        show(errorMessage(response?.error));
-      }
+      form.reset();
+      onRegistered(registered);
     } catch (error) {
-      console.error('Registering the certificate failed:', error);
-      show(errorMessage(undefined));
+      // The core's reason (wrong password, not a certificate…) or, for a bug, 「内部エラー」.
+      if (error.code === 'internal') console.error('Registering the certificate failed:', error);
+      show(errorMessage(error));
     } finally {
       password.value = '';
       submit.disabled = false;
