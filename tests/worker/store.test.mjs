@@ -8,28 +8,13 @@ import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { initSync, storedState } from '../../pkg/weborca_cert.js';
 import { createStore } from '../../extension/background/store.js';
+import { storageArea } from '../support/fake-chrome.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
 initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
 
-/** chrome.storage.local's contract (get by key or keys, set merges, JSON copies), with a
- * random delay on every call so interleavings happen. */
-function slowArea(initial = {}) {
-  let data = structuredClone(initial);
-  const pause = () => new Promise((resolve) => { setTimeout(resolve, Math.random() * 5); });
-  return {
-    data: () => data,
-    async get(keys) {
-      await pause();
-      const wanted = keys === null ? Object.keys(data) : [keys].flat();
-      return structuredClone(Object.fromEntries(wanted.filter((k) => k in data).map((k) => [k, data[k]])));
-    },
-    async set(items) {
-      await pause();
-      data = { ...data, ...structuredClone(items) };
-    },
-  };
-}
+/** chrome.storage.local's contract, with a random delay on every call so interleavings happen. */
+const slowArea = (initial) => storageArea(initial, { jitterMs: 5 });
 
 const storeOn = (area) => createStore({ local: area, decode: storedState, ready: async () => {} });
 

@@ -1,0 +1,142 @@
+// The service worker's own logic (extension/background/index.js), run in Node with the real
+// core and a fake `chrome.*` (tests/support/fake-chrome.mjs): who may send what, how errors
+// cross a message, what a registration stores, the badge, reminders, 後で and removal. The
+// same flows run in a real Chromium in tests/e2e; here each rule is pinned on its own, fast.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { initSync, renewalStart } from '../../pkg/weborca_cert.js';
+import { MessageType } from '../../extension/shared/messages.js';
+import { contentSender, deliver, fakeChrome, pageSender } from '../support/fake-chrome.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const fixture = (name) => Array.from(readFileSync(path.join(root, 'crate/tests/fixtures', name)));
+initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
+
+const DAY = 86_400_000;
+const WEBORCA_PAGE = 'https://weborca.cloud.orcamo.jp/';
+// crate/tests/fixtures/expected.tsv: client3948.crt
+const CLIENT = { cn: 'client3948', notAfter: 1_890_097_724_000, fingerprint: 'C95C4B9DB2B155BEE558736FEB875F16761B037DCF03A20CCFD7B252A6DB9FE0' };
+
+const chrome = fakeChrome();
+globalThis.chrome = chrome;
+// Offline: the worker's automatic renewal (off without a policy anyway) does not look.
+Object.defineProperty(globalThis, 'navigator', { value: { onLine: false }, configurable: true });
+let now = CLIENT.notAfter - 400 * DAY;
+Date.now = () => now;
+await import('../../extension/background/index.js');
+
+const fromPopup = (type, data) => deliver(chrome, { type, data }, pageSender());
+const fromBanner = (type, data, url = WEBORCA_PAGE, frame = {}) => deliver(chrome, { type, data }, contentSender(url, frame));
+const register = (label, file = 'client3948.crt', password = null) => fromPopup(MessageType.REGISTER_CERTIFICATE, {
+  bytes: fixture(file), password, fileName: file, label,
+});
+const stored = () => chrome.storage.local.data();
+
+beforeEach(async () => {
+  now = CLIENT.notAfter - 400 * DAY;
+  await chrome.storage.local.clear();
+  await chrome.storage.managed.clear();
+  chrome.recorded.badge.length = 0;
+  chrome.recorded.notifications.length = 0;
+  chrome.recorded.tabs.length = 0;
+});
+
+test('a message is answered only from the senders that may send it, with data of its shape', async () => {
+  assert.equal((await fromPopup(MessageType.OVERVIEW)).ok, true);
+  assert.equal(await fromBanner(MessageType.OVERVIEW), undefined, 'a page message from a content script');
+  assert.equal(await fromPopup(MessageType.BANNER), undefined, 'a content message from a page');
+  const stranger = { ...pageSender(), id: 'zyxwvutsrqponmlkzyxwvutsrqponmlk' };
+  assert.equal(await deliver(chrome, { type: MessageType.OVERVIEW }, stranger), undefined, 'another extension');
+  assert.equal(await fromPopup(MessageType.REMOVE_CERTIFICATE, { fingerprint: 'not hex' }), undefined, 'bad data');
+  assert.equal(await fromPopup('page/unknown'), undefined, 'an unknown type');
+  assert.equal(await fromPopup('hasOwnProperty'), undefined, "a name on Object's prototype");
+});
+
+test("the banner answers only a WebORCA page's top frame under the settings in force", async () => {
+  assert.deepEqual(await fromBanner(MessageType.BANNER), { ok: true, banner: null });
+  const refused = { ok: false, error: { code: 'internal' } };
+  assert.deepEqual(await fromBanner(MessageType.BANNER, undefined, WEBORCA_PAGE, { frameId: 3 }), refused, 'a frame');
+  assert.deepEqual(await fromBanner(MessageType.BANNER, undefined, 'https://example.jp/'), refused, 'another site');
+  assert.deepEqual(await fromBanner(MessageType.BANNER, undefined, 'https://weborca.example.jp/'), refused, 'not yet configured');
+  await chrome.storage.managed.set({ weborcaOrigins: ['https://weborca.example.jp'] });
+  assert.equal((await fromBanner(MessageType.BANNER, undefined, 'https://weborca.example.jp/')).ok, true, 'once the policy names it');
+});
+
+test('a blank label becomes the CN; registered again, the certificate keeps one record and its first date', async () => {
+  const first = await register('  ');
+  assert.equal(first.ok, true);
+  assert.equal(first.registration.label, CLIENT.cn);
+  assert.equal(first.registration.registeredAt, now);
+  const registeredAt = now;
+  now += 10 * DAY;
+  const again = await register(' 受付PC ');
+  assert.equal(again.registration.label, '受付PC');
+  assert.equal(again.registration.registeredAt, registeredAt);
+  assert.deepEqual(stored().registrations.map((r) => [r.label, r.registeredAt, r.fileName]), [['受付PC', registeredAt, 'client3948.crt']]);
+  assert.equal('password' in stored().registrations[0], false);
+});
+
+test("the core's refusal crosses as { code, …context }, a worker's as its code, a bug as internal", async (t) => {
+  const wrong = await register('', 'openssl-legacy.p12', 'not the password');
+  assert.equal(wrong.ok, false);
+  assert.equal(wrong.error.code, 'wrong_password');
+  assert.deepEqual(stored().registrations ?? [], [], 'nothing stored');
+  const { error } = await fromPopup(MessageType.SAVE_SETTINGS, { input: { warnDays: 5 } });
+  assert.deepEqual([error.code, error.key, error.reason], ['invalid_setting', 'warnDays', 'range'], 'with its context');
+
+  await chrome.storage.managed.set({ usersMayRegister: false });
+  assert.deepEqual(await register(''), { ok: false, error: { code: 'registration_locked' } });
+
+  const logged = t.mock.method(console, 'error', () => {});
+  t.mock.method(chrome.management, 'getSelf', async () => { throw new TypeError('a bug'); });
+  assert.deepEqual(await fromPopup(MessageType.GET_SETTINGS), { ok: false, error: { code: 'internal' } });
+  assert.equal(logged.mock.callCount(), 1, 'a bug is logged, a refusal is not');
+});
+
+test('the badge counts the days left, and each reminder step is notified once', async () => {
+  now = CLIENT.notAfter - 10 * DAY + 1000;
+  await register('受付PC');
+  assert.equal(chrome.recorded.badge.at(-1), '10');
+  await fromPopup(MessageType.OVERVIEW); // waits for the notifications the registration started
+  await fromPopup(MessageType.OVERVIEW);
+  assert.deepEqual(chrome.recorded.notifications.map((n) => n.id), [`reminder:${CLIENT.fingerprint}:14`]);
+  assert.match(chrome.recorded.notifications[0].message, /受付PC/);
+  assert.equal(stored().reminders[CLIENT.fingerprint].lastNotifiedStep, 14);
+  now = CLIENT.notAfter - 6 * DAY;
+  await fromPopup(MessageType.OVERVIEW);
+  assert.deepEqual(chrome.recorded.notifications.map((n) => n.id.split(':')[2]), ['14', '7'], 'the next step, once');
+});
+
+test('後で hides the banner, and removing forgets the certificate, its reminders and the badge', async () => {
+  now = CLIENT.notAfter - 30 * DAY;
+  await register('受付PC');
+  const { banner } = await fromBanner(MessageType.BANNER);
+  assert.equal(banner.fingerprint, CLIENT.fingerprint);
+  assert.deepEqual(await fromBanner(MessageType.SNOOZE, { fingerprint: CLIENT.fingerprint }), { ok: true });
+  assert.ok(stored().reminders[CLIENT.fingerprint].snoozedUntil > now);
+  assert.deepEqual(await fromBanner(MessageType.BANNER), { ok: true, banner: null });
+
+  assert.deepEqual(await fromPopup(MessageType.REMOVE_CERTIFICATE, { fingerprint: CLIENT.fingerprint }), { ok: true });
+  assert.deepEqual(stored().registrations, []);
+  assert.deepEqual(stored().reminders, {});
+  assert.equal(chrome.recorded.badge.at(-1), '');
+});
+
+test('a certificate with a renewal under way can be neither removed nor renewed a second time', async () => {
+  now = CLIENT.notAfter - 30 * DAY;
+  const { registration } = await register('受付PC');
+  // The record "今すぐ更新" stores before its probe runs (the probe itself is not run here).
+  const { record } = renewalStart(undefined, {
+    current: registration.certificate, label: registration.label, apiUrl: 'https://auth.cmo.orcamo.jp/api/cert', folder: 'WebORCA',
+  }, now);
+  await chrome.storage.local.set({ renewals: { [CLIENT.fingerprint]: record } });
+  const target = { fingerprint: CLIENT.fingerprint };
+  assert.deepEqual(await fromPopup(MessageType.REMOVE_CERTIFICATE, target), { ok: false, error: { code: 'renewal_in_progress' } });
+  assert.deepEqual(await fromPopup(MessageType.RENEW_FROM_PAGE, target), { ok: false, error: { code: 'renewal_in_progress' } });
+  assert.equal(stored().registrations.length, 1);
+  assert.deepEqual(stored().renewals[CLIENT.fingerprint], record, 'the record is as it was: no second POST began');
+  assert.equal(chrome.recorded.tabs.length, 0);
+});
