@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateInfo;
-use crate::rules::jst_date_digits;
+use crate::jst::jst_date_digits;
 
 /// The fields of an ORCA-style file name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -68,7 +68,7 @@ pub struct SavedNames {
 
 /// The names for `renewed`, saved on `now` (ms): ORCA-style, with the decimal serial and the
 /// JST date. Characters a file system may refuse become `_`.
-pub fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
+pub(crate) fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
     let safe = |s: Option<&str>, fallback: &str| -> String {
         s.unwrap_or(fallback)
             .chars()
@@ -120,7 +120,7 @@ fn decimal(hex: &str) -> String {
 }
 
 /// Whether a subject CN is one the ORCA clients renew automatically: `client` + digits.
-pub fn is_renewable_client(common_name: &str) -> bool {
+pub(crate) fn is_renewable_client(common_name: &str) -> bool {
     common_name
         .strip_prefix("client")
         .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))

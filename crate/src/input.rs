@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::pkcs12::looks_like_pfx;
 
 /// Certificate files are a few kilobytes; anything this large is not one.
-pub const MAX_INPUT_LEN: usize = 1 << 20;
+pub(crate) const MAX_INPUT_LEN: usize = 1 << 20;
 
 /// The kinds of certificate file.
 #[derive(Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod error;
 mod file_name;
 mod input;
 mod issuer;
+mod jst;
 mod key;
 mod oid;
 mod order;
@@ -26,31 +27,22 @@ mod url;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+// The public API: what the Wasm binding (`wasm`), the tests, the fuzz targets and the
+// benchmark use. Types that appear in these items' signatures are reachable through them.
 pub use certificate::CertificateInfo;
 pub use error::{Error, Result};
-pub use file_name::{OrcaFileName, SavedNames, is_renewable_client, renewed_names};
-pub use input::MAX_INPUT_LEN;
-pub use overview::{Badge, DueReminder, Entry, Overview, Registration, ReminderState, overview};
-pub use pkcs12::{
-    Hash, Keys, MAX_BAGS, MAX_CERTIFICATES, MAX_ITERATIONS, MAX_KEYS, MAX_WORK, Pbkdf2Request,
-    Protection,
-};
+pub use jst::DAY_MS;
+pub use overview::overview;
+pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{
-    AutoPlan, Event, FOLLOW_REDIRECTS, REQUEST_BODY, RenewalRecord, Secret, StartRequest,
-    auto_plan, removal_refused as renewal_removal_refused, start as start_renewal,
-    step as renewal_step,
+    Event, FOLLOW_REDIRECTS, RenewalRecord, Secret, StartRequest, auto_plan,
+    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
 };
-pub use rules::{
-    Assessment, ClientProfile, DAY_MS, NextAction, Schedule, Severity, Status, add_months_jst,
-    assess, jst_day, jst_day_start, reminder_due, snooze_until,
-};
+pub use rules::snooze_until;
 pub use settings::{
-    DEFAULT_DOWNLOAD_SUBFOLDER, DEFAULT_ORIGINS, EffectiveSettings, Settings, SettingsError,
-    SettingsInput, effective as effective_settings, effective_json as effective_settings_json,
-    effective_read as effective_settings_read, normalize_origin, renewal_api_url,
-    validate as validate_settings, validate_form as validate_settings_form,
+    SettingsInput, effective_json as effective_settings_json,
+    effective_read as effective_settings_read, renewal_api_url, validate as validate_settings,
+    validate_form as validate_settings_form,
 };
-pub use stored::{
-    HistoryEntry, Plan as StoredPlan, SCHEMA_VERSION, SetAside, plan as stored_plan, told_to_user,
-};
+pub use stored::{HistoryEntry, SCHEMA_VERSION, plan as stored_plan, told_to_user};

@@ -238,7 +238,7 @@ pub fn overview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::DAY_MS;
+    use crate::jst::DAY_MS;
     use crate::settings::{SettingsInput, effective};
 
     const NOW: i64 = 1_800_000_000_000;

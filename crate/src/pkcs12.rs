@@ -23,9 +23,11 @@ use zeroize::Zeroizing;
 
 use budget::Budget;
 pub(crate) use budget::at_most;
-pub use budget::{MAX_BAGS, MAX_CERTIFICATES, MAX_KEYS, MAX_WORK};
+#[cfg(test)]
+pub(crate) use budget::{MAX_BAGS, MAX_WORK};
+pub(crate) use budget::{MAX_CERTIFICATES, MAX_KEYS};
 pub use decrypt::MAX_ITERATIONS;
-pub use keys::{Hash, Keys, Pbkdf2Request};
+pub use keys::{Keys, Pbkdf2Request};
 use password::Password;
 
 use crate::ber;

@@ -7,16 +7,16 @@ mod machine;
 mod protocol;
 mod verify;
 
-pub use auto::{AutoPlan, plan as auto_plan};
+pub use auto::plan as auto_plan;
 pub use machine::{Event, RenewalRecord, Secret, StartRequest, removal_refused, start, step};
-pub use protocol::{FOLLOW_REDIRECTS, REQUEST_BODY};
+pub use protocol::FOLLOW_REDIRECTS;
 
 /// Files and certificates the renewal's tests share.
 #[cfg(test)]
 pub(crate) mod fixtures {
     use crate::certificate::CertificateInfo;
+    use crate::jst::DAY_MS;
     use crate::read_certificate_file;
-    use crate::rules::DAY_MS;
 
     /// The fixtures' password.
     pub(crate) const PASS: &str = "orca-test-pass";

@@ -1,41 +1,14 @@
 //! The renewal rules: how a certificate stands on a given instant, what the user should do
 //! next, when to remind, how long "後で" (later) lasts. Every function takes `now`; days are
-//! calendar days in Japan (Asia/Tokyo, UTC+9, no daylight saving), as clinics count them.
+//! calendar days in Japan, as clinics count them (`jst.rs`).
 //!
 //! Sources (`docs/renewal-protocol.md` §2): WebORCA warns at ≤ 90 days left; レセ電ビューア at
 //! 3 calendar months; monsiaj when now + 2 calendar months passes notAfter; glclient2 when
 //! fewer than 60 days (2 × 30) remain.
 
-use core::time::Duration;
-
-use der::DateTime;
 use serde::{Deserialize, Serialize};
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
-/// Japan Standard Time is UTC+9 all year.
-const JST_OFFSET_MS: i64 = 9 * 3_600_000;
-
-/// The JST calendar day (days since 1970-01-01 in Japan) that instant `millis` falls on.
-pub fn jst_day(millis: i64) -> i64 {
-    (millis + JST_OFFSET_MS).div_euclid(DAY_MS)
-}
-
-/// The instant JST day `day` begins (00:00 in Japan).
-pub fn jst_day_start(day: i64) -> i64 {
-    day * DAY_MS - JST_OFFSET_MS
-}
-
-/// `yyyymmdd` of the JST day of `millis` (what a file saved then is dated).
-pub(crate) fn jst_date_digits(millis: i64) -> String {
-    u64::try_from(jst_day_start(jst_day(millis)) + JST_OFFSET_MS)
-        .ok()
-        .and_then(|ms| {
-            der::DateTime::from_unix_duration(core::time::Duration::from_millis(ms)).ok()
-        })
-        .map(|d| format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()))
-        .unwrap_or_else(|| "00000000".to_owned())
-}
+use crate::jst::{DAY_MS, add_months_jst, jst_day, jst_day_start};
 
 /// When and how often to remind. One source for defaults, options and admin policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,7 +95,7 @@ pub struct Assessment {
 ///
 /// RFC 5280 §4.1.2.5: "The validity period for a certificate is the period of time from
 /// notBefore through notAfter, inclusive", so it expires only after `not_after`.
-pub fn assess(not_after: i64, renewable: bool, now: i64, schedule: &Schedule) -> Assessment {
+pub(crate) fn assess(not_after: i64, renewable: bool, now: i64, schedule: &Schedule) -> Assessment {
     let days_left = jst_day(not_after) - jst_day(now);
     let in_window = days_left <= i64::from(schedule.warn_days);
     let urgent = days_left <= i64::from(schedule.urgent_days);
@@ -173,7 +146,7 @@ fn reminder_step(days_left: i64, schedule: &Schedule) -> Option<u32> {
 }
 
 /// Whether a reminder is due: a step has been reached that was not yet notified.
-pub fn reminder_due(assessment: &Assessment, last_notified_step: Option<u32>) -> bool {
+pub(crate) fn reminder_due(assessment: &Assessment, last_notified_step: Option<u32>) -> bool {
     match (assessment.reminder_step, last_notified_step) {
         (Some(step), Some(last)) => step < last,
         (Some(_), None) => true,
@@ -232,40 +205,11 @@ impl ClientProfile {
     }
 }
 
-/// `millis` moved `months` calendar months later in Japan, the day clamped to the month's
-/// end (Jan 31 + 1 month = Feb 28/29), as Java's `Calendar.add(MONTH, n)` does for monsiaj.
-/// `None` outside the years X.509 dates cover (1970–9999).
-pub fn add_months_jst(millis: i64, months: u32) -> Option<i64> {
-    let local = u64::try_from(millis + JST_OFFSET_MS).ok()?;
-    let date = DateTime::from_unix_duration(Duration::from_millis(local)).ok()?;
-    let month_index = u32::from(date.month()) - 1 + months;
-    let year = u16::try_from(u32::from(date.year()) + month_index / 12).ok()?;
-    let month = u8::try_from(month_index % 12 + 1).ok()?;
-    let moved = (1..=date.day()).rev().find_map(|day| {
-        DateTime::new(
-            year,
-            month,
-            day,
-            date.hour(),
-            date.minutes(),
-            date.seconds(),
-        )
-        .ok()
-    })?;
-    let sub_second = i64::try_from(local % 1000).ok()?;
-    let moved_ms = i64::try_from(moved.unix_duration().as_millis()).ok()?;
-    Some(moved_ms + sub_second - JST_OFFSET_MS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// An instant from a JST wall-clock time.
-    fn jst(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> i64 {
-        let utc = DateTime::new(year, month, day, hour, minute, second).expect("valid date");
-        i64::try_from(utc.unix_duration().as_millis()).expect("fits") - JST_OFFSET_MS
-    }
+    use crate::jst::tests::jst;
 
     fn assess_at(not_after: i64, now: i64) -> Assessment {
         assess(not_after, true, now, &Schedule::default())
@@ -337,14 +281,6 @@ mod tests {
         assert_eq!(assess_at(not_after(), utc_evening).days_left, 0);
         let a_minute_before = jst(2027, 6, 29, 23, 59, 0);
         assert_eq!(assess_at(not_after(), a_minute_before).days_left, 1);
-        assert_eq!(
-            jst_day(jst(2027, 6, 30, 0, 0, 0)),
-            jst_day(jst(2027, 6, 30, 23, 59, 59))
-        );
-        assert_eq!(
-            jst_day_start(jst_day(not_after())),
-            jst(2027, 6, 30, 0, 0, 0)
-        );
     }
 
     #[test]
@@ -459,25 +395,5 @@ mod tests {
         // WebORCA: 90 JST days.
         assert!(warns(ClientProfile::WebOrca, end - 90 * DAY_MS));
         assert!(!warns(ClientProfile::WebOrca, end - 91 * DAY_MS));
-    }
-
-    #[test]
-    fn months_are_clamped_to_the_month_end() {
-        assert_eq!(
-            add_months_jst(jst(2027, 11, 30, 9, 0, 0), 3),
-            Some(jst(2028, 2, 29, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2027, 12, 31, 9, 0, 0), 2),
-            Some(jst(2028, 2, 29, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2026, 12, 31, 9, 0, 0), 2),
-            Some(jst(2027, 2, 28, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2027, 1, 15, 9, 0, 0), 12),
-            Some(jst(2028, 1, 15, 9, 0, 0))
-        );
     }
 }

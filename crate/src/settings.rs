@@ -5,16 +5,16 @@
 use serde::{Deserialize, Serialize};
 
 use crate::rules::Schedule;
-pub use crate::url::normalize_origin;
+pub(crate) use crate::url::normalize_origin;
 use crate::url::{normalize_host, normalize_https_url};
 
 /// The WebORCA cloud origins, always watched.
-pub const DEFAULT_ORIGINS: [&str; 2] = [
+pub(crate) const DEFAULT_ORIGINS: [&str; 2] = [
     "https://weborca.cloud.orcamo.jp",
     "https://demo-weborca.cloud.orcamo.jp",
 ];
 /// Where downloads go, under the browser's download folder.
-pub const DEFAULT_DOWNLOAD_SUBFOLDER: &str = "WebORCA証明書";
+pub(crate) const DEFAULT_DOWNLOAD_SUBFOLDER: &str = "WebORCA証明書";
 
 /// Server host → renewal API host, from monsiaj and glclient2 (`docs/renewal-protocol.md` §3).
 const API_HOSTS: [(&str, &str); 16] = [
@@ -353,7 +353,7 @@ impl SettingsInput {
 
 /// Merges defaults, the user's settings and the policy; policy wins key by key. Invalid
 /// stored or policy values are dropped (policy ones reported), never half-applied.
-pub fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSettings {
+pub(crate) fn effective(user: &SettingsInput, policy: &SettingsInput) -> EffectiveSettings {
     // The administrator's settings are never taken from the user.
     let user = validate_each(user).0.without_policy_only().0;
     let (policy, policy_errors) = validate_each(policy);

@@ -42,7 +42,7 @@ pub(crate) fn https_authority(url: &str) -> Option<HttpsAuthority> {
 }
 
 /// `https://Host:443/` → `https://host`; `None` unless it is an https origin.
-pub fn normalize_origin(origin: &str) -> Option<String> {
+pub(crate) fn normalize_origin(origin: &str) -> Option<String> {
     let rest = strip_https(origin.trim())?;
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.contains(['/', '?', '#', '@']) {

@@ -15,15 +15,15 @@
 use crate::error::{Error, Result};
 
 /// Hash compressions one file may cost, all derivations and password forms together.
-pub const MAX_WORK: u64 = 4_000_000;
+pub(crate) const MAX_WORK: u64 = 4_000_000;
 
 /// Caps on the parts of one file. A client certificate file holds one key, its certificate
 /// and a short chain, in two or three parts; these leave a wide margin.
-pub const MAX_BAGS: usize = 64;
+pub(crate) const MAX_BAGS: usize = 64;
 /// Certificates in one file (any format): the end entity and its chain.
-pub const MAX_CERTIFICATES: usize = 32;
+pub(crate) const MAX_CERTIFICATES: usize = 32;
 /// Private keys in one file.
-pub const MAX_KEYS: usize = 4;
+pub(crate) const MAX_KEYS: usize = 4;
 /// Encrypted parts and shrouded keys: each needs its own derivation.
 pub(super) const MAX_ENCRYPTED: usize = 8;
 

@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use super::budget::HashCost;
 use crate::error::{Error, Result};
 
-pub use weborca_kdf::Hash;
+pub(crate) use weborca_kdf::Hash;
 pub(super) use weborca_kdf::Purpose;
 
 /// The hash a file's PBKDF2 PRF names, or the algorithm it uses that this reader does not.

@@ -255,7 +255,7 @@ fn hostile_files_are_answered_within_the_budget() {
     let mut passwords = String::new();
     for case in cases() {
         assert!(
-            case.bytes.len() <= crate::MAX_INPUT_LEN,
+            case.bytes.len() <= crate::input::MAX_INPUT_LEN,
             "{} fits the size cap",
             case.name
         );

@@ -13,8 +13,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::file_name::is_renewable_client;
+use crate::jst::{DAY_MS, jst_day, jst_day_start};
 use crate::overview::Registration;
-use crate::rules::{DAY_MS, jst_day, jst_day_start};
 use crate::settings::{DEFAULT_ORIGINS, Settings};
 
 /// The spread ends this long before expiry at the latest, leaving room for the user's steps

@@ -10,7 +10,7 @@ use crate::settings::service_domain;
 use crate::url::{https_authority, is_within};
 
 /// The request body: exactly `{}`.
-pub const REQUEST_BODY: &str = "{}";
+pub(crate) const REQUEST_BODY: &str = "{}";
 /// Longest answer read from the API; a real one is a URL and a password.
 pub(super) const MAX_ANSWER_BYTES: usize = 16 * 1024;
 /// Longest renewed file read: the reader's own input limit.

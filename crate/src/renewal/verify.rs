@@ -72,8 +72,8 @@ pub(super) fn verify_renewed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jst::DAY_MS;
     use crate::renewal::fixtures::{LEGACY, PASS, WITH_CHAIN, three_years_earlier as current};
-    use crate::rules::DAY_MS;
 
     #[test]
     fn a_renewed_file_for_the_same_terminal_from_the_same_issuer_passes() {
