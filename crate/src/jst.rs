@@ -83,21 +83,18 @@ pub(crate) mod tests {
 
     #[test]
     fn months_are_clamped_to_the_month_end() {
-        assert_eq!(
-            add_months_jst(jst(2027, 11, 30, 9, 0, 0), 3),
-            Some(jst(2028, 2, 29, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2027, 12, 31, 9, 0, 0), 2),
-            Some(jst(2028, 2, 29, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2026, 12, 31, 9, 0, 0), 2),
-            Some(jst(2027, 2, 28, 9, 0, 0))
-        );
-        assert_eq!(
-            add_months_jst(jst(2027, 1, 15, 9, 0, 0), 12),
-            Some(jst(2028, 1, 15, 9, 0, 0))
-        );
+        let cases = [
+            (jst(2027, 11, 30, 9, 0, 0), 3, jst(2028, 2, 29, 9, 0, 0)),
+            (jst(2027, 12, 31, 9, 0, 0), 2, jst(2028, 2, 29, 9, 0, 0)),
+            (jst(2026, 12, 31, 9, 0, 0), 2, jst(2027, 2, 28, 9, 0, 0)),
+            (jst(2027, 1, 15, 9, 0, 0), 12, jst(2028, 1, 15, 9, 0, 0)),
+        ];
+        for (from, months, to) in cases {
+            assert_eq!(
+                add_months_jst(from, months),
+                Some(to),
+                "{from} + {months} months"
+            );
+        }
     }
 }

@@ -1,12 +1,6 @@
 //! Truncated and bit-flipped copies of every fixture: each gives a specific error (or, where
 //! nothing protects the bytes, a clean read), never a panic or a hang.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use der::{Decode, Encode};
 use weborca_cert::{Error, read_certificate_file};

@@ -2,6 +2,7 @@
 //! binding does with WebCrypto), gives exactly the answers of the native path: for every
 //! fixture, with the right and a wrong password, and for damaged files. A round lists every
 //! key it can see at once, so the binding derives them in parallel.
+// Clippy's in-tests allowances (clippy.toml) do not see `#[wasm_bindgen_test]` functions.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

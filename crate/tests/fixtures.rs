@@ -1,5 +1,6 @@
 //! Every fixture made by `fixtures/gen.sh` is read as `openssl` reported it (expected.tsv),
 //! natively and, with the same code, as Wasm under Node (`wasm-bindgen-test`).
+// Clippy's in-tests allowances (clippy.toml) do not see `#[wasm_bindgen_test]` functions.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

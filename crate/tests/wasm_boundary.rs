@@ -1,5 +1,6 @@
 //! The Wasm boundary as the extension sees it: plain objects in, `{ code, … }` errors out.
 #![cfg(target_arch = "wasm32")]
+// Clippy's in-tests allowances (clippy.toml) do not see `#[wasm_bindgen_test]` functions.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

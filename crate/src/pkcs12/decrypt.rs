@@ -181,7 +181,19 @@ where
     cbc::Decryptor<C>: KeyIvInit + BlockModeDecrypt,
     C: cbc::cipher::BlockCipherDecrypt,
 {
-    cbc::Decryptor::<C>::new_from_slices(key, iv)
+    cbc_decrypt_with(cbc::Decryptor::<C>::new_from_slices(key, iv), ciphertext)
+}
+
+/// [`cbc_decrypt`] with a decryptor built by the caller (RC2 builds its own cipher).
+fn cbc_decrypt_with<C>(
+    decryptor: core::result::Result<cbc::Decryptor<C>, cbc::cipher::InvalidLength>,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>>
+where
+    cbc::Decryptor<C>: BlockModeDecrypt,
+    C: cbc::cipher::BlockCipherDecrypt,
+{
+    decryptor
         .map_err(|_| Error::Malformed {
             position: 0,
             context: "cipher key",
@@ -270,14 +282,7 @@ impl Pkcs12Cipher {
             // RC2's effective key length is not its key length: the cipher is built here.
             Self::Rc2 { effective_bits, .. } => {
                 let cipher = rc2::Rc2::new_with_eff_key_len(key, effective_bits);
-                cbc::Decryptor::inner_iv_slice_init(cipher, iv)
-                    .map_err(|_| Error::Malformed {
-                        position: 0,
-                        context: "cipher key",
-                    })?
-                    .decrypt_padded_vec::<Pkcs7>(ciphertext)
-                    .map(Zeroizing::new)
-                    .map_err(|_| Error::WrongPassword)
+                cbc_decrypt_with(cbc::Decryptor::inner_iv_slice_init(cipher, iv), ciphertext)
             }
             Self::TripleDes3Key => cbc_decrypt::<des::TdesEde3>(key, iv, ciphertext),
             Self::TripleDes2Key => cbc_decrypt::<des::TdesEde2>(key, iv, ciphertext),

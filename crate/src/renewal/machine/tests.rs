@@ -41,6 +41,16 @@ fn response(status: u16, body: &[u8]) -> Event {
     }
 }
 
+/// What the worker reports when the browser was sent elsewhere (`redirect: "manual"`).
+fn redirected() -> Event {
+    Event::Response {
+        status: 0,
+        redirected: true,
+        body: Vec::new(),
+        too_large: false,
+    }
+}
+
 fn answer_body() -> Vec<u8> {
     format!(r#"{{"uri":"{URI}","pass":"{PASS}"}}"#).into_bytes()
 }
@@ -98,18 +108,18 @@ fn verified() -> RenewalRecord {
     on(answered(), response(200, RENEWED), Some(&secret(false))).record
 }
 
-/// `record` after the file it was saving is on disk at `path`.
-fn file_saved(record: RenewalRecord, path: &str) -> RenewalRecord {
+/// The step once the file `record` was saving is on disk at `path`.
+fn file_saved(record: RenewalRecord, path: &str) -> Step {
     let event = Event::FileSaved { path: path.into() };
-    on(record, event, Some(&secret(true))).record
+    on(record, event, Some(&secret(true)))
 }
 
 fn password_saved() -> RenewalRecord {
-    file_saved(verified(), "/d/p.txt")
+    file_saved(verified(), "/d/p.txt").record
 }
 
 fn files_saved() -> RenewalRecord {
-    file_saved(password_saved(), "/d/c.p12")
+    file_saved(password_saved(), "/d/c.p12").record
 }
 
 fn saved() -> RenewalRecord {
@@ -182,13 +192,7 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         }
     );
 
-    let step = on(
-        step.record,
-        Event::FileSaved {
-            path: "/d/p.txt".into(),
-        },
-        Some(&secret(true)),
-    );
+    let step = file_saved(step.record, "/d/p.txt");
     assert_eq!(step.record.state, Phase::PasswordSaved);
     assert_eq!(
         step.effects,
@@ -197,13 +201,7 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         }]
     );
 
-    let step = on(
-        step.record,
-        Event::FileSaved {
-            path: "/d/c.p12".into(),
-        },
-        Some(&secret(true)),
-    );
+    let step = file_saved(step.record, "/d/c.p12");
     assert_eq!(step.record.state, Phase::FilesSaved);
     assert_eq!(step.record.files.password.as_deref(), Some("/d/p.txt"));
     assert_eq!(step.record.files.p12.as_deref(), Some("/d/c.p12"));
@@ -306,15 +304,7 @@ fn a_post_without_an_answer_is_uncertain_and_never_repeated() {
         (Event::NetworkFailed { timeout: true }, "timeout"),
         (Event::NetworkFailed { timeout: false }, "connection_lost"),
         (Event::WorkerStarted, "interrupted"),
-        (
-            Event::Response {
-                status: 0,
-                redirected: true,
-                body: vec![],
-                too_large: false,
-            },
-            "redirected",
-        ),
+        (redirected(), "redirected"),
         (response(500, b"oops"), "server_error"),
         (response(502, b"bad gateway"), "server_error"),
     ] {
@@ -483,15 +473,7 @@ fn the_download_is_repeated_not_the_post() {
 #[test]
 fn a_download_that_does_not_work_keeps_the_password_and_waits_for_the_user() {
     for (event, expected) in [
-        (
-            Event::Response {
-                status: 0,
-                redirected: true,
-                body: vec![],
-                too_large: false,
-            },
-            "redirected",
-        ),
+        (redirected(), "redirected"),
         (response(404, b""), "download_gone"),
         (
             response(403, b"NOT PERMITTED CERTIFICATE"),
@@ -829,12 +811,7 @@ fn events_are_read_as_the_worker_writes_them() {
     );
     assert_eq!(
         event(r#"{"type":"response","status":0,"redirected":true}"#).ok(),
-        Some(Event::Response {
-            status: 0,
-            redirected: true,
-            body: Vec::new(),
-            too_large: false,
-        })
+        Some(redirected())
     );
     assert_eq!(
         event(r#"{"type":"networkFailed","timeout":true}"#).ok(),
