@@ -38,10 +38,12 @@ impl Registration {
         first_registered: Option<i64>,
         now: i64,
     ) -> Self {
-        let label = match label.trim() {
+        // White space as JavaScript's `trim` sees it too (a BOM pasted from a file).
+        let label = match label.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}') {
             "" => certificate
                 .common_name
                 .clone()
+                .filter(|cn| !cn.is_empty())
                 .unwrap_or_else(|| certificate.subject.clone()),
             label => label.to_owned(),
         };
@@ -274,8 +276,14 @@ mod tests {
         let certificate = registration("client1", "A", 100).certificate;
         let named = Registration::new(certificate.clone(), "  受付PC ", None, None, NOW);
         assert_eq!(named.label, "受付PC");
-        let unnamed = Registration::new(certificate.clone(), " \u{3000}", None, None, NOW);
+        let unnamed = Registration::new(certificate.clone(), " \u{3000}\u{feff}", None, None, NOW);
         assert_eq!(unnamed.label, "client1");
+        let empty_cn = CertificateInfo {
+            common_name: Some(String::new()),
+            ..certificate.clone()
+        };
+        let unnamed = Registration::new(empty_cn, "", None, None, NOW);
+        assert_eq!(unnamed.label, "CN=client1,O=u00001294,C=JP");
         let no_cn = CertificateInfo {
             common_name: None,
             ..certificate

@@ -266,7 +266,8 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
   if (!handler || !allowed(type, sender) || !validData[type](message.data)) return false;
   const checked = fromContentScript(type) ? fromWeborcaPage(sender) : Promise.resolve(true);
-  checked.then((ok) => (ok ? handler(message.data, sender) : Promise.reject(new Error(`${type} from ${sender.url}`)))).then(
+  // A page that is not (or no longer) a WebORCA page is refused, not a failure to log.
+  checked.then((ok) => (ok ? handler(message.data, sender) : Promise.reject(new CodedError('not_weborca_page')))).then(
     (result) => sendResponse({ ok: true, ...result }),
     (error) => {
       // The core's errors and the worker's refusals never contain the password.

@@ -70,7 +70,8 @@ async function show() {
   actions.className = 'actions';
   for (const { text: label, kind, action } of banner.buttons) {
     actions.append(button(label, kind, async () => {
-      await send(ACTIONS[action], { fingerprint: banner.fingerprint });
+      await send(ACTIONS[action], { fingerprint: banner.fingerprint })
+        .catch((error) => console.warn('WebORCA certificate banner:', error.code));
       // 後で: hidden until the next step (the worker stored the snooze).
       if (action === 'snooze') host.remove();
     }));

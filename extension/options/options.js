@@ -113,7 +113,9 @@ async function requestOrigins(origins) {
 let current;
 let missingAccess = [];
 async function load() {
-  const response = await send(MessageType.GET_SETTINGS);
+  const response = await send(MessageType.GET_SETTINGS)
+    .catch((error) => console.warn('The worker refused the settings:', error.code));
+  if (!response) return;
   current = response;
   fill(response);
   fillPolicy(response);

@@ -67,10 +67,15 @@ function actionButton(textKey, className, onClick) {
   return el;
 }
 
-/** Asks the worker to act, then shows everything as it is now: a refusal changes nothing
- * (a renewal's record says why it stopped). */
+/** A refusal the screen has nothing to add to (a renewal's record says why it stopped). */
+function logRefusal(error) {
+  console.warn('The worker refused:', error.code);
+  return null;
+}
+
+/** Asks the worker to act, then shows everything as it is now. */
 function moveOn(type, data) {
-  return send(type, data).catch((error) => console.warn('The worker refused:', error.code)).then(refresh);
+  return send(type, data).catch(logRefusal).then(refresh);
 }
 
 /** The guidance for a renewal, rendered from the state the core gave it. */
@@ -149,7 +154,8 @@ function certificatePicker(record) {
   if (!record.facts?.offersPicker) return [];
   return [
     element('p', 'hint', t('renewalPickHint')),
-    actionButton('buttonPickCertificate', 'secondary', () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint })),
+    actionButton('buttonPickCertificate', 'secondary',
+      () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint }).catch(logRefusal)),
   ];
 }
 
@@ -158,15 +164,16 @@ function passwordReveal(record) {
   const holder = element('span');
   const shown = element('code', 'password');
   holder.append(actionButton('buttonShowPassword', 'secondary', async () => {
-    const response = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint });
+    const answer = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint }).catch(logRefusal);
+    const password = answer?.password;
     if (shown.textContent) return;
-    if (!response.password) {
+    if (!password) {
       // Gone from the extension (the browser was restarted): it is in the saved file.
       shown.textContent = t('renewalPasswordInFile', [record.files.password ?? '']);
       return;
     }
-    shown.textContent = response.password;
-    shown.after(actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(response.password)));
+    shown.textContent = password;
+    shown.after(actionButton('buttonCopy', 'secondary', () => navigator.clipboard.writeText(password)));
   }), shown);
   return holder;
 }
@@ -291,20 +298,21 @@ function renderEntry(entry, settings) {
   return item;
 }
 
-/** Renewals under way, and every certificate: each shown even when the other fails. */
+/** Renewals under way, and every certificate: each shown even when the other is refused. */
 async function refresh() {
   await Promise.all([refreshRenewals(), refreshCertificates()]);
 }
 
 async function refreshRenewals() {
-  const { renewals } = await send(MessageType.RENEWALS);
-  const open = Object.values(renewals).filter((r) => r.state !== 'done');
+  const answer = await send(MessageType.RENEWALS).catch(logRefusal);
+  const open = Object.values(answer?.renewals ?? {}).filter((r) => r.state !== 'done');
   document.getElementById('renewal-cards').replaceChildren(...open.map(renderRenewal));
   document.getElementById('renewals').hidden = open.length === 0;
 }
 
 async function refreshCertificates() {
-  const response = await send(MessageType.OVERVIEW);
+  const response = await send(MessageType.OVERVIEW).catch(logRefusal);
+  if (!response) return;
   const { entries } = response.overview;
   list.replaceChildren(...entries.map((entry) => renderEntry(entry, response.settings)));
   document.getElementById('register-section').hidden = !response.settings.usersMayRegister;

@@ -46,7 +46,7 @@ export const MessageType = Object.freeze({
   OPEN_GUIDE: 'content/open-guide',
 });
 
-/*
+/**
  * The core's shapes are its Rust types, serialised in camelCase:
  * @typedef {object} Registration      crate/src/overview.rs `Registration`
  * @typedef {object} CertificateReport crate/src/reader.rs `CertificateReport`

@@ -2,6 +2,7 @@
 // and the password go to the worker, which reads them with the core and stores only the
 // certificate's metadata. The password field is cleared whatever happens.
 import { MessageType, send } from './messages.js';
+import { CodedError } from './errors.js';
 import { errorMessage, t } from './i18n.js';
 
 /**
@@ -39,7 +40,7 @@ export function mountRegistrationForm(form, onRegistered) {
       onRegistered(registered);
     } catch (error) {
       // The core's reason (wrong password, not a certificate…) or, for a bug, 「内部エラー」.
-      if (error.code === 'internal') console.error('Registering the certificate failed:', error);
+      if (!(error instanceof CodedError) || error.code === 'internal') console.error('Registering the certificate failed:', error);
       show(errorMessage(error));
     } finally {
       password.value = '';

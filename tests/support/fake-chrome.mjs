@@ -37,9 +37,12 @@ export function storageArea(initial = {}, { jitterMs = 0, onChanged = () => {} }
     },
     async set(items) {
       await pause();
-      const changes = Object.fromEntries(Object.entries(items).map(([key, value]) => [key, { oldValue: data[key], newValue: value }]));
+      // As Chrome: only the keys whose value changed are reported, and only if any did.
+      const changes = Object.fromEntries(Object.entries(items)
+        .filter(([key, value]) => JSON.stringify(data[key]) !== JSON.stringify(value))
+        .map(([key, value]) => [key, { oldValue: data[key], newValue: value }]));
       data = { ...data, ...structuredClone(items) };
-      onChanged(changes);
+      if (Object.keys(changes).length) onChanged(changes);
     },
     async remove(keys) {
       await pause();
@@ -82,6 +85,7 @@ export function fakeChrome({ policy = {}, locale = 'ja' } = {}) {
     runtime: {
       id: EXTENSION_ID,
       getURL: (file) => `${origin}${file}`,
+      getManifest: () => JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8')),
       onMessage: event(),
       onStartup: event(),
       onInstalled: event(),
