@@ -1,7 +1,7 @@
 // What the banner on a WebORCA page says, in the user's language. Built in the worker so that
 // the content script only renders: it loads no message bundle and formats no date in the
 // page's renderer (that cost ~18 ms of the page's main thread, measured by `make bench`).
-import { daysLeftText, formatDate, t } from '../shared/i18n.js';
+import { daysLeftText, entryName, formatDate, t } from '../shared/i18n.js';
 
 /** The banner's sentence by status; any other status is in the renewal window. */
 const BANNER_TEXT_KEYS = Object.freeze({
@@ -27,8 +27,8 @@ export function bannerView(overview) {
       buttons: [{ text: t('bannerHowTo'), kind: 'primary', action: 'guide' }],
     };
   }
+  // The core chose it from its own entries.
   const entry = overview.entries.find((e) => e.fingerprint === banner.fingerprint);
-  if (!entry) return null;
   const renewable = entry.assessment.nextAction === 'renewNow';
   return {
     severity: entry.assessment.severity,
@@ -43,8 +43,7 @@ export function bannerView(overview) {
 }
 
 function sentence(entry, others) {
-  const name = entry.commonName ? t('nameWithCommonName', [entry.label, entry.commonName]) : entry.label;
-  const substitutions = [name, daysLeftText(entry.assessment), formatDate(entry.notAfter)];
+  const substitutions = [entryName(entry), daysLeftText(entry.assessment), formatDate(entry.notAfter)];
   const text = t(BANNER_TEXT_KEYS[entry.assessment.status] ?? 'bannerRenew', substitutions);
   return others > 0 ? `${text} ${t('bannerOthers', [String(others)])}` : text;
 }

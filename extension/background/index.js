@@ -3,7 +3,7 @@
 // by an event finds them; everything else is read from storage on each event.
 import { MessageType, fromContentScript, validData } from '../shared/messages.js';
 import { CodedError } from '../shared/errors.js';
-import { formatDate, t } from '../shared/i18n.js';
+import { daysLeftText, formatDate, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
@@ -19,8 +19,11 @@ import { bannerView } from './banner-view.js';
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
 const onError = (error) => console.error('WebORCA worker:', error);
-/** A start the core refused is shown by the popup; anything else is a bug. */
-const onRefusal = (error) => (CodedError.of(error) ? undefined : onError(error));
+/** Whether an error is a bug to log: not a refusal with its own code, or the core's or the
+ * worker's `internal` (whose English `message` is for the log). */
+const isBug = (error) => (CodedError.of(error)?.code ?? 'internal') === 'internal';
+/** A start the core refused is shown by the popup; a bug is logged. */
+const onRefusal = (error) => (isBug(error) ? onError(error) : undefined);
 
 /** The settings in force (defaults, the user's, the policy), and the user's own. */
 async function settingsInForce() {
@@ -69,7 +72,7 @@ async function notify({ dueReminders, entries }) {
       type: 'basic',
       iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
       title: t(expired ? 'notificationExpiredTitle' : 'notificationTitle'),
-      message: t('notificationBody', [entry.label, String(entry.assessment.daysLeft), formatDate(entry.notAfter)]),
+      message: t('notificationBody', [entry.label, daysLeftText(entry.assessment), formatDate(entry.notAfter)]),
       priority: 2,
     });
   }
@@ -271,9 +274,8 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     (result) => sendResponse({ ok: true, ...result }),
     (error) => {
       // The core's errors and the worker's refusals never contain the password.
-      const coded = CodedError.of(error);
-      if (!coded) console.error('WebORCA worker failed on', type, error);
-      sendResponse({ ok: false, error: (coded ?? new CodedError('internal')).toJSON() });
+      if (isBug(error)) console.error('WebORCA worker failed on', type, error);
+      sendResponse({ ok: false, error: (CodedError.of(error) ?? new CodedError('internal')).toJSON() });
     },
   );
   return true; // answered asynchronously

@@ -2,7 +2,7 @@
 // It renders what the worker computes and never writes storage itself.
 import { MessageType, send } from '../shared/messages.js';
 import {
-  CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, errorMessage, formatDate, formatDateTime, localize,
+  CLIENT_KEYS, NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, entryName, errorMessage, formatDate, formatDateTime, localize,
   renewalErrorMessage, t,
 } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
@@ -264,9 +264,7 @@ function renderEntry(entry, settings) {
   const item = element('li', `certificate ${assessment.severity}`);
   item.id = `cert-${entry.fingerprint}`;
   if (entry.fingerprint === focused) item.classList.add('focused');
-  const title = element('p', 'name', entry.commonName
-    ? t('nameWithCommonName', [entry.label, entry.commonName])
-    : entry.label);
+  const title = element('p', 'name', entryName(entry));
   const expiry = element('p');
   expiry.append(`${t('fieldNotAfter')}: ${formatDate(entry.notAfter)} `, element('span', 'days', daysLeftText(assessment)));
   const status = element('p', 'status', `${t('fieldStatus')}: ${t(STATUS_KEYS[assessment.status])}`);

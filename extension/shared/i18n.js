@@ -19,15 +19,15 @@ const ERROR_MESSAGE_KEYS = Object.freeze({
   internal: 'errorInternal',
 });
 
+/** One sentence per setting, whatever the reason (out of range, not a number, empty…): each
+ * says what the field accepts. */
 const SETTING_ERROR_KEYS = Object.freeze({
-  'weborcaOrigins:origin': 'settingsErrorOrigins',
-  'renewalApiUrl:url': 'settingsErrorApiUrl',
-  'warnDays:range': 'settingsErrorWarnDays',
-  'reminderDays:range': 'settingsErrorReminderDays',
-  'reminderDays:empty': 'settingsErrorReminderDays',
-  'downloadSubfolder:folder': 'settingsErrorFolder',
-  'downloadHosts:host': 'settingsErrorDownloadHosts',
-  'downloadHosts:range': 'settingsErrorDownloadHosts',
+  weborcaOrigins: 'settingsErrorOrigins',
+  renewalApiUrl: 'settingsErrorApiUrl',
+  warnDays: 'settingsErrorWarnDays',
+  reminderDays: 'settingsErrorReminderDays',
+  downloadSubfolder: 'settingsErrorFolder',
+  downloadHosts: 'settingsErrorDownloadHosts',
 });
 
 /** Each setting's name as the options page shows it (policy values and problems). */
@@ -149,13 +149,18 @@ export function localize(root) {
 export function errorMessage(error) {
   const { code, context } = CodedError.of(error) ?? new CodedError('internal');
   if (code === 'invalid_setting') {
-    return t(SETTING_ERROR_KEYS[`${context.key}:${context.reason}`] ?? 'errorInternal');
+    return t(SETTING_ERROR_KEYS[context.key] ?? 'errorInternal');
   }
   return t(ERROR_MESSAGE_KEYS[code] ?? ERROR_MESSAGE_KEYS.internal, context.oid ? [context.oid] : undefined);
 }
 
 function formatter(options) {
   return new Intl.DateTimeFormat(chrome.i18n.getUILanguage(), { timeZone: 'Asia/Tokyo', ...options });
+}
+
+/** How a certificate is named on every screen: its label, with its CN when it has one. */
+export function entryName(entry) {
+  return entry.commonName ? t('nameWithCommonName', [entry.label, entry.commonName]) : entry.label;
 }
 
 /** Date and time in Japan's time zone, the one WebORCA and its users live in. */

@@ -36,6 +36,10 @@ test("a refusal is thrown as a CodedError with the core's context, worded with i
   answer = async () => ({ ok: false, error: { code: 'invalid_setting', key: 'warnDays', reason: 'range' } });
   const invalid = await send(MessageType.SAVE_SETTINGS, { input: {} }).catch((e) => e);
   assert.equal(errorMessage(invalid), chrome.i18n.getMessage('settingsErrorWarnDays'));
+  // Not a whole number: the same sentence of what the field accepts, never 内部エラー.
+  answer = async () => ({ ok: false, error: { code: 'invalid_setting', key: 'warnDays', reason: 'type' } });
+  const mistyped = await send(MessageType.SAVE_SETTINGS, { input: {} }).catch((e) => e);
+  assert.equal(errorMessage(mistyped), chrome.i18n.getMessage('settingsErrorWarnDays'));
 });
 
 test('no answer, a malformed one or a failed send is internal; a bug is worded as internal', async () => {

@@ -115,7 +115,7 @@ test('the badge counts the days left, and each reminder step is notified once', 
   await fromPopup(MessageType.OVERVIEW); // waits for the notifications the registration started
   await fromPopup(MessageType.OVERVIEW);
   assert.deepEqual(chrome.recorded.notifications.map((n) => n.id), [`reminder:${CLIENT.fingerprint}:14`]);
-  assert.match(chrome.recorded.notifications[0].message, /受付PC/);
+  assert.match(chrome.recorded.notifications[0].message, /^「受付PC」：あと 10 日（有効期限 /, 'the days in words');
   assert.equal(stored().reminders[CLIENT.fingerprint].lastNotifiedStep, 14);
   now = CLIENT.notAfter - 6 * DAY;
   await fromPopup(MessageType.OVERVIEW);
