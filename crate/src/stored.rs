@@ -101,11 +101,12 @@ pub fn plan(version: Option<u64>, set_aside: &[SetAside]) -> Plan {
     }
 }
 
-/// Whether the popup tells the user about an entry set aside from `area`: their
-/// certificates, renewals and history are theirs to know about; the reminder state, which
-/// they never see, is not (it is rebuilt at the next reminder).
-pub fn told_to_user(area: &str) -> bool {
-    area != "reminders"
+/// Whether the popup tells the user about an entry set aside from `area`: not once they
+/// have closed the notice (`dismissed`); and their certificates, renewals and history are
+/// theirs to know about, but not the reminder state, which they never see (it is rebuilt at
+/// the next reminder).
+pub fn told_to_user(area: &str, dismissed: bool) -> bool {
+    !dismissed && area != "reminders"
 }
 
 #[cfg(test)]
@@ -132,10 +133,7 @@ mod tests {
                 aside("reminders"),
             ],
         );
-        assert_eq!(
-            plan.rewrite.into_iter().collect::<Vec<_>>(),
-            ["registrations", "reminders"]
-        );
+        assert_eq!(plan.rewrite, ["registrations", "reminders"]);
         assert!(plan.write_set_aside && plan.stamp_version);
     }
 
@@ -155,9 +153,10 @@ mod tests {
 
     #[test]
     fn the_user_is_told_of_what_they_see_only() {
-        assert!(
-            told_to_user("registrations") && told_to_user("renewals") && told_to_user("history")
-        );
-        assert!(!told_to_user("reminders"));
+        for area in ["registrations", "renewals", "history"] {
+            assert!(told_to_user(area, false));
+            assert!(!told_to_user(area, true), "dismissed");
+        }
+        assert!(!told_to_user("reminders", false));
     }
 }

@@ -185,12 +185,8 @@ fn settings_entries(
             "settings are not an object".to_owned(),
         )));
     }
-    let mut entries: Vec<(String, JsValue)> = js_sys::Object::entries(object.unchecked_ref())
-        .iter()
-        .map(|pair| {
-            let pair: js_sys::Array = pair.unchecked_into();
-            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
-        })
+    let mut entries: Vec<(String, JsValue)> = object_entries(object)
+        .into_iter()
         .filter(|(_, value)| !value.is_null() && !value.is_undefined())
         .collect();
     crate::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
@@ -237,28 +233,13 @@ pub fn is_weborca_origin(settings: JsValue, origin: &str) -> Result<bool, JsValu
 pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
     let field = |name: &str| js_sys::Reflect::get(&raw, &name.into()).unwrap_or_default();
     let mut set_aside = Vec::new();
+    let mut area =
+        |name: &'static str, decode: Decode| (name, decode(&field(name), name, &mut set_aside));
     let areas = [
-        (
-            "registrations",
-            decoded::<Registration>(
-                &field("registrations"),
-                "registrations",
-                false,
-                &mut set_aside,
-            ),
-        ),
-        (
-            "history",
-            decoded::<HistoryEntry>(&field("history"), "history", false, &mut set_aside),
-        ),
-        (
-            "reminders",
-            decoded::<ReminderState>(&field("reminders"), "reminders", true, &mut set_aside),
-        ),
-        (
-            "renewals",
-            decoded::<RenewalRecord>(&field("renewals"), "renewals", true, &mut set_aside),
-        ),
+        area("registrations", decoded::<Registration, false>),
+        area("history", decoded::<HistoryEntry, false>),
+        area("reminders", decoded::<ReminderState, true>),
+        area("renewals", decoded::<RenewalRecord, true>),
     ];
     let reasons: Vec<SetAside> = set_aside.iter().map(|(reason, _)| reason.clone()).collect();
     let plan = crate::stored_plan(field("schemaVersion").as_f64().map(|v| v as u64), &reasons);
@@ -273,12 +254,15 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
         set(&stored, area, entries);
     }
     set(&stored, "setAside", &all_aside);
-    // What the popup names: not dismissed, and from an area the user sees.
+    // What the popup names (`stored::told_to_user`).
     let notice = js_sys::Array::new();
     for entry in all_aside.iter() {
         let area = js_sys::Reflect::get(&entry, &"area".into()).unwrap_or_default();
         let dismissed = js_sys::Reflect::get(&entry, &"dismissed".into()).unwrap_or_default();
-        if dismissed.is_truthy() || !area.as_string().is_some_and(|a| crate::told_to_user(&a)) {
+        let named = area
+            .as_string()
+            .is_some_and(|area| crate::told_to_user(&area, dismissed.is_truthy()));
+        if !named {
             continue;
         }
         let told = js_sys::Object::new();
@@ -314,13 +298,15 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
     Ok(reading.into())
 }
 
-/// The entries of one stored area (a list or an object; `keyed`: kept as an object by
+/// How one stored area is read: [`decoded`] for its entry type.
+type Decode = fn(&JsValue, &'static str, &mut Vec<(SetAside, JsValue)>) -> JsValue;
+
+/// The entries of one stored area (a list or an object; `KEYED`: kept as an object by
 /// fingerprint, else as a list) that decode as `T`, as they were; the others go to
 /// `set_aside` with their reason. An area that is neither is set aside whole.
-fn decoded<T: serde::de::DeserializeOwned>(
+fn decoded<T: serde::de::DeserializeOwned, const KEYED: bool>(
     value: &JsValue,
     area: &'static str,
-    keyed: bool,
     set_aside: &mut Vec<(SetAside, JsValue)>,
 ) -> JsValue {
     let entries: Vec<(String, JsValue)> = if value.is_undefined() || value.is_null() {
@@ -332,24 +318,18 @@ fn decoded<T: serde::de::DeserializeOwned>(
             .map(|(index, entry)| (index.to_string(), entry))
             .collect()
     } else if value.is_object() {
-        js_sys::Object::entries(value.unchecked_ref())
-            .iter()
-            .map(|pair| {
-                let pair: js_sys::Array = pair.unchecked_into();
-                (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
-            })
-            .collect()
+        object_entries(value)
     } else {
         vec![(String::new(), value.clone())]
     };
-    let kept: JsValue = if keyed {
+    let kept: JsValue = if KEYED {
         js_sys::Object::new().into()
     } else {
         js_sys::Array::new().into()
     };
     for (key, entry) in entries {
         match serde_wasm_bindgen::from_value::<T>(entry.clone()) {
-            Ok(_) if keyed => set(&kept, &key, &entry),
+            Ok(_) if KEYED => set(&kept, &key, &entry),
             Ok(_) => {
                 kept.unchecked_ref::<js_sys::Array>().push(&entry);
             }
@@ -369,6 +349,17 @@ fn decoded<T: serde::de::DeserializeOwned>(
         }
     }
     kept
+}
+
+/// An object's own `(name, value)` pairs, as `Object.entries` gives them.
+fn object_entries(object: &JsValue) -> Vec<(String, JsValue)> {
+    js_sys::Object::entries(object.unchecked_ref())
+        .iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+        })
+        .collect()
 }
 
 fn set(object: &JsValue, key: &str, value: &JsValue) {

@@ -214,7 +214,7 @@ impl Keys {
     }
 
     /// Computes the PKCS#12 KDF keys the last round listed (the binding calls this while
-    /// WebCrypto works); later rounds compute them as they meet them.
+    /// WebCrypto works). Optional: later rounds compute them as they meet them.
     pub fn compute_deferred(&mut self) {
         self.deferring = false;
         for request in core::mem::take(&mut self.deferred) {
@@ -223,9 +223,10 @@ impl Keys {
         }
     }
 
-    /// Whether the last round listed keys it did not have (its answer is then void).
+    /// Whether the last round listed keys it did not have (its answer is then void). Only
+    /// the first round defers: a caller that never computes what it deferred still ends.
     pub fn waiting(&self) -> bool {
-        !self.missing.is_empty() || !self.deferred.is_empty()
+        !self.missing.is_empty() || (self.deferring && !self.deferred.is_empty())
     }
 
     /// The derivations the last round listed, to be derived before the next one. Each round
@@ -233,6 +234,7 @@ impl Keys {
     /// rest is computed here rather than trusting the count.
     pub fn take_missing(&mut self) -> Vec<Pbkdf2Request> {
         self.rounds += 1;
+        self.deferring = false;
         if self.rounds >= MAX_ROUNDS {
             self.stop_asking();
         }
@@ -349,6 +351,14 @@ mod tests {
         // Another password form is another key, computed at once after the first round.
         assert!(keys.pkcs12_kdf(mac_key(b"")).is_some());
         assert_eq!(keys.pkcs12.len(), 2);
+        // A caller that never computes what was deferred is not left waiting: the next
+        // round computes it when it meets it.
+        let mut forgetful = Keys::asking();
+        assert_eq!(forgetful.pkcs12_kdf(mac_key(b"\0b\0\0")), None);
+        assert!(forgetful.waiting());
+        assert!(forgetful.take_missing().is_empty());
+        assert!(forgetful.pkcs12_kdf(mac_key(b"\0b\0\0")).is_some());
+        assert!(!forgetful.waiting());
         let mut computing = Keys::computing();
         assert_eq!(
             computing.pkcs12_kdf(mac_key(b"")),
