@@ -8,6 +8,8 @@ WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
 # The features rustc enables for wasm32 today, listed: `--all-features` output breaks loaders.
 WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue
+# The shipped optimisation (the bench builds a copy with names kept using the same flags).
+WASM_OPT_FLAGS := -Oz --low-memory-unused $(WASM_FEATURES)
 
 .PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e fuzz bench fixtures weborca package clean
 
@@ -20,8 +22,7 @@ deps:
 wasm: deps
 	cargo build --locked --release --target $(WASM_TARGET) -p weborca-cert
 	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
-	node_modules/.bin/wasm-opt -Oz --low-memory-unused $(WASM_FEATURES) --strip-debug \
-	  pkg/weborca_cert_bg.wasm -o pkg/weborca_cert_bg.wasm
+	node_modules/.bin/wasm-opt $(WASM_OPT_FLAGS) --strip-debug pkg/weborca_cert_bg.wasm -o pkg/weborca_cert_bg.wasm
 
 # The unpacked extension → dist/ (load it at chrome://extensions).
 build: wasm
@@ -64,8 +65,9 @@ package: build
 	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)"
 
 # Figures, not assertions, printed and written to BENCHMARKS.md: the reader against node-forge,
-# PKI.js, native Rust and openssl; the worker, banner and content script in Chromium (under the
-# port-443 lock the e2e tests use); sizes; the hostile files (tests/bench/run.mjs).
+# PKI.js, native Rust and openssl; the worker, banner and content script in Chromium (holding
+# /tmp/weborca-443.lock while it uses port 443: an e2e run beside it must take the same lock,
+# `flock /tmp/weborca-443.lock make test`); sizes; the hostile files (tests/bench/run.mjs).
 bench: build
 	node tests/bench/run.mjs
 

@@ -28,8 +28,7 @@ test('updates.xml names the app, its version and where the CRX is', () => {
 });
 
 test("the manifest's banner origins and host permissions are the core's default origins and API host", async () => {
-  const { initSync, effectiveSettings, renewalApiUrl } = await import('../pkg/weborca_cert.js');
-  initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
+  const { effectiveSettings, renewalApiUrl } = await import('./support/core.mjs');
   const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
   const { settings } = effectiveSettings({}, {});
   // The banner runs, without asking, exactly where the core watches by default.

@@ -1,8 +1,9 @@
 /* global chrome, document, MutationObserver, window */
 // The extension's figures in headless Debian Chromium with the built dist/ (the e2e kit's
 // launchWithExtension) and the simulated WebORCA on 127.0.0.1:443. Writes them as JSON to the
-// file named on the command line; run.mjs prints them. Port 443 is shared with the e2e tests
-// of other work trees, so run it only under the lock they use:
+// file named on the command line; run.mjs prints them. Port 443 is shared with the e2e tests,
+// which take no lock themselves: run.mjs holds one, and an e2e run beside it must take it too
+// (`flock /tmp/weborca-443.lock make test`). By hand:
 //   flock /tmp/weborca-443.lock node tests/bench/chromium.mjs target/bench/chromium.json
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import forge from 'node-forge';
-import { initSync, readCertificate } from '../../pkg/weborca_cert.js';
 import { expectedFixtures, fixtures, root } from '../support/browser.mjs';
+import { readCertificate } from '../support/core.mjs';
 import { openWithPkijs, shortReason } from './pkijs-reader.mjs';
 import { summary, timeAsync, timeInTurns } from './stats.mjs';
 
@@ -21,8 +21,6 @@ const SLOW = { wasm: 3, forge: 2, pkijs: 3, native: 3, openssl: 3, warmup: 0 };
 const SLOW_MS = 200;
 const benchDir = path.join(root, 'target/bench');
 const nativeReader = path.join(root, 'target/release/examples/bench_reader');
-
-initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
 
 /** The core as the worker calls it (awaited: the export may return a Promise). */
 const openWithWasm = (bytes, password, file) => readCertificate(bytes, password, file);

@@ -1,47 +1,22 @@
 // Sizes, printed, never asserted: the shipped Wasm and its glue (raw, gzip, brotli), the
-// zipped extension as the Web Store upload is zipped, and what takes the room in the Wasm
+// Web Store zip (made by scripts/package.mjs), and what takes the room in the Wasm
 // (twiggy over a build that keeps function names).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { root } from '../support/browser.mjs';
+import { compressed, webstoreZipSize } from '../support/sizes.mjs';
 
-/** `{ raw, gzip, brotli }` bytes of one file (gzip -9, brotli at its default quality 11). */
-function compressed(file) {
-  const bytes = readFileSync(file);
-  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes).length };
-}
-
-/**
- * dist/ zipped as scripts/package.mjs zips the Web Store upload: a copy without the
- * manifest's development `key`, `zip -q -r -X` (its staging helpers are not exported, so the
- * same steps are repeated here).
- */
-function zippedExtension() {
-  const temp = mkdtempSync(path.join(os.tmpdir(), 'weborca-bench-zip-'));
-  try {
-    const staged = path.join(temp, 'webstore');
-    cpSync(path.join(root, 'dist'), staged, { recursive: true });
-    const manifestFile = path.join(staged, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    delete manifest.key;
-    writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-    const zip = path.join(temp, 'extension.zip');
-    execFileSync('zip', ['-q', '-r', '-X', zip, '.'], { cwd: staged });
-    return statSync(zip).size;
-  } finally {
-    rmSync(temp, { recursive: true, force: true });
-  }
-}
-
-/** The wasm-opt features the Makefile's `wasm` target passes (one list, kept there). */
-function wasmFeatures() {
+/** The wasm-opt flags of the Makefile's `wasm` target (one list, kept there), `$(…)` expanded. */
+function wasmOptFlags() {
   const makefile = readFileSync(path.join(root, 'Makefile'), 'utf8').replace(/\\\n/g, ' ');
-  const features = makefile.match(/^WASM_FEATURES\s*:?=(.*)$/m)?.[1];
-  if (!features) throw new Error('no WASM_FEATURES in the Makefile');
-  return features.trim().split(/\s+/);
+  const variable = (name) => {
+    const value = makefile.match(new RegExp(`^${name}\\s*:?=(.*)$`, 'm'))?.[1];
+    if (value === undefined) throw new Error(`no ${name} in the Makefile`);
+    return value.replace(/\$\((\w+)\)/g, (_, inner) => variable(inner)).trim();
+  };
+  return variable('WASM_OPT_FLAGS').split(/\s+/);
 }
 
 /** twiggy, on PATH or where cargo installs it; null when it is not installed. */
@@ -75,7 +50,7 @@ function topContributors() {
     mkdirSync(named, { recursive: true });
     execFileSync('wasm-bindgen', ['--keep-debug', '--target', 'web', '--out-dir', named,
       path.join(root, 'target/wasm32-unknown-unknown/release/weborca_cert.wasm')]);
-    execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...wasmFeatures(), '-g',
+    execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), [...wasmOptFlags(), '-g',
       path.join(named, 'weborca_cert_bg.wasm'), '-o', wasm]);
     all = JSON.parse(execFileSync(tool, ['top', '-n', '1000000', '-f', 'json', wasm], { maxBuffer: 64 << 20 }))
       .filter((item) => !/names" subsection$/.test(item.name));
@@ -100,12 +75,13 @@ function topContributors() {
   };
 }
 
-export function sizeFigures() {
+export async function sizeFigures() {
+  const of = (file) => compressed(readFileSync(path.join(root, file)));
   return {
-    wasm: compressed(path.join(root, 'pkg/weborca_cert_bg.wasm')),
-    glue: compressed(path.join(root, 'pkg/weborca_cert.js')),
-    worker: compressed(path.join(root, 'dist/background.js')),
-    zip: zippedExtension(),
+    wasm: of('pkg/weborca_cert_bg.wasm'),
+    glue: of('pkg/weborca_cert.js'),
+    worker: of('dist/background.js'),
+    zip: await webstoreZipSize(),
     top: topContributors(),
   };
 }

@@ -117,8 +117,8 @@ export async function message(key, lang = 'ja') {
 export async function expectedFixtures() {
   const tsv = await readFile(path.join(fixtures, 'expected.tsv'), 'utf8');
   return Object.fromEntries(tsv.split('\n').filter((l) => l && !l.startsWith('#')).map((line) => {
-    const [file, password, cn, o, serial, notAfter] = line.split('\t');
-    return [file, { file, password, cn, o, serial, notAfter: Number(notAfter) * 1000 }];
+    const [file, password, cn, o, serial, notAfter, sha256] = line.split('\t');
+    return [file, { file, password, cn, o, serial, notAfter: Number(notAfter) * 1000, sha256 }];
   }));
 }
 

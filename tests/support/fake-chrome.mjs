@@ -4,9 +4,7 @@
 // worker's modules and the Rust core (built for Node) run as they are.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { root } from './browser.mjs';
 
 /** An event: `addListener` as Chrome's, `listeners` for the test to call them. */
 function event() {
@@ -68,14 +66,14 @@ function messagesOf(locale) {
   };
 }
 
-export const EXTENSION_ID = 'abcdefghijklmnopabcdefghijklmnop';
+const EXTENSION_ID = 'abcdefghijklmnopabcdefghijklmnop';
 
 /**
- * A fake `chrome` with `policy` in managed storage. `recorded` holds what the worker did:
+ * A fake `chrome`, in Japanese, with no policy set. `recorded` holds what the worker did:
  * badge texts, notifications and tabs, in order.
- * @param {{ policy?: object, locale?: string }} [options]
  */
-export function fakeChrome({ policy = {}, locale = 'ja' } = {}) {
+export function fakeChrome() {
+  const locale = 'ja';
   const recorded = { badge: [], notifications: [], tabs: [], alarms: new Map() };
   const onChanged = event();
   const changed = (area) => (changes) => onChanged.listeners.forEach((listener) => listener(changes, area));
@@ -93,7 +91,7 @@ export function fakeChrome({ policy = {}, locale = 'ja' } = {}) {
     storage: {
       local: storageArea({}, { onChanged: changed('local') }),
       session: storageArea({}, { onChanged: changed('session') }),
-      managed: storageArea(policy, { onChanged: changed('managed') }),
+      managed: storageArea({}, { onChanged: changed('managed') }),
       onChanged,
     },
     alarms: {

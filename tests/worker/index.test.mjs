@@ -6,19 +6,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { initSync, renewalStart } from '../../pkg/weborca_cert.js';
 import { MessageType } from '../../extension/shared/messages.js';
+import { expectedFixtures, fixtures } from '../support/browser.mjs';
+import { renewalStart } from '../support/core.mjs';
 import { contentSender, deliver, fakeChrome, pageSender } from '../support/fake-chrome.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixture = (name) => Array.from(readFileSync(path.join(root, 'crate/tests/fixtures', name)));
-initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
+const fixture = (name) => Array.from(readFileSync(path.join(fixtures, name)));
 
 const DAY = 86_400_000;
 const WEBORCA_PAGE = 'https://weborca.cloud.orcamo.jp/';
-// crate/tests/fixtures/expected.tsv: client3948.crt
-const CLIENT = { cn: 'client3948', notAfter: 1_890_097_724_000, fingerprint: 'C95C4B9DB2B155BEE558736FEB875F16761B037DCF03A20CCFD7B252A6DB9FE0' };
+const { cn, notAfter, sha256 } = (await expectedFixtures())['client3948.crt'];
+const CLIENT = { cn, notAfter, fingerprint: sha256 };
 
 const chrome = fakeChrome();
 globalThis.chrome = chrome;

@@ -2,16 +2,10 @@
 // Node and a storage area whose reads and writes take random time, as chrome.storage's do:
 // concurrent changes must all survive, and one unreadable entry must stop nothing else.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import test from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { initSync, storedState } from '../../pkg/weborca_cert.js';
 import { createStore } from '../../extension/background/store.js';
+import { storedState } from '../support/core.mjs';
 import { storageArea } from '../support/fake-chrome.mjs';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
-initSync({ module: readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm')) });
 
 /** chrome.storage.local's contract, with a random delay on every call so interleavings happen. */
 const slowArea = (initial) => storageArea(initial, { jitterMs: 5 });
