@@ -66,24 +66,39 @@ pub enum Error {
     KeyMismatch,
 }
 
-impl Error {
-    /// A stable, machine-readable code: the extension maps it to a localized message.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::TooLarge { .. } => "too_large",
-            Self::NotCertificateOrPkcs12 => "not_certificate",
-            Self::Truncated { .. } => "truncated",
-            Self::Malformed { .. } => "malformed",
-            Self::WrongPassword => "wrong_password",
-            Self::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
-            Self::IterationsTooHigh { .. } => "iterations_too_high",
-            Self::TooMuchWork { .. } => "too_much_work",
-            Self::TooManyParts { .. } => "too_many_parts",
-            Self::NoCertificate => "no_certificate",
-            Self::KeyMismatch => "key_mismatch",
-        }
-    }
+/// Each kind's stable code, written once: `code()` matches every kind (no wildcard, so a new
+/// kind does not compile without its code) and `CODES` lists them for the message contract.
+macro_rules! error_codes {
+    ($($kind:ident => $code:literal,)*) => {
+        impl Error {
+            /// Every code [`Error::code`] can return (the extension must word each one).
+            pub const CODES: &'static [&'static str] = &[$($code),*];
 
+            /// A stable, machine-readable code: the extension maps it to a localized message.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(Self::$kind { .. } => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    TooLarge => "too_large",
+    NotCertificateOrPkcs12 => "not_certificate",
+    Truncated => "truncated",
+    Malformed => "malformed",
+    WrongPassword => "wrong_password",
+    UnsupportedAlgorithm => "unsupported_algorithm",
+    IterationsTooHigh => "iterations_too_high",
+    TooMuchWork => "too_much_work",
+    TooManyParts => "too_many_parts",
+    NoCertificate => "no_certificate",
+    KeyMismatch => "key_mismatch",
+}
+
+impl Error {
     /// Converts a `der` decoding error met while reading `context`.
     pub(crate) fn from_der(err: &der::Error, context: &'static str) -> Self {
         let position = err

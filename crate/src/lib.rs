@@ -36,8 +36,9 @@ pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{
-    Event, FOLLOW_REDIRECTS, RenewalRecord, Secret, StartRequest, auto_plan,
-    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
+    Code as RenewalCode, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView, Secret,
+    Stage as RenewalStage, StartRequest, auto_plan, removal_refused as renewal_removal_refused,
+    start as start_renewal, step as renewal_step, view as renewal_view,
 };
 pub use rules::snooze_until;
 pub use settings::{

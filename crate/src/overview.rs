@@ -209,7 +209,7 @@ pub fn overview(
             })
         })
         .collect();
-    let awaiting_import = renewals.iter().find(|record| record.facts().awaits_import);
+    let awaiting_import = renewals.iter().find(|record| record.stage.awaits_import());
     // Renewed but not imported: the old certificate still expires, so the badge stays up.
     let badge = badge.or_else(|| {
         awaiting_import.map(|_| Badge {

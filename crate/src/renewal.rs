@@ -3,13 +3,21 @@
 //! state machine the worker drives (`machine`), and when to renew without a click (`auto`). All pure: the worker does the I/O.
 
 mod auto;
+mod code;
+mod event;
 mod machine;
 mod protocol;
+mod record;
 mod verify;
+mod view;
 
 pub use auto::plan as auto_plan;
-pub use machine::{Event, RenewalRecord, Secret, StartRequest, removal_refused, start, step};
+pub use code::Code;
+pub use event::Event;
+pub use machine::{StartRequest, removal_refused, start, step};
 pub use protocol::FOLLOW_REDIRECTS;
+pub use record::{Failure, RenewalRecord, Secret, Stage};
+pub use view::{RenewalView, view};
 
 /// Files and certificates the renewal's tests share.
 #[cfg(test)]

@@ -1,32 +1,31 @@
 //! The renewal as a sans-I/O state machine, in the manner of rustls' `Connection`: the worker
 //! feeds it events (an HTTP answer, a saved file, a timer, a user's confirmation) and
 //! performs the effects it returns (a request, a file to save, a notification, a timer). It
-//! never touches the network, storage or a clock: `now` and `jitter` come in.
+//! never touches the network, storage or a clock: `now` and `jitter` come in. The stages are
+//! drawn in `record.rs`; every transition is here, as a `match` on the stage and then the
+//! event with no wildcard arm, so a new stage or event does not compile until each pair is
+//! decided.
 //!
-//! ```text
-//! probing ─any answer─▶ requesting ─200 {uri,pass}─▶ answered ─file verified─▶ verified
-//!   │ no connection        │ 503/429 ─▶ waiting ─timer─▶ probing          │ password file saved
-//!   ▼                      │ timeout, lost, 5xx, redirect, worker died     ▼
-//! waiting                  └──────────────▶ uncertain          passwordSaved ─.p12 saved─▶ filesSaved
-//!                                                                           │ registered
-//!                      saved ─backup checked─▶ backedUp ─logged in─▶ done ◀─┘ (saved)
-//! ```
-//!
-//! The two rules it exists for: **at most one POST per renewal the user asked for** (only
-//! the probe and an explicit 503/429 are repeated on their own; everything after the POST is
-//! sent is resumable without it), and **nothing is called done before the new certificate
-//! is proven** (`verify_renewed`), with every step after the answer written down before the
-//! next I/O so that a stopped worker or a closed browser resumes where it was.
+//! The rules it exists for: **at most one POST per renewal the user asked for** (only the
+//! probe and an explicit 503/429 are repeated on their own; everything after the POST is sent
+//! is resumable without it), **nothing is called done before the new certificate is proven**
+//! (`verify_renewed`), and **nothing the server issued is thrown away**: from the answer on,
+//! the password (and the file once downloaded) is wiped only after both files are on disk or
+//! by the user's or the administrator's own act. Every step is written down before the next
+//! I/O, so a stopped worker or a closed browser resumes where it was.
 
 use serde::{Deserialize, Serialize};
 
+use super::code::Code;
+use super::event::Event;
 use super::protocol::{
-    MAX_ANSWER_BYTES, MAX_FILE_BYTES, PostFailure, REQUEST_BODY, REQUEST_TIMEOUT_MS, post_failure,
-    read_answer,
+    AnswerError, MAX_ANSWER_BYTES, MAX_FILE_BYTES, PostFailure, REQUEST_BODY, REQUEST_TIMEOUT_MS,
+    post_failure, read_answer,
 };
-use super::verify::verify_renewed;
+use super::record::{ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry, Secret, Stage};
+use super::verify::{Refused, verify_renewed};
 use crate::certificate::CertificateInfo;
-use crate::file_name::{SavedNames, renewed_names};
+use crate::file_name::renewed_names;
 use crate::url::https_authority;
 
 /// Rounds of probe + POST for failures that provably issued nothing, before giving up.
@@ -37,343 +36,11 @@ pub(super) const MAX_DOWNLOAD_ATTEMPTS: u32 = 6;
 pub(super) const MAX_SAVE_ATTEMPTS: u32 = 3;
 /// How often a saved certificate that is not yet imported is brought up again.
 pub(super) const IMPORT_REMINDER_INTERVAL_MS: i64 = 24 * 3_600_000;
+/// Where a held certificate's files go when the administrator exports them, inside the
+/// Downloads sub-folder: apart from the files a receptionist is told to import.
+pub(super) const HELD_FOLDER: &str = "管理者確認用";
 const BACKOFF_BASE_MS: i64 = 30_000;
 const BACKOFF_CAP_MS: i64 = 30 * 60_000;
-
-/// Where a renewal stands. Stored after every step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Phase {
-    /// A cheap GET to the API origin proves the connection and the client certificate.
-    /// Nothing has been sent that could issue a certificate.
-    Probing,
-    /// The POST may be in flight: from here on a certificate may exist.
-    Requesting,
-    /// Nothing was issued (no connection, or 503/429); tried again at `next_attempt_at`.
-    Waiting,
-    /// The API answered `{uri, pass}`: a certificate was issued. The GET is next (and is
-    /// repeated on its own as long as the URI works).
-    Answered,
-    /// The downloaded file passed verification; the password file is saved next.
-    Verified,
-    /// The password file is on disk; the `.p12` is saved next.
-    PasswordSaved,
-    /// Both files are on disk; the registration is replaced next.
-    FilesSaved,
-    /// Registered: the user is guided to back up and import.
-    Saved,
-    /// The user's backup copy was checked; the password is wiped.
-    BackedUp,
-    /// The user logged in with the new certificate.
-    Done,
-    /// The POST was sent but its answer never arrived: a certificate may have been issued.
-    /// Only the user, told so, may start again.
-    Uncertain,
-    /// Stopped; `error` says why and `issued` whether a certificate exists.
-    Failed,
-}
-
-impl Phase {
-    /// Under way: a new start is refused and the certificate may not be removed.
-    pub fn is_busy(self) -> bool {
-        matches!(
-            self,
-            Self::Probing
-                | Self::Requesting
-                | Self::Waiting
-                | Self::Answered
-                | Self::Verified
-                | Self::PasswordSaved
-                | Self::FilesSaved
-        )
-    }
-
-    /// The new certificate is saved but its import not yet confirmed.
-    pub fn awaits_import(self) -> bool {
-        matches!(self, Self::Saved | Self::BackedUp)
-    }
-}
-
-/// Whether this renewal has produced a certificate on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Issued {
-    /// Nothing that could issue one was sent (or the server said it did nothing).
-    No,
-    /// The POST was sent and its outcome is unknown.
-    Maybe,
-    /// The server answered with a file: one exists.
-    Yes,
-}
-
-/// A failure as stored: its stable code (localized by the extension) and HTTP status.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordedError {
-    /// `connection_failed`, `auto_not_connected`, `timeout`, `server_error`, `not_permitted`, `rejected`,
-    /// `redirected`, `malformed_answer`, `untrusted_uri`, `download_failed`,
-    /// `download_gone`, `download_refused`, `renewed_*` (see `verify_renewed`),
-    /// `save_failed`, `secret_lost`, `interrupted`, `connection_lost`.
-    pub code: String,
-    /// The HTTP status, when there was one.
-    #[serde(default)]
-    pub status: Option<u16>,
-}
-
-/// The files saved so far (full paths, as `chrome.downloads` reports them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SavedFiles {
-    /// The password text file.
-    #[serde(default)]
-    pub password: Option<String>,
-    /// The PKCS#12.
-    #[serde(default)]
-    pub p12: Option<String>,
-}
-
-/// The verified renewed certificate and the names it is saved under.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Renewed {
-    /// What the new certificate says.
-    pub certificate: CertificateInfo,
-    /// File names, fixed once so a resumed save writes the same ones.
-    pub names: SavedNames,
-}
-
-/// One certificate's renewal, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RenewalRecord {
-    /// The certificate being renewed (SHA-256 fingerprint).
-    pub fingerprint: String,
-    /// Its label, for messages.
-    pub label: String,
-    /// Where it stands.
-    pub state: Phase,
-    /// Whether a certificate was issued.
-    pub issued: Issued,
-    /// The certificate being renewed, as registered: what the new one is checked against.
-    pub current: CertificateInfo,
-    /// The renewal endpoint.
-    pub api_url: String,
-    /// Hosts the administrator allowed to serve the file, as they were at the start.
-    #[serde(default)]
-    pub download_hosts: Vec<String>,
-    /// The Downloads sub-folder, as it was at the start (both files go to one place).
-    pub folder: String,
-    /// Probe + POST rounds (1 for the first).
-    pub attempt: u32,
-    /// GETs of the issued file.
-    #[serde(default)]
-    pub download_attempt: u32,
-    /// Tries to save the current file.
-    #[serde(default)]
-    pub save_attempt: u32,
-    /// When it started (ms).
-    pub started_at: i64,
-    /// When it last changed (ms).
-    pub updated_at: i64,
-    /// Where the issued file is, from the answer until both files are saved.
-    #[serde(default)]
-    pub uri: Option<String>,
-    /// When a timed retry is due (ms).
-    #[serde(default)]
-    pub next_attempt_at: Option<i64>,
-    /// Why it is waiting, stuck or stopped.
-    #[serde(default)]
-    pub error: Option<RecordedError>,
-    /// The verified new certificate.
-    #[serde(default)]
-    pub renewed: Option<Renewed>,
-    /// What was saved.
-    #[serde(default)]
-    pub files: SavedFiles,
-    /// The tab opened for the certificate picker, if any.
-    #[serde(default)]
-    pub picker_tab_id: Option<i64>,
-    /// When the user was last reminded to import (ms).
-    #[serde(default)]
-    pub reminded_at: Option<i64>,
-    /// Started by the worker under the `autoRenew` policy, not by a click.
-    #[serde(default)]
-    pub automatic: bool,
-}
-
-/// What the screens need to know about a renewal, decided here rather than by each screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RenewalFacts {
-    /// Under way (see [`Phase::is_busy`]).
-    pub busy: bool,
-    /// Saved, its import not yet confirmed.
-    pub awaits_import: bool,
-    /// 「確認する」 may show the password: while the files are being saved (nothing is lost
-    /// if saving fails) and until the backup is checked.
-    pub shows_password: bool,
-    /// Nothing was issued because the connection failed — perhaps Chrome could not present
-    /// the certificate without its picker, which the user can open.
-    pub offers_picker: bool,
-}
-
-impl RenewalRecord {
-    /// What the screens show for this renewal.
-    pub fn facts(&self) -> RenewalFacts {
-        let connection = self.error.as_ref().is_some_and(|e| {
-            matches!(
-                e.code.as_str(),
-                "connection_failed" | "timeout" | "auto_not_connected"
-            )
-        });
-        RenewalFacts {
-            busy: self.state.is_busy(),
-            awaits_import: self.state.awaits_import(),
-            shows_password: matches!(
-                self.state,
-                Phase::Verified | Phase::PasswordSaved | Phase::Saved
-            ),
-            offers_picker: matches!(self.state, Phase::Waiting | Phase::Failed)
-                && self.issued == Issued::No
-                && connection,
-        }
-    }
-
-    /// Stopped at a step only the user can move on (a download that will not work on its
-    /// own, a save that failed three times): no timer, no new worker goes on with it.
-    fn waits_for_user(&self) -> bool {
-        self.state.is_busy() && self.error.is_some() && self.next_attempt_at.is_none()
-    }
-}
-
-/// What the worker keeps secret for a renewal (the password, and the file until saved): it
-/// hands it back with every event, and stores or wipes it as [`Effect::KeepSecret`] and
-/// [`Effect::WipeSecret`] say.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Secret {
-    /// The renewed file's password.
-    pub pass: String,
-    /// The verified file, until it is saved.
-    #[serde(default)]
-    pub file: Option<Vec<u8>>,
-}
-
-/// Something that happened to a renewal: `{ type, …fields }`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "EventFields")]
-pub enum Event {
-    /// A new worker found this record (the last one may have died anywhere).
-    WorkerStarted,
-    /// A timer rang (a retry, the hourly check).
-    Tick,
-    /// The user asked to go on now (retry button, certificate picked).
-    RetryNow,
-    /// The request the last step asked for got an HTTP answer.
-    Response {
-        /// The status (0 for a redirect not followed).
-        status: u16,
-        /// A redirect was answered and not followed.
-        redirected: bool,
-        /// The body, up to the limit the request set.
-        body: Vec<u8>,
-        /// The body was longer than that limit (reading stopped there).
-        too_large: bool,
-    },
-    /// The request got no answer.
-    NetworkFailed {
-        /// It ran out of time (else the connection failed).
-        timeout: bool,
-    },
-    /// The file the last step asked to save is on disk.
-    FileSaved {
-        /// Its full path.
-        path: String,
-    },
-    /// Saving it failed (interrupted, refused).
-    SaveFailed,
-    /// The new certificate replaced the old one in the registrations.
-    Registered,
-    /// The user opened the certificate picker in this tab.
-    PickerOpened {
-        /// The tab.
-        tab_id: i64,
-    },
-    /// The user's backup copy was checked.
-    BackupConfirmed,
-    /// The user logged in with the new certificate.
-    ImportConfirmed,
-}
-
-/// An [`Event`] as the worker writes it, every variant's fields in one struct: serde's
-/// internally tagged enums buffer the whole value first, and that machinery cost 25 KB of Wasm.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EventFields {
-    #[serde(rename = "type")]
-    kind: EventKind,
-    #[serde(default)]
-    status: Option<u16>,
-    #[serde(default)]
-    redirected: bool,
-    #[serde(default, with = "serde_bytes")]
-    body: Vec<u8>,
-    #[serde(default)]
-    too_large: bool,
-    #[serde(default)]
-    timeout: bool,
-    #[serde(default)]
-    path: Option<String>,
-    #[serde(default)]
-    tab_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum EventKind {
-    WorkerStarted,
-    Tick,
-    RetryNow,
-    Response,
-    NetworkFailed,
-    FileSaved,
-    SaveFailed,
-    Registered,
-    PickerOpened,
-    BackupConfirmed,
-    ImportConfirmed,
-}
-
-impl TryFrom<EventFields> for Event {
-    type Error = &'static str;
-
-    fn try_from(fields: EventFields) -> Result<Self, Self::Error> {
-        Ok(match fields.kind {
-            EventKind::WorkerStarted => Self::WorkerStarted,
-            EventKind::Tick => Self::Tick,
-            EventKind::RetryNow => Self::RetryNow,
-            EventKind::Response => Self::Response {
-                status: fields.status.ok_or("missing field `status`")?,
-                redirected: fields.redirected,
-                body: fields.body,
-                too_large: fields.too_large,
-            },
-            EventKind::NetworkFailed => Self::NetworkFailed {
-                timeout: fields.timeout,
-            },
-            EventKind::FileSaved => Self::FileSaved {
-                path: fields.path.ok_or("missing field `path`")?,
-            },
-            EventKind::SaveFailed => Self::SaveFailed,
-            EventKind::Registered => Self::Registered,
-            EventKind::PickerOpened => Self::PickerOpened {
-                tab_id: fields.tab_id.ok_or("missing field `tabId`")?,
-            },
-            EventKind::BackupConfirmed => Self::BackupConfirmed,
-            EventKind::ImportConfirmed => Self::ImportConfirmed,
-        })
-    }
-}
 
 /// What the worker is to do, in order; results come back as events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -438,6 +105,18 @@ pub enum Effect {
         /// When.
         at: i64,
     },
+    /// Save a held certificate's files where the administrator looks, not where a
+    /// receptionist imports: the password file (as [`Effect::SavePassword`] writes it) and,
+    /// when kept, the file. Answer with [`Event::HeldExported`] or [`Event::SaveFailed`].
+    #[serde(rename_all = "camelCase")]
+    ExportHeld {
+        /// `folder/held-folder/name` of the password file.
+        password_path: String,
+        /// `folder/held-folder/name` of the `.p12`, when the file was kept.
+        p12_path: Option<String>,
+        /// The `.p12`'s name, for the password file's first line.
+        p12_name: String,
+    },
 }
 
 /// What a notification is about.
@@ -456,6 +135,9 @@ pub enum Notice {
     AwaitingImport,
     /// Renewed without a click (`autoRenew`): saved, to be backed up and imported.
     RenewedAutomatically,
+    /// A certificate was issued but is held for the administrator; the current one still
+    /// works.
+    Held,
 }
 
 /// The record to store, then the effects to perform in order.
@@ -496,90 +178,70 @@ pub struct StartRequest {
     pub earlier_record_unreadable: bool,
 }
 
-/// Why "今すぐ更新" did not start a renewal; each is a code the extension explains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Refusal {
-    /// One is under way: exactly one POST, whoever clicks.
-    #[serde(rename = "renewal_in_progress")]
-    InProgress,
-    /// A renewed certificate is saved and waits to be imported.
-    #[serde(rename = "renewal_awaits_import")]
-    AwaitsImport,
-    /// A certificate may already have been issued: the user must confirm another.
-    #[serde(rename = "renewal_needs_confirmation")]
-    NeedsConfirmation,
-    /// An automatic start for a certificate that already has a renewal: automation tries
-    /// each certificate once, whatever became of it; the user goes on by hand.
-    #[serde(rename = "renewal_already_attempted")]
-    AlreadyAttempted,
-}
-
-/// "今すぐ更新": a new renewal and its first effect (the probe), or why not.
+/// "今すぐ更新": a new renewal and its first effect (the probe), or the code of why not.
 pub fn start(
     existing: Option<&RenewalRecord>,
     request: StartRequest,
     now: i64,
-) -> Result<Step, Refusal> {
+) -> Result<Step, Code> {
     let mut effects = Vec::new();
     if (existing.is_some() || request.earlier_record_unreadable) && request.automatic {
         // Checked here, not only by the planner: two plans made at once must not both start.
-        return Err(Refusal::AlreadyAttempted);
+        return Err(Code::RenewalAlreadyAttempted);
     }
     if existing.is_none() && request.earlier_record_unreadable && !request.confirmed {
-        return Err(Refusal::NeedsConfirmation);
+        return Err(Code::RenewalNeedsConfirmation);
     }
+    let confirmed = || {
+        request
+            .confirmed
+            .then_some(())
+            .ok_or(Code::RenewalNeedsConfirmation)
+    };
     if let Some(existing) = existing {
-        // Only a download the user gave up on may be replaced: a failed save still holds
-        // the file that was issued.
-        let stuck = existing.state == Phase::Answered && existing.waits_for_user();
-        if existing.state.is_busy() && !stuck {
-            return Err(Refusal::InProgress);
-        }
-        if existing.state.awaits_import() {
-            return Err(Refusal::AwaitsImport);
-        }
-        let may_exist = matches!(existing.state, Phase::Uncertain | Phase::Failed)
-            && existing.issued != Issued::No;
-        if (may_exist || stuck) && !request.confirmed {
-            return Err(Refusal::NeedsConfirmation);
-        }
-        if stuck {
-            // The user gave up on that file: its password goes now.
-            effects.push(Effect::WipeSecret);
+        match &existing.stage {
+            Stage::Probing { .. }
+            | Stage::Requesting { .. }
+            | Stage::Waiting { .. }
+            | Stage::Downloading { .. }
+            | Stage::Saving { .. }
+            | Stage::Registering { .. } => return Err(Code::RenewalInProgress),
+            Stage::AwaitingImport { .. } => return Err(Code::RenewalAwaitsImport),
+            Stage::Held { exported: None, .. } => return Err(Code::RenewalHeld),
+            // The user gave up on that file, or the administrator has its files: its
+            // password goes now.
+            Stage::DownloadStuck { .. }
+            | Stage::Held {
+                exported: Some(_), ..
+            } => {
+                confirmed()?;
+                effects.push(Effect::WipeSecret);
+            }
+            Stage::Uncertain { .. } | Stage::Failed { issued: true, .. } => confirmed()?,
+            Stage::Failed { issued: false, .. } | Stage::Done { .. } => {}
         }
     }
     let record = RenewalRecord {
         fingerprint: request.current.sha256_fingerprint.clone(),
         label: request.label,
-        state: Phase::Probing,
-        issued: Issued::No,
         current: request.current,
         api_url: request.api_url,
         download_hosts: request.download_hosts,
         folder: request.folder,
-        attempt: 1,
-        download_attempt: 0,
-        save_attempt: 0,
         started_at: now,
         updated_at: now,
-        uri: None,
-        next_attempt_at: None,
-        error: None,
-        renewed: None,
-        files: SavedFiles::default(),
-        picker_tab_id: None,
-        reminded_at: None,
         automatic: request.automatic,
+        stage: Stage::Probing { attempt: 1 },
     };
-    effects.push(probe(&record));
+    effects.push(probe(&record.api_url));
     Ok(Step { record, effects })
 }
 
 /// Whether the registered certificate may be removed now; the refusal code if not.
-pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<&'static str> {
+pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<Code> {
     record
-        .is_some_and(|r| r.state.is_busy())
-        .then_some("renewal_in_progress")
+        .is_some_and(|r| r.stage.is_busy())
+        .then_some(Code::RenewalInProgress)
 }
 
 /// Delay before attempt `attempt` (1-based) after a failure that may be repeated:
@@ -601,416 +263,787 @@ pub(super) fn retry_delay(attempt: u32, max: u32, jitter: f64) -> Option<i64> {
 }
 
 /// What `record` becomes after `event` at `now`, and what to do. `secret` is what the worker
-/// keeps for this renewal. Events that do not apply to the state change nothing.
+/// keeps for this renewal. Events that do not apply to the stage change nothing.
 pub fn step(
-    record: RenewalRecord,
+    mut record: RenewalRecord,
     event: Event,
     secret: Option<&Secret>,
     now: i64,
     jitter: f64,
 ) -> Step {
-    let before = record.clone();
-    let mut step = Machine {
-        record,
+    let before = record.stage.clone();
+    let mut machine = Machine {
+        record: &record,
+        secret,
         effects: Vec::new(),
         now,
         jitter,
     };
-    step.on(event, secret);
-    let Machine {
-        mut record,
-        effects,
-        ..
-    } = step;
-    if record != before {
+    let stage = machine.on(before.clone(), event);
+    let effects = machine.effects;
+    if stage != before {
         record.updated_at = now;
     }
+    record.stage = stage;
     Step { record, effects }
 }
 
-struct Machine {
-    record: RenewalRecord,
+/// One transition: the renewal's fixed data, the secret, and the effects decided so far.
+struct Machine<'a> {
+    record: &'a RenewalRecord,
+    secret: Option<&'a Secret>,
     effects: Vec<Effect>,
     now: i64,
     jitter: f64,
 }
 
-impl Machine {
-    fn on(&mut self, event: Event, secret: Option<&Secret>) {
-        use Phase::*;
-        let due = self.record.next_attempt_at.is_none_or(|at| at <= self.now);
-        match (self.record.state, event) {
-            (Probing, Event::Response { .. }) => {
+impl Machine<'_> {
+    fn on(&mut self, stage: Stage, event: Event) -> Stage {
+        use Event as E;
+        use Stage as S;
+        match stage {
+            S::Probing { attempt } => match event {
                 // Any HTTP answer proves the connection and the client certificate.
-                self.record.state = Requesting;
-                self.record.issued = Issued::Maybe;
-                self.record.error = None;
-                self.effects.push(Effect::Request {
-                    method: "POST",
-                    url: self.record.api_url.clone(),
-                    body: Some(REQUEST_BODY),
-                    max_bytes: MAX_ANSWER_BYTES,
-                    timeout_ms: REQUEST_TIMEOUT_MS,
-                });
-            }
-            (Probing, Event::NetworkFailed { .. }) if self.record.automatic => {
+                E::Response { .. } => {
+                    self.effects.push(Effect::Request {
+                        method: "POST",
+                        url: self.record.api_url.clone(),
+                        body: Some(REQUEST_BODY),
+                        max_bytes: MAX_ANSWER_BYTES,
+                        timeout_ms: REQUEST_TIMEOUT_MS,
+                    });
+                    S::Requesting { attempt }
+                }
                 // Nothing was sent. Without the AutoSelectCertificateForUrls policy Chrome
                 // fails at once here: say so once, and leave the banner's path to the user.
-                self.fail("auto_not_connected", None, Issued::No);
-            }
-            (Probing, Event::NetworkFailed { timeout }) => {
-                let code = if timeout {
-                    "timeout"
-                } else {
-                    "connection_failed"
-                };
-                self.wait_or_fail(code, None);
-            }
-            (Probing, Event::WorkerStarted) => self.effects.push(probe(&self.record)),
-            (
-                Requesting,
-                Event::Response {
-                    status,
-                    redirected,
-                    body,
-                    too_large,
-                },
-            ) => self.on_answer(status, redirected, &body, too_large),
-            (Requesting, Event::NetworkFailed { timeout }) => {
-                // Sent (the probe proved the connection) but unanswered: it may have issued.
-                self.uncertain(
-                    if timeout {
-                        "timeout"
+                E::NetworkFailed { .. } if self.record.automatic => {
+                    self.fail(Code::AutoNotConnected, None, false)
+                }
+                E::NetworkFailed { timeout } => {
+                    let code = if timeout {
+                        Code::Timeout
                     } else {
-                        "connection_lost"
-                    },
-                    None,
-                );
-            }
-            (Requesting, Event::WorkerStarted) => self.uncertain("interrupted", None),
-            (Waiting, Event::Tick) if due => self.probe_again(),
-            (Waiting, Event::RetryNow) => self.probe_again(),
-            (Waiting, Event::WorkerStarted) => self.wake_at_next_attempt(),
-            (
-                Answered,
-                Event::Response {
+                        Code::ConnectionFailed
+                    };
+                    self.wait_or_fail(attempt, Failure::new(code, None))
+                }
+                E::WorkerStarted => {
+                    self.effects.push(probe(&self.record.api_url));
+                    S::Probing { attempt }
+                }
+                E::Tick
+                | E::RetryNow
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Probing { attempt },
+            },
+            S::Requesting { attempt } => match event {
+                E::Response {
                     status,
                     redirected,
                     body,
                     too_large,
+                } => self.on_answer(attempt, status, redirected, &body, too_large),
+                // Sent (the probe proved the connection) but unanswered: it may have issued.
+                E::NetworkFailed { timeout } => {
+                    let code = if timeout {
+                        Code::Timeout
+                    } else {
+                        Code::ConnectionLost
+                    };
+                    self.uncertain(code, None)
+                }
+                E::WorkerStarted => self.uncertain(Code::Interrupted, None),
+                E::Tick
+                | E::RetryNow
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Requesting { attempt },
+            },
+            S::Waiting {
+                attempt,
+                retry_at,
+                reason,
+                picker_tab,
+            } => match event {
+                E::Tick if retry_at <= self.now => self.probe_again(attempt),
+                E::RetryNow => self.probe_again(attempt),
+                E::WorkerStarted => {
+                    self.effects.push(Effect::Wake { at: retry_at });
+                    S::Waiting {
+                        attempt,
+                        retry_at,
+                        reason,
+                        picker_tab,
+                    }
+                }
+                E::PickerOpened { tab_id } => S::Waiting {
+                    attempt,
+                    retry_at,
+                    reason,
+                    picker_tab: Some(tab_id),
                 },
-            ) => self.on_download(status, redirected, &body, too_large, secret),
-            (Answered, Event::NetworkFailed { timeout }) => {
-                let code = if timeout {
-                    "timeout"
-                } else {
-                    "connection_failed"
-                };
-                self.download_later(code, None, secret);
-            }
-            (Answered, Event::WorkerStarted) if !due => self.wake_at_next_attempt(),
-            // Stuck (retries used up, or a refusal): only the user goes on.
-            (Answered | Verified | PasswordSaved, Event::WorkerStarted)
-                if self.record.waits_for_user() => {}
-            (Answered, Event::WorkerStarted) => self.download(secret, false),
-            (Answered, Event::RetryNow) => self.download(secret, true),
-            (Answered, Event::Tick) if due && self.record.next_attempt_at.is_some() => {
-                self.download(secret, false);
-            }
-            (Verified | PasswordSaved, Event::FileSaved { path }) => self.on_saved(path, secret),
-            (Verified | PasswordSaved, Event::SaveFailed) => {
-                self.record.save_attempt += 1;
-                if self.record.save_attempt < MAX_SAVE_ATTEMPTS {
-                    self.save(secret);
-                } else {
+                E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Waiting {
+                    attempt,
+                    retry_at,
+                    reason,
+                    picker_tab,
+                },
+            },
+            S::Downloading {
+                uri,
+                attempt,
+                retry,
+            } => match event {
+                E::Response {
+                    status,
+                    redirected,
+                    body,
+                    too_large,
+                } => self.on_download(uri, attempt, status, redirected, &body, too_large),
+                E::NetworkFailed { timeout } => {
+                    let code = if timeout {
+                        Code::Timeout
+                    } else {
+                        Code::ConnectionFailed
+                    };
+                    self.download_later(uri, attempt, Failure::new(code, None))
+                }
+                E::WorkerStarted => match retry {
+                    Some(Retry { at, .. }) if at > self.now => {
+                        self.effects.push(Effect::Wake { at });
+                        S::Downloading {
+                            uri,
+                            attempt,
+                            retry,
+                        }
+                    }
+                    Some(_) | None => self.get(uri, attempt),
+                },
+                // The user asks: a fresh count of GETs.
+                E::RetryNow => self.get(uri, 0),
+                E::Tick if retry.is_some_and(|retry| retry.at <= self.now) => {
+                    self.get(uri, attempt)
+                }
+                E::Tick
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Downloading {
+                    uri,
+                    attempt,
+                    retry,
+                },
+            },
+            // Only the user goes on: the GET again, or (confirmed, through `start`) a new
+            // application.
+            S::DownloadStuck {
+                uri,
+                attempt,
+                reason,
+            } => match event {
+                E::RetryNow => self.get(uri, 0),
+                E::WorkerStarted
+                | E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::DownloadStuck {
+                    uri,
+                    attempt,
+                    reason,
+                },
+            },
+            S::Saving {
+                renewed,
+                password_file,
+                attempt,
+                stuck,
+            } => match event {
+                E::FileSaved { path } => match password_file {
+                    None => self.save(renewed, Some(path), 0),
+                    Some(password) => {
+                        // Both files are on disk: the password stays only for 「確認する」 and
+                        // the backup check, in memory-only session storage.
+                        self.keep_password_in_session();
+                        self.register(
+                            renewed,
+                            Files {
+                                password,
+                                p12: path,
+                            },
+                        )
+                    }
+                },
+                E::SaveFailed if attempt + 1 < MAX_SAVE_ATTEMPTS => {
+                    self.save(renewed, password_file, attempt + 1)
+                }
+                E::SaveFailed => {
                     // Nothing is lost: the secret stays; the user is asked to try again.
-                    self.record.error = Some(error("save_failed", None));
                     self.notify(Notice::SaveFailed);
+                    S::Saving {
+                        renewed,
+                        password_file,
+                        attempt: attempt + 1,
+                        stuck: true,
+                    }
                 }
-            }
-            (Verified | PasswordSaved, Event::WorkerStarted) => self.save(secret),
-            (Verified | PasswordSaved, Event::RetryNow) => {
-                self.record.save_attempt = 0;
-                self.record.error = None;
-                self.save(secret);
-            }
-            (FilesSaved, Event::Registered) => {
-                self.record.state = Saved;
-                self.record.uri = None;
-                self.record.reminded_at = Some(self.now);
-                self.notify(if self.record.automatic {
-                    Notice::RenewedAutomatically
-                } else {
-                    Notice::AwaitingImport
-                });
-            }
-            (FilesSaved, Event::WorkerStarted | Event::RetryNow) => self.register(),
-            (Saved | BackedUp, Event::Tick) => {
-                let last = self.record.reminded_at.unwrap_or(self.record.updated_at);
-                if self.now >= last.saturating_add(IMPORT_REMINDER_INTERVAL_MS) {
-                    self.record.reminded_at = Some(self.now);
+                E::WorkerStarted if !stuck => self.save(renewed, password_file, attempt),
+                E::RetryNow => self.save(renewed, password_file, 0),
+                E::WorkerStarted
+                | E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Saving {
+                    renewed,
+                    password_file,
+                    attempt,
+                    stuck,
+                },
+            },
+            S::Registering { renewed, files } => match event {
+                E::Registered => {
+                    self.notify(if self.record.automatic {
+                        Notice::RenewedAutomatically
+                    } else {
+                        Notice::AwaitingImport
+                    });
+                    S::AwaitingImport {
+                        renewed,
+                        files,
+                        backed_up: false,
+                        reminded_at: self.now,
+                    }
+                }
+                E::WorkerStarted | E::RetryNow => {
+                    // A worker stopped before the password left durable storage moves it now.
+                    self.keep_password_in_session();
+                    self.register(renewed, files)
+                }
+                E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Registering { renewed, files },
+            },
+            S::AwaitingImport {
+                renewed,
+                files,
+                backed_up,
+                reminded_at,
+            } => match event {
+                E::Tick if self.now >= reminded_at.saturating_add(IMPORT_REMINDER_INTERVAL_MS) => {
                     self.notify(Notice::AwaitingImport);
+                    S::AwaitingImport {
+                        renewed,
+                        files,
+                        backed_up,
+                        reminded_at: self.now,
+                    }
                 }
-            }
-            (Saved, Event::BackupConfirmed) => {
-                self.record.state = BackedUp;
-                self.effects.push(Effect::WipeSecret);
-            }
-            (Saved | BackedUp, Event::ImportConfirmed) => {
-                self.record.state = Done;
-                self.effects.push(Effect::WipeSecret);
-            }
-            (Waiting | Failed | Uncertain, Event::PickerOpened { tab_id }) => {
-                self.record.picker_tab_id = Some(tab_id);
-            }
-            _ => {}
+                E::BackupConfirmed if !backed_up => {
+                    self.effects.push(Effect::WipeSecret);
+                    S::AwaitingImport {
+                        renewed,
+                        files,
+                        backed_up: true,
+                        reminded_at,
+                    }
+                }
+                E::ImportConfirmed => {
+                    self.effects.push(Effect::WipeSecret);
+                    S::Done { renewed, files }
+                }
+                E::WorkerStarted => {
+                    if backed_up {
+                        self.wipe_leftover_secret();
+                    } else {
+                        self.keep_password_in_session();
+                    }
+                    S::AwaitingImport {
+                        renewed,
+                        files,
+                        backed_up,
+                        reminded_at,
+                    }
+                }
+                E::Tick
+                | E::BackupConfirmed
+                | E::RetryNow
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::AwaitingImport {
+                    renewed,
+                    files,
+                    backed_up,
+                    reminded_at,
+                },
+            },
+            S::Done { renewed, files } => match event {
+                E::WorkerStarted => {
+                    self.wipe_leftover_secret();
+                    S::Done { renewed, files }
+                }
+                E::Tick
+                | E::RetryNow
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Done { renewed, files },
+            },
+            S::Held {
+                reason,
+                received,
+                exported,
+            } => match event {
+                E::ExportHeld => {
+                    self.export_held(received.as_deref());
+                    S::Held {
+                        reason,
+                        received,
+                        exported,
+                    }
+                }
+                E::HeldExported { path, p12_path } => S::Held {
+                    reason,
+                    received,
+                    exported: Some(ExportedFiles {
+                        password: path,
+                        p12: p12_path,
+                    }),
+                },
+                // The administrator's act: the secret goes, the record says what was issued.
+                E::DiscardHeld => {
+                    self.effects.push(Effect::WipeSecret);
+                    S::Failed {
+                        reason,
+                        issued: true,
+                        picker_tab: None,
+                    }
+                }
+                E::WorkerStarted
+                | E::Tick
+                | E::RetryNow
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed => S::Held {
+                    reason,
+                    received,
+                    exported,
+                },
+            },
+            S::Uncertain { reason, picker_tab } => match event {
+                E::PickerOpened { tab_id } => S::Uncertain {
+                    reason,
+                    picker_tab: Some(tab_id),
+                },
+                E::WorkerStarted => {
+                    self.wipe_leftover_secret();
+                    S::Uncertain { reason, picker_tab }
+                }
+                E::Tick
+                | E::RetryNow
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Uncertain { reason, picker_tab },
+            },
+            S::Failed {
+                reason,
+                issued,
+                picker_tab,
+            } => match event {
+                E::PickerOpened { tab_id } => S::Failed {
+                    reason,
+                    issued,
+                    picker_tab: Some(tab_id),
+                },
+                E::WorkerStarted => {
+                    self.wipe_leftover_secret();
+                    S::Failed {
+                        reason,
+                        issued,
+                        picker_tab,
+                    }
+                }
+                E::Tick
+                | E::RetryNow
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld => S::Failed {
+                    reason,
+                    issued,
+                    picker_tab,
+                },
+            },
         }
     }
 
     /// The POST's answer. Only an explicit "busy" is repeated on our own; from a 200 on, a
     /// certificate exists and is never requested again without the user.
-    fn on_answer(&mut self, status: u16, redirected: bool, body: &[u8], too_large: bool) {
+    fn on_answer(
+        &mut self,
+        attempt: u32,
+        status: u16,
+        redirected: bool,
+        body: &[u8],
+        too_large: bool,
+    ) -> Stage {
         if redirected {
             // monsiaj reads a 302's body as the answer; a browser cannot without following.
-            return self.uncertain("redirected", None);
+            return self.uncertain(Code::Redirected, None);
         }
         if status != 200 {
             return match post_failure(status) {
-                PostFailure::Busy => self.wait_or_fail("server_error", Some(status)),
-                PostFailure::NotPermitted => self.fail("not_permitted", Some(status), Issued::No),
-                PostFailure::Rejected => self.fail("rejected", Some(status), Issued::No),
-                PostFailure::Unknown => self.uncertain("server_error", Some(status)),
+                PostFailure::Busy => {
+                    self.wait_or_fail(attempt, Failure::new(Code::ServerError, Some(status)))
+                }
+                PostFailure::NotPermitted => self.fail(Code::NotPermitted, Some(status), false),
+                PostFailure::Rejected => self.fail(Code::Rejected, Some(status), false),
+                PostFailure::Unknown => self.uncertain(Code::ServerError, Some(status)),
             };
         }
         let answer = if too_large {
-            Err(super::protocol::AnswerError::TooLarge)
+            Err(AnswerError::TooLarge)
         } else {
             read_answer(body, &self.record.api_url, &self.record.download_hosts)
         };
         match answer {
             Ok(answer) => {
-                self.record.state = Phase::Answered;
-                self.record.issued = Issued::Yes;
-                self.record.uri = Some(answer.uri);
-                self.record.download_attempt = 0;
-                let secret = Secret {
-                    pass: answer.pass,
-                    file: None,
-                };
                 self.effects.push(Effect::KeepSecret {
-                    secret: secret.clone(),
+                    secret: Secret {
+                        pass: answer.pass,
+                        file: None,
+                    },
                     durable: true,
                 });
-                self.download(Some(&secret), false);
+                self.request_file(answer.uri, 0)
             }
             // The server answered, so it may have issued something we cannot fetch.
-            Err(err) => self.fail(err.code(), Some(status), Issued::Yes),
+            Err(err) => self.fail(err.code(), Some(status), true),
         }
     }
 
     /// The GET's answer: the file, verified before anything is saved.
     fn on_download(
         &mut self,
+        uri: String,
+        attempt: u32,
         status: u16,
         redirected: bool,
         body: &[u8],
         too_large: bool,
-        secret: Option<&Secret>,
-    ) {
-        let Some(secret) = secret else {
-            return self.fail("secret_lost", None, Issued::Yes);
+    ) -> Stage {
+        let Some(secret) = self.secret else {
+            return self.fail(Code::SecretLost, None, true);
         };
         if redirected {
-            return self.stuck("redirected", None);
+            return self.stuck(uri, attempt, Failure::new(Code::Redirected, None));
         }
         match status {
             // Over the reader's size cap: no certificate file, and no repeat will make it one.
-            200 if too_large => self.fail("renewed_too_large", Some(status), Issued::Yes),
+            // The password stays for the administrator.
+            200 if too_large => self.hold(Failure::new(Code::RenewedTooLarge, Some(200)), None),
             200 => match verify_renewed(body, &secret.pass, &self.record.current) {
                 Ok(report) => {
                     let names = renewed_names(&report.certificate, self.now);
-                    self.record.state = Phase::Verified;
-                    self.record.error = None;
-                    self.record.next_attempt_at = None;
-                    self.record.save_attempt = 0;
-                    self.record.renewed = Some(Renewed {
-                        certificate: report.certificate,
-                        names,
-                    });
-                    let kept = Secret {
-                        pass: secret.pass.clone(),
-                        file: Some(body.to_vec()),
-                    };
-                    self.effects.push(Effect::KeepSecret {
-                        secret: kept.clone(),
-                        durable: true,
-                    });
-                    self.save(Some(&kept));
+                    self.keep_file(secret, body);
+                    self.save(
+                        Renewed {
+                            certificate: report.certificate,
+                            names,
+                        },
+                        None,
+                        0,
+                    )
                 }
-                // A damaged download (a proxy's page, a cut transfer) may come right again;
-                // a file that opens but is not ours will not.
-                Err("renewed_unreadable") => self.stuck("renewed_unreadable", Some(status)),
-                Err(code) => self.fail(code, None, Issued::Yes),
+                // A damaged download (a proxy's page, a cut transfer, a stale file, a flipped
+                // bit) may come right: the GET again, on the timer, never the POST.
+                Err(Refused::Damaged { code }) => {
+                    self.download_later(uri, attempt, Failure::new(code, Some(200)))
+                }
+                Err(Refused::NotOurs { code, certificate }) => {
+                    self.keep_file(secret, body);
+                    self.hold(Failure::new(code, None), certificate)
+                }
             },
-            404 | 410 => self.stuck("download_gone", Some(status)),
-            429 | 500..=599 => self.download_later("download_failed", Some(status), Some(secret)),
-            _ => self.stuck("download_refused", Some(status)),
+            404 | 410 => self.stuck(uri, attempt, Failure::new(Code::DownloadGone, Some(status))),
+            429 | 500..=599 => self.download_later(
+                uri,
+                attempt,
+                Failure::new(Code::DownloadFailed, Some(status)),
+            ),
+            _ => self.stuck(
+                uri,
+                attempt,
+                Failure::new(Code::DownloadRefused, Some(status)),
+            ),
         }
+    }
+
+    /// Keeps the downloaded file with its password, durably, until it is saved or exported.
+    fn keep_file(&mut self, secret: &Secret, body: &[u8]) {
+        let kept = Secret {
+            pass: secret.pass.clone(),
+            file: Some(body.to_vec()),
+        };
+        self.effects.push(Effect::KeepSecret {
+            secret: kept,
+            durable: true,
+        });
+    }
+
+    /// Issued, but not to be registered or saved for import: kept for the administrator.
+    fn hold(&mut self, reason: Failure, received: Option<Box<CertificateInfo>>) -> Stage {
+        self.notify(Notice::Held);
+        Stage::Held {
+            reason,
+            received,
+            exported: None,
+        }
+    }
+
+    fn export_held(&mut self, received: Option<&CertificateInfo>) {
+        let Some(secret) = self.secret else {
+            return;
+        };
+        let names = renewed_names(received.unwrap_or(&self.record.current), self.now);
+        let folder = format!("{}/{HELD_FOLDER}", self.record.folder);
+        self.effects.push(Effect::ExportHeld {
+            password_path: format!("{folder}/{}", names.password),
+            p12_path: secret
+                .file
+                .as_ref()
+                .map(|_| format!("{folder}/{}", names.p12)),
+            p12_name: names.p12,
+        });
     }
 
     /// A download that will not work on its own: the password and the address stay, the user
     /// may try the GET again, or (confirmed) apply for a new certificate.
-    fn stuck(&mut self, code: &str, status: Option<u16>) {
-        self.record.error = Some(error(code, status));
-        self.record.next_attempt_at = None;
+    fn stuck(&mut self, uri: String, attempt: u32, reason: Failure) -> Stage {
         self.notify(Notice::DownloadStuck);
+        Stage::DownloadStuck {
+            uri,
+            attempt,
+            reason,
+        }
     }
 
-    fn download(&mut self, secret: Option<&Secret>, by_user: bool) {
-        if secret.is_none() {
-            return self.fail("secret_lost", None, Issued::Yes);
+    /// The GET again, once the password it needs is known to be kept.
+    fn get(&mut self, uri: String, attempt: u32) -> Stage {
+        if self.secret.is_none() {
+            return self.fail(Code::SecretLost, None, true);
         }
-        let Some(uri) = self.record.uri.clone() else {
-            return self.fail("secret_lost", None, Issued::Yes);
-        };
-        if by_user {
-            self.record.download_attempt = 0;
-        }
-        self.record.download_attempt += 1;
-        self.record.next_attempt_at = None;
+        self.request_file(uri, attempt)
+    }
+
+    fn request_file(&mut self, uri: String, attempt: u32) -> Stage {
         self.effects.push(Effect::Request {
             method: "GET",
-            url: uri,
+            url: uri.clone(),
             body: None,
             max_bytes: MAX_FILE_BYTES,
             timeout_ms: REQUEST_TIMEOUT_MS,
         });
+        Stage::Downloading {
+            uri,
+            attempt: attempt + 1,
+            retry: None,
+        }
     }
 
     /// A GET that may work later: retried on a timer, then left to the user — the password
     /// is kept all the while, and no POST is ever sent again for it.
-    fn download_later(&mut self, code: &str, status: Option<u16>, secret: Option<&Secret>) {
-        if secret.is_none() {
-            return self.fail("secret_lost", status, Issued::Yes);
-        }
-        self.record.error = Some(error(code, status));
-        match retry_delay(
-            self.record.download_attempt,
-            MAX_DOWNLOAD_ATTEMPTS,
-            self.jitter,
-        ) {
+    fn download_later(&mut self, uri: String, attempt: u32, reason: Failure) -> Stage {
+        match retry_delay(attempt, MAX_DOWNLOAD_ATTEMPTS, self.jitter) {
             Some(delay) => {
                 let at = self.now + delay;
-                self.record.next_attempt_at = Some(at);
                 self.effects.push(Effect::Wake { at });
+                Stage::Downloading {
+                    uri,
+                    attempt,
+                    retry: Some(Retry { at, reason }),
+                }
             }
-            None => {
-                self.record.next_attempt_at = None;
-                self.notify(Notice::DownloadStuck);
-            }
+            None => self.stuck(uri, attempt, reason),
         }
     }
 
-    fn on_saved(&mut self, path: String, secret: Option<&Secret>) {
-        self.record.save_attempt = 0;
-        self.record.error = None;
-        if self.record.state == Phase::Verified {
-            self.record.state = Phase::PasswordSaved;
-            self.record.files.password = Some(path);
-            self.save(secret);
-        } else {
-            self.record.state = Phase::FilesSaved;
-            self.record.files.p12 = Some(path);
-            // Both files are on disk: the password stays only for 「確認する」 and the backup
-            // check, in memory-only session storage.
-            if let Some(secret) = secret {
-                self.effects.push(Effect::KeepSecret {
-                    secret: Secret {
-                        pass: secret.pass.clone(),
-                        file: None,
-                    },
-                    durable: false,
-                });
-            }
-            self.register();
-        }
-    }
-
-    /// Saves the file the state is at: the password first, because without it the `.p12` is
+    /// Saves the file the stage is at: the password first, because without it the `.p12` is
     /// useless, and it is the one thing that cannot be fetched again.
-    fn save(&mut self, secret: Option<&Secret>) {
-        let Some(renewed) = &self.record.renewed else {
-            return self.fail("secret_lost", None, Issued::Yes);
-        };
+    fn save(&mut self, renewed: Renewed, password_file: Option<String>, attempt: u32) -> Stage {
         let folder = &self.record.folder;
-        let effect = match (self.record.state, secret) {
-            (Phase::Verified, Some(_)) => Effect::SavePassword {
+        let effect = match (&password_file, self.secret) {
+            (None, Some(_)) => Effect::SavePassword {
                 path: format!("{folder}/{}", renewed.names.password),
                 p12_name: renewed.names.p12.clone(),
             },
-            (Phase::PasswordSaved, Some(Secret { file: Some(_), .. })) => Effect::SaveP12 {
+            (Some(_), Some(Secret { file: Some(_), .. })) => Effect::SaveP12 {
                 path: format!("{folder}/{}", renewed.names.p12),
             },
-            _ => return self.fail("secret_lost", None, Issued::Yes),
+            (None | Some(_), None | Some(Secret { file: None, .. })) => {
+                return self.fail(Code::SecretLost, None, true);
+            }
         };
         self.effects.push(effect);
+        Stage::Saving {
+            renewed,
+            password_file,
+            attempt,
+            stuck: false,
+        }
     }
 
-    fn register(&mut self) {
-        let Some(renewed) = &self.record.renewed else {
-            return self.fail("secret_lost", None, Issued::Yes);
-        };
+    fn register(&mut self, renewed: Renewed, files: Files) -> Stage {
         self.effects.push(Effect::Register {
             certificate: Box::new(renewed.certificate.clone()),
             file_name: renewed.names.p12.clone(),
         });
+        Stage::Registering { renewed, files }
     }
 
-    fn probe_again(&mut self) {
-        self.record.state = Phase::Probing;
-        self.record.attempt += 1;
-        self.record.next_attempt_at = None;
-        self.effects.push(probe(&self.record));
+    /// Moves the password to memory-only storage and drops the file from the secret: both
+    /// files are on disk.
+    fn keep_password_in_session(&mut self) {
+        if let Some(secret) = self.secret {
+            self.effects.push(Effect::KeepSecret {
+                secret: Secret {
+                    pass: secret.pass.clone(),
+                    file: None,
+                },
+                durable: false,
+            });
+        }
+    }
+
+    /// A secret left by a worker that stopped before wiping it.
+    fn wipe_leftover_secret(&mut self) {
+        if self.secret.is_some() {
+            self.effects.push(Effect::WipeSecret);
+        }
+    }
+
+    fn probe_again(&mut self, attempt: u32) -> Stage {
+        self.effects.push(probe(&self.record.api_url));
+        Stage::Probing {
+            attempt: attempt + 1,
+        }
     }
 
     /// Nothing was issued: try again later, or stop after `MAX_ATTEMPTS`.
-    fn wait_or_fail(&mut self, code: &str, status: Option<u16>) {
-        self.record.issued = Issued::No;
-        match retry_delay(self.record.attempt, MAX_ATTEMPTS, self.jitter) {
+    fn wait_or_fail(&mut self, attempt: u32, reason: Failure) -> Stage {
+        match retry_delay(attempt, MAX_ATTEMPTS, self.jitter) {
             Some(delay) => {
                 let at = self.now + delay;
-                self.record.state = Phase::Waiting;
-                self.record.next_attempt_at = Some(at);
-                self.record.error = Some(error(code, status));
                 self.effects.push(Effect::Wake { at });
+                Stage::Waiting {
+                    attempt,
+                    retry_at: at,
+                    reason,
+                    picker_tab: None,
+                }
             }
-            None => self.fail(code, status, Issued::No),
+            None => self.fail(reason.code, reason.status, false),
         }
     }
 
-    fn wake_at_next_attempt(&mut self) {
-        if let Some(at) = self.record.next_attempt_at {
-            self.effects.push(Effect::Wake { at });
-        }
-    }
-
-    fn uncertain(&mut self, code: &str, status: Option<u16>) {
-        self.record.state = Phase::Uncertain;
-        self.record.issued = Issued::Maybe;
-        self.record.error = Some(error(code, status));
-        self.record.next_attempt_at = None;
+    fn uncertain(&mut self, code: Code, status: Option<u16>) -> Stage {
         self.effects.push(Effect::WipeSecret);
         self.notify(Notice::Uncertain);
+        Stage::Uncertain {
+            reason: Failure::new(code, status),
+            picker_tab: None,
+        }
     }
 
-    fn fail(&mut self, code: &str, status: Option<u16>, issued: Issued) {
-        self.record.state = Phase::Failed;
-        self.record.issued = issued;
-        self.record.error = Some(error(code, status));
-        self.record.next_attempt_at = None;
-        self.record.uri = None;
+    /// Stops. Reached after the answer only when nothing is kept that could be used (the
+    /// answer itself unusable, the secret already gone): what is issued and usable is held.
+    fn fail(&mut self, code: Code, status: Option<u16>, issued: bool) -> Stage {
         self.effects.push(Effect::WipeSecret);
         self.notify(Notice::Failed);
+        Stage::Failed {
+            reason: Failure::new(code, status),
+            issued,
+            picker_tab: None,
+        }
     }
 
     fn notify(&mut self, notice: Notice) {
@@ -1018,19 +1051,12 @@ impl Machine {
     }
 }
 
-fn error(code: &str, status: Option<u16>) -> RecordedError {
-    RecordedError {
-        code: code.to_owned(),
-        status,
-    }
-}
-
 /// The probe: `GET <API origin>/`, body unread. Any answer proves the TLS connection with the
 /// client certificate; a failure proves nothing was sent that could issue a certificate.
-fn probe(record: &RenewalRecord) -> Effect {
-    let origin = https_authority(&record.api_url)
+fn probe(api_url: &str) -> Effect {
+    let origin = https_authority(api_url)
         .map(|a| a.origin())
-        .unwrap_or_else(|| record.api_url.clone());
+        .unwrap_or_else(|| api_url.to_owned());
     Effect::Request {
         method: "GET",
         url: format!("{origin}/"),

@@ -47,11 +47,12 @@ pub(super) enum AnswerError {
 
 impl AnswerError {
     /// The stable code shown to the extension.
-    pub(super) fn code(self) -> &'static str {
+    pub(super) fn code(self) -> super::code::Code {
+        use super::code::Code;
         match self {
-            Self::Malformed => "malformed_answer",
-            Self::UntrustedUri => "untrusted_uri",
-            Self::TooLarge => "answer_too_large",
+            Self::Malformed => Code::MalformedAnswer,
+            Self::UntrustedUri => Code::UntrustedUri,
+            Self::TooLarge => Code::AnswerTooLarge,
         }
     }
 }

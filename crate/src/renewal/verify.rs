@@ -6,21 +6,55 @@
 //! string compares. The signature check is one RSA public-key operation (~1 ms) or one
 //! P-256 verification (see `issuer.rs` for what each links).
 
+use super::code::Code;
 use crate::certificate::{CertificateInfo, hex_decode};
 use crate::error::Error;
 use crate::issuer::{SignatureCheck, check_signature};
 use crate::reader::{CertificateReport, read_with_certificate};
 
+/// Why a downloaded file may not replace the current certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Refused {
+    /// It does not open (MAC or decryption failure, truncation, broken structure): damaged or
+    /// replaced on the way, so a new download may cure it. `code` says which.
+    Damaged {
+        /// `renewed_wrong_password` or `renewed_unreadable`.
+        code: Code,
+    },
+    /// It opens, or cannot be opened for a reason no download cures, and is not this
+    /// terminal's renewed certificate from its issuer: kept for the administrator.
+    NotOurs {
+        /// Which defect (see [`verify_renewed`]).
+        code: Code,
+        /// What the file says, when it could be read: shown to the administrator.
+        certificate: Option<Box<CertificateInfo>>,
+    },
+}
+
+#[cfg(test)]
+impl Refused {
+    /// The stable code.
+    pub(super) fn code(&self) -> Code {
+        match self {
+            Self::Damaged { code } | Self::NotOurs { code, .. } => *code,
+        }
+    }
+}
+
 /// Opens the downloaded file with `pass` and checks it may replace `old`, the certificate
-/// being renewed. On failure, the stable code of the first defect found:
-/// - `renewed_wrong_password`, `renewed_key_mismatch`, `renewed_unreadable`: it does not open;
+/// being renewed. On failure, the first defect found:
+/// - damaged: `renewed_wrong_password` (the MAC fails: it cannot tell a damaged file from
+///   another password), `renewed_unreadable` (cut short or broken);
+/// - `renewed_key_mismatch`: it opens, but its key belongs to none of its certificates;
 /// - `renewed_too_complex`: it would cost more work than any real file (see the reader's
 ///   budget), so it is not opened;
 /// - `renewed_no_key`: no private key, so it could not be used to log in;
 /// - `renewed_other_subject`: another terminal's (subject CN or O differ);
 /// - `renewed_not_later`: it does not end after the current one;
-/// - `renewed_other_issuer`: another issuer DN, or another authority key identifier when
-///   the current certificate names its issuer's key;
+/// - `renewed_other_issuer`: another issuer DN, or the same DN with another authority key
+///   identifier than the current certificate names. An identifier absent from the renewed
+///   certificate is no evidence of another issuer (RFC 5280 §4.2.1.1 makes it a hint for
+///   building paths): the name decides, and the signature where the issuer's key is known;
 /// - `renewed_bad_signature`: not signed by the issuer's key known from the registered file
 ///   (kept from the first registration that carried the CA, across renewals);
 /// - `renewed_unverifiable`: the issuer's key is known but its algorithm is one this core
@@ -29,44 +63,67 @@ pub(super) fn verify_renewed(
     bytes: &[u8],
     pass: &str,
     old: &CertificateInfo,
-) -> Result<CertificateReport, &'static str> {
+) -> Result<CertificateReport, Refused> {
+    let not_ours = |code| Refused::NotOurs {
+        code,
+        certificate: None,
+    };
     let (mut report, certificate) =
         read_with_certificate(bytes, Some(pass)).map_err(|err| match err {
-            Error::WrongPassword => "renewed_wrong_password",
-            Error::KeyMismatch => "renewed_key_mismatch",
+            Error::WrongPassword => Refused::Damaged {
+                code: Code::RenewedWrongPassword,
+            },
+            Error::KeyMismatch => not_ours(Code::RenewedKeyMismatch),
             // Built to exhaust the reader: a hostile server's file, never a damaged one.
             Error::TooMuchWork { .. }
             | Error::TooManyParts { .. }
-            | Error::IterationsTooHigh { .. } => "renewed_too_complex",
-            _ => "renewed_unreadable",
+            | Error::IterationsTooHigh { .. } => not_ours(Code::RenewedTooComplex),
+            Error::TooLarge { .. } => not_ours(Code::RenewedTooLarge),
+            Error::NotCertificateOrPkcs12
+            | Error::Truncated { .. }
+            | Error::Malformed { .. }
+            | Error::UnsupportedAlgorithm { .. }
+            | Error::NoCertificate => Refused::Damaged {
+                code: Code::RenewedUnreadable,
+            },
         })?;
     let new = &report.certificate;
-    if !report.has_private_key {
-        return Err("renewed_no_key");
-    }
-    if new.common_name != old.common_name || new.organization != old.organization {
-        return Err("renewed_other_subject");
-    }
-    if new.not_after <= old.not_after {
-        return Err("renewed_not_later");
-    }
-    if new.issuer != old.issuer {
-        return Err("renewed_other_issuer");
-    }
-    if old.authority_key_id.is_some() && new.authority_key_id != old.authority_key_id {
-        return Err("renewed_other_issuer");
-    }
-    // The registered file's issuer key is the one to trust; the renewed file's chain only
-    // proves the file is consistent with itself (its own issuer key was checked on reading).
-    if let Some(key) = old.issuer_key.as_deref().and_then(hex_decode) {
-        match check_signature(&certificate, &key) {
-            // The same key checks the next renewal, even if this file carries no chain.
-            SignatureCheck::Valid => report.certificate.issuer_key.clone_from(&old.issuer_key),
-            SignatureCheck::Invalid => return Err("renewed_bad_signature"),
-            SignatureCheck::Unsupported => return Err("renewed_unverifiable"),
+    let defect = if !report.has_private_key {
+        Some(Code::RenewedNoKey)
+    } else if new.common_name != old.common_name || new.organization != old.organization {
+        Some(Code::RenewedOtherSubject)
+    } else if new.not_after <= old.not_after {
+        Some(Code::RenewedNotLater)
+    } else if new.issuer != old.issuer {
+        Some(Code::RenewedOtherIssuer)
+    } else if old.authority_key_id.is_some()
+        && new.authority_key_id.is_some()
+        && new.authority_key_id != old.authority_key_id
+    {
+        Some(Code::RenewedOtherIssuer)
+    } else {
+        // The registered file's issuer key is the one to trust; the renewed file's chain only
+        // proves the file is consistent with itself (its own issuer key was checked on reading).
+        match old.issuer_key.as_deref().and_then(hex_decode) {
+            Some(key) => match check_signature(&certificate, &key) {
+                // The same key checks the next renewal, even if this file carries no chain.
+                SignatureCheck::Valid => {
+                    report.certificate.issuer_key.clone_from(&old.issuer_key);
+                    None
+                }
+                SignatureCheck::Invalid => Some(Code::RenewedBadSignature),
+                SignatureCheck::Unsupported => Some(Code::RenewedUnverifiable),
+            },
+            None => None,
         }
+    };
+    match defect {
+        None => Ok(report),
+        Some(code) => Err(Refused::NotOurs {
+            code,
+            certificate: Some(Box::new(report.certificate)),
+        }),
     }
-    Ok(report)
 }
 
 #[cfg(test)]
@@ -94,49 +151,58 @@ mod tests {
         );
     }
 
+    fn code(result: Result<CertificateReport, Refused>) -> Option<Code> {
+        result.err().map(|refused| refused.code())
+    }
+
     #[test]
     fn each_defect_is_named() {
         let old = current(LEGACY);
         assert_eq!(
-            verify_renewed(LEGACY, "wrong", &old).err(),
-            Some("renewed_wrong_password")
+            code(verify_renewed(LEGACY, "wrong", &old)),
+            Some(Code::RenewedWrongPassword)
         );
         assert_eq!(
-            verify_renewed(&LEGACY[..LEGACY.len() / 2], PASS, &old).err(),
-            Some("renewed_unreadable")
+            code(verify_renewed(&LEGACY[..LEGACY.len() / 2], PASS, &old)),
+            Some(Code::RenewedUnreadable)
         );
         let other = include_bytes!("../../tests/fixtures/ec-p256.p12");
         assert_eq!(
-            verify_renewed(other, PASS, &old).err(),
-            Some("renewed_other_subject")
+            code(verify_renewed(other, PASS, &old)),
+            Some(Code::RenewedOtherSubject)
         );
         let mut same_expiry = old.clone();
         same_expiry.not_after += 1095 * DAY_MS;
         assert_eq!(
-            verify_renewed(LEGACY, PASS, &same_expiry).err(),
-            Some("renewed_not_later")
+            code(verify_renewed(LEGACY, PASS, &same_expiry)),
+            Some(Code::RenewedNotLater)
         );
         let no_key = include_bytes!("../../tests/fixtures/cert-only.p12");
         assert_eq!(
-            verify_renewed(no_key, PASS, &old).err(),
-            Some("renewed_no_key")
+            code(verify_renewed(no_key, PASS, &old)),
+            Some(Code::RenewedNoKey)
         );
     }
 
     #[test]
-    fn another_issuer_is_refused_by_name_key_identifier_or_signature() {
+    fn another_issuer_is_refused_by_name_or_signature_and_a_missing_key_identifier_is_no_evidence()
+    {
         let mut other_name = current(LEGACY);
         other_name.issuer = "CN=client3948,O=u00001294,C=JP".into(); // as if self-signed
         assert_eq!(
-            verify_renewed(LEGACY, PASS, &other_name).err(),
-            Some("renewed_other_issuer")
+            code(verify_renewed(LEGACY, PASS, &other_name)),
+            Some(Code::RenewedOtherIssuer)
         );
 
-        let mut other_key_id = current(LEGACY);
-        other_key_id.authority_key_id = Some("00112233".into());
-        assert_eq!(
-            verify_renewed(LEGACY, PASS, &other_key_id).err(),
-            Some("renewed_other_issuer")
+        // The current certificate names its issuer's key; the renewed one (the fixtures' CA
+        // writes no authority key identifier) does not: the name and the signature decide.
+        let mut named_key = current(WITH_CHAIN);
+        named_key.authority_key_id = Some("00112233".into());
+        assert!(verify_renewed(LEGACY, PASS, &named_key).is_ok());
+        named_key.issuer_key = None;
+        assert!(
+            verify_renewed(LEGACY, PASS, &named_key).is_ok(),
+            "the name decides"
         );
 
         // Same names, but the registered issuer key is another one (here: the client's own).
@@ -152,8 +218,8 @@ mod tests {
             .expect("fixture");
         other_key.issuer_key = Some(crate::certificate::hex(&client_key));
         assert_eq!(
-            verify_renewed(LEGACY, PASS, &other_key).err(),
-            Some("renewed_bad_signature")
+            code(verify_renewed(LEGACY, PASS, &other_key)),
+            Some(Code::RenewedBadSignature)
         );
     }
 }

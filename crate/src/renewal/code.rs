@@ -1,0 +1,141 @@
+//! Every code a renewal can end, wait or be refused with, as one enum: the machine branches
+//! on variants, never on strings, and [`Code::ALL`] is the list the extension must word
+//! (a test fails for a code without a Japanese or English message).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Writes the enum, its stable strings and the list once, so they cannot drift apart.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $code:literal,)*) => {
+        /// A renewal's stable code, stored in records and worded by the extension.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])+ $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order written here.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The stable string (`snake_case`) stored and sent to the extension.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            /// The code written as `text`; `None` for one this version does not know.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|code| code.as_str() == text)
+            }
+        }
+    };
+}
+
+codes! {
+    /// The API could not be reached (nothing was sent that could issue a certificate).
+    ConnectionFailed = "connection_failed",
+    /// An automatic renewal could not connect: Chrome may need its certificate picker.
+    AutoNotConnected = "auto_not_connected",
+    /// No answer in time.
+    Timeout = "timeout",
+    /// The server answered with an error (busy, or unknown after the POST).
+    ServerError = "server_error",
+    /// The server refused the certificate (403 `NOT PERMITTED CERTIFICATE`).
+    NotPermitted = "not_permitted",
+    /// The server refused the request.
+    Rejected = "rejected",
+    /// The server redirected a request that must not be redirected.
+    Redirected = "redirected",
+    /// The answer was not `{ uri, pass }`.
+    MalformedAnswer = "malformed_answer",
+    /// The answer's `uri` is not on a host allowed to serve the file.
+    UntrustedUri = "untrusted_uri",
+    /// The answer was longer than any answer could be.
+    AnswerTooLarge = "answer_too_large",
+    /// The file's host failed (5xx, 429): the GET is repeated.
+    DownloadFailed = "download_failed",
+    /// The file is no longer at its address (404, 410).
+    DownloadGone = "download_gone",
+    /// The file's host refused the GET.
+    DownloadRefused = "download_refused",
+    /// The file does not open with its password: damaged or replaced on the way (a MAC or
+    /// decryption failure cannot tell which); a new download may cure it.
+    RenewedWrongPassword = "renewed_wrong_password",
+    /// The file is cut short or broken; a new download may cure it.
+    RenewedUnreadable = "renewed_unreadable",
+    /// The file is over the reader's size cap.
+    RenewedTooLarge = "renewed_too_large",
+    /// Opening the file would cost more work than any real file.
+    RenewedTooComplex = "renewed_too_complex",
+    /// The file holds no private key.
+    RenewedNoKey = "renewed_no_key",
+    /// The file's key belongs to none of its certificates.
+    RenewedKeyMismatch = "renewed_key_mismatch",
+    /// Another terminal's certificate.
+    RenewedOtherSubject = "renewed_other_subject",
+    /// It does not end after the current one.
+    RenewedNotLater = "renewed_not_later",
+    /// Its issuer cannot be confirmed: another issuer name, or the same name with another
+    /// authority key identifier (a CA key rollover and a forged CA look alike).
+    RenewedOtherIssuer = "renewed_other_issuer",
+    /// Not signed by the issuer key known from the registered file.
+    RenewedBadSignature = "renewed_bad_signature",
+    /// The issuer key's algorithm is one this core does not verify.
+    RenewedUnverifiable = "renewed_unverifiable",
+    /// A file could not be saved.
+    SaveFailed = "save_failed",
+    /// The secret of an issued certificate is gone from the extension's storage (cleared by
+    /// hand, or a record from an older version).
+    SecretLost = "secret_lost",
+    /// The worker stopped while the POST was in flight.
+    Interrupted = "interrupted",
+    /// The connection dropped after the POST was sent.
+    ConnectionLost = "connection_lost",
+    /// No renewal endpoint is known for this certificate (on-premise without `renewalApiUrl`).
+    NoApiUrl = "no_api_url",
+    /// A renewal is under way: exactly one POST, whoever clicks.
+    RenewalInProgress = "renewal_in_progress",
+    /// A renewed certificate is saved and waits to be imported.
+    RenewalAwaitsImport = "renewal_awaits_import",
+    /// A certificate may already have been issued: the user must confirm another.
+    RenewalNeedsConfirmation = "renewal_needs_confirmation",
+    /// Automation tries each certificate once; the user goes on by hand.
+    RenewalAlreadyAttempted = "renewal_already_attempted",
+    /// A renewed certificate is held for the administrator: it must be exported or discarded
+    /// before another is applied for.
+    RenewalHeld = "renewal_held",
+    /// The backup copy the user picked is not the renewed certificate, or does not open.
+    BackupMismatch = "backup_mismatch",
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom("unknown renewal code"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_itself_and_is_written_once() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            let count = Code::ALL
+                .iter()
+                .filter(|c| c.as_str() == code.as_str())
+                .count();
+            assert_eq!(count, 1, "{} written twice", code.as_str());
+        }
+        assert_eq!(Code::parse("made_up"), None);
+    }
+}

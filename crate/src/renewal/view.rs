@@ -1,0 +1,264 @@
+//! What the screens show for a renewal, decided here so that the popup and the worker only
+//! render it: which card, which actions, whether the password may be shown.
+
+use serde::Serialize;
+
+use super::code::Code;
+use super::record::{ExportedFiles, Failure, RenewalRecord, Stage};
+
+/// A renewal as the popup shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewalView {
+    /// The certificate being renewed.
+    pub fingerprint: String,
+    /// Its label.
+    pub label: String,
+    /// The stage's stored name (the card's class).
+    pub stage: &'static str,
+    /// Which card.
+    pub card: Card,
+    /// Why it waits, is stuck or stopped.
+    pub error: Option<Failure>,
+    /// When it goes on by itself (ms).
+    pub retry_at: Option<i64>,
+    /// The round (for "n 回目").
+    pub attempt: u32,
+    /// What the user may do, in the order shown.
+    pub actions: Vec<Action>,
+    /// Under way: a new start is refused and the certificate may not be removed.
+    pub busy: bool,
+    /// Saved, its import not yet confirmed.
+    pub awaits_import: bool,
+    /// 「確認する」 may show the password: while the files are being saved (nothing is lost if
+    /// saving fails) and until the backup is checked.
+    pub shows_password: bool,
+    /// Started by the worker under the `autoRenew` policy.
+    pub automatic: bool,
+    /// The saved certificate's guide: its expiry and files.
+    pub guide: Option<Guide>,
+    /// A held certificate, for the administrator.
+    pub held: Option<Held>,
+}
+
+/// Which card the popup shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Card {
+    /// 「更新しています…」.
+    Progress,
+    /// Nothing issued; tried again at `retry_at`.
+    Waiting,
+    /// The issued file failed to download (or arrived damaged); fetched again at `retry_at`.
+    DownloadRetry,
+    /// The issued file will not come on its own; the password is kept.
+    DownloadStuck,
+    /// A file could not be saved; nothing is lost.
+    SaveStuck,
+    /// The POST's answer never came: a certificate may exist.
+    Uncertain,
+    /// Stopped.
+    Failed,
+    /// Issued but held for the administrator; the current certificate still works.
+    Held,
+    /// Saved: back up, then import.
+    Guide,
+    /// Imported.
+    Done,
+}
+
+/// An action the popup offers; each sends its own message to the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Probe again now (nothing was issued).
+    RetryNow,
+    /// Open WebORCA in a tab so Chrome shows its certificate picker.
+    PickCertificate,
+    /// GET the issued file again (never a POST).
+    DownloadAgain,
+    /// Save the kept file again.
+    SaveAgain,
+    /// Apply again: nothing was issued.
+    RenewAgain,
+    /// Apply for a new certificate although one may exist (asks for confirmation).
+    RenewConfirmed,
+    /// Show the password.
+    RevealPassword,
+    /// Check the user's backup copy.
+    ConfirmBackup,
+    /// The user logged in with the new certificate.
+    ConfirmImport,
+    /// The administrator saves the held files.
+    ExportHeld,
+    /// The administrator discards the held files (asks for confirmation).
+    DiscardHeld,
+}
+
+/// The saved certificate's guide.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Guide {
+    /// When the new certificate ends (ms).
+    pub not_after: i64,
+    /// The `.p12`'s full path.
+    pub p12_file: String,
+    /// The password file's full path.
+    pub password_file: String,
+    /// The backup copy was checked.
+    pub backed_up: bool,
+}
+
+/// What the administrator is shown of a held certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    /// The received certificate's issuer, when it could be read.
+    pub received_issuer: Option<String>,
+    /// The current certificate's issuer.
+    pub current_issuer: String,
+    /// Where it was exported, once done.
+    pub exported: Option<ExportedFiles>,
+}
+
+/// The view of `record`.
+pub fn view(record: &RenewalRecord) -> RenewalView {
+    use Action as A;
+    let stage = &record.stage;
+    let mut retry_at = None;
+    let mut attempt = 0;
+    let mut guide = None;
+    let mut held = None;
+    let (card, actions) = match stage {
+        Stage::Probing { attempt: round } | Stage::Requesting { attempt: round } => {
+            attempt = *round;
+            (Card::Progress, vec![])
+        }
+        Stage::Waiting {
+            attempt: round,
+            retry_at: at,
+            reason,
+            picker_tab: _,
+        } => {
+            attempt = *round;
+            retry_at = Some(*at);
+            (Card::Waiting, with_picker(reason, vec![A::RetryNow]))
+        }
+        Stage::Downloading {
+            retry: None,
+            attempt: gets,
+            uri: _,
+        }
+        | Stage::Saving {
+            stuck: false,
+            attempt: gets,
+            ..
+        } => {
+            attempt = *gets;
+            (Card::Progress, vec![])
+        }
+        Stage::Downloading {
+            retry: Some(retry),
+            attempt: gets,
+            uri: _,
+        } => {
+            attempt = *gets;
+            retry_at = Some(retry.at);
+            (Card::DownloadRetry, vec![A::DownloadAgain])
+        }
+        Stage::DownloadStuck { attempt: gets, .. } => {
+            attempt = *gets;
+            (
+                Card::DownloadStuck,
+                vec![A::DownloadAgain, A::RenewConfirmed],
+            )
+        }
+        Stage::Saving { stuck: true, .. } => {
+            (Card::SaveStuck, vec![A::SaveAgain, A::RevealPassword])
+        }
+        Stage::Registering { .. } => (Card::Progress, vec![]),
+        Stage::AwaitingImport {
+            renewed,
+            files,
+            backed_up,
+            reminded_at: _,
+        } => {
+            guide = Some(Guide {
+                not_after: renewed.certificate.not_after,
+                p12_file: files.p12.clone(),
+                password_file: files.password.clone(),
+                backed_up: *backed_up,
+            });
+            let actions = if *backed_up {
+                vec![A::ConfirmImport]
+            } else {
+                vec![A::RevealPassword, A::ConfirmBackup, A::ConfirmImport]
+            };
+            (Card::Guide, actions)
+        }
+        Stage::Done { .. } => (Card::Done, vec![]),
+        Stage::Held {
+            reason: _,
+            received,
+            exported,
+        } => {
+            held = Some(Held {
+                received_issuer: received.as_ref().map(|c| c.issuer.clone()),
+                current_issuer: record.current.issuer.clone(),
+                exported: exported.clone(),
+            });
+            let actions = match exported {
+                None => vec![A::ExportHeld, A::DiscardHeld],
+                Some(_) => vec![A::DiscardHeld, A::RenewConfirmed],
+            };
+            (Card::Held, actions)
+        }
+        Stage::Uncertain { .. } => (Card::Uncertain, vec![A::RenewConfirmed]),
+        Stage::Failed {
+            issued: true,
+            reason: _,
+            picker_tab: _,
+        } => (Card::Failed, vec![A::RenewConfirmed]),
+        Stage::Failed {
+            issued: false,
+            reason,
+            picker_tab: _,
+        } => (Card::Failed, with_picker(reason, vec![A::RenewAgain])),
+    };
+    let shows_password = matches!(
+        stage,
+        Stage::Saving { .. }
+            | Stage::AwaitingImport {
+                backed_up: false,
+                ..
+            }
+    );
+    RenewalView {
+        fingerprint: record.fingerprint.clone(),
+        label: record.label.clone(),
+        stage: stage.name(),
+        card,
+        error: stage.reason(),
+        retry_at,
+        attempt,
+        actions,
+        busy: stage.is_busy(),
+        awaits_import: stage.awaits_import(),
+        shows_password,
+        automatic: record.automatic,
+        guide,
+        held,
+    }
+}
+
+/// Nothing was issued because the connection failed — perhaps Chrome could not present the
+/// certificate without its picker, which the user can open first.
+fn with_picker(reason: &Failure, mut actions: Vec<Action>) -> Vec<Action> {
+    if matches!(
+        reason.code,
+        Code::ConnectionFailed | Code::Timeout | Code::AutoNotConnected
+    ) {
+        actions.insert(0, Action::PickCertificate);
+    }
+    actions
+}
