@@ -16,8 +16,8 @@ pub use code::Code;
 pub use event::Event;
 pub use machine::{StartRequest, removal_refused, start, step};
 pub use protocol::FOLLOW_REDIRECTS;
-pub use record::{Failure, RenewalRecord, Secret, Stage};
-pub use view::{RenewalView, view};
+pub use record::{RenewalRecord, Secret, Stage};
+pub use view::{RenewalView, backup_matches, view};
 
 /// Files and certificates the renewal's tests share.
 #[cfg(test)]

@@ -483,7 +483,7 @@ pub(crate) fn service_domain(host: &str) -> Option<&'static str> {
 
 /// The renewal endpoint for a WebORCA page at `origin`: the setting if given, else the host
 /// map, else (WebORCA cloud) the assumed default; `None` when nothing applies.
-pub fn renewal_api_url(settings: &Settings, origin: &str) -> Option<String> {
+pub(crate) fn renewal_api_url(settings: &Settings, origin: &str) -> Option<String> {
     if let Some(url) = &settings.renewal_api_url {
         return Some(url.clone());
     }
@@ -499,6 +499,28 @@ pub fn renewal_api_url(settings: &Settings, origin: &str) -> Option<String> {
                 .then_some(WEBORCA_CLOUD_API_HOST)
         })?;
     Some(format!("https://{api_host}/api/cert"))
+}
+
+/// The renewal endpoint of a registered certificate: for one renewed from a WebORCA page at
+/// `origin` (the banner), that page's ([`renewal_api_url`]); away from any page (the popup,
+/// automatic renewal), the setting if given, else the one endpoint every watched origin
+/// leads to. `None` when they lead to different ones or one leads nowhere (an on-premise
+/// WebORCA without `renewalApiUrl`): a certificate is never sent to another server's API.
+pub fn certificate_api_url(settings: &Settings, origin: Option<&str>) -> Option<String> {
+    if let Some(origin) = origin {
+        return renewal_api_url(settings, origin);
+    }
+    if let Some(url) = &settings.renewal_api_url {
+        return Some(url.clone());
+    }
+    let mut endpoints = settings
+        .weborca_origins
+        .iter()
+        .map(|origin| renewal_api_url(settings, origin));
+    let first = endpoints.next().flatten()?;
+    endpoints
+        .all(|endpoint| endpoint.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 /// A relative folder name `chrome.downloads` accepts on every OS: no `..`, no characters
@@ -660,6 +682,34 @@ mod tests {
             ..input()
         };
         assert!(validate(&bad).is_err());
+    }
+
+    #[test]
+    fn a_certificate_away_from_any_page_is_renewed_only_where_every_origin_agrees() {
+        let cloud = effective(&SettingsInput::default(), &SettingsInput::default()).settings;
+        assert_eq!(
+            certificate_api_url(&cloud, None).as_deref(),
+            Some("https://auth.cmo.orcamo.jp/api/cert")
+        );
+        let mut on_premise = cloud.clone();
+        on_premise
+            .weborca_origins
+            .push("https://orca.clinic.local".into());
+        assert_eq!(certificate_api_url(&on_premise, None), None);
+        assert_eq!(
+            certificate_api_url(&on_premise, Some("https://weborca.cloud.orcamo.jp")).as_deref(),
+            Some("https://auth.cmo.orcamo.jp/api/cert"),
+            "a page names its own endpoint"
+        );
+        assert_eq!(
+            certificate_api_url(&on_premise, Some("https://orca.clinic.local")),
+            None
+        );
+        on_premise.renewal_api_url = Some("https://renew.clinic.local/api/cert".into());
+        assert_eq!(
+            certificate_api_url(&on_premise, None).as_deref(),
+            Some("https://renew.clinic.local/api/cert")
+        );
     }
 
     #[test]

@@ -15,6 +15,11 @@ use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
 use crate::settings::{Settings, SettingsInput};
 use crate::stored::{HistoryEntry, SetAside};
 
+/// A settings form refused (its `key` and `reason` say why).
+const INVALID_SETTING: &str = "invalid_setting";
+/// A bug in the shell or the core: the worker sent something the core cannot read.
+const INTERNAL: &str = "internal";
+
 /// The core's version, so the extension can show which reader it runs.
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
@@ -181,7 +186,7 @@ fn settings_entries(
 ) -> Result<Vec<(String, serde_wasm_bindgen::Deserializer)>, JsValue> {
     if !object.is_object() || js_sys::Array::is_array(object) {
         return Err(to_js(&ErrorObject::new(
-            "internal",
+            INTERNAL,
             "settings are not an object".to_owned(),
         )));
     }
@@ -196,7 +201,7 @@ fn settings_entries(
         .collect())
 }
 
-/// Checks a settings form whole; the cleaned values, or `{ code: "invalid_setting", key, reason }`.
+/// Checks a settings form whole; the cleaned values, or `{ code: INVALID_SETTING, key, reason }`.
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
     // Read as the settings in force are (one reader linked, not also a struct deserializer):
@@ -208,7 +213,7 @@ pub fn validate_settings(input: JsValue) -> Result<JsValue, JsValue> {
     };
     checked.map(|valid| to_js(&valid)).map_err(|err| {
         to_js(&InvalidSetting {
-            code: "invalid_setting",
+            code: INVALID_SETTING,
             key: err.key,
             reason: err.reason,
         })
@@ -418,15 +423,32 @@ pub fn snooze_until(not_after: f64, now: f64, settings: JsValue) -> Result<f64, 
     Ok(crate::snooze_until(not_after as i64, now as i64, &settings.schedule()) as f64)
 }
 
-/// The renewal endpoint for a WebORCA page at `origin` (setting, host map, cloud default).
+/// The renewal endpoint of a certificate renewed from the WebORCA page at `origin`, or away
+/// from any page (`undefined`); `undefined` when none is known for certain.
 #[wasm_bindgen(js_name = renewalApiUrl)]
-pub fn renewal_api_url(settings: JsValue, origin: &str) -> Result<Option<String>, JsValue> {
+pub fn renewal_api_url(
+    settings: JsValue,
+    origin: Option<String>,
+) -> Result<Option<String>, JsValue> {
     let settings: Settings = from_js(settings)?;
-    Ok(crate::renewal_api_url(&settings, origin))
+    Ok(crate::certificate_api_url(&settings, origin.as_deref()))
+}
+
+/// Every code the core can reject or record with: the extension words each one (a test
+/// checks both locales against this list).
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    Error::CODES
+        .iter()
+        .copied()
+        .chain(crate::RenewalCode::ALL.iter().map(|code| code.as_str()))
+        .chain([INVALID_SETTING, INTERNAL])
+        .map(str::to_owned)
+        .collect()
 }
 
 /// "今すぐ更新": `{ record, effects }` for a new renewal, or rejects with `{ code }`
-/// (`renewal_in_progress`, `renewal_awaits_import`, `renewal_needs_confirmation`).
+/// (`renewal_in_progress`, `renewal_awaits_import`, `renewal_needs_confirmation`, …).
 #[wasm_bindgen(js_name = renewalStart)]
 pub fn renewal_start(existing: JsValue, request: JsValue, now: f64) -> Result<JsValue, JsValue> {
     let existing: Option<RenewalRecord> = from_js(existing)?;
@@ -486,14 +508,23 @@ pub fn auto_renewal_plan(
 #[wasm_bindgen(js_name = renewalRemovalRefused)]
 pub fn renewal_removal_refused(record: JsValue) -> Result<Option<String>, JsValue> {
     let record: Option<RenewalRecord> = from_js(record)?;
-    Ok(crate::renewal_removal_refused(record.as_ref()).map(str::to_owned))
+    Ok(crate::renewal_removal_refused(record.as_ref()).map(|code| code.as_str().to_owned()))
 }
 
-/// What the screens show for a renewal: `{ busy, awaitsImport, showsPassword, offersPicker }`.
-#[wasm_bindgen(js_name = renewalFacts)]
-pub fn renewal_facts(record: JsValue) -> Result<JsValue, JsValue> {
+/// What the screens show for a renewal (`renewal::RenewalView`): its card, error, actions,
+/// whether the password may be shown, the guide.
+#[wasm_bindgen(js_name = renewalView)]
+pub fn renewal_view(record: JsValue) -> Result<JsValue, JsValue> {
     let record: RenewalRecord = from_js(record)?;
-    Ok(to_js(&record.facts()))
+    Ok(to_js(&crate::renewal_view(&record)))
+}
+
+/// Whether the backup copy the user picked (its SHA-256 fingerprint, read with the kept
+/// password) is the renewed certificate awaiting its backup check.
+#[wasm_bindgen(js_name = renewalBackupMatches)]
+pub fn renewal_backup_matches(record: JsValue, copy_fingerprint: &str) -> Result<bool, JsValue> {
+    let record: RenewalRecord = from_js(record)?;
+    Ok(crate::renewal_backup_matches(&record, copy_fingerprint))
 }
 
 /// Performs a renewal step's `Request` effect over the browser's TLS (credentials included,
@@ -638,7 +669,7 @@ struct InvalidSetting {
 /// Reads a JS value the worker built; a shape error is a bug in the shell, reported as such.
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value)
-        .map_err(|err| to_js(&ErrorObject::new("internal", err.to_string())))
+        .map_err(|err| to_js(&ErrorObject::new(INTERNAL, err.to_string())))
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {

@@ -4,7 +4,7 @@ import init from '../../pkg/weborca_cert.js';
 
 export {
   autoRenewalPlan, coreVersion, effectiveSettings, isWeborcaOrigin, newRegistration, overview, performRequest, readCertificate,
-  renewalApiUrl, renewalFacts, renewalRemovalRefused, renewalStart, renewalStep, snoozeUntil,
+  renewalApiUrl, renewalBackupMatches, renewalRemovalRefused, renewalStart, renewalStep, renewalView, snoozeUntil,
   storedState, validateSettings,
 } from '../../pkg/weborca_cert.js';
 

@@ -237,6 +237,12 @@ const handlers = {
   async [MessageType.CONFIRM_IMPORTED]({ fingerprint }) {
     return { renewal: await feed({ type: 'importConfirmed' }, await renewalContext(), fingerprint) };
   },
+  async [MessageType.EXPORT_HELD]({ fingerprint }) {
+    return { renewal: await feed({ type: 'exportHeld' }, await renewalContext(), fingerprint) };
+  },
+  async [MessageType.DISCARD_HELD]({ fingerprint }) {
+    return { renewal: await feed({ type: 'discardHeld' }, await renewalContext(), fingerprint) };
+  },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
     const record = await renewalOf(fingerprint);
     if (!record?.apiUrl) return {};

@@ -63,7 +63,9 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
     const registration = stored.registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw new CodedError('internal');
     await core.loadCore();
-    const apiUrl = core.renewalApiUrl(context.settings, context.origin ?? context.settings.weborcaOrigins[0]);
+    // The core's one rule: the page's endpoint from a banner, else the one every watched
+    // origin agrees on (none for an on-premise WebORCA without renewalApiUrl: nothing is sent).
+    const apiUrl = core.renewalApiUrl(context.settings, context.origin);
     if (!apiUrl) throw new CodedError('no_api_url');
     const step = core.renewalStart(stored.renewals[fingerprint], {
       current: registration.certificate,
@@ -125,13 +127,14 @@ async function perform(effect, record) {
       return null;
     case 'savePassword': {
       const { pass } = await secretOf(record.fingerprint);
-      const text = `${t('passwordFileHeader', [effect.p12Name])}\r\n${pass}\r\n`;
-      return saved(await saveFile(effect.path, 'text/plain', new TextEncoder().encode(text)));
+      return saved(await saveFile(effect.path, 'text/plain', passwordFileText(effect.p12Name, pass)));
     }
     case 'saveP12': {
       const { file } = await secretOf(record.fingerprint);
       return saved(await saveFile(effect.path, 'application/x-pkcs12', new Uint8Array(file)));
     }
+    case 'exportHeld':
+      return exportHeld(effect, await secretOf(record.fingerprint));
     case 'register':
       await replaceRegistration(record, effect.certificate, effect.fileName);
       return { type: 'registered' };
@@ -144,6 +147,20 @@ async function perform(effect, record) {
     default:
       throw new Error(`unknown renewal effect ${effect.type}`);
   }
+}
+
+/** The password file's text: a localized first line naming the `.p12`, then the password. */
+function passwordFileText(p12Name, pass) {
+  return new TextEncoder().encode(`${t('passwordFileHeader', [p12Name])}\r\n${pass}\r\n`);
+}
+
+/** Saves a held certificate's files where the administrator asked; reports both paths. */
+async function exportHeld(effect, secret) {
+  const password = await saveFile(effect.passwordPath, 'text/plain', passwordFileText(effect.p12Name, secret.pass));
+  if (!password) return { type: 'saveFailed' };
+  if (!effect.p12Path) return { type: 'heldExported', path: password };
+  const p12 = await saveFile(effect.p12Path, 'application/x-pkcs12', new Uint8Array(secret.file));
+  return p12 ? { type: 'heldExported', path: password, p12Path: p12 } : { type: 'saveFailed' };
 }
 
 function saved(path) {
@@ -172,6 +189,7 @@ const NOTICE_TEXT = Object.freeze({
   downloadStuck: [() => t('renewalDownloadStuckTitle'), () => t('renewalDownloadStuckBody')],
   awaitingImport: [() => t('renewalAwaitingImportTitle'), () => t('renewalAwaitingImportBody')],
   renewedAutomatically: [() => t('renewalAutomaticTitle'), () => t('renewalAutomaticBody')],
+  held: [() => t('renewalHeldTitle'), () => t('renewalHeldBody')],
 });
 
 async function notify(record, notice) {
@@ -200,22 +218,22 @@ export async function renewalForPickerTab(tabId) {
   return Object.values(await allRenewals()).find((r) => r.pickerTabId === tabId) ?? null;
 }
 
-/** The password of a saved renewal, while the backup is not confirmed (or files are being
- * saved: nothing is lost if saving fails). `null` once it is gone (e.g. the browser was
- * restarted after both files were saved): it is in the saved password file. */
+/** The password of a saved renewal, while the core's view allows it (files being saved, or
+ * the backup not yet checked). `null` once it is gone (e.g. the browser was restarted after
+ * both files were saved): it is in the saved password file. */
 export async function revealPassword(fingerprint) {
   await core.loadCore();
   const record = await renewalOf(fingerprint);
   const secret = await secretOf(fingerprint);
-  return record && secret && factsOf(record)?.showsPassword ? secret.pass : null;
+  return record && secret && viewOf(record)?.showsPassword ? secret.pass : null;
 }
 
-/** Checks the user's backup copy opens with the password and is the renewed certificate;
- * then the password is wiped from the extension. */
+/** Checks the user's backup copy opens with the password and is the renewed certificate (the
+ * core decides); then the password is wiped from the extension. */
 export async function confirmBackup(fingerprint, bytes, context) {
   const record = await renewalOf(fingerprint);
   const secret = await secretOf(fingerprint);
-  if (record?.state !== 'saved' || !secret) throw new CodedError('internal');
+  if (!record || !secret) throw new CodedError('internal');
   await core.loadCore();
   let report;
   try {
@@ -223,27 +241,26 @@ export async function confirmBackup(fingerprint, bytes, context) {
   } catch {
     throw new CodedError('backup_mismatch');
   }
-  if (report.certificate.sha256Fingerprint !== record.renewed?.certificate.sha256Fingerprint) {
-    throw new CodedError('backup_mismatch');
-  }
+  if (!core.renewalBackupMatches(record, report.certificate.sha256Fingerprint)) throw new CodedError('backup_mismatch');
   return feed({ type: 'backupConfirmed' }, context, fingerprint);
 }
 
 /** What the screens show for `record`, decided by the core (the core must be loaded);
  * null for an unreadable record, which is reported where it is handled, not here. */
-function factsOf(record) {
+function viewOf(record) {
   try {
-    return core.renewalFacts(record);
+    return core.renewalView(record);
   } catch {
     return null;
   }
 }
 
-/** Every renewal record with its facts, for the popup. */
+/** Every renewal's view, for the popup. */
 export async function renewalsForScreens() {
   await core.loadCore();
   const all = await allRenewals();
-  return Object.fromEntries(Object.entries(all).map(([fingerprint, record]) => [fingerprint, { ...record, facts: factsOf(record) }]));
+  return Object.fromEntries(Object.entries(all).map(([fingerprint, record]) => [fingerprint, viewOf(record)])
+    .filter(([, view]) => view));
 }
 
 /** Why the certificate may not be removed now (a renewal is under way), or null. */

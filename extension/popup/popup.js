@@ -78,68 +78,117 @@ function moveOn(type, data) {
   return send(type, data).catch(logRefusal).then(refresh);
 }
 
-/** The guidance for a renewal, rendered from the state the core gave it. */
-function renderRenewal(record) {
-  const card = element('div', `renewal ${record.state}`);
-  card.id = `renewal-${record.fingerprint}`;
-  card.append(element('p', 'name', record.label));
-  const retry = () => moveOn(MessageType.RETRY_RENEWAL, { fingerprint: record.fingerprint });
-  const error = record.error ? element('p', 'error', renewalErrorMessage(record.error.code)) : null;
-  switch (record.state) {
+/** A renewal's card, rendered from the core's view: its card, error and actions are the
+ * core's decisions; this only words them. */
+function renderRenewal(view) {
+  const card = element('div', `renewal ${view.stage}`);
+  card.id = `renewal-${view.fingerprint}`;
+  card.append(element('p', 'name', view.label));
+  const error = view.error ? element('p', 'error', renewalErrorMessage(view.error.code)) : null;
+  switch (view.card) {
+    case 'progress':
+      card.append(element('p', 'progress', t('renewalInProgress')));
+      break;
     case 'waiting':
-      card.append(error, element('p', 'hint', t('renewalWillRetry', [formatDateTime(record.nextAttemptAt), String(record.attempt)])));
-      card.append(...certificatePicker(record), actionButton('buttonRetry', 'secondary', retry));
+      card.append(error, element('p', 'hint', t('renewalWillRetry', [formatDateTime(view.retryAt), String(view.attempt)])));
       break;
-    case 'answered':
-      if (!record.error) {
-        card.append(element('p', 'progress', t('renewalInProgress')));
-      } else if (record.nextAttemptAt) {
-        card.append(error, element('p', 'hint', t('renewalDownloadRetry', [formatDateTime(record.nextAttemptAt)])));
-      } else {
-        // Stuck: the GET again, or (confirmed) a new application instead of this file.
-        card.append(error, element('p', 'hint', t('renewalDownloadStuckBody')),
-          actionButton('buttonDownloadAgain', '', retry), element('p', 'warning', t('renewalIssuedHint')), renewAgain(record));
-      }
+    case 'downloadRetry':
+      card.append(error, element('p', 'hint', t('renewalDownloadRetry', [formatDateTime(view.retryAt)])));
       break;
-    case 'verified':
-    case 'passwordSaved':
-      if (record.error) {
-        // Nothing is lost: the password can be shown, and saving tried again.
-        card.append(error, actionButton('buttonSaveAgain', '', retry), passwordReveal(record));
-      } else {
-        card.append(element('p', 'progress', t('renewalInProgress')));
-      }
+    case 'downloadStuck':
+      card.append(error, element('p', 'hint', t('renewalDownloadStuckBody')));
       break;
     case 'uncertain':
       card.append(error, element('p', 'warning', t('renewalUncertainBody')), element('p', 'hint', t('renewalUncertainHint')));
-      card.append(renewAgain(record));
       break;
+    case 'held':
+      card.append(error, element('p', 'warning', t('renewalHeldBody')), heldDetails(view));
+      break;
+    case 'saveStuck':
     case 'failed':
-      card.append(error, ...certificatePicker(record));
-      if (record.issued === 'no') {
-        card.append(actionButton('buttonRetry', '', () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint })));
-      } else {
-        card.append(element('p', 'warning', t('renewalIssuedHint')), renewAgain(record));
-      }
+      card.append(error);
       break;
-    case 'saved':
-    case 'backedUp':
-      card.append(savedGuide(record));
-      break;
+    case 'guide':
+      card.append(savedGuide(view));
+      return card;
+    case 'done':
+      return card;
     default:
-      if (record.facts?.busy) card.append(element('p', 'progress', t('renewalInProgress')));
-      break;
+      throw new Error(`unknown renewal card ${view.card}`);
   }
+  for (const action of view.actions) card.append(...actionElements(view, action));
   return card;
+}
+
+/** The elements of one action the core offers on a card. */
+function actionElements(view, action) {
+  const { fingerprint } = view;
+  const retry = () => moveOn(MessageType.RETRY_RENEWAL, { fingerprint });
+  switch (action) {
+    case 'retryNow':
+      return [actionButton('buttonRetry', 'secondary', retry)];
+    case 'pickCertificate':
+      return certificatePicker(view);
+    case 'downloadAgain':
+      return [actionButton('buttonDownloadAgain', '', retry)];
+    case 'saveAgain':
+      return [actionButton('buttonSaveAgain', '', retry)];
+    case 'renewAgain':
+      return [actionButton('buttonRetry', '', () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint }))];
+    case 'renewConfirmed':
+      return view.card === 'uncertain' ? [renewAgain(view)] : [element('p', 'warning', t('renewalIssuedHint')), renewAgain(view)];
+    case 'revealPassword':
+      return [passwordReveal(view)];
+    case 'exportHeld':
+      return [actionButton('buttonExportHeld', '', () => moveOn(MessageType.EXPORT_HELD, { fingerprint }))];
+    case 'discardHeld':
+      return [discardHeld(view)];
+    case 'confirmBackup':
+    case 'confirmImport':
+      return []; // steps of the saved guide
+    default:
+      throw new Error(`unknown renewal action ${action}`);
+  }
+}
+
+/** For the administrator: what was received, against what is registered, and where it was
+ * exported. The current certificate still works. */
+function heldDetails(view) {
+  const details = element('details', 'held');
+  details.append(element('summary', '', t('heldForAdministrator')));
+  const facts = element('dl');
+  const add = (key, value) => facts.append(element('dt', '', t(key)), element('dd', '', value));
+  add('heldReceivedIssuer', view.held.receivedIssuer ?? '—');
+  add('heldCurrentIssuer', view.held.currentIssuer);
+  if (view.held.exported) {
+    add('heldExportedTo', [view.held.exported.p12, view.held.exported.password].filter(Boolean).join('\n'));
+  }
+  details.append(facts);
+  details.open = true;
+  return details;
+}
+
+/** Discarding a held certificate asks first, in place, and focuses the safe choice. */
+function discardHeld(view) {
+  const actions = element('div', 'actions');
+  const discard = actionButton('buttonDiscardHeld', 'secondary', () => {
+    const yes = actionButton('buttonConfirmDiscardHeld', 'danger',
+      () => moveOn(MessageType.DISCARD_HELD, { fingerprint: view.fingerprint }));
+    const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(discard));
+    actions.replaceChildren(element('span', '', t('confirmDiscardHeld')), yes, no);
+    no.focus();
+  });
+  actions.append(discard);
+  return actions;
 }
 
 /** A new POST after one that may have issued a certificate: only with the user's explicit
  * confirmation, asked in place (dialogs close the popup). */
-function renewAgain(record) {
+function renewAgain(view) {
   const actions = element('div', 'actions');
   const again = actionButton('buttonRenewAgain', 'secondary', () => {
     const yes = actionButton('buttonConfirmRenewAgain', 'danger',
-      () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: record.fingerprint, confirmed: true }));
+      () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: view.fingerprint, confirmed: true }));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
     actions.replaceChildren(element('span', '', t('confirmRenewAgain')), yes, no);
     no.focus();
@@ -150,26 +199,25 @@ function renewAgain(record) {
 
 /** When the browser could not present the certificate: open the API host in a tab, where
  * Chrome shows its certificate picker; the choice then holds for this browser session. */
-function certificatePicker(record) {
-  if (!record.facts?.offersPicker) return [];
+function certificatePicker(view) {
   return [
     element('p', 'hint', t('renewalPickHint')),
     actionButton('buttonPickCertificate', 'secondary',
-      () => send(MessageType.PICK_CERTIFICATE, { fingerprint: record.fingerprint }).catch(logRefusal)),
+      () => send(MessageType.PICK_CERTIFICATE, { fingerprint: view.fingerprint }).catch(logRefusal)),
   ];
 }
 
 /** 「確認する」: the password, shown on request, with a copy button. */
-function passwordReveal(record) {
+function passwordReveal(view) {
   const holder = element('span');
   const shown = element('code', 'password');
   holder.append(actionButton('buttonShowPassword', 'secondary', async () => {
-    const answer = await send(MessageType.REVEAL_PASSWORD, { fingerprint: record.fingerprint }).catch(logRefusal);
+    const answer = await send(MessageType.REVEAL_PASSWORD, { fingerprint: view.fingerprint }).catch(logRefusal);
     const password = answer?.password;
     if (shown.textContent) return;
     if (!password) {
       // Gone from the extension (the browser was restarted): it is in the saved file.
-      shown.textContent = t('renewalPasswordInFile', [record.files.password ?? '']);
+      shown.textContent = t('renewalPasswordInFile', [view.guide?.passwordFile ?? '']);
       return;
     }
     shown.textContent = password;
@@ -178,19 +226,21 @@ function passwordReveal(record) {
   return holder;
 }
 
-function savedGuide(record) {
+function savedGuide(view) {
+  const { guide: saved } = view;
+  const offers = (action) => view.actions.includes(action);
   const guide = element('ol', 'guide');
-  if (record.automatic) guide.append(element('p', 'ok', t('renewalAutomaticDone')));
-  const done = element('li', 'step done', t('renewalSaved', [formatDate(record.renewed.certificate.notAfter)]));
-  done.append(element('span', 'files', `${record.files.p12}\n${record.files.password}`));
+  if (view.automatic) guide.append(element('p', 'ok', t('renewalAutomaticDone')));
+  const done = element('li', 'step done', t('renewalSaved', [formatDate(saved.notAfter)]));
+  done.append(element('span', 'files', `${saved.p12File}\n${saved.passwordFile}`));
   guide.append(done);
   // Step: the password, shown on request, with a copy button.
-  const passwordStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepPassword'));
-  if (record.state === 'saved') passwordStep.append(passwordReveal(record));
+  const passwordStep = element('li', `step ${saved.backedUp ? 'done' : ''}`, t('renewalStepPassword'));
+  if (offers('revealPassword')) passwordStep.append(passwordReveal(view));
   guide.append(passwordStep);
   // Step: back up both files; the copy is checked.
-  const backupStep = element('li', `step ${record.state === 'backedUp' ? 'done' : ''}`, t('renewalStepBackup'));
-  if (record.state === 'saved') {
+  const backupStep = element('li', `step ${saved.backedUp ? 'done' : ''}`, t('renewalStepBackup'));
+  if (offers('confirmBackup')) {
     const input = element('input');
     input.type = 'file';
     input.accept = '.p12,.pfx';
@@ -202,7 +252,7 @@ function savedGuide(record) {
       if (!file) return;
       const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
       try {
-        await send(MessageType.CONFIRM_BACKUP, { fingerprint: record.fingerprint, bytes });
+        await send(MessageType.CONFIRM_BACKUP, { fingerprint: view.fingerprint, bytes });
       } catch (error) {
         result.textContent = error.code === 'backup_mismatch' ? renewalErrorMessage(error.code) : errorMessage(error);
         result.hidden = false;
@@ -224,8 +274,10 @@ function savedGuide(record) {
   }
   guide.append(importStep);
   const loginStep = element('li', 'step', t('renewalStepLogin'));
-  loginStep.append(actionButton('buttonImported', '',
-    () => moveOn(MessageType.CONFIRM_IMPORTED, { fingerprint: record.fingerprint })));
+  if (offers('confirmImport')) {
+    loginStep.append(actionButton('buttonImported', '',
+      () => moveOn(MessageType.CONFIRM_IMPORTED, { fingerprint: view.fingerprint })));
+  }
   guide.append(loginStep);
   return guide;
 }
@@ -303,7 +355,7 @@ async function refresh() {
 
 async function refreshRenewals() {
   const answer = await send(MessageType.RENEWALS).catch(logRefusal);
-  const open = Object.values(answer?.renewals ?? {}).filter((r) => r.state !== 'done');
+  const open = Object.values(answer?.renewals ?? {}).filter((view) => view.card !== 'done');
   document.getElementById('renewal-cards').replaceChildren(...open.map(renderRenewal));
   document.getElementById('renewals').hidden = open.length === 0;
 }

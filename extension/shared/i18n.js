@@ -16,6 +16,7 @@ const ERROR_MESSAGE_KEYS = Object.freeze({
   key_mismatch: 'errorKeyMismatch',
   too_large: 'errorTooLarge',
   registration_locked: 'errorRegistrationLocked',
+  not_weborca_page: 'errorNotWeborcaPage',
   internal: 'errorInternal',
 });
 
@@ -94,12 +95,21 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   renewal_in_progress: 'renewalErrorInProgress',
   renewal_awaits_import: 'renewalErrorAwaitsImport',
   renewal_needs_confirmation: 'renewalErrorNeedsConfirmation',
+  renewal_already_attempted: 'renewalErrorAlreadyAttempted',
+  renewal_held: 'renewalErrorHeld',
   interrupted: 'renewalErrorInterrupted',
   no_api_url: 'renewalErrorNoApiUrl',
   save_failed: 'renewalErrorSaveFailed',
   backup_mismatch: 'renewalErrorBackupMismatch',
   internal: 'errorInternal',
 });
+
+/** The message keys that may word `code` (a code from the core's `errorCodes()` or the
+ * worker's own); empty for a code without a message, which a test forbids. */
+export function messageKeysFor(code) {
+  if (code === 'invalid_setting') return Object.values(SETTING_ERROR_KEYS);
+  return [RENEWAL_ERROR_KEYS[code] ?? ERROR_MESSAGE_KEYS[code]].filter(Boolean);
+}
 
 /** The sentence for a renewal failure code. */
 export function renewalErrorMessage(code) {

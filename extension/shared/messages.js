@@ -26,7 +26,7 @@ export const MessageType = Object.freeze({
   /** page→worker: go on with a waiting or stuck renewal now (probe, download or save
    * again; never a POST on its own) */
   RETRY_RENEWAL: 'page/retry-renewal',
-  /** page→worker: every renewal record, each with the core's `facts` for the screens */
+  /** page→worker: every renewal's view from the core (card, error, actions, guide) */
   RENEWALS: 'page/renewals',
   /** page→worker: the renewed file's password (「確認する」); null once forgotten */
   REVEAL_PASSWORD: 'page/reveal-password',
@@ -36,6 +36,10 @@ export const MessageType = Object.freeze({
   CONFIRM_IMPORTED: 'page/confirm-imported',
   /** page→worker: open the renewal host in a tab so the user can pick the certificate */
   PICK_CERTIFICATE: 'page/pick-certificate',
+  /** page→worker: the administrator saves a held certificate's password and file */
+  EXPORT_HELD: 'page/export-held',
+  /** page→worker: the administrator discards a held certificate's password and file */
+  DISCARD_HELD: 'page/discard-held',
   /** content→worker: what the banner on this page should say (null: nothing) */
   BANNER: 'content/banner',
   /** content→worker: "後で" for one certificate */
@@ -54,8 +58,8 @@ export const MessageType = Object.freeze({
  * @typedef {object} Settings          crate/src/settings.rs `Settings`
  * @typedef {object} EffectiveSettings crate/src/settings.rs `EffectiveSettings`
  * @typedef {object} HistoryEntry      crate/src/stored.rs `HistoryEntry`
- * @typedef {object} RenewalRecord     crate/src/renewal/machine.rs `RenewalRecord`
- * @typedef {object} RenewalFacts      crate/src/renewal/machine.rs `RenewalFacts`
+ * @typedef {object} RenewalRecord     crate/src/renewal/record.rs `RenewalRecord` (stored shape)
+ * @typedef {object} RenewalView       crate/src/renewal/view.rs `RenewalView`
  * @typedef {object} BannerView        extension/background/banner-view.js
  */
 
@@ -74,11 +78,13 @@ export const MessageType = Object.freeze({
  *   'page/save-settings': [{ input: object }, { effective: EffectiveSettings }],
  *   'page/renew': [Target & { confirmed?: boolean }, { renewal: RenewalRecord }],
  *   'page/retry-renewal': [Target, { renewal: RenewalRecord | null }],
- *   'page/renewals': [undefined, { renewals: Record<string, RenewalRecord & { facts: RenewalFacts | null }> }],
+ *   'page/renewals': [undefined, { renewals: Record<string, RenewalView> }],
  *   'page/reveal-password': [Target, { password: string | null }],
  *   'page/confirm-backup': [Target & { bytes: number[] }, { renewal: RenewalRecord }],
  *   'page/confirm-imported': [Target, { renewal: RenewalRecord | null }],
  *   'page/pick-certificate': [Target, {}],
+ *   'page/export-held': [Target, { renewal: RenewalRecord | null }],
+ *   'page/discard-held': [Target, { renewal: RenewalRecord | null }],
  *   'content/banner': [undefined, { banner: BannerView | null }],
  *   'content/snooze': [Target, {}],
  *   'content/renew': [Target, {}],
@@ -128,6 +134,8 @@ export const validData = Object.freeze({
   [MessageType.CONFIRM_BACKUP]: (d) => isFingerprint(d?.fingerprint) && isBytes(d.bytes),
   [MessageType.CONFIRM_IMPORTED]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.PICK_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.EXPORT_HELD]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.DISCARD_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.BANNER]: () => true,
   [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),

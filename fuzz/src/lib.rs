@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use weborca_cert::{
-    CertificateInfo, CertificateReport, DAY_MS, Event, RenewalRecord, Secret, StartRequest,
-    read_certificate_file, renewal_step, start_renewal,
+    CertificateInfo, CertificateReport, DAY_MS, Event, RenewalCode, RenewalRecord, RenewalStage,
+    Secret, StartRequest, read_certificate_file, renewal_step, start_renewal,
 };
 
 /// The fixtures' password.
@@ -21,7 +21,7 @@ pub const OTHER_SUBJECT: &[u8] = include_bytes!("../../crate/tests/fixtures/ec-p
 pub const API: &str = "https://auth.cmo.orcamo.jp/api/cert";
 /// Hosts the administrator listed for downloads, beside the service domain.
 pub const DOWNLOAD_HOSTS: [&str; 2] = ["files.example.jp", "dl.example.jp:8443"];
-/// States only a verified renewed file may lead to.
+/// States (as stored) only a verified renewed file may lead to.
 pub const PROVEN_STATES: [&str; 6] = [
     "verified",
     "passwordSaved",
@@ -64,6 +64,7 @@ pub fn current() -> CertificateInfo {
 
 /// One renewal as the worker holds it: the stored record, the secret it keeps for it, and
 /// the clock.
+#[derive(Clone, Debug)]
 pub struct Renewal {
     /// The record as last stored.
     pub record: RenewalRecord,
@@ -76,19 +77,34 @@ pub struct Renewal {
 }
 
 impl Renewal {
-    /// "今すぐ更新" (or the `autoRenew` policy) for [`current`], with nothing before it.
-    pub fn start(automatic: bool) -> (Self, Vec<Value>) {
-        let request = StartRequest {
-            current: current(),
+    /// What "今すぐ更新" (or the `autoRenew` policy) asks for `current`.
+    pub fn request(
+        current: CertificateInfo,
+        automatic: bool,
+        confirmed: bool,
+    ) -> StartRequest {
+        StartRequest {
+            current,
             label: "受付PC".into(),
             api_url: API.into(),
             download_hosts: DOWNLOAD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             folder: "WebORCA証明書".into(),
-            confirmed: false,
+            confirmed,
             automatic,
             earlier_record_unreadable: false,
-        };
+        }
+    }
+
+    /// "今すぐ更新" (or the `autoRenew` policy) for [`current`], with nothing before it;
+    /// `other_issuer`: the registered certificate names another issuer, so that even
+    /// [`RENEWED`] is held for the administrator.
+    pub fn start(automatic: bool, other_issuer: bool) -> (Self, Vec<Value>) {
+        let mut current = current();
+        if other_issuer {
+            current.issuer = "CN=Another CA,O=Elsewhere,C=JP".into();
+        }
         let now = 1_800_000_000_000;
+        let request = Self::request(current, automatic, false);
         let step = start_renewal(None, request, now).expect("a first start is never refused");
         let effects = effects(serde_json::to_value(&step.effects));
         let mut renewal = Self {
@@ -101,22 +117,85 @@ impl Renewal {
         (renewal, effects)
     }
 
-    /// The record's state by its serde name (`probing`, `requesting`…).
+    /// "今すぐ更新" again over this renewal's record (by the user, confirmed or not, or by the
+    /// policy): on success the new record is stored and the secret effects applied, as the
+    /// worker does; the step's effects are returned.
+    pub fn start_again(
+        &mut self,
+        automatic: bool,
+        confirmed: bool,
+    ) -> std::result::Result<Vec<Value>, RenewalCode> {
+        let request = Self::request(self.record.current.clone(), automatic, confirmed);
+        let step = start_renewal(Some(&self.record), request, self.now)?;
+        let effects = effects(serde_json::to_value(&step.effects));
+        self.record = step.record;
+        self.apply_secret_effects(&effects);
+        Ok(effects)
+    }
+
+    /// The record's stage.
+    pub fn stage(&self) -> &RenewalStage {
+        &self.record.stage
+    }
+
+    /// The record's state as stored (`probing`, `requesting`…, the flat shape's `state`).
     pub fn state(&self) -> String {
-        match serde_json::to_value(self.record.state) {
-            Ok(Value::String(state)) => state,
-            other => panic!("a state serializes as a string: {other:?}"),
+        match serde_json::to_value(&self.record) {
+            Ok(Value::Object(mut record)) => match record.remove("state") {
+                Some(Value::String(state)) => state,
+                other => panic!("a state is a string: {other:?}"),
+            },
+            other => panic!("a record serializes as an object: {other:?}"),
         }
+    }
+
+    /// The record as stored reads back as itself.
+    pub fn check_stored(&self) {
+        let stored = serde_json::to_value(&self.record).expect("a record serializes");
+        let read: RenewalRecord = serde_json::from_value(stored.clone())
+            .unwrap_or_else(|err| panic!("a stored record reads back ({err}): {stored}"));
+        assert_eq!(read, self.record, "a stored record reads back as itself");
+    }
+
+    /// This renewal as a worker stopped just after storing `step_record` would leave it: the
+    /// record stored together with a durable secret the step kept (the worker writes both in
+    /// one `set`), none of the step's other effects performed.
+    pub fn stopped_before_effects(&self, step_record: &RenewalRecord, effects: &[Value]) -> Self {
+        let mut stopped = Self {
+            record: step_record.clone(),
+            secret: self.secret.clone(),
+            durable: self.durable,
+            now: self.now,
+        };
+        let durable_keep: Vec<Value> = effects
+            .iter()
+            .filter(|e| e["type"] == "keepSecret" && e["durable"] == true)
+            .take(1)
+            .cloned()
+            .collect();
+        stopped.apply_secret_effects(&durable_keep);
+        stopped
+    }
+
+    /// What `event` makes of this renewal: the record to store and the effects in their
+    /// serde form (nothing stored yet).
+    pub fn peek(&self, event: Event, jitter: f64) -> (RenewalRecord, Vec<Value>) {
+        let record = self.record.clone();
+        let step = renewal_step(record, event, self.secret.as_ref(), self.now, jitter);
+        (step.record, effects(serde_json::to_value(&step.effects)))
+    }
+
+    /// Stores `record` and keeps or wipes the secret as `effects` tell.
+    pub fn store(&mut self, record: RenewalRecord, effects: &[Value]) {
+        self.record = record;
+        self.apply_secret_effects(effects);
     }
 
     /// Feeds `event`, stores the new record, keeps or wipes the secret as told, and returns
     /// the effects in their serde form.
     pub fn feed(&mut self, event: Event, jitter: f64) -> Vec<Value> {
-        let record = self.record.clone();
-        let step = renewal_step(record, event, self.secret.as_ref(), self.now, jitter);
-        let effects = effects(serde_json::to_value(&step.effects));
-        self.record = step.record;
-        self.apply_secret_effects(&effects);
+        let (record, effects) = self.peek(event, jitter);
+        self.store(record, &effects);
         effects
     }
 
@@ -135,7 +214,10 @@ impl Renewal {
                     self.secret = Some(secret.expect("a kept secret reads back"));
                     self.durable = effect["durable"].as_bool().expect("durable is a bool");
                 }
-                Some("wipeSecret") => self.secret = None,
+                Some("wipeSecret") => {
+                    self.secret = None;
+                    self.durable = false;
+                }
                 _ => {}
             }
         }

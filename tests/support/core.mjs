@@ -8,4 +8,6 @@ import * as core from '../../pkg/weborca_cert.js';
 const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../pkg');
 core.initSync({ module: readFileSync(path.join(pkg, 'weborca_cert_bg.wasm')) });
 
-export const { readCertificate, renewalStart, storedState, effectiveSettings, renewalApiUrl } = core;
+export const {
+  readCertificate, renewalStart, renewalStep, renewalView, storedState, effectiveSettings, renewalApiUrl, errorCodes,
+} = core;

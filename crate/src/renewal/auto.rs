@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::file_name::is_renewable_client;
 use crate::jst::{DAY_MS, jst_day, jst_day_start};
 use crate::overview::Registration;
-use crate::settings::{DEFAULT_ORIGINS, Settings};
+use crate::settings::{Settings, certificate_api_url};
 
 /// The spread ends this long before expiry at the latest, leaving room for the user's steps
 /// (backup, import) and for a failed automatic attempt to be redone by hand.
@@ -45,10 +45,9 @@ pub fn plan(
     since: Option<i64>,
     now: i64,
 ) -> AutoPlan {
-    // An on-premise WebORCA's renewal API is known only from the setting: without it the
-    // worker would apply to the cloud's, so nothing is renewed without a click.
-    let on_premise = settings.weborca_origins.len() > DEFAULT_ORIGINS.len();
-    if !settings.auto_renew || (on_premise && settings.renewal_api_url.is_none()) {
+    // The same rule as the popup's: a certificate whose endpoint is not known for certain (an
+    // on-premise WebORCA without `renewalApiUrl`) is never renewed without a click.
+    if !settings.auto_renew || certificate_api_url(settings, None).is_none() {
         return AutoPlan {
             since,
             ..AutoPlan::default()

@@ -94,11 +94,10 @@ pub(super) fn verify_renewed(
         Some(Code::RenewedOtherSubject)
     } else if new.not_after <= old.not_after {
         Some(Code::RenewedNotLater)
-    } else if new.issuer != old.issuer {
-        Some(Code::RenewedOtherIssuer)
-    } else if old.authority_key_id.is_some()
-        && new.authority_key_id.is_some()
-        && new.authority_key_id != old.authority_key_id
+    } else if new.issuer != old.issuer
+        || (old.authority_key_id.is_some()
+            && new.authority_key_id.is_some()
+            && new.authority_key_id != old.authority_key_id)
     {
         Some(Code::RenewedOtherIssuer)
     } else {

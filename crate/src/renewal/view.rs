@@ -262,3 +262,27 @@ fn with_picker(reason: &Failure, mut actions: Vec<Action>) -> Vec<Action> {
     }
     actions
 }
+
+/// Whether the user's backup copy (its SHA-256 fingerprint) is the renewed certificate whose
+/// backup is awaited.
+pub fn backup_matches(record: &RenewalRecord, copy_fingerprint: &str) -> bool {
+    match &record.stage {
+        Stage::AwaitingImport {
+            renewed,
+            backed_up: false,
+            ..
+        } => renewed.certificate.sha256_fingerprint == copy_fingerprint,
+        Stage::Probing { .. }
+        | Stage::Requesting { .. }
+        | Stage::Waiting { .. }
+        | Stage::Downloading { .. }
+        | Stage::DownloadStuck { .. }
+        | Stage::Saving { .. }
+        | Stage::Registering { .. }
+        | Stage::AwaitingImport { .. }
+        | Stage::Done { .. }
+        | Stage::Held { .. }
+        | Stage::Uncertain { .. }
+        | Stage::Failed { .. } => false,
+    }
+}
