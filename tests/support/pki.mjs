@@ -44,6 +44,9 @@ export class TestPki {
       '[ca_ext]', 'subjectKeyIdentifier = hash', 'basicConstraints = critical,CA:TRUE',
       'keyUsage = critical,keyCertSign,cRLSign',
       '[leaf_ext]', 'authorityKeyIdentifier = keyid:always', 'subjectKeyIdentifier = hash', 'basicConstraints = CA:FALSE',
+      // A CA profile that writes no authorityKeyIdentifier (RFC 5280 makes it a SHOULD).
+      // (OpenSSL 3 writes one unless told 'none'.)
+      '[leaf_noaki_ext]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = none', 'basicConstraints = CA:FALSE',
       // openssl 3.0 cannot find the issuer key id of a -selfsign certificate with keyid:always.
       '[self_ext]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', 'basicConstraints = CA:FALSE',
       '',
@@ -54,16 +57,18 @@ export class TestPki {
 
   /**
    * Issues a certificate for `subject` valid from `notBefore` to `notAfter` (ms).
-   * `selfSign` signs it with its own key instead of the CA's (issuer = subject).
+   * `selfSign` signs it with its own key instead of the CA's (issuer = subject); `aki: false`
+   * leaves out the authorityKeyIdentifier, as some CA profiles do.
    * @returns {{ key: string, cert: string }} file paths
    */
-  issue(name, subject, { notBefore, notAfter, san, selfSign = false }) {
+  issue(name, subject, { notBefore, notAfter, san, selfSign = false, aki = true }) {
     const key = path.join(this.dir, `${name}.key`);
     const csr = path.join(this.dir, `${name}.csr`);
     const cert = path.join(this.dir, `${name}.crt`);
     const extra = san ? ['-addext', `subjectAltName=${san}`] : [];
     openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject, ...extra]);
-    const signer = selfSign ? ['-selfsign', '-keyfile', key, '-extensions', 'self_ext'] : ['-cert', this.caCert, '-keyfile', this.caKey];
+    const signer = selfSign ? ['-selfsign', '-keyfile', key, '-extensions', 'self_ext']
+      : ['-cert', this.caCert, '-keyfile', this.caKey, ...(aki ? [] : ['-extensions', 'leaf_noaki_ext'])];
     openssl(['ca', '-batch', '-config', this.config, ...signer, '-in', csr,
       '-out', cert, '-notext', '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)]);
     return { key, cert };
@@ -71,10 +76,11 @@ export class TestPki {
 
   /**
    * A WebORCA-style client certificate (CN=client…, O=u…) as .crt and legacy .p12; the .p12
-   * also holds the CA certificate unless `chain` is false.
+   * also holds the CA certificate unless `chain` is false; `aki: false` as a CA profile
+   * without authorityKeyIdentifier issues it.
    */
-  client(name, { cn, tenant = 'u00001294', notBefore = Date.now() - DAY, notAfter, password, chain = true }) {
-    const issued = this.issue(name, `/C=JP/O=${tenant}/CN=${cn}`, { notBefore, notAfter });
+  client(name, { cn, tenant = 'u00001294', notBefore = Date.now() - DAY, notAfter, password, chain = true, aki = true }) {
+    const issued = this.issue(name, `/C=JP/O=${tenant}/CN=${cn}`, { notBefore, notAfter, aki });
     return { ...issued, p12: this.#export(name, issued, cn, password, chain ? this.caCert : null), password };
   }
 

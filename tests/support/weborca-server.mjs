@@ -48,6 +48,13 @@
 //   other-issuer           the new certificate is self-signed (same CN and O, 3 years)
 //   forged-issuer          the new certificate comes from the impostor CA (same issuer DN,
 //                          another key), with the impostor CA as chain
+//   forged-issuer-no-aki   likewise, without authorityKeyIdentifier: only the signature can
+//                          tell it from the real CA's
+//   no-aki                 the real test CA issues it, with a profile that writes no
+//                          authorityKeyIdentifier (a valid renewal)
+//   corrupt-once           the first GET of each issued file serves it with one bit flipped
+//                          (its MAC fails, as after a proxy or antivirus rewrote it); later
+//                          GETs serve it intact
 // Faults on the POST and on the file's content are read when the POST arrives, faults on the
 // GET when the GET arrives. Every request to every host is logged in `server.log` as
 // "METHOD host/path status" ("(no answer)" for one not answered yet, replaced by its status
@@ -71,7 +78,7 @@ export const FAULTS = [
   'http500', 'http503', 'timeout', 'malformed-json', 'missing-pass', 'uri-other-host', 'uri-http',
   'truncated-p12', 'corrupt-p12', 'wrong-pass-p12', 'other-subject', 'shorter-validity',
   'post-redirect', 'get-redirect', 'other-issuer', 'forged-issuer', 'uri-sibling-host',
-  'post-slow', 'post-hang', 'get-hang', 'get-503-once',
+  'post-slow', 'post-hang', 'get-hang', 'get-503-once', 'forged-issuer-no-aki', 'no-aki', 'corrupt-once',
 ];
 
 const DAY = 86_400_000;
@@ -127,6 +134,7 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
     if (file) {
       if (fault === 'get-hang') return hang();
       if (fault === 'get-503-once' && file.gets++ === 0) return send(503, 'Service Unavailable');
+      if (fault === 'corrupt-once' && file.gets++ === 0) return send(200, flipped(file.bytes), 'application/x-pkcs12');
       if (fault === 'get-redirect') {
         return send(302, 'Found', undefined, { location: `${origin(OTHER_HOST)}${req.url}` });
       }
@@ -215,14 +223,16 @@ function renewedFile(pki, peer, pass, fault) {
   const notAfter = fault === 'shorter-validity' ? new Date(peer.valid_to).getTime() - DAY : now + 1095 * DAY;
   const name = () => `renewed-${randomBytes(4).toString('hex')}`;
   const validity = { cn, tenant, notBefore: now - 60_000, notAfter, password: pass };
-  const issuer = { 'other-issuer': () => pki.selfSigned(name(), validity), 'forged-issuer': () => pki.impostorCa().client(name(), validity) };
+  const issuer = {
+    'other-issuer': () => pki.selfSigned(name(), validity),
+    'forged-issuer': () => pki.impostorCa().client(name(), validity),
+    'forged-issuer-no-aki': () => pki.impostorCa().client(name(), { ...validity, aki: false }),
+    'no-aki': () => pki.client(name(), { ...validity, aki: false }),
+  };
   const made = (issuer[fault] ?? (() => pki.client(name(), validity)))();
   let bytes = readFileSync(made.p12);
   if (fault === 'truncated-p12') bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
-  if (fault === 'corrupt-p12') {
-    bytes = Buffer.from(bytes);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
-  }
+  if (fault === 'corrupt-p12') bytes = flipped(bytes, 0xff);
   if (fault === 'p12-bomb') {
     bytes = execFileSync('openssl', ['pkcs12', '-export', '-in', made.cert, '-inkey', made.key,
       '-passout', `pass:${pass}`, '-iter', '2000000']);
@@ -231,4 +241,11 @@ function renewedFile(pki, peer, pass, fault) {
     bytes = readFileSync(pki.client(`wrongpass-${randomBytes(4).toString('hex')}`, { cn, tenant, notAfter, password: `${pass}x` }).p12);
   }
   return { bytes, pass };
+}
+
+/** A copy of `bytes` with bits flipped in the middle byte (inside the MAC-protected content). */
+function flipped(bytes, mask = 0x01) {
+  const copy = Buffer.from(bytes);
+  copy[Math.floor(copy.length / 2)] ^= mask;
+  return copy;
 }
