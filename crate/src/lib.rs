@@ -41,8 +41,8 @@ pub use renewal::{
 };
 pub use rules::snooze_until;
 pub use settings::{
-    SettingsInput, effective_json as effective_settings_json,
-    effective_read as effective_settings_read, renewal_api_url, validate as validate_settings,
-    validate_form as validate_settings_form,
+    FIELDS as SETTING_FIELDS, Field as SettingField, Kind as SettingKind, SettingsInput,
+    effective_json as effective_settings_json, effective_read as effective_settings_read,
+    renewal_api_url, validate as validate_settings, validate_form as validate_settings_form,
 };
 pub use stored::{HistoryEntry, SCHEMA_VERSION, plan as stored_plan, told_to_user};
