@@ -43,7 +43,8 @@ pub use renewal::{
 };
 pub use rules::snooze_until;
 pub use settings::{
-    SettingsInput, certificate_api_url, effective_json as effective_settings_json,
+    FIELDS as SETTING_FIELDS, Field as SettingField, Kind as SettingKind, SettingsInput,
+    certificate_api_url, effective_json as effective_settings_json,
     effective_read as effective_settings_read, validate as validate_settings,
     validate_form as validate_settings_form,
 };

@@ -47,30 +47,47 @@ const WEBORCA_CLOUD_API_HOST: &str = "auth.cmo.orcamo.jp";
 /// How long, at most, the moments of automatic renewal are spread over terminals.
 pub(crate) const DEFAULT_AUTO_RENEW_SPREAD_DAYS: u32 = 14;
 
-/// Settings as they arrive from the options page or from policy: any key may be missing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SettingsInput {
+mod fields;
+
+use fields::settings_table;
+pub use fields::{Field, Kind};
+
+// The one list of settings: JSON name, Rust field, input type => type in force = default, and
+// limits. Policy errors and locked names are listed in this order.
+settings_table! {
     /// On-premise WebORCA origins, beside the cloud ones.
-    pub weborca_origins: Option<Vec<String>>,
+    WEBORCA_ORIGINS "weborcaOrigins" weborca_origins: Vec<String> => Vec<String> = Vec::new(),
+        {};
     /// The full URL of the renewal endpoint.
-    pub renewal_api_url: Option<String>,
-    /// Days before expiry at which to start warning (30–365).
-    pub warn_days: Option<i64>,
+    RENEWAL_API_URL "renewalApiUrl" renewal_api_url: String => Option<String> = None,
+        {};
+    /// Days before expiry at which to start warning.
+    WARN_DAYS "warnDays" warn_days: i64 => u32 = Schedule::default().warn_days,
+        { min: 30, max: 365 };
     /// Days before expiry at which to remind.
-    pub reminder_days: Option<Vec<i64>>,
+    REMINDER_DAYS "reminderDays" reminder_days: Vec<i64> => Vec<u32> =
+        Schedule::default().reminder_days,
+        { min: 1, max: 365, max_items: 20 };
     /// Sub-folder of Downloads for renewed files.
-    pub download_subfolder: Option<String>,
+    DOWNLOAD_SUBFOLDER "downloadSubfolder" download_subfolder: String => String =
+        DEFAULT_DOWNLOAD_SUBFOLDER.to_owned(),
+        { max_length: 64 };
     /// Hosts besides the renewal API's own domain that may serve the renewed file.
-    pub download_hosts: Option<Vec<String>>,
+    DOWNLOAD_HOSTS "downloadHosts" download_hosts: Vec<String> => Vec<String> = Vec::new(),
+        { max_items: 20 };
     /// Renew without a click when a certificate enters the window (policy only).
-    pub auto_renew: Option<bool>,
+    AUTO_RENEW "autoRenew" auto_renew: bool => bool = false,
+        { policy_only: true };
     /// Days over which terminals spread their automatic renewals (policy only).
-    pub auto_renew_spread_days: Option<i64>,
+    AUTO_RENEW_SPREAD_DAYS "autoRenewSpreadDays" auto_renew_spread_days: i64 => u32 =
+        DEFAULT_AUTO_RENEW_SPREAD_DAYS,
+        { min: 0, max: 30, policy_only: true };
     /// Whether users may register certificates themselves (policy only).
-    pub users_may_register: Option<bool>,
+    USERS_MAY_REGISTER "usersMayRegister" users_may_register: bool => bool = true,
+        { policy_only: true };
     /// Whether users may remove registered certificates (policy only).
-    pub users_may_remove: Option<bool>,
+    USERS_MAY_REMOVE "usersMayRemove" users_may_remove: bool => bool = true,
+        { policy_only: true };
 }
 
 /// The settings in force.
@@ -212,17 +229,18 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         };
     }
     if let Some(days) = input.warn_days {
-        if !(30..=365).contains(&days) {
-            return Err(SettingsError::new("warnDays", "range"));
+        if !WARN_DAYS.allows(days) {
+            return Err(SettingsError::new(WARN_DAYS.name, "range"));
         }
         valid.warn_days = Some(days);
     }
     if let Some(days) = &input.reminder_days {
-        let error = |reason| SettingsError::new("reminderDays", reason);
+        let error = |reason| SettingsError::new(REMINDER_DAYS.name, reason);
         if days.is_empty() {
             return Err(error("empty"));
         }
-        if days.len() > 20 || days.iter().any(|d| !(1..=365).contains(d)) {
+        if !REMINDER_DAYS.allows_items(days.len()) || days.iter().any(|d| !REMINDER_DAYS.allows(*d))
+        {
             return Err(error("range"));
         }
         let mut sorted = days.clone();
@@ -246,8 +264,8 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         valid.download_subfolder = Some(folder.to_owned());
     }
     if let Some(hosts) = &input.download_hosts {
-        if hosts.len() > 20 {
-            return Err(SettingsError::new("downloadHosts", "range"));
+        if !DOWNLOAD_HOSTS.allows_items(hosts.len()) {
+            return Err(SettingsError::new(DOWNLOAD_HOSTS.name, "range"));
         }
         let mut normalized = Vec::new();
         for host in hosts.iter().filter(|h| !h.trim().is_empty()) {
@@ -259,8 +277,8 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         valid.download_hosts = Some(normalized);
     }
     if let Some(days) = input.auto_renew_spread_days {
-        if !(0..=30).contains(&days) {
-            return Err(SettingsError::new("autoRenewSpreadDays", "range"));
+        if !AUTO_RENEW_SPREAD_DAYS.allows(days) {
+            return Err(SettingsError::new(AUTO_RENEW_SPREAD_DAYS.name, "range"));
         }
         valid.auto_renew_spread_days = Some(days);
     }
@@ -301,53 +319,12 @@ impl SettingsInput {
     pub fn from_entries<'de, K: AsRef<str>, D: serde::Deserializer<'de>>(
         entries: impl IntoIterator<Item = (K, D)>,
     ) -> (Self, Vec<SettingsError>) {
-        fn take<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-            key: &str,
-            value: D,
-            errors: &mut Vec<SettingsError>,
-        ) -> Option<T> {
-            T::deserialize(value)
-                .map_err(|_| errors.push(SettingsError::new(key, "type")))
-                .ok()
-        }
         let mut input = Self::default();
         let mut errors = Vec::new();
         for (key, value) in entries {
-            let (key, errors) = (key.as_ref(), &mut errors);
-            match key {
-                "weborcaOrigins" => input.weborca_origins = take(key, value, errors),
-                "renewalApiUrl" => input.renewal_api_url = take(key, value, errors),
-                "warnDays" => input.warn_days = take(key, value, errors),
-                "reminderDays" => input.reminder_days = take(key, value, errors),
-                "downloadSubfolder" => input.download_subfolder = take(key, value, errors),
-                "downloadHosts" => input.download_hosts = take(key, value, errors),
-                "autoRenew" => input.auto_renew = take(key, value, errors),
-                "autoRenewSpreadDays" => input.auto_renew_spread_days = take(key, value, errors),
-                "usersMayRegister" => input.users_may_register = take(key, value, errors),
-                "usersMayRemove" => input.users_may_remove = take(key, value, errors),
-                _ => errors.push(SettingsError::new(key, "unknown")),
-            }
+            input.read_entry(key.as_ref(), value, &mut errors);
         }
         (input, errors)
-    }
-
-    /// This input without the settings only the administrator may set, and the names of
-    /// those it carried.
-    fn without_policy_only(mut self) -> (Self, Vec<&'static str>) {
-        let given = [
-            ("autoRenew", self.auto_renew.take().is_some()),
-            (
-                "autoRenewSpreadDays",
-                self.auto_renew_spread_days.take().is_some(),
-            ),
-            ("usersMayRegister", self.users_may_register.take().is_some()),
-            ("usersMayRemove", self.users_may_remove.take().is_some()),
-        ];
-        let names = given
-            .into_iter()
-            .filter_map(|(name, given)| given.then_some(name))
-            .collect();
-        (self, names)
     }
 }
 
@@ -357,59 +334,16 @@ pub(crate) fn effective(user: &SettingsInput, policy: &SettingsInput) -> Effecti
     // The administrator's settings are never taken from the user.
     let user = validate_each(user).0.without_policy_only().0;
     let (policy, policy_errors) = validate_each(policy);
-    let mut locked = Vec::new();
-    macro_rules! pick {
-        ($field:ident, $name:literal) => {
-            match (&policy.$field, &user.$field) {
-                (Some(value), _) => {
-                    locked.push($name);
-                    Some(value.clone())
-                }
-                (None, value) => value.clone(),
-            }
-        };
-    }
-    let origins: Vec<String> = pick!(weborca_origins, "weborcaOrigins").unwrap_or_default();
-    let renewal_api_url = pick!(renewal_api_url, "renewalApiUrl");
-    let warn_days = pick!(warn_days, "warnDays");
-    let reminder_days = pick!(reminder_days, "reminderDays");
-    let download_subfolder = pick!(download_subfolder, "downloadSubfolder");
-    let download_hosts = pick!(download_hosts, "downloadHosts");
-    let auto_renew = pick!(auto_renew, "autoRenew");
-    let auto_renew_spread_days = pick!(auto_renew_spread_days, "autoRenewSpreadDays");
-    let users_may_register = pick!(users_may_register, "usersMayRegister");
-    let users_may_remove = pick!(users_may_remove, "usersMayRemove");
-    let defaults = Schedule::default();
-    let mut weborca_origins: Vec<String> =
-        DEFAULT_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
-    weborca_origins.extend(
-        origins
+    let (merged, locked) = merge(policy, user);
+    let mut settings = in_force(merged);
+    // The cloud origins are always watched, first.
+    let configured = std::mem::take(&mut settings.weborca_origins);
+    settings.weborca_origins = DEFAULT_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
+    settings.weborca_origins.extend(
+        configured
             .into_iter()
             .filter(|o| !DEFAULT_ORIGINS.contains(&o.as_str())),
     );
-    let settings = Settings {
-        weborca_origins,
-        renewal_api_url,
-        warn_days: warn_days
-            .and_then(|d| u32::try_from(d).ok())
-            .unwrap_or(defaults.warn_days),
-        reminder_days: reminder_days
-            .map(|days| {
-                days.into_iter()
-                    .filter_map(|d| u32::try_from(d).ok())
-                    .collect()
-            })
-            .unwrap_or(defaults.reminder_days),
-        download_subfolder: download_subfolder
-            .unwrap_or_else(|| DEFAULT_DOWNLOAD_SUBFOLDER.to_owned()),
-        download_hosts: download_hosts.unwrap_or_default(),
-        auto_renew: auto_renew.unwrap_or(false),
-        auto_renew_spread_days: auto_renew_spread_days
-            .and_then(|d| u32::try_from(d).ok())
-            .unwrap_or(DEFAULT_AUTO_RENEW_SPREAD_DAYS),
-        users_may_register: users_may_register.unwrap_or(true),
-        users_may_remove: users_may_remove.unwrap_or(true),
-    };
     EffectiveSettings {
         access_origins: settings.access_origins(),
         settings,
@@ -440,37 +374,6 @@ pub fn effective_read(
     errors.append(&mut effective.policy_errors);
     effective.policy_errors = errors;
     effective
-}
-
-/// Validates key by key, keeping the valid ones and listing the rest.
-fn validate_each(input: &SettingsInput) -> (SettingsInput, Vec<SettingsError>) {
-    let mut valid = SettingsInput::default();
-    let mut errors = Vec::new();
-    macro_rules! each {
-        ($($field:ident),*) => {$(
-            let single = SettingsInput {
-                $field: input.$field.clone(),
-                ..SettingsInput::default()
-            };
-            match validate(&single) {
-                Ok(checked) => valid.$field = checked.$field,
-                Err(error) => errors.push(error),
-            }
-        )*};
-    }
-    each!(
-        weborca_origins,
-        renewal_api_url,
-        warn_days,
-        reminder_days,
-        download_subfolder,
-        download_hosts,
-        auto_renew,
-        auto_renew_spread_days,
-        users_may_register,
-        users_may_remove
-    );
-    (valid, errors)
 }
 
 /// The service domain `host` belongs to (`orcamo.jp` for `auth.cmo.orcamo.jp`), if it is one
@@ -527,7 +430,7 @@ pub fn certificate_api_url(settings: &Settings, origin: Option<&str>) -> Option<
 /// Windows forbids, no control characters, not too long.
 fn is_safe_folder(folder: &str) -> bool {
     !folder.is_empty()
-        && folder.chars().count() <= 64
+        && DOWNLOAD_SUBFOLDER.allows_length(folder.chars().count())
         && folder.split('/').all(|part| {
             !part.is_empty()
                 && part != "."
@@ -808,6 +711,101 @@ mod tests {
             effective.policy_errors,
             [SettingsError::new("autoRenewSpreadDays", "range")]
         );
+    }
+
+    /// A value of `field`'s kind: `number` (each item of a list of `items`), or `chars`
+    /// letters long.
+    fn value_of(field: &Field, number: i64, items: usize, chars: usize) -> serde_json::Value {
+        use serde_json::Value;
+        let text = || Value::from("x".repeat(chars));
+        match field.kind {
+            Kind::Boolean => Value::from(true),
+            Kind::Integer => Value::from(number),
+            Kind::IntegerList => Value::from(vec![number; items]),
+            Kind::Text => text(),
+            // A host name and a folder name alike; an origin list has no item limit.
+            Kind::TextList => Value::from(vec![format!("{}.example.jp", "x".repeat(chars)); items]),
+        }
+    }
+
+    fn validated(field: &Field, value: serde_json::Value) -> Result<SettingsInput, SettingsError> {
+        let mut raw = serde_json::Map::new();
+        raw.insert(field.name.to_owned(), value);
+        let (input, errors) = SettingsInput::from_json(&raw);
+        assert_eq!(errors, [], "{}", field.name);
+        validate(&input)
+    }
+
+    #[test]
+    fn validation_holds_each_setting_to_its_limits_in_the_table() {
+        for field in FIELDS {
+            let name = field.name;
+            let refused = |value| {
+                let error = validated(field, value).err();
+                assert_eq!(error.map(|e| e.key), Some(name.to_owned()), "{name}");
+            };
+            let within = field.min.or(field.max).unwrap_or(1);
+            if let Some(min) = field.min {
+                assert!(
+                    validated(field, value_of(field, min, 1, 1)).is_ok(),
+                    "{name}"
+                );
+                refused(value_of(field, min - 1, 1, 1));
+            }
+            if let Some(max) = field.max {
+                assert!(
+                    validated(field, value_of(field, max, 1, 1)).is_ok(),
+                    "{name}"
+                );
+                refused(value_of(field, max + 1, 1, 1));
+            }
+            if let Some(items) = field.max_items {
+                let full = value_of(field, within, items, 1);
+                assert!(validated(field, full).is_ok(), "{name}");
+                refused(value_of(field, within, items + 1, 1));
+            }
+            if let Some(chars) = field.max_length {
+                assert!(
+                    validated(field, value_of(field, within, 1, chars)).is_ok(),
+                    "{name}"
+                );
+                refused(value_of(field, within, 1, chars + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn a_form_is_refused_for_exactly_the_policy_only_settings_in_the_table() {
+        for field in FIELDS {
+            let mut raw = serde_json::Map::new();
+            raw.insert(field.name.to_owned(), value_of(field, 1, 1, 1));
+            let (input, _) = SettingsInput::from_json(&raw);
+            let refused = validate_form(&input).err().map(|e| e.reason);
+            assert_eq!(
+                refused == Some("policyOnly"),
+                field.policy_only,
+                "{}",
+                field.name
+            );
+        }
+    }
+
+    #[test]
+    fn settings_missing_a_defaulted_value_read_back_with_the_tables_default() {
+        let defaults = effective(&input(), &input()).settings;
+        let serde_json::Value::Object(whole) = serde_json::to_value(&defaults).expect("JSON")
+        else {
+            panic!("settings are an object");
+        };
+        assert_eq!(whole.len(), FIELDS.len());
+        for field in FIELDS {
+            let mut missing = whole.clone();
+            assert!(missing.remove(field.name).is_some(), "{}", field.name);
+            // Required fields refuse to read; the others must fall back to the same default.
+            if let Ok(read) = serde_json::from_value::<Settings>(missing.into()) {
+                assert_eq!(read, defaults, "{}", field.name);
+            }
+        }
     }
 
     #[test]
