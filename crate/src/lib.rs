@@ -38,14 +38,13 @@ pub use reader::{CertificateReport, Format, read_certificate_file, read_certific
 pub use renewal::{
     Code as RenewalCode, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView, Secret,
     Stage as RenewalStage, StartRequest, auto_plan, backup_matches as renewal_backup_matches,
-    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
-    view as renewal_view,
+    certificate_api_url, removal_refused as renewal_removal_refused, start as start_renewal,
+    step as renewal_step, view as renewal_view,
 };
 pub use rules::snooze_until;
 pub use settings::{
     FIELDS as SETTING_FIELDS, Field as SettingField, Kind as SettingKind, SettingsInput,
-    certificate_api_url, effective_json as effective_settings_json,
-    effective_read as effective_settings_read, validate as validate_settings,
-    validate_form as validate_settings_form,
+    effective_json as effective_settings_json, effective_read as effective_settings_read,
+    validate as validate_settings, validate_form as validate_settings_form,
 };
 pub use stored::{HistoryEntry, SCHEMA_VERSION, plan as stored_plan, told_to_user};

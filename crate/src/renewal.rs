@@ -4,6 +4,7 @@
 
 mod auto;
 mod code;
+mod endpoint;
 mod event;
 mod machine;
 mod protocol;
@@ -13,6 +14,7 @@ mod view;
 
 pub use auto::plan as auto_plan;
 pub use code::Code;
+pub use endpoint::certificate_api_url;
 pub use event::Event;
 pub use machine::{StartRequest, removal_refused, start, step};
 pub use protocol::FOLLOW_REDIRECTS;

@@ -12,10 +12,11 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::endpoint::certificate_api_url;
 use crate::file_name::is_renewable_client;
 use crate::jst::{DAY_MS, jst_day, jst_day_start};
 use crate::overview::Registration;
-use crate::settings::{Settings, certificate_api_url};
+use crate::settings::Settings;
 
 /// The spread ends this long before expiry at the latest, leaving room for the user's steps
 /// (backup, import) and for a failed automatic attempt to be redone by hand.

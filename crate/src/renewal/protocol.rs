@@ -6,7 +6,7 @@
 //! 2. 200 with JSON `{ "uri", "pass" }`.
 //! 3. `GET <uri>` with the same identity: the new PKCS#12.
 
-use crate::settings::service_domain;
+use super::endpoint::service_domain;
 use crate::url::{https_authority, is_within};
 
 /// The request body: exactly `{}`.
