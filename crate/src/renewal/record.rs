@@ -520,103 +520,104 @@ impl TryFrom<StoredRecord> for RenewalRecord {
     type Error = &'static str;
 
     fn try_from(stored: StoredRecord) -> Result<Self, Self::Error> {
-        let reason = stored.error.ok_or("a stopped renewal without its reason");
-        let renewed = || {
-            stored
-                .renewed
-                .clone()
-                .ok_or("a saved renewal without its certificate")
+        // One message for every stage without its data: the store sets the entry aside.
+        const INCOMPLETE: &str = "a renewal record without the data of its stage";
+        let StoredRecord {
+            state,
+            issued,
+            attempt,
+            download_attempt,
+            save_attempt,
+            updated_at,
+            uri,
+            next_attempt_at,
+            error,
+            renewed,
+            files,
+            picker_tab_id,
+            reminded_at,
+            received,
+            exported,
+            ..
+        } = stored;
+        let files = match files {
+            StoredFiles {
+                password: Some(password),
+                p12: Some(p12),
+            } => Ok(Files { password, p12 }),
+            StoredFiles {
+                password: password_file,
+                ..
+            } => Err(password_file),
         };
-        let files = || match (&stored.files.password, &stored.files.p12) {
-            (Some(password), Some(p12)) => Ok(Files {
-                password: password.clone(),
-                p12: p12.clone(),
-            }),
-            _ => Err("a saved renewal without its files"),
-        };
-        let uri = || {
-            stored
-                .uri
-                .clone()
-                .ok_or("an issued renewal without its address")
-        };
-        let stage = match stored.state.as_str() {
-            "probing" => Stage::Probing {
-                attempt: stored.attempt,
+        let stage = match (state.as_str(), error) {
+            ("probing", _) => Stage::Probing { attempt },
+            ("requesting", _) => Stage::Requesting { attempt },
+            // An earlier release always wrote both; a missing time means "due".
+            ("waiting", reason) => Stage::Waiting {
+                attempt,
+                retry_at: next_attempt_at.unwrap_or(updated_at),
+                reason: reason.unwrap_or(Failure::new(Code::ConnectionFailed, None)),
+                picker_tab: picker_tab_id,
             },
-            "requesting" => Stage::Requesting {
-                attempt: stored.attempt,
+            // An error with no timer was "stuck" in the flat shape.
+            ("answered", Some(reason)) if next_attempt_at.is_none() => Stage::DownloadStuck {
+                uri: uri.ok_or(INCOMPLETE)?,
+                attempt: download_attempt,
+                reason,
             },
-            "waiting" => Stage::Waiting {
-                attempt: stored.attempt,
-                // An earlier release always wrote both; a missing time means "due".
-                retry_at: stored.next_attempt_at.unwrap_or(stored.updated_at),
-                reason: stored
-                    .error
-                    .unwrap_or(Failure::new(Code::ConnectionFailed, None)),
-                picker_tab: stored.picker_tab_id,
+            ("answered", reason) => Stage::Downloading {
+                uri: uri.ok_or(INCOMPLETE)?,
+                attempt: download_attempt,
+                retry: next_attempt_at.map(|at| Retry {
+                    at,
+                    reason: reason.unwrap_or(Failure::new(Code::DownloadFailed, None)),
+                }),
             },
-            "answered" => match (stored.error, stored.next_attempt_at) {
-                // An error with no timer was "stuck" in the flat shape.
-                (Some(reason), None) => Stage::DownloadStuck {
-                    uri: uri()?,
-                    attempt: stored.download_attempt,
-                    reason,
-                },
-                (error, at) => Stage::Downloading {
-                    uri: uri()?,
-                    attempt: stored.download_attempt,
-                    retry: at.map(|at| Retry {
-                        at,
-                        reason: error.unwrap_or(Failure::new(Code::DownloadFailed, None)),
-                    }),
-                },
+            ("verified", reason) => Stage::Saving {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                password_file: None,
+                attempt: save_attempt,
+                stuck: reason.is_some(),
             },
-            "verified" | "passwordSaved" => Stage::Saving {
-                renewed: renewed()?,
-                password_file: if stored.state == "verified" {
-                    None
-                } else {
-                    Some(
-                        stored
-                            .files
-                            .password
-                            .clone()
-                            .ok_or("a saved password file without its path")?,
-                    )
-                },
-                attempt: stored.save_attempt,
-                stuck: stored.error.is_some(),
+            ("passwordSaved", reason) => Stage::Saving {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                password_file: Some(match files {
+                    Ok(both) => both.password,
+                    Err(password) => password.ok_or(INCOMPLETE)?,
+                }),
+                attempt: save_attempt,
+                stuck: reason.is_some(),
             },
-            "filesSaved" => Stage::Registering {
-                renewed: renewed()?,
-                files: files()?,
+            ("filesSaved", _) => Stage::Registering {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                files: files.map_err(|_| INCOMPLETE)?,
             },
-            "saved" | "backedUp" => Stage::AwaitingImport {
-                renewed: renewed()?,
-                files: files()?,
-                backed_up: stored.state == "backedUp",
-                reminded_at: stored.reminded_at.unwrap_or(stored.updated_at),
+            (name @ ("saved" | "backedUp"), _) => Stage::AwaitingImport {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                files: files.map_err(|_| INCOMPLETE)?,
+                backed_up: name == "backedUp",
+                reminded_at: reminded_at.unwrap_or(updated_at),
             },
-            "done" => Stage::Done {
-                renewed: renewed()?,
-                files: files()?,
+            ("done", _) => Stage::Done {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                files: files.map_err(|_| INCOMPLETE)?,
             },
-            "held" => Stage::Held {
-                reason: reason?,
-                received: stored.received.clone(),
-                exported: stored.exported.clone(),
+            ("held", Some(reason)) => Stage::Held {
+                reason,
+                received,
+                exported,
             },
-            "uncertain" => Stage::Uncertain {
-                reason: reason?,
-                picker_tab: stored.picker_tab_id,
+            ("uncertain", Some(reason)) => Stage::Uncertain {
+                reason,
+                picker_tab: picker_tab_id,
             },
-            "failed" => Stage::Failed {
-                reason: reason?,
-                issued: stored.issued != StoredIssued::No,
-                picker_tab: stored.picker_tab_id,
+            ("failed", Some(reason)) => Stage::Failed {
+                reason,
+                issued: issued != StoredIssued::No,
+                picker_tab: picker_tab_id,
             },
-            _ => return Err("a renewal stage this version does not know"),
+            _ => return Err("a renewal stage this version does not know, or without its reason"),
         };
         Ok(Self {
             fingerprint: stored.fingerprint,
@@ -626,7 +627,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             download_hosts: stored.download_hosts,
             folder: stored.folder,
             started_at: stored.started_at,
-            updated_at: stored.updated_at,
+            updated_at,
             automatic: stored.automatic,
             stage,
         })
