@@ -403,6 +403,20 @@ mod tests {
         let mut stored = serde_json::to_value(&record).expect("stored");
         stored["state"] = state.into();
         stored["fingerprint"] = fingerprint.into();
+        if state == "saved" {
+            // A saved record has its certificate and both files.
+            let report = crate::read_certificate_file(
+                crate::renewal::fixtures::LEGACY,
+                Some(crate::renewal::fixtures::PASS),
+                None,
+            )
+            .expect("fixture");
+            stored["renewed"] = serde_json::json!({
+                "certificate": serde_json::to_value(&report.certificate).expect("certificate"),
+                "names": { "p12": "new.p12", "password": "new_password.txt" },
+            });
+            stored["files"] = serde_json::json!({ "password": "/d/p.txt", "p12": "/d/new.p12" });
+        }
         serde_json::from_value(stored).expect("a record")
     }
 

@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
                 (gets[0]["method"].as_str(), gets[0]["url"].as_str()),
                 (Some("GET"), Some(uri))
             );
-            assert_eq!(renewal.record.uri.as_deref(), Some(uri));
+            assert_eq!(renewal.uri(), Some(uri));
             if let Ok(url) = url::Url::parse(uri) {
                 let host = url.host_str().unwrap_or_default();
                 let port = url.port_or_known_default();

@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
 fn run(u: &mut Unstructured<'_>) -> Result<()> {
     // Bit 0: by the policy; bit 1: the registered certificate names another issuer.
     let first: u8 = u.arbitrary()?;
-    let (mut renewal, effects) = Renewal::start(first & 1 == 1, first & 2 != 0);
+    let (mut renewal, effects) = Renewal::start_with(first & 1 == 1, first & 2 != 0);
     let mut rules = Rules::default();
     rules.check_posts(&renewal, &effects);
     rules.check_after(&renewal, &renewal, true);
@@ -154,19 +154,24 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 renewal.now += *u.choose(&CLOCK_STEPS_MS)?;
                 let issued = renewal.stage().issued() != Some(false);
                 let had_secret = renewal.secret.is_some();
-                let shown = trace().then(|| format!("start(automatic: {automatic}, confirmed: {confirmed}) on {state}"));
+                let shown = trace().then(|| {
+                    format!("start(automatic: {automatic}, confirmed: {confirmed}) on {state}")
+                });
                 if let Ok(effects) = renewal.start_again(automatic, confirmed) {
                     // (f)
                     assert!(
-                        effects.iter().filter_map(request_method).all(|m| m != "POST"),
-                        "a start sent a POST: {effects:?}"
+                        effects
+                            .iter()
+                            .filter_map(request_method)
+                            .all(|m| m != "POST"),
+                        "(f) a start sent a POST: {effects:?}"
                     );
                     let wipes = effects.iter().any(|e| e["type"] == "wipeSecret");
                     assert!(
                         !(wipes && issued && had_secret) || confirmed,
-                        "a start over {state} dropped an issued secret unconfirmed"
+                        "(f) a start over {state} dropped an issued secret unconfirmed"
                     );
-                    assert!(!automatic, "the policy started over {state}");
+                    assert!(!automatic, "(f) the policy started over {state}");
                     // A new renewal: its own first POST, its own download to prove.
                     rules = Rules::default();
                     rules.check_posts(&renewal, &effects);
@@ -295,12 +300,18 @@ impl Rules {
             );
         }
         renewal.check_stored();
-        for (which, at) in [("after its effects", renewal), ("before its effects", stopped)] {
+        for (which, at) in [
+            ("after its effects", renewal),
+            ("before its effects", stopped),
+        ] {
             let mut resumed = at.clone();
             resumed.restart_browser();
             let effects = resumed.feed(Event::WorkerStarted, 0.5);
             assert!(
-                effects.iter().filter_map(request_method).all(|m| m != "POST"),
+                effects
+                    .iter()
+                    .filter_map(request_method)
+                    .all(|m| m != "POST"),
                 "(e) a resumed worker sent a POST ({which})"
             );
             let stage = resumed.stage();

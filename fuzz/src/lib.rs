@@ -78,11 +78,7 @@ pub struct Renewal {
 
 impl Renewal {
     /// What "今すぐ更新" (or the `autoRenew` policy) asks for `current`.
-    pub fn request(
-        current: CertificateInfo,
-        automatic: bool,
-        confirmed: bool,
-    ) -> StartRequest {
+    pub fn request(current: CertificateInfo, automatic: bool, confirmed: bool) -> StartRequest {
         StartRequest {
             current,
             label: "受付PC".into(),
@@ -95,10 +91,14 @@ impl Renewal {
         }
     }
 
-    /// "今すぐ更新" (or the `autoRenew` policy) for [`current`], with nothing before it;
-    /// `other_issuer`: the registered certificate names another issuer, so that even
-    /// [`RENEWED`] is held for the administrator.
-    pub fn start(automatic: bool, other_issuer: bool) -> (Self, Vec<Value>) {
+    /// "今すぐ更新" (or the `autoRenew` policy) for [`current`], with nothing before it.
+    pub fn start(automatic: bool) -> (Self, Vec<Value>) {
+        Self::start_with(automatic, false)
+    }
+
+    /// Likewise; `other_issuer`: the registered certificate names another issuer, so that
+    /// even [`RENEWED`] is held for the administrator.
+    pub fn start_with(automatic: bool, other_issuer: bool) -> (Self, Vec<Value>) {
         let mut current = current();
         if other_issuer {
             current.issuer = "CN=Another CA,O=Elsewhere,C=JP".into();
@@ -131,6 +131,16 @@ impl Renewal {
         self.record = step.record;
         self.apply_secret_effects(&effects);
         Ok(effects)
+    }
+
+    /// Where the issued file is, while it is being downloaded.
+    pub fn uri(&self) -> Option<&str> {
+        match &self.record.stage {
+            RenewalStage::Downloading { uri, .. } | RenewalStage::DownloadStuck { uri, .. } => {
+                Some(uri)
+            }
+            _ => None,
+        }
     }
 
     /// The record's stage.

@@ -394,11 +394,13 @@ test('a certificate signed by another key under the same CA name is held for the
   await page.getByRole('button', { name: '破棄する', exact: true }).click();
   const discarded = await settledRenewal(worker, { states: ['failed'] });
   assert.equal(discarded.issued, 'yes');
-  const secrets = await worker.evaluate(async () => [
+  // The record is stored before its effects run: the wipe follows it.
+  const secrets = () => worker.evaluate(async () => [
     (await chrome.storage.local.get('renewalSecrets')).renewalSecrets ?? {},
     (await chrome.storage.session.get('renewalSecrets')).renewalSecrets ?? {},
   ]);
-  assert.deepEqual(secrets, [{}, {}], 'the password is wiped everywhere');
+  for (let i = 0; i < 50 && JSON.stringify(await secrets()) !== '[{},{}]'; i += 1) await page.waitForTimeout(100);
+  assert.deepEqual(await secrets(), [{}, {}], 'the password is wiped everywhere');
   await page.getByRole('button', { name: 'もう一度申し込む' }).waitFor();
   assert.equal(posts(), 1);
 });
@@ -510,6 +512,37 @@ test('a worker stopped while the file downloads resumes with the GET: one POST, 
   server.fault = null;
   await page.reload();
   const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed'] });
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  assert.equal(posts(), 1);
+  savedFiles();
+});
+
+test('a record written mid-download by the previous release is resumed by this build: one POST, files saved', async () => {
+  const page = await renewingWith('get-hang');
+  const worker = await browser.currentWorker();
+  const current = await settledRenewal(worker, { states: ['answered'] });
+  for (let i = 0; i < 50 && methods().length < 3; i += 1) await page.waitForTimeout(100);
+  await browser.stopWorker();
+  // The record exactly as the previous release (0.1.x, a flat record) wrote it mid-download,
+  // with its password in durable storage.
+  const previous = {
+    fingerprint: current.fingerprint, label: current.label, state: 'answered', issued: 'yes',
+    current: current.current, apiUrl: current.apiUrl, downloadHosts: [], folder: 'WebORCA証明書',
+    attempt: 1, downloadAttempt: 1, saveAttempt: 0, startedAt: current.startedAt, updatedAt: current.updatedAt,
+    uri: current.uri, nextAttemptAt: null, error: null, renewed: null, files: { password: null, p12: null },
+    pickerTabId: null, remindedAt: null, automatic: false,
+  };
+  const other = await browser.context.newPage();
+  await other.goto(browser.url('popup/popup.html'));
+  await other.evaluate(async (record) => {
+    const { renewalSecrets } = await chrome.storage.local.get('renewalSecrets');
+    await chrome.storage.local.set({ renewals: { [record.fingerprint]: record }, renewalSecrets });
+  }, previous);
+  await other.close();
+  await browser.stopWorker();
+  server.fault = null;
+  await page.reload();
+  const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'failed', 'held'] });
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
   assert.equal(posts(), 1);
   savedFiles();

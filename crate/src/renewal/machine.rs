@@ -237,11 +237,17 @@ pub fn start(
     Ok(Step { record, effects })
 }
 
-/// Whether the registered certificate may be removed now; the refusal code if not.
+/// Whether the registered certificate may be removed now; the refusal code if not. A held
+/// renewal keeps it too: its files are the administrator's to export or discard first.
 pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<Code> {
-    record
-        .is_some_and(|r| r.stage.is_busy())
-        .then_some(Code::RenewalInProgress)
+    let stage = &record?.stage;
+    if stage.is_busy() {
+        Some(Code::RenewalInProgress)
+    } else if matches!(stage, Stage::Held { .. }) {
+        Some(Code::RenewalHeld)
+    } else {
+        None
+    }
 }
 
 /// Delay before attempt `attempt` (1-based) after a failure that may be repeated:
@@ -328,6 +334,7 @@ impl Machine<'_> {
                     self.wait_or_fail(attempt, Failure::new(code, None))
                 }
                 E::WorkerStarted => {
+                    self.wipe_leftover_secret(); // an abandoned renewal's, if `start` was cut short
                     self.effects.push(probe(&self.record.api_url));
                     S::Probing { attempt }
                 }
@@ -655,14 +662,14 @@ impl Machine<'_> {
                 received,
                 exported,
             } => match event {
-                E::ExportHeld => {
-                    self.export_held(received.as_deref());
-                    S::Held {
+                E::ExportHeld => match self.export_held(received.as_deref()) {
+                    Some(lost) => lost,
+                    None => S::Held {
                         reason,
                         received,
                         exported,
-                    }
-                }
+                    },
+                },
                 E::HeldExported { path, p12_path } => S::Held {
                     reason,
                     received,
@@ -880,9 +887,11 @@ impl Machine<'_> {
         }
     }
 
-    fn export_held(&mut self, received: Option<&CertificateInfo>) {
+    /// Saves the held files where the administrator asked; `None` (the stage stays) unless the
+    /// secret they come from is gone.
+    fn export_held(&mut self, received: Option<&CertificateInfo>) -> Option<Stage> {
         let Some(secret) = self.secret else {
-            return;
+            return Some(self.fail(Code::SecretLost, None, true));
         };
         let names = renewed_names(received.unwrap_or(&self.record.current), self.now);
         let folder = format!("{}/{HELD_FOLDER}", self.record.folder);
@@ -894,6 +903,7 @@ impl Machine<'_> {
                 .map(|_| format!("{folder}/{}", names.p12)),
             p12_name: names.p12,
         });
+        None
     }
 
     /// A download that will not work on its own: the password and the address stay, the user

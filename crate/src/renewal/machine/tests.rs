@@ -2110,3 +2110,46 @@ fn the_screens_are_told_when_the_password_may_be_shown_and_what_to_guide() {
     );
     assert!(!view(&held_exported()).busy);
 }
+
+#[test]
+fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
+    // A confirmed start over a stuck download or an exported held certificate wipes its
+    // secret after the new record is stored: a worker stopped in between resumes the probe
+    // and wipes what was left (found by the fuzz target's invariant (e)).
+    for record in [download_stuck(), held_exported()] {
+        let restart = start(Some(&record), request(true), NOW).expect("confirmed");
+        assert_eq!(restart.effects[0], Effect::WipeSecret);
+        let step = on(restart.record, Event::WorkerStarted, Some(&secret(true)));
+        assert_eq!(step.effects[0], Effect::WipeSecret);
+        assert_eq!(
+            requests(&step),
+            [("GET", "https://auth.cmo.orcamo.jp/".to_owned())]
+        );
+        assert_eq!(posts(&step), 0);
+    }
+    assert_eq!(
+        on(started(), Event::WorkerStarted, None).effects.len(),
+        1,
+        "nothing left: the probe alone"
+    );
+}
+
+#[test]
+fn a_held_renewal_keeps_its_certificate_registered_and_an_export_without_its_secret_says_so() {
+    let record = held();
+    assert_eq!(removal_refused(Some(&record)), Some(Code::RenewalHeld));
+    assert_eq!(removal_refused(Some(&held_exported())), Some(Code::RenewalHeld));
+    let step = on(record, Event::ExportHeld, None);
+    assert!(matches!(
+        step.record.stage,
+        Stage::Failed {
+            issued: true,
+            reason: Failure {
+                code: Code::SecretLost,
+                ..
+            },
+            ..
+        }
+    ));
+    assert!(notices(&step).contains(&Notice::Failed));
+}
