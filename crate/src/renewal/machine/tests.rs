@@ -2138,7 +2138,10 @@ fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
 fn a_held_renewal_keeps_its_certificate_registered_and_an_export_without_its_secret_says_so() {
     let record = held();
     assert_eq!(removal_refused(Some(&record)), Some(Code::RenewalHeld));
-    assert_eq!(removal_refused(Some(&held_exported())), Some(Code::RenewalHeld));
+    assert_eq!(
+        removal_refused(Some(&held_exported())),
+        Some(Code::RenewalHeld)
+    );
     let step = on(record, Event::ExportHeld, None);
     assert!(matches!(
         step.record.stage,
