@@ -10,7 +10,7 @@
 
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
-use weborca_cert::wasm::read_certificate;
+use weborca_cert::wasm::reader::read_certificate;
 
 #[path = "support/fixture_files.rs"]
 mod fixture_files;
@@ -151,7 +151,7 @@ async fn pbkdf2_goes_to_web_crypto_and_the_answer_is_the_native_one() {
 
 #[wasm_bindgen_test]
 fn settings_objects_are_read_key_by_key() {
-    use weborca_cert::wasm::effective_settings;
+    use weborca_cert::wasm::settings::effective_settings;
     let json = |text: &str| js_sys::JSON::parse(text).expect("JSON");
     let policy = json(
         r#"{"warnDays": "150", "usersMayRemove": false, "renewalApiUrl": null,
@@ -187,7 +187,7 @@ fn settings_objects_are_read_key_by_key() {
 
 #[wasm_bindgen_test]
 fn a_settings_form_is_refused_whole_with_the_key_and_reason() {
-    use weborca_cert::wasm::validate_settings;
+    use weborca_cert::wasm::settings::validate_settings;
     let json = |text: &str| js_sys::JSON::parse(text).expect("JSON");
     let valid =
         validate_settings(json(r#"{"warnDays": 120, "reminderDays": [7, 30, 7]}"#)).expect("valid");
