@@ -1,0 +1,206 @@
+//! One request, one answer: `{ type, … }` in, `{ ok: true, … }` or `{ ok: false, error:
+//! { code, … } }` out, the codes the extension words like the core's own.
+
+use base64ct::{Base64, Encoding};
+use serde::{Deserialize, Serialize};
+use weborca_cert::{CertificateInfo, Error as ReadError, read_certificate_file};
+use zeroize::Zeroizing;
+
+use crate::backup::{BackupRequest, back_up};
+use crate::store::Store;
+
+/// What the extension asks.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Request {
+    /// Which companion, on which store.
+    Version,
+    /// The client certificates in the store that carry a private key.
+    List,
+    /// Import a renewed `.p12` the extension verified.
+    #[serde(rename_all = "camelCase")]
+    Import {
+        /// The file, base64.
+        p12: String,
+        /// Its password.
+        password: Zeroizing<String>,
+        /// The SHA-256 fingerprint the extension verified: anything else is refused.
+        fingerprint: String,
+    },
+    /// Copy the `.p12` and its password file into the administrator's folder, and check the copy.
+    Backup(BackupRequest),
+}
+
+/// Why a request was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanionError {
+    /// The stable code.
+    pub code: &'static str,
+    /// For the administrator's log (never a password).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl CompanionError {
+    /// A refusal with its code.
+    pub fn new(code: &'static str) -> Self {
+        Self { code, detail: None }
+    }
+
+    /// A refusal with a detail for the log.
+    pub fn with(code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+impl From<ReadError> for CompanionError {
+    fn from(err: ReadError) -> Self {
+        Self::with(err.code(), err.to_string())
+    }
+}
+
+/// Every code the companion answers with besides the reader's (`Error::CODES`).
+pub const CODES: &[&str] = &[
+    "companion_message_too_large",
+    "companion_malformed_message",
+    "companion_origin_not_allowed",
+    "companion_fingerprint_mismatch",
+    "companion_store_failed",
+    "companion_not_in_store",
+    "companion_backup_folder",
+    "companion_backup_failed",
+    "companion_backup_unreadable",
+];
+
+/// A certificate in the store, as the extension registers it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed {
+    /// The certificate (DER, base64).
+    pub der: String,
+    /// What the core's reader says of it.
+    pub certificate: CertificateInfo,
+    /// Issued to a WebORCA terminal (`client` + digits), by the core's rules.
+    pub renewable_client: bool,
+}
+
+/// An answer's body besides `ok`.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// `version`.
+    #[serde(rename_all = "camelCase")]
+    Version {
+        /// The companion's version.
+        version: &'static str,
+        /// The store it works on.
+        store: &'static str,
+    },
+    /// `list`.
+    List {
+        /// The certificates with a private key.
+        certificates: Vec<Listed>,
+    },
+    /// `import`: the certificate now in the store.
+    Imported {
+        /// What the store holds now (boxed: by far the largest answer).
+        certificate: Box<CertificateInfo>,
+    },
+    /// `backup`: where the copies are, checked.
+    #[serde(rename_all = "camelCase")]
+    BackedUp {
+        /// The `.p12`'s copy.
+        p12_path: String,
+        /// The password file's copy.
+        password_path: String,
+    },
+}
+
+/// Answers `request` with `store`.
+pub fn handle(request: Request, store: &dyn Store) -> Result<Answer, CompanionError> {
+    match request {
+        Request::Version => Ok(Answer::Version {
+            version: env!("CARGO_PKG_VERSION"),
+            store: store.name(),
+        }),
+        Request::List => list(store),
+        Request::Import {
+            p12,
+            password,
+            fingerprint,
+        } => import(store, &p12, &password, &fingerprint),
+        Request::Backup(request) => back_up(&request),
+    }
+}
+
+fn list(store: &dyn Store) -> Result<Answer, CompanionError> {
+    let stored = store
+        .list()
+        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?;
+    let certificates = stored
+        .into_iter()
+        .filter(|found| found.has_private_key)
+        .filter_map(|found| {
+            let report = read_certificate_file(&found.der, None, None).ok()?;
+            Some(Listed {
+                der: Base64::encode_string(&found.der),
+                renewable_client: report.renewable_client,
+                certificate: report.certificate,
+            })
+        })
+        .collect();
+    Ok(Answer::List { certificates })
+}
+
+fn import(
+    store: &dyn Store,
+    p12: &str,
+    password: &str,
+    fingerprint: &str,
+) -> Result<Answer, CompanionError> {
+    let bytes = Zeroizing::new(decode(p12)?);
+    // The core opens it natively first: the same checks as the extension's, and a file that
+    // is not the verified certificate never reaches the store.
+    let report = read_certificate_file(&bytes, Some(password), None)?;
+    if !report
+        .certificate
+        .sha256_fingerprint
+        .eq_ignore_ascii_case(fingerprint)
+    {
+        return Err(CompanionError::new("companion_fingerprint_mismatch"));
+    }
+    let label = report
+        .certificate
+        .common_name
+        .clone()
+        .unwrap_or_else(|| report.certificate.subject.clone());
+    store
+        .import(&bytes, password, &label)
+        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?;
+    // Answered only once the store shows it, with its private key.
+    let present = store
+        .list()
+        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?
+        .into_iter()
+        .any(|found| {
+            found.has_private_key
+                && read_certificate_file(&found.der, None, None).is_ok_and(|seen| {
+                    seen.certificate.sha256_fingerprint == report.certificate.sha256_fingerprint
+                })
+        });
+    if !present {
+        return Err(CompanionError::new("companion_not_in_store"));
+    }
+    Ok(Answer::Imported {
+        certificate: Box::new(report.certificate),
+    })
+}
+
+/// Base64 from the extension; anything else is a malformed message.
+pub(crate) fn decode(text: &str) -> Result<Vec<u8>, CompanionError> {
+    Base64::decode_vec(text).map_err(|_| CompanionError::new("companion_malformed_message"))
+}

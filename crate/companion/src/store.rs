@@ -1,0 +1,63 @@
+//! The computer's own certificate store, as the browser reads it: the one place a renewed
+//! certificate must reach before the browser presents it.
+
+#[cfg(unix)]
+pub mod nss;
+
+use der::Decode;
+use sha1::{Digest, Sha1};
+use x509_cert::Certificate;
+
+/// A certificate found in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCertificate {
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+    /// The store holds a private key for it.
+    pub has_private_key: bool,
+}
+
+/// Why the store could not be read or written; `detail` is for the administrator's log, never
+/// holds a password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError {
+    /// What failed, in English, for logs.
+    pub detail: String,
+}
+
+impl StoreError {
+    pub(crate) fn new(detail: impl Into<String>) -> Self {
+        Self {
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A certificate store the companion can list and import into.
+pub trait Store {
+    /// Its name for the options page (`nss`, `windows`).
+    fn name(&self) -> &'static str;
+    /// Every certificate in the store, with whether its private key is there.
+    fn list(&self) -> Result<Vec<StoredCertificate>, StoreError>;
+    /// Imports certificate and key from a PKCS#12 opened by `password`, under `label`.
+    /// Importing the same file twice leaves one copy.
+    fn import(&self, p12: &[u8], password: &str, label: &str) -> Result<(), StoreError>;
+}
+
+/// The key identifier NSS and CryptoAPI containers are found by: SHA-1 of the RSA modulus, or
+/// of the EC public point (`CKA_ID` as NSS sets it on import).
+pub fn key_id(certificate_der: &[u8]) -> Option<[u8; 20]> {
+    let certificate = Certificate::from_der(certificate_der).ok()?;
+    let spki = certificate.tbs_certificate().subject_public_key_info();
+    let public = spki.subject_public_key.as_bytes()?;
+    let material = match pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(public) {
+        Ok(rsa) => strip_leading_zeros(rsa.modulus.as_bytes()).to_vec(),
+        Err(_) => public.to_vec(),
+    };
+    Some(Sha1::digest(&material).into())
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
