@@ -94,6 +94,28 @@ pub(crate) fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
     }
 }
 
+/// The names a held certificate is exported under: `HELD_` before the renewed names, so nobody
+/// imports it for a renewal by mistake, and never a name of the current certificate (a file
+/// that could not be read is `HELD_unread_<yyyymmdd>`).
+pub(crate) fn held_names(received: Option<&CertificateInfo>, now: i64) -> SavedNames {
+    match received {
+        Some(certificate) => {
+            let names = renewed_names(certificate, now);
+            SavedNames {
+                p12: format!("HELD_{}", names.p12),
+                password: format!("HELD_{}", names.password),
+            }
+        }
+        None => {
+            let stem = format!("HELD_unread_{}", jst_date_digits(now));
+            SavedNames {
+                p12: format!("{stem}.p12"),
+                password: format!("{stem}_password.txt"),
+            }
+        }
+    }
+}
+
 /// A hex serial in decimal, as ORCA file names write it (schoolbook division: serials are at
 /// most 20 bytes, no big-number crate needed). `0` for anything that is not hex.
 fn decimal(hex: &str) -> String {

@@ -390,7 +390,7 @@ mod tests {
                 crate::renewal::fixtures::LEGACY,
             ),
             label: "受付PC".into(),
-            api_url: "https://auth.example.jp/api/cert".into(),
+            api_url: Some("https://auth.example.jp/api/cert".into()),
             download_hosts: vec![],
             folder: "WebORCA証明書".into(),
             confirmed: false,

@@ -40,10 +40,11 @@ async function completed(id) {
 }
 
 /** Saves `bytes` as `path` under Downloads (never overwriting). Resolves to the file's full
- * path, or null when it could not be saved (the caller's state machine decides what next). */
-export async function saveFile(path, type, bytes) {
+ * path, or null when it could not be saved (the caller's state machine decides what next).
+ * `fallbackFolder` (ASCII) takes the file when Chrome refuses the path's folder name. */
+export async function saveFile(path, type, bytes, fallbackFolder = 'WebORCA') {
   try {
-    return await saveThroughBlob(path, type, bytes);
+    return await saveThroughBlob(path, type, bytes, fallbackFolder);
   } catch (error) {
     // A failed save is an event for the state machine (it retries, then asks the user),
     // never an exception that would leave the renewal hanging. The error holds no secret.
@@ -52,14 +53,14 @@ export async function saveFile(path, type, bytes) {
   }
 }
 
-async function saveThroughBlob(path, type, bytes) {
+async function saveThroughBlob(path, type, bytes, fallbackFolder) {
   await offscreenDocument();
   const { url } = await toOffscreen('blob-url', { base64: base64(bytes), type });
   try {
     const download = (filename) => chrome.downloads.download({ url, filename, conflictAction: 'uniquify', saveAs: false });
     // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
     // file rather than the folder name.
-    const id = await download(path).catch(() => download(`WebORCA/${path.split('/').pop()}`)).catch(() => null);
+    const id = await download(path).catch(() => download(`${fallbackFolder}/${path.split('/').pop()}`)).catch(() => null);
     if (id === null) return null;
     const saved = await completed(id);
     await chrome.downloads.erase({ id });

@@ -64,13 +64,12 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
     if (!registration) throw new CodedError('internal');
     await core.loadCore();
     // The core's one rule: the page's endpoint from a banner, else the one every watched
-    // origin agrees on (none for an on-premise WebORCA without renewalApiUrl: nothing is sent).
-    const apiUrl = core.renewalApiUrl(context.settings, context.origin);
-    if (!apiUrl) throw new CodedError('no_api_url');
+    // origin agrees on, else the earlier renewal's; none refuses with no_api_url (an
+    // on-premise WebORCA without renewalApiUrl: nothing is sent).
     const step = core.renewalStart(stored.renewals[fingerprint], {
       current: registration.certificate,
       label: registration.label,
-      apiUrl,
+      apiUrl: core.renewalApiUrl(context.settings, context.origin) ?? undefined,
       downloadHosts: context.settings.downloadHosts,
       folder: context.settings.downloadSubfolder,
       confirmed,
@@ -154,12 +153,16 @@ function passwordFileText(p12Name, pass) {
   return new TextEncoder().encode(`${t('passwordFileHeader', [p12Name])}\r\n${pass}\r\n`);
 }
 
+/** Where held files go when Chrome refuses the folder's name: never the import folder. */
+const HELD_FALLBACK_FOLDER = 'WebORCA-admin-review';
+
 /** Saves a held certificate's files where the administrator asked; reports both paths. */
 async function exportHeld(effect, secret) {
-  const password = await saveFile(effect.passwordPath, 'text/plain', passwordFileText(effect.p12Name, secret.pass));
+  const password = await saveFile(effect.passwordPath, 'text/plain', passwordFileText(effect.p12Name, secret.pass),
+    HELD_FALLBACK_FOLDER);
   if (!password) return { type: 'saveFailed' };
   if (!effect.p12Path) return { type: 'heldExported', path: password };
-  const p12 = await saveFile(effect.p12Path, 'application/x-pkcs12', new Uint8Array(secret.file));
+  const p12 = await saveFile(effect.p12Path, 'application/x-pkcs12', new Uint8Array(secret.file), HELD_FALLBACK_FOLDER);
   return p12 ? { type: 'heldExported', path: password, p12Path: p12 } : { type: 'saveFailed' };
 }
 

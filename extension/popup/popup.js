@@ -102,7 +102,7 @@ function renderRenewal(view) {
       card.append(error, element('p', 'warning', t('renewalUncertainBody')), element('p', 'hint', t('renewalUncertainHint')));
       break;
     case 'held':
-      card.append(error, element('p', 'warning', t('renewalHeldBody')), heldDetails(view));
+      card.append(error, element('p', 'warning', t('renewalHeldHint')), heldDetails(view));
       break;
     case 'saveStuck':
     case 'failed':
@@ -120,10 +120,19 @@ function renderRenewal(view) {
   return card;
 }
 
+/** Asks the worker to act on a card's renewal; a refusal is said on the card. */
+function actOn(view, type, data) {
+  return send(type, { fingerprint: view.fingerprint, ...data }).then(refresh, (error) => {
+    const card = document.getElementById(`renewal-${view.fingerprint}`);
+    const said = card?.querySelector('.refusal') ?? element('p', 'error refusal');
+    said.textContent = renewalErrorMessage(error.code);
+    card?.append(said);
+  });
+}
+
 /** The elements of one action the core offers on a card. */
 function actionElements(view, action) {
-  const { fingerprint } = view;
-  const retry = () => moveOn(MessageType.RETRY_RENEWAL, { fingerprint });
+  const retry = () => actOn(view, MessageType.RETRY_RENEWAL);
   switch (action) {
     case 'retryNow':
       return [actionButton('buttonRetry', 'secondary', retry)];
@@ -134,13 +143,15 @@ function actionElements(view, action) {
     case 'saveAgain':
       return [actionButton('buttonSaveAgain', '', retry)];
     case 'renewAgain':
-      return [actionButton('buttonRetry', '', () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint }))];
+      return [actionButton('buttonRetry', '', () => actOn(view, MessageType.RENEW_FROM_PAGE))];
     case 'renewConfirmed':
-      return view.card === 'uncertain' ? [renewAgain(view)] : [element('p', 'warning', t('renewalIssuedHint')), renewAgain(view)];
+      // Where the certificate was not received, say where to check it first.
+      return ['failed', 'downloadStuck'].includes(view.card)
+        ? [element('p', 'warning', t('renewalIssuedHint')), renewAgain(view)] : [renewAgain(view)];
     case 'revealPassword':
       return [passwordReveal(view)];
     case 'exportHeld':
-      return [actionButton('buttonExportHeld', '', () => moveOn(MessageType.EXPORT_HELD, { fingerprint }))];
+      return [actionButton('buttonExportHeld', '', () => actOn(view, MessageType.EXPORT_HELD))];
     case 'discardHeld':
       return [discardHeld(view)];
     case 'confirmBackup':
@@ -160,6 +171,7 @@ function heldDetails(view) {
   const add = (key, value) => facts.append(element('dt', '', t(key)), element('dd', '', value));
   add('heldReceivedIssuer', view.held.receivedIssuer ?? '—');
   add('heldCurrentIssuer', view.held.currentIssuer);
+  if (view.held.uri) add('heldUri', view.held.uri);
   if (view.held.exported) {
     add('heldExportedTo', [view.held.exported.p12, view.held.exported.password].filter(Boolean).join('\n'));
   }
@@ -172,8 +184,7 @@ function heldDetails(view) {
 function discardHeld(view) {
   const actions = element('div', 'actions');
   const discard = actionButton('buttonDiscardHeld', 'secondary', () => {
-    const yes = actionButton('buttonConfirmDiscardHeld', 'danger',
-      () => moveOn(MessageType.DISCARD_HELD, { fingerprint: view.fingerprint }));
+    const yes = actionButton('buttonConfirmDiscardHeld', 'danger', () => actOn(view, MessageType.DISCARD_HELD));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(discard));
     actions.replaceChildren(element('span', '', t('confirmDiscardHeld')), yes, no);
     no.focus();
@@ -188,9 +199,11 @@ function renewAgain(view) {
   const actions = element('div', 'actions');
   const again = actionButton('buttonRenewAgain', 'secondary', () => {
     const yes = actionButton('buttonConfirmRenewAgain', 'danger',
-      () => moveOn(MessageType.RENEW_FROM_PAGE, { fingerprint: view.fingerprint, confirmed: true }));
+      () => actOn(view, MessageType.RENEW_FROM_PAGE, { confirmed: true }));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
-    actions.replaceChildren(element('span', '', t('confirmRenewAgain')), yes, no);
+    // A kept password of the first certificate goes with a new application: say so.
+    const question = ['downloadStuck', 'held'].includes(view.card) ? 'confirmRenewAgainDiscards' : 'confirmRenewAgain';
+    actions.replaceChildren(element('span', '', t(question)), yes, no);
     no.focus();
   });
   actions.append(again);
@@ -275,8 +288,7 @@ function savedGuide(view) {
   guide.append(importStep);
   const loginStep = element('li', 'step', t('renewalStepLogin'));
   if (offers('confirmImport')) {
-    loginStep.append(actionButton('buttonImported', '',
-      () => moveOn(MessageType.CONFIRM_IMPORTED, { fingerprint: view.fingerprint })));
+    loginStep.append(actionButton('buttonImported', '', () => actOn(view, MessageType.CONFIRM_IMPORTED)));
   }
   guide.append(loginStep);
   return guide;
@@ -355,7 +367,7 @@ async function refresh() {
 
 async function refreshRenewals() {
   const answer = await send(MessageType.RENEWALS).catch(logRefusal);
-  const open = Object.values(answer?.renewals ?? {}).filter((view) => view.card !== 'done');
+  const open = Object.values(answer?.renewals ?? {}).filter((view) => view.listed);
   document.getElementById('renewal-cards').replaceChildren(...open.map(renderRenewal));
   document.getElementById('renewals').hidden = open.length === 0;
 }

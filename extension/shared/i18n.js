@@ -79,6 +79,7 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   renewed_unreadable: 'renewalErrorRenewedUnreadable',
   renewed_too_large: 'renewalErrorRenewedTooLarge',
   renewed_too_complex: 'renewalErrorRenewedTooComplex',
+  renewed_unsupported: 'renewalErrorRenewedUnsupported',
   renewed_other_subject: 'renewalErrorRenewedOtherSubject',
   renewed_not_later: 'renewalErrorRenewedNotLater',
   renewed_key_mismatch: 'renewalErrorRenewedKeyMismatch',

@@ -82,7 +82,7 @@ impl Renewal {
         StartRequest {
             current,
             label: "受付PC".into(),
-            api_url: API.into(),
+            api_url: Some(API.into()),
             download_hosts: DOWNLOAD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             folder: "WebORCA証明書".into(),
             confirmed,

@@ -185,7 +185,7 @@ mod tests {
         let request = StartRequest {
             current: regs[0].certificate.clone(),
             label: "受付".into(),
-            api_url: "https://auth.cmo.orcamo.jp/api/cert".into(),
+            api_url: Some("https://auth.cmo.orcamo.jp/api/cert".into()),
             download_hosts: vec![],
             folder: "WebORCA証明書".into(),
             confirmed: false,

@@ -68,6 +68,8 @@ codes! {
     RenewedTooLarge = "renewed_too_large",
     /// Opening the file would cost more work than any real file.
     RenewedTooComplex = "renewed_too_complex",
+    /// The file uses an algorithm this reader does not implement: no new download cures it.
+    RenewedUnsupported = "renewed_unsupported",
     /// The file holds no private key.
     RenewedNoKey = "renewed_no_key",
     /// The file's key belongs to none of its certificates.

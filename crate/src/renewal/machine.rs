@@ -25,7 +25,7 @@ use super::protocol::{
 use super::record::{ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry, Secret, Stage};
 use super::verify::{Refused, verify_renewed};
 use crate::certificate::CertificateInfo;
-use crate::file_name::renewed_names;
+use crate::file_name::{held_names, renewed_names};
 use crate::url::https_authority;
 
 /// Rounds of probe + POST for failures that provably issued nothing, before giving up.
@@ -37,8 +37,11 @@ pub(super) const MAX_SAVE_ATTEMPTS: u32 = 3;
 /// How often a saved certificate that is not yet imported is brought up again.
 pub(super) const IMPORT_REMINDER_INTERVAL_MS: i64 = 24 * 3_600_000;
 /// Where a held certificate's files go when the administrator exports them, inside the
-/// Downloads sub-folder: apart from the files a receptionist is told to import.
+/// Downloads sub-folder: apart from the files a receptionist is told to import (the worker's
+/// fallback for a refused folder name is another ASCII folder, never the import folder).
 pub(super) const HELD_FOLDER: &str = "管理者確認用";
+/// The largest held file kept in extension storage (as JSON numbers, about 3.5 times its size).
+pub(super) const HELD_FILE_CAP: usize = 64 * 1024;
 const BACKOFF_BASE_MS: i64 = 30_000;
 const BACKOFF_CAP_MS: i64 = 30 * 60_000;
 
@@ -157,8 +160,10 @@ pub struct StartRequest {
     pub current: CertificateInfo,
     /// Its label.
     pub label: String,
-    /// The renewal endpoint.
-    pub api_url: String,
+    /// The renewal endpoint by the one rule (`certificate_api_url`), if it names one; else
+    /// the earlier renewal's, chosen then from its page.
+    #[serde(default)]
+    pub api_url: Option<String>,
     /// Hosts the administrator allowed to serve the file.
     #[serde(default)]
     pub download_hosts: Vec<String>,
@@ -221,11 +226,15 @@ pub fn start(
             Stage::Failed { issued: false, .. } | Stage::Done { .. } => {}
         }
     }
+    let api_url = request
+        .api_url
+        .or_else(|| existing.map(|earlier| earlier.api_url.clone()))
+        .ok_or(Code::NoApiUrl)?;
     let record = RenewalRecord {
         fingerprint: request.current.sha256_fingerprint.clone(),
         label: request.label,
         current: request.current,
-        api_url: request.api_url,
+        api_url,
         download_hosts: request.download_hosts,
         folder: request.folder,
         started_at: now,
@@ -238,15 +247,24 @@ pub fn start(
 }
 
 /// Whether the registered certificate may be removed now; the refusal code if not. A held
-/// renewal keeps it too: its files are the administrator's to export or discard first.
+/// renewal keeps it too until its files are exported or discarded.
 pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<Code> {
-    let stage = &record?.stage;
-    if stage.is_busy() {
-        Some(Code::RenewalInProgress)
-    } else if matches!(stage, Stage::Held { .. }) {
-        Some(Code::RenewalHeld)
-    } else {
-        None
+    match &record?.stage {
+        Stage::Probing { .. }
+        | Stage::Requesting { .. }
+        | Stage::Waiting { .. }
+        | Stage::Downloading { .. }
+        | Stage::DownloadStuck { .. }
+        | Stage::Saving { .. }
+        | Stage::Registering { .. } => Some(Code::RenewalInProgress),
+        Stage::Held { exported: None, .. } => Some(Code::RenewalHeld),
+        Stage::Held {
+            exported: Some(_), ..
+        }
+        | Stage::AwaitingImport { .. }
+        | Stage::Done { .. }
+        | Stage::Uncertain { .. }
+        | Stage::Failed { .. } => None,
     }
 }
 
@@ -660,6 +678,7 @@ impl Machine<'_> {
             S::Held {
                 reason,
                 received,
+                uri,
                 exported,
             } => match event {
                 E::ExportHeld => match self.export_held(received.as_deref()) {
@@ -667,12 +686,14 @@ impl Machine<'_> {
                     None => S::Held {
                         reason,
                         received,
+                        uri,
                         exported,
                     },
                 },
                 E::HeldExported { path, p12_path } => S::Held {
                     reason,
                     received,
+                    uri,
                     exported: Some(ExportedFiles {
                         password: path,
                         p12: p12_path,
@@ -687,19 +708,29 @@ impl Machine<'_> {
                         picker_tab: None,
                     }
                 }
+                // The export could not be saved: said at once, the files stay kept.
+                E::SaveFailed => {
+                    self.notify(Notice::SaveFailed);
+                    S::Held {
+                        reason,
+                        received,
+                        uri,
+                        exported,
+                    }
+                }
                 E::WorkerStarted
                 | E::Tick
                 | E::RetryNow
                 | E::Response { .. }
                 | E::NetworkFailed { .. }
                 | E::FileSaved { .. }
-                | E::SaveFailed
                 | E::Registered
                 | E::PickerOpened { .. }
                 | E::BackupConfirmed
                 | E::ImportConfirmed => S::Held {
                     reason,
                     received,
+                    uri,
                     exported,
                 },
             },
@@ -803,8 +834,27 @@ impl Machine<'_> {
                 });
                 self.request_file(answer.uri, 0)
             }
+            // Issued, but the file is where the client certificate must not be presented:
+            // nothing is sent there; the password and the address are kept for the
+            // administrator.
+            Err(AnswerError::UntrustedUri(answer)) => {
+                self.effects.push(Effect::KeepSecret {
+                    secret: Secret {
+                        pass: answer.pass,
+                        file: None,
+                    },
+                    durable: true,
+                });
+                self.hold(
+                    Failure::new(Code::UntrustedUri, Some(status)),
+                    None,
+                    Some(answer.uri),
+                )
+            }
             // The server answered, so it may have issued something we cannot fetch.
-            Err(err) => self.fail(err.code(), Some(status), true),
+            Err(err @ (AnswerError::Malformed | AnswerError::TooLarge)) => {
+                self.fail(err.code(), Some(status), true)
+            }
         }
     }
 
@@ -827,7 +877,9 @@ impl Machine<'_> {
         match status {
             // Over the reader's size cap: no certificate file, and no repeat will make it one.
             // The password stays for the administrator.
-            200 if too_large => self.hold(Failure::new(Code::RenewedTooLarge, Some(200)), None),
+            200 if too_large => {
+                self.hold(Failure::new(Code::RenewedTooLarge, Some(200)), None, None)
+            }
             200 => match verify_renewed(body, &secret.pass, &self.record.current) {
                 Ok(report) => {
                     let names = renewed_names(&report.certificate, self.now);
@@ -847,8 +899,12 @@ impl Machine<'_> {
                     self.download_later(uri, attempt, Failure::new(code, Some(200)))
                 }
                 Err(Refused::NotOurs { code, certificate }) => {
-                    self.keep_file(secret, body);
-                    self.hold(Failure::new(code, None), certificate)
+                    // A real certificate file is a few KB; a larger one (a work bomb) is not
+                    // kept in extension storage, only its password.
+                    if body.len() <= HELD_FILE_CAP {
+                        self.keep_file(secret, body);
+                    }
+                    self.hold(Failure::new(code, None), certificate, None)
                 }
             },
             404 | 410 => self.stuck(uri, attempt, Failure::new(Code::DownloadGone, Some(status))),
@@ -878,11 +934,17 @@ impl Machine<'_> {
     }
 
     /// Issued, but not to be registered or saved for import: kept for the administrator.
-    fn hold(&mut self, reason: Failure, received: Option<Box<CertificateInfo>>) -> Stage {
+    fn hold(
+        &mut self,
+        reason: Failure,
+        received: Option<Box<CertificateInfo>>,
+        uri: Option<String>,
+    ) -> Stage {
         self.notify(Notice::Held);
         Stage::Held {
             reason,
             received,
+            uri,
             exported: None,
         }
     }
@@ -893,7 +955,7 @@ impl Machine<'_> {
         let Some(secret) = self.secret else {
             return Some(self.fail(Code::SecretLost, None, true));
         };
-        let names = renewed_names(received.unwrap_or(&self.record.current), self.now);
+        let names = held_names(received, self.now);
         let folder = format!("{}/{HELD_FOLDER}", self.record.folder);
         self.effects.push(Effect::ExportHeld {
             password_path: format!("{folder}/{}", names.password),

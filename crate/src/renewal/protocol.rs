@@ -35,23 +35,24 @@ pub(super) struct Answer {
 }
 
 /// What a 200 from the API can be instead of a usable answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum AnswerError {
     /// Not JSON with string `uri` and non-empty `pass`.
     Malformed,
-    /// `uri` is not `https:` on a host allowed to serve the file.
-    UntrustedUri,
+    /// `uri` is not `https:` on a host allowed to serve the file: nothing is sent there, but a
+    /// certificate was issued, so the answer is kept for the administrator.
+    UntrustedUri(Answer),
     /// Longer than any answer could be ([`MAX_ANSWER_BYTES`]): not read at all.
     TooLarge,
 }
 
 impl AnswerError {
     /// The stable code shown to the extension.
-    pub(super) fn code(self) -> super::code::Code {
+    pub(super) fn code(&self) -> super::code::Code {
         use super::code::Code;
         match self {
             Self::Malformed => Code::MalformedAnswer,
-            Self::UntrustedUri => Code::UntrustedUri,
+            Self::UntrustedUri(_) => Code::UntrustedUri,
             Self::TooLarge => Code::AnswerTooLarge,
         }
     }
@@ -73,10 +74,11 @@ pub(super) fn read_answer(
     if pass.is_empty() {
         return Err(AnswerError::Malformed);
     }
-    if !download_allowed(&uri, api_url, download_hosts) {
-        return Err(AnswerError::UntrustedUri);
+    let answer = Answer { uri, pass };
+    if !download_allowed(&answer.uri, api_url, download_hosts) {
+        return Err(AnswerError::UntrustedUri(answer));
     }
-    Ok(Answer { uri, pass })
+    Ok(answer)
 }
 
 /// Whether the renewed file may be fetched from `uri` — decided before any request is sent
@@ -162,7 +164,10 @@ mod tests {
             "https://auth.cmo.orcamo.jp:8443/x",
         ] {
             let body = format!(r#"{{"uri":"{uri}","pass":"p"}}"#);
-            assert_eq!(answer(&body), Err(AnswerError::UntrustedUri), "{uri}");
+            assert!(
+                matches!(answer(&body), Err(AnswerError::UntrustedUri(ref kept)) if kept.uri == uri && kept.pass == "p"),
+                "{uri}"
+            );
         }
     }
 

@@ -143,6 +143,8 @@ pub enum Stage {
         reason: Failure,
         /// What the file says, when it could be read.
         received: Option<Box<CertificateInfo>>,
+        /// Where the server said the file is, when it was not fetched (a host not allowed).
+        uri: Option<String>,
         /// Where the administrator exported it, once done.
         exported: Option<ExportedFiles>,
     },
@@ -254,7 +256,20 @@ impl Stage {
 
     /// The new certificate is saved but its import not yet confirmed.
     pub fn awaits_import(&self) -> bool {
-        matches!(self, Self::AwaitingImport { .. })
+        match self {
+            Self::AwaitingImport { .. } => true,
+            Self::Probing { .. }
+            | Self::Requesting { .. }
+            | Self::Waiting { .. }
+            | Self::Downloading { .. }
+            | Self::DownloadStuck { .. }
+            | Self::Saving { .. }
+            | Self::Registering { .. }
+            | Self::Done { .. }
+            | Self::Held { .. }
+            | Self::Uncertain { .. }
+            | Self::Failed { .. } => false,
+        }
     }
 
     /// A certificate was issued and its secret is still wanted: the worker keeps it (and
@@ -497,9 +512,11 @@ impl From<RenewalRecord> for StoredRecord {
             Stage::Held {
                 reason: _,
                 received,
+                uri,
                 exported,
             } => {
                 stored.received = received;
+                stored.uri = uri;
                 stored.exported = exported;
             }
             Stage::Uncertain {
@@ -606,6 +623,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             ("held", Some(reason)) => Stage::Held {
                 reason,
                 received,
+                uri,
                 exported,
             },
             ("uncertain", Some(reason)) => Stage::Uncertain {

@@ -46,6 +46,7 @@ impl Refused {
 /// - damaged: `renewed_wrong_password` (the MAC fails: it cannot tell a damaged file from
 ///   another password), `renewed_unreadable` (cut short or broken);
 /// - `renewed_key_mismatch`: it opens, but its key belongs to none of its certificates;
+/// - `renewed_unsupported`: an algorithm this reader does not implement;
 /// - `renewed_too_complex`: it would cost more work than any real file (see the reader's
 ///   budget), so it is not opened;
 /// - `renewed_no_key`: no private key, so it could not be used to log in;
@@ -79,10 +80,11 @@ pub(super) fn verify_renewed(
             | Error::TooManyParts { .. }
             | Error::IterationsTooHigh { .. } => not_ours(Code::RenewedTooComplex),
             Error::TooLarge { .. } => not_ours(Code::RenewedTooLarge),
+            // A format this reader lacks: the same file comes again on every download.
+            Error::UnsupportedAlgorithm { .. } => not_ours(Code::RenewedUnsupported),
             Error::NotCertificateOrPkcs12
             | Error::Truncated { .. }
             | Error::Malformed { .. }
-            | Error::UnsupportedAlgorithm { .. }
             | Error::NoCertificate => Refused::Damaged {
                 code: Code::RenewedUnreadable,
             },

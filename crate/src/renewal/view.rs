@@ -22,8 +22,10 @@ pub struct RenewalView {
     pub error: Option<Failure>,
     /// When it goes on by itself (ms).
     pub retry_at: Option<i64>,
-    /// The round (for "n 回目").
+    /// The round, the GETs or the save tries so far (for "n 回目").
     pub attempt: u32,
+    /// The popup lists it (everything but a renewal that is done).
+    pub listed: bool,
     /// What the user may do, in the order shown.
     pub actions: Vec<Action>,
     /// Under way: a new start is refused and the certificate may not be removed.
@@ -117,6 +119,8 @@ pub struct Held {
     pub received_issuer: Option<String>,
     /// The current certificate's issuer.
     pub current_issuer: String,
+    /// Where the server said the file is, when it was not fetched.
+    pub uri: Option<String>,
     /// Where it was exported, once done.
     pub exported: Option<ExportedFiles>,
 }
@@ -146,28 +150,28 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         }
         Stage::Downloading {
             retry: None,
-            attempt: gets,
+            attempt: tries,
             uri: _,
         }
         | Stage::Saving {
             stuck: false,
-            attempt: gets,
+            attempt: tries,
             ..
         } => {
-            attempt = *gets;
+            attempt = *tries;
             (Card::Progress, vec![])
         }
         Stage::Downloading {
             retry: Some(retry),
-            attempt: gets,
+            attempt: tries,
             uri: _,
         } => {
-            attempt = *gets;
+            attempt = *tries;
             retry_at = Some(retry.at);
             (Card::DownloadRetry, vec![A::DownloadAgain])
         }
-        Stage::DownloadStuck { attempt: gets, .. } => {
-            attempt = *gets;
+        Stage::DownloadStuck { attempt: tries, .. } => {
+            attempt = *tries;
             (
                 Card::DownloadStuck,
                 vec![A::DownloadAgain, A::RenewConfirmed],
@@ -200,10 +204,12 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         Stage::Held {
             reason: _,
             received,
+            uri,
             exported,
         } => {
             held = Some(Held {
                 received_issuer: received.as_ref().map(|c| c.issuer.clone()),
+                uri: uri.clone(),
                 current_issuer: record.current.issuer.clone(),
                 exported: exported.clone(),
             });
@@ -225,18 +231,30 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
             picker_tab: _,
         } => (Card::Failed, with_picker(reason, vec![A::RenewAgain])),
     };
-    let shows_password = matches!(
-        stage,
+    let shows_password = match stage {
         Stage::Saving { .. }
-            | Stage::AwaitingImport {
-                backed_up: false,
-                ..
-            }
-    );
+        | Stage::AwaitingImport {
+            backed_up: false, ..
+        } => true,
+        Stage::Probing { .. }
+        | Stage::Requesting { .. }
+        | Stage::Waiting { .. }
+        | Stage::Downloading { .. }
+        | Stage::DownloadStuck { .. }
+        | Stage::Registering { .. }
+        | Stage::AwaitingImport {
+            backed_up: true, ..
+        }
+        | Stage::Done { .. }
+        | Stage::Held { .. }
+        | Stage::Uncertain { .. }
+        | Stage::Failed { .. } => false,
+    };
     RenewalView {
         fingerprint: record.fingerprint.clone(),
         label: record.label.clone(),
         stage: stage.name(),
+        listed: card != Card::Done,
         card,
         error: stage.reason(),
         retry_at,

@@ -67,8 +67,9 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// A request that got no answer in time: fetch rejects with the signal's reason, a
-/// `DOMException` that gloo-net reads as an `Error` (its name kept) or, where it is not one,
-/// as its string (`"TimeoutError: …"`).
+/// `DOMException` named `TimeoutError` (an `Error` in Chrome, so gloo-net keeps its name; gloo-net
+/// would panic on a rejection that is not an `Error`, which fetch never gives). `GlooError`
+/// comes only from building the request (a URL fetch refuses before sending anything).
 fn gloo_error_is_timeout(err: &gloo_net::Error) -> bool {
     match err {
         gloo_net::Error::JsError(err) => is_timeout_name(&err.name),

@@ -29,7 +29,7 @@ fn request(confirmed: bool) -> StartRequest {
     StartRequest {
         current: current(),
         label: "受付PC".into(),
-        api_url: API.into(),
+        api_url: Some(API.into()),
         download_hosts: vec![],
         folder: FOLDER.into(),
         confirmed,
@@ -539,26 +539,45 @@ fn refusals_that_issued_nothing_stop_and_may_simply_be_tried_again() {
 
 #[test]
 fn an_answer_that_cannot_be_used_stops_and_a_new_start_needs_confirmation() {
-    for (body, expected) in [
-        (b"not json".to_vec(), Code::MalformedAnswer),
-        (
-            br#"{"uri":"https://files.elsewhere.test/x.p12","pass":"p"}"#.to_vec(),
-            Code::UntrustedUri,
-        ),
-    ] {
-        let step = on(requesting(), response(200, &body), None);
-        assert!(matches!(
-            step.record.stage,
-            Stage::Failed { issued: true, .. }
-        ));
-        assert_eq!(code(&step.record), Some(expected));
-        assert!(requests(&step).is_empty(), "no request to a foreign host");
-        assert_eq!(
-            start(Some(&step.record), request(false), NOW).err(),
-            Some(Code::RenewalNeedsConfirmation)
-        );
-        assert!(start(Some(&step.record), request(true), NOW).is_ok());
-    }
+    let step = on(requesting(), response(200, b"not json"), None);
+    assert!(matches!(
+        step.record.stage,
+        Stage::Failed { issued: true, .. }
+    ));
+    assert_eq!(code(&step.record), Some(Code::MalformedAnswer));
+    assert_eq!(
+        start(Some(&step.record), request(false), NOW).err(),
+        Some(Code::RenewalNeedsConfirmation)
+    );
+    assert!(start(Some(&step.record), request(true), NOW).is_ok());
+
+    // A file on a host the client certificate must not be shown to: nothing is sent there,
+    // and the password and the address are kept for the administrator.
+    let foreign = "https://files.elsewhere.test/x.p12";
+    let body = format!(r#"{{"uri":"{foreign}","pass":"p"}}"#);
+    let step = on(requesting(), response(200, body.as_bytes()), None);
+    assert!(requests(&step).is_empty(), "no request to a foreign host");
+    assert_eq!(
+        step.record.stage,
+        Stage::Held {
+            reason: Failure::new(Code::UntrustedUri, Some(200)),
+            received: None,
+            uri: Some(foreign.into()),
+            exported: None,
+        }
+    );
+    assert!(step.effects.contains(&Effect::KeepSecret {
+        secret: Secret {
+            pass: "p".into(),
+            file: None
+        },
+        durable: true
+    }));
+    assert!(!step.effects.contains(&Effect::WipeSecret));
+    assert_eq!(
+        start(Some(&step.record), request(true), NOW).err(),
+        Some(Code::RenewalHeld)
+    );
     let too_large = on(requesting(), too_large(), None);
     assert_eq!(code(&too_large.record), Some(Code::AnswerTooLarge));
     assert_eq!(
@@ -855,6 +874,7 @@ fn a_file_that_is_not_ours_is_held_for_the_administrator_with_its_secret() {
         let Stage::Held {
             reason,
             received,
+            uri: None,
             exported,
         } = &step.record.stage
         else {
@@ -885,6 +905,7 @@ fn a_file_that_is_not_ours_is_held_for_the_administrator_with_its_secret() {
         Stage::Held {
             reason: Failure::new(Code::RenewedTooLarge, Some(200)),
             received: None,
+            uri: None,
             exported: None
         }
     );
@@ -937,7 +958,8 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
     let Stage::Held { received, .. } = &record.stage else {
         panic!("held");
     };
-    let names = renewed_names(received.as_deref().expect("read"), NOW);
+    let names = held_names(received.as_deref(), NOW);
+    assert!(names.p12.starts_with("HELD_") && names.password.starts_with("HELD_"));
     let step = on(record.clone(), Event::ExportHeld, Some(&kept));
     assert_eq!(step.record, record);
     assert_eq!(
@@ -955,6 +977,7 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
         Stage::Held {
             reason: Failure::new(Code::RenewedOtherSubject, None),
             received: received.clone(),
+            uri: None,
             exported: Some(ExportedFiles {
                 password: "/d/管理者確認用/p.txt".into(),
                 p12: Some("/d/管理者確認用/c.p12".into()),
@@ -992,7 +1015,11 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
     // A file over the size cap was not kept: only the password file is exported.
     let huge = on(answered(), too_large(), Some(&secret(false))).record;
     let step = on(huge, Event::ExportHeld, Some(&secret(false)));
-    let names = renewed_names(&current(), NOW);
+    let names = held_names(None, NOW);
+    assert!(
+        !names.p12.contains("client3948"),
+        "never named as the current certificate"
+    );
     assert_eq!(
         step.effects,
         [Effect::ExportHeld {
@@ -2135,12 +2162,13 @@ fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
 }
 
 #[test]
-fn a_held_renewal_keeps_its_certificate_registered_and_an_export_without_its_secret_says_so() {
+fn a_held_renewal_keeps_its_certificate_until_exported_and_an_export_without_its_secret_says_so() {
     let record = held();
     assert_eq!(removal_refused(Some(&record)), Some(Code::RenewalHeld));
     assert_eq!(
         removal_refused(Some(&held_exported())),
-        Some(Code::RenewalHeld)
+        None,
+        "once exported, the files are the administrator's"
     );
     let step = on(record, Event::ExportHeld, None);
     assert!(matches!(
