@@ -21,7 +21,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 seconds=${1:-30}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [seconds-per-target] [target…]" >&2; exit 2; }
 shift $(( $# > 0 ? 1 : 0 ))
-all_targets=(read_certificate open_pkcs12 renewal_answer settings_policy renewal_machine)
+all_targets=(read_certificate open_pkcs12 renewal_answer settings_policy renewal_machine companion_message)
 targets=("${@:-${all_targets[@]}}")
 
 # One run at a time in a work tree: runs share the corpora, the logs and the build.
@@ -148,12 +148,36 @@ seed_events garbage-download "\000$probe_404$answer_ok\000\000\002\000\020GARBAG
 seed_events automatic-no-connection "\001\001\000\001\200\004\001\200"
 seed_events save-fails-then-restart "\000$probe_404$answer_ok$renewed_ok\006\001\200\006\001\200\006\001\200\013\001\200\003\001\200"
 
+# The companion's messages as Chrome frames them (a 32-bit length in the machine's byte order,
+# then JSON): version, list, imports of a fixture with its fingerprint, a wrong one, a wrong
+# password, then an oversized length.
+node - "$seeds/companion_message" "$fixtures" <<'JS'
+const fs = require("fs"), path = require("path");
+const [out, fixtures] = process.argv.slice(2);
+const frame = (message) => {
+  const body = Buffer.from(typeof message === "string" ? message : JSON.stringify(message));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(body.length);
+  return Buffer.concat([length, body]);
+};
+const p12 = fs.readFileSync(path.join(fixtures, "openssl-legacy.p12")).toString("base64");
+const fingerprint = "C95C4B9DB2B155BEE558736FEB875F16761B037DCF03A20CCFD7B252A6DB9FE0";
+const write = (name, ...messages) => fs.writeFileSync(path.join(out, name), Buffer.concat(messages.map(frame)));
+write("version-list.bin", { type: "version" }, { type: "list" });
+write("import.bin", { type: "import", p12, password: "orca-test-pass", fingerprint });
+write("import-other.bin", { type: "import", p12, password: "orca-test-pass", fingerprint: "00".repeat(32) });
+write("import-wrong-password.bin", { type: "import", p12, password: "nope", fingerprint });
+write("malformed.bin", "{\"type\":\"import\",\"p12\":7}", "not json");
+fs.writeFileSync(path.join(out, "oversized.bin"), Buffer.from([0xff, 0xff, 0xff, 0x7f, 0x7b]));
+JS
+
 # --- run ----------------------------------------------------------------------------------
 options() { # libFuzzer options per target
   case "$1" in
     read_certificate | open_pkcs12) echo "-dict=$root/fuzz/pkcs12.dict -max_len=16384" ;;
     renewal_answer | settings_policy) echo "-dict=$root/fuzz/json.dict -max_len=16384" ;;
     renewal_machine) echo "-max_len=4096" ;;
+    companion_message) echo "-dict=$root/fuzz/json.dict -max_len=65536" ;;
     *) echo "fuzz: no target $1" >&2; return 1 ;;
   esac
 }
