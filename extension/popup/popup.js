@@ -202,8 +202,8 @@ function renewAgain(view) {
       () => actOn(view, MessageType.RENEW_FROM_PAGE, { confirmed: true }));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
     // A kept password of the first certificate goes with a new application: say so.
-    const question = ['downloadStuck', 'held'].includes(view.card) ? 'confirmRenewAgainDiscards' : 'confirmRenewAgain';
-    actions.replaceChildren(element('span', '', t(question)), yes, no);
+    const discards = ['downloadStuck', 'held'].includes(view.card);
+    actions.replaceChildren(element('span', '', t(discards ? 'confirmRenewAgainDiscards' : 'confirmRenewAgain')), yes, no);
     no.focus();
   });
   actions.append(again);
