@@ -24,9 +24,11 @@ wasm: deps
 	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
 	node_modules/.bin/wasm-opt $(WASM_OPT_FLAGS) --strip-debug pkg/weborca_cert_bg.wasm -o pkg/weborca_cert_bg.wasm
 
-# The unpacked extension → dist/ (load it at chrome://extensions).
+# The unpacked extension → dist/ (load it at chrome://extensions), and the companion (the
+# native helper IT installs on managed terminals) → target/release/weborca-companion.
 build: wasm
 	node_modules/.bin/webpack --mode production
+	cargo build --locked --release -p weborca-companion
 
 demo: build
 	node tests/demo.mjs

@@ -70,7 +70,14 @@ function withoutKey(manifest) {
 function managedEdition(manifest) {
   const edition = withoutKey(manifest);
   delete edition.optional_host_permissions;
-  return { ...edition, host_permissions: [...new Set([...edition.host_permissions, 'https://*/*'])] };
+  // The companion (installed by the same IT) is asked for at install too: a force-installed
+  // extension gets it without a prompt; the store edition asks for it only when used.
+  delete edition.optional_permissions;
+  return {
+    ...edition,
+    permissions: [...new Set([...edition.permissions, 'nativeMessaging'])],
+    host_permissions: [...new Set([...edition.host_permissions, 'https://*/*'])],
+  };
 }
 
 /** Writes the Chrome Web Store zip of dist/ to `zip` (tests/size.test.mjs measures it). */

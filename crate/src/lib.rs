@@ -8,6 +8,7 @@
 
 mod ber;
 mod certificate;
+mod discovery;
 mod error;
 mod file_name;
 mod input;
@@ -30,16 +31,18 @@ pub mod wasm;
 // The public API: what the Wasm binding (`wasm`), the tests, the fuzz targets and the
 // benchmark use. Types that appear in these items' signatures are reachable through them.
 pub use certificate::CertificateInfo;
+pub use discovery::{Found as FoundCertificate, discovered as discovered_registrations};
 pub use error::{Error, Result};
 pub use jst::DAY_MS;
 pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{
-    Code as RenewalCode, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView, Secret,
-    Stage as RenewalStage, StartRequest, auto_plan, backup_matches as renewal_backup_matches,
-    certificate_api_url, removal_refused as renewal_removal_refused, start as start_renewal,
-    step as renewal_step, view as renewal_view,
+    Code as RenewalCode, CompanionPlan, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView,
+    Secret, Stage as RenewalStage, StartRequest, auto_plan,
+    backup_matches as renewal_backup_matches, certificate_api_url,
+    removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
+    view as renewal_view,
 };
 pub use rules::snooze_until;
 pub use settings::{

@@ -394,6 +394,7 @@ mod tests {
             download_hosts: vec![],
             folder: "WebORCA証明書".into(),
             confirmed: false,
+            companion: None,
             automatic: false,
             earlier_record_unreadable: false,
         };

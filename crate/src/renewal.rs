@@ -18,7 +18,7 @@ pub use endpoint::certificate_api_url;
 pub use event::Event;
 pub use machine::{StartRequest, removal_refused, start, step};
 pub use protocol::FOLLOW_REDIRECTS;
-pub use record::{RenewalRecord, Secret, Stage};
+pub use record::{CompanionPlan, RenewalRecord, Secret, Stage};
 pub use view::{RenewalView, backup_matches, view};
 
 /// Files and certificates the renewal's tests share.

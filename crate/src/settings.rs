@@ -60,6 +60,22 @@ settings_table! {
     /// Whether users may remove registered certificates (policy only).
     USERS_MAY_REMOVE "usersMayRemove" users_may_remove: bool => bool = true,
         { policy_only: true };
+    /// Use the companion (the native helper IT installs) at all (policy only).
+    USE_COMPANION "useCompanion" use_companion: bool => bool = false,
+        { policy_only: true };
+    /// Register the WebORCA terminal certificates the companion finds in the computer's store
+    /// (policy only).
+    COMPANION_DISCOVER "companionDiscover" companion_discover: bool => bool = false,
+        { policy_only: true };
+    /// Have the companion import each renewed certificate into the computer's store (policy
+    /// only).
+    COMPANION_IMPORT "companionImport" companion_import: bool => bool = false,
+        { policy_only: true };
+    /// Where the companion backs renewed certificates up: an absolute folder, a share's path
+    /// allowed (policy only).
+    COMPANION_BACKUP_FOLDER "companionBackupFolder" companion_backup_folder: String =>
+        Option<String> = None,
+        { max_length: 260, policy_only: true };
 }
 
 /// The settings in force.
@@ -91,6 +107,18 @@ pub struct Settings {
     /// Users may remove registered certificates.
     #[serde(default = "yes")]
     pub users_may_remove: bool,
+    /// The companion is used at all.
+    #[serde(default)]
+    pub use_companion: bool,
+    /// Certificates in the computer's store are registered through the companion.
+    #[serde(default)]
+    pub companion_discover: bool,
+    /// Renewed certificates are imported into the computer's store by the companion.
+    #[serde(default)]
+    pub companion_import: bool,
+    /// The companion's backup folder.
+    #[serde(default)]
+    pub companion_backup_folder: Option<String>,
 }
 
 fn yes() -> bool {
@@ -254,9 +282,24 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         }
         valid.auto_renew_spread_days = Some(days);
     }
+    if let Some(folder) = &input.companion_backup_folder {
+        let folder = folder.trim();
+        valid.companion_backup_folder = if folder.is_empty() {
+            None
+        } else if is_absolute_folder(folder)
+            && COMPANION_BACKUP_FOLDER.allows_length(folder.chars().count())
+        {
+            Some(folder.to_owned())
+        } else {
+            return Err(SettingsError::new(COMPANION_BACKUP_FOLDER.name, "folder"));
+        };
+    }
     valid.auto_renew = input.auto_renew;
     valid.users_may_register = input.users_may_register;
     valid.users_may_remove = input.users_may_remove;
+    valid.use_companion = input.use_companion;
+    valid.companion_discover = input.companion_discover;
+    valid.companion_import = input.companion_import;
     Ok(valid)
 }
 
@@ -346,6 +389,19 @@ pub fn effective_read(
     errors.append(&mut effective.policy_errors);
     effective.policy_errors = errors;
     effective
+}
+
+/// A folder the companion can write to on the terminal: absolute on Linux or macOS (`/…`) or
+/// on Windows (`C:\…`, or a share `\\server\share\…`), without control characters or `..`.
+fn is_absolute_folder(folder: &str) -> bool {
+    let windows_drive = matches!(
+        folder.as_bytes(),
+        [drive, b':', b'\\' | b'/', ..] if drive.is_ascii_alphabetic()
+    );
+    let absolute = folder.starts_with('/') || folder.starts_with("\\\\") || windows_drive;
+    absolute
+        && !folder.chars().any(char::is_control)
+        && !folder.split(['/', '\\']).any(|part| part == "..")
 }
 
 /// A relative folder name `chrome.downloads` accepts on every OS: no `..`, no characters

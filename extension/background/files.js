@@ -3,6 +3,8 @@
 // history entry is erased once it is complete (the file stays on disk), and the URL is
 // revoked. A `data:` URL would keep the whole file in `DownloadItem.url`, readable by any
 // extension with the `downloads` permission and kept in the profile's history.
+import { base64 } from './base64.js';
+
 const OFFSCREEN_URL = 'offscreen/offscreen.html';
 const COMPLETE_WAIT_MS = 60_000;
 
@@ -19,12 +21,6 @@ async function offscreenDocument() {
 
 function toOffscreen(type, data) {
   return chrome.runtime.sendMessage({ target: 'offscreen', type, data });
-}
-
-function base64(bytes) {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 /** Waits for a download to finish; its final path, or null if it was interrupted. */

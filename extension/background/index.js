@@ -13,6 +13,7 @@ import {
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
 import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
+import { askCompanion } from './companion.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { bannerView } from './banner-view.js';
 
@@ -113,9 +114,36 @@ async function requireAllowed(setting, code) {
   if (!effective.settings[setting]) throw new CodedError(code);
 }
 
-/** Automatic renewal (policy only): starts what is due, sets the next timer. */
+/** Automatic renewal (policy only): first the certificates the companion finds in the
+ * computer's store, then starts what is due, sets the next timer. */
 async function autoRenew() {
+  await discoverFromStore();
   await runAutoRenewal(await renewalContext(), onRefusal);
+}
+
+/** Registers the WebORCA terminal certificates the companion finds in the computer's store,
+ * without any file, when the policy asks for it (the core decides which: `discovery.rs`).
+ * Without a companion nothing changes; the reason is logged once per worker life. */
+let discoveryRefusalLogged = false;
+async function discoverFromStore() {
+  const { effective } = await settingsInForce();
+  if (!effective.settings.useCompanion || !effective.settings.companionDiscover) return;
+  let listed;
+  try {
+    listed = await askCompanion({ type: 'list' });
+  } catch (error) {
+    if (!discoveryRefusalLogged) console.warn('The companion could not list certificates:', CodedError.of(error)?.code);
+    discoveryRefusalLogged = true;
+    return;
+  }
+  await core.loadCore();
+  let added = 0;
+  await store.update(({ registrations, history }) => {
+    const found = core.discoveredRegistrations(listed.certificates, registrations, history, Date.now());
+    added = found.length;
+    return added ? { registrations: [...registrations, ...found] } : {};
+  });
+  if (added) await refresh();
 }
 
 /** After the settings or the policy changed: banner scripts, badge, then automatic renewal

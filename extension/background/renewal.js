@@ -8,6 +8,8 @@ import { renewalErrorMessage, t } from '../shared/i18n.js';
 import { CodedError } from '../shared/errors.js';
 import * as core from './core.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { base64 } from './base64.js';
+import { askCompanion } from './companion.js';
 import { saveFile } from './files.js';
 import { durableSecretEntry, forgetSecret, keepSecret, secretOf } from './secrets.js';
 import { store } from './store.js';
@@ -74,6 +76,7 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
       folder: context.settings.downloadSubfolder,
       confirmed,
       automatic,
+      companion: companionPlan(context.settings),
       earlierRecordUnreadable: stored.setAside.some((entry) => entry.area === 'renewals' && entry.key === fingerprint),
     }, Date.now());
     return run(step, context);
@@ -134,6 +137,9 @@ async function perform(effect, record) {
     }
     case 'exportHeld':
       return exportHeld(effect, await secretOf(record.fingerprint));
+    case 'companionImport':
+    case 'companionBackup':
+      return companionStep(effect, record, await secretOf(record.fingerprint));
     case 'register':
       await replaceRegistration(record, effect.certificate, effect.fileName);
       return { type: 'registered' };
@@ -151,6 +157,31 @@ async function perform(effect, record) {
 /** The password file's text: a localized first line naming the `.p12`, then the password. */
 function passwordFileText(p12Name, pass) {
   return new TextEncoder().encode(`${t('passwordFileHeader', [p12Name])}\r\n${pass}\r\n`);
+}
+
+/** What the administrator's policy has the companion do for a renewal started now. */
+function companionPlan(settings) {
+  if (!settings.useCompanion) return undefined;
+  return { import: settings.companionImport, backupFolder: settings.companionBackupFolder ?? undefined };
+}
+
+/** Asks the companion to import or back up the renewed file kept in the secret; reports what
+ * it did, or why not (the core then guides the user as without it). */
+async function companionStep(effect, record, secret) {
+  if (!secret?.file) return { type: 'companionRefused', code: 'companion_refused' };
+  const p12 = base64(new Uint8Array(secret.file));
+  const request = effect.type === 'companionImport'
+    ? { type: 'import', p12, password: secret.pass, fingerprint: effect.fingerprint }
+    : {
+      type: 'backup', p12, password: secret.pass, folder: effect.folder, p12Name: effect.p12Name,
+      passwordName: effect.passwordName, passwordHeader: t('passwordFileHeader', [effect.p12Name]),
+    };
+  try {
+    const answer = await askCompanion(request);
+    return effect.type === 'companionImport' ? { type: 'companionImported' } : { type: 'companionBackedUp', path: answer.p12Path };
+  } catch (error) {
+    return { type: 'companionRefused', code: CodedError.of(error)?.code ?? 'companion_refused' };
+  }
 }
 
 /** Where held files go when Chrome refuses the folder's name: never the import folder. */
@@ -193,6 +224,7 @@ const NOTICE_TEXT = Object.freeze({
   awaitingImport: [() => t('renewalAwaitingImportTitle'), () => t('renewalAwaitingImportBody')],
   renewedAutomatically: [() => t('renewalAutomaticTitle'), () => t('renewalAutomaticBody')],
   held: [() => t('renewalHeldTitle'), () => t('renewalHeldBody')],
+  renewedAndImported: [() => t('renewalImportedTitle'), () => t('renewalImportedBody')],
 });
 
 async function notify(record, notice) {

@@ -111,6 +111,11 @@ function renderRenewal(view) {
     case 'guide':
       card.append(savedGuide(view));
       return card;
+    case 'imported':
+      // The companion did everything: say what, ask nothing.
+      card.append(element('p', 'ok', t('renewalImportedCard', [formatDate(view.imported.notAfter)])));
+      if (view.imported.backup) card.append(element('p', 'hint', t('renewalImportedBackup', [view.imported.backup])));
+      return card;
     case 'done':
       return card;
     default:
@@ -244,6 +249,10 @@ function savedGuide(view) {
   const offers = (action) => view.actions.includes(action);
   const guide = element('ol', 'guide');
   if (view.automatic) guide.append(element('p', 'ok', t('renewalAutomaticDone')));
+  if (saved.companionRefused) {
+    guide.append(element('p', 'warning', t('renewalCompanionNotImported', [renewalErrorMessage(saved.companionRefused.code)])));
+  }
+  if (saved.backup) guide.append(element('p', 'hint', t('renewalImportedBackup', [saved.backup])));
   const done = element('li', 'step done', t('renewalSaved', [formatDate(saved.notAfter)]));
   done.append(element('span', 'files', `${saved.p12File}\n${saved.passwordFile}`));
   guide.append(done);

@@ -43,6 +43,10 @@ export const SETTING_LABEL_KEYS = Object.freeze({
   autoRenewSpreadDays: 'settingAutoRenewSpreadDays',
   usersMayRegister: 'settingUsersMayRegister',
   usersMayRemove: 'settingUsersMayRemove',
+  useCompanion: 'settingUseCompanion',
+  companionDiscover: 'settingCompanionDiscover',
+  companionImport: 'settingCompanionImport',
+  companionBackupFolder: 'settingCompanionBackupFolder',
 });
 
 /** Why a policy value is not used (the core's `SettingsError` reasons). */
@@ -102,6 +106,17 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   no_api_url: 'renewalErrorNoApiUrl',
   save_failed: 'renewalErrorSaveFailed',
   backup_mismatch: 'renewalErrorBackupMismatch',
+  companion_unavailable: 'renewalErrorCompanionUnavailable',
+  companion_refused: 'renewalErrorCompanionRefused',
+  companion_fingerprint_mismatch: 'renewalErrorCompanionFingerprintMismatch',
+  companion_store_failed: 'renewalErrorCompanionStoreFailed',
+  companion_not_in_store: 'renewalErrorCompanionNotInStore',
+  companion_backup_folder: 'renewalErrorCompanionBackupFolder',
+  companion_backup_failed: 'renewalErrorCompanionBackupFailed',
+  companion_backup_unreadable: 'renewalErrorCompanionBackupUnreadable',
+  companion_origin_not_allowed: 'renewalErrorCompanionOriginNotAllowed',
+  companion_message_too_large: 'renewalErrorCompanionMessageTooLarge',
+  companion_malformed_message: 'renewalErrorCompanionMalformedMessage',
   internal: 'errorInternal',
 });
 

@@ -11,9 +11,9 @@ use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
 use weborca_companion::frame::{FrameError, MAX_INCOMING, MAX_OUTGOING, read_frame};
+use weborca_companion::handle;
 use weborca_companion::request::Request;
 use weborca_companion::store::{Store, StoreError, StoredCertificate};
-use weborca_companion::handle;
 
 /// A store in memory: what was imported.
 #[derive(Default)]
@@ -75,9 +75,13 @@ fuzz_target!(|data: &[u8]| {
             let imported = store.imported.borrow().len() > before;
             if imported {
                 let last = store.imported.borrow().last().cloned().expect("imported");
-                let report = weborca_cert::read_certificate_file(&last, Some("orca-test-pass"), None);
+                let report =
+                    weborca_cert::read_certificate_file(&last, Some("orca-test-pass"), None);
                 assert!(
-                    report.is_ok_and(|r| r.certificate.sha256_fingerprint.eq_ignore_ascii_case(&fingerprint)),
+                    report.is_ok_and(|r| r
+                        .certificate
+                        .sha256_fingerprint
+                        .eq_ignore_ascii_case(&fingerprint)),
                     "only the verified certificate reaches the store"
                 );
             }

@@ -5,8 +5,9 @@
 //! non-empty string `pass`, the password is kept durably before anything else, and the one
 //! GET goes to that `uri`, which the browser's own URL parser (WHATWG, the `url` crate)
 //! places on `https:` port 443 of the service domain `orcamo.jp`, or on a listed host; any
-//! other answer ends the renewal as `failed`; and the answer's own bytes, downloaded, never
-//! pass as the renewed certificate.
+//! other answer ends the renewal as `failed` (or `held`, below); and the answer's own bytes, downloaded, never
+//! pass as the renewed certificate. An answer whose `uri` may not be fetched is held for the
+//! administrator with its password (state `held`), and nothing is sent to that `uri`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -71,6 +72,16 @@ fuzz_target!(|data: &[u8]| {
             assert!(!PROVEN_STATES.contains(&renewal.state().as_str()));
         }
         "failed" => assert!(renewal.secret.is_none()),
+        "held" => {
+            let (Some(_), Some(pass)) = (field("uri"), field("pass")) else {
+                panic!("held without a string uri and pass");
+            };
+            assert_eq!(renewal.secret.as_ref().map(|s| s.pass.as_str()), Some(pass));
+            assert!(
+                effects.iter().all(|e| request_method(e).is_none()),
+                "nothing is sent to a uri that may not be fetched"
+            );
+        }
         other => panic!("a 200 answer left the renewal {other}"),
     }
 });

@@ -40,7 +40,7 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use weborca_cert::{Event, RenewalStage, Secret};
+use weborca_cert::{Event, RenewalCode, RenewalStage, Secret};
 use weborca_cert_fuzz::{
     OTHER_SUBJECT, PASS, PROVEN_STATES, RENEWED, Renewal, request_method, response,
 };
@@ -79,7 +79,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         let state = renewal.state();
         // The user's or the administrator's own act, which may drop the secret.
         let mut by_user = false;
-        let event = match u.int_in_range(0..=15u8)? {
+        let event = match u.int_in_range(0..=18u8)? {
             0 => {
                 let (status, redirected) = *u.choose(&ANSWERS)?;
                 let garbage;
@@ -146,6 +146,18 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 by_user = true;
                 Some(Event::DiscardHeld)
             }
+            // The companion's answers (the plan is set for renewals started by the policy).
+            16 => Some(Event::CompanionImported),
+            17 => Some(Event::CompanionBackedUp {
+                path: "/nas/受付PC/c.p12".into(),
+            }),
+            18 => Some(Event::CompanionRefused {
+                code: *u.choose(&[
+                    RenewalCode::CompanionUnavailable,
+                    RenewalCode::CompanionStoreFailed,
+                    RenewalCode::CompanionBackupFailed,
+                ])?,
+            }),
             _ => {
                 // 今すぐ更新 over the existing record: by the policy, or by the user,
                 // confirmed or not.

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use weborca_cert::{
-    CertificateInfo, CertificateReport, DAY_MS, Event, RenewalCode, RenewalRecord, RenewalStage,
-    Secret, StartRequest, read_certificate_file, renewal_step, start_renewal,
+    CertificateInfo, CertificateReport, CompanionPlan, DAY_MS, Event, RenewalCode, RenewalRecord,
+    RenewalStage, Secret, StartRequest, read_certificate_file, renewal_step, start_renewal,
 };
 
 /// The fixtures' password.
@@ -88,6 +88,11 @@ impl Renewal {
             confirmed,
             automatic,
             earlier_record_unreadable: false,
+            // A fleet's policy: the companion imports and backs up what the policy renews.
+            companion: automatic.then(|| CompanionPlan {
+                import: true,
+                backup_folder: Some("/nas/受付PC".into()),
+            }),
         }
     }
 

@@ -25,12 +25,14 @@ export async function extensionId() {
  * and `close()` which also removes the temporary profile.
  * `hosts` are resolved to 127.0.0.1 (the simulated WebORCA); their test CA is not trusted,
  * so certificate errors are ignored unless `strictTls` (the renewal tests trust it in NSS).
- * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean }} [options]
+ * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean, home?: string }} [options]
  */
 export async function launchWithExtension({
-  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId,
+  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId, home,
 } = {}) {
-  const temp = await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
+  // `home`: a HOME the caller keeps (a browser restarted on the same profile and NSS
+  // database); otherwise a fresh one, removed by close().
+  const temp = home ?? await mkdtemp(path.join(os.tmpdir(), 'weborca-e2e-'));
   if (prepareHome) await prepareHome(temp); // e.g. an NSS database with certificates
   const hostRules = hosts.length ? [`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`] : [];
   const tls = strictTls ? [] : ['--ignore-certificate-errors'];
@@ -102,7 +104,7 @@ export async function launchWithExtension({
     },
     async close() {
       await context.close();
-      await rm(temp, { recursive: true, force: true });
+      if (!home) await rm(temp, { recursive: true, force: true });
     },
   };
 }

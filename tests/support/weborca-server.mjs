@@ -98,7 +98,8 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
   const log = []; // "POST auth.cmo.orcamo.jp/api/cert 200"
   const issued = new Map(); // token → { bytes, pass, gets }
   const timers = new Set(); // post-slow answers still to come
-  const state = { fault: null, log, issued, slowMs: 35_000 };
+  const serials = []; // the serial (hex) of each client certificate the API hosts accepted
+  const state = { fault: null, log, issued, serials, slowMs: 35_000 };
   const tls = pki ? { ...credentials, ca: credentials.ca, requestCert: true, rejectUnauthorized: false } : credentials;
   /** `https://host` (with the port unless 443), as the answers name it. */
   const origin = (host) => `https://${host}${state.port === 443 ? '' : `:${state.port}`}`;
@@ -123,6 +124,7 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
     // The API and its files host: only a valid certificate from the test CA may use them.
     const peer = req.socket.getPeerCertificate();
     if (!pki || !req.socket.authorized || !peer?.subject) return send(403, 'NOT PERMITTED CERTIFICATE');
+    serials.push(peer.serialNumber.toUpperCase());
     const body = await new Promise((resolve) => {
       let text = '';
       req.on('data', (chunk) => { text += chunk; });

@@ -51,15 +51,21 @@ pub fn back_up(request: &BackupRequest) -> Result<Answer, CompanionError> {
     ));
     fs::create_dir_all(folder)
         .map_err(|err| CompanionError::with("companion_backup_folder", err.to_string()))?;
-    // Only what this call created is ever removed: an earlier backup stays as it was.
-    if let Err(err) = write_new(&p12_path, &bytes) {
-        return Err(CompanionError::with(
-            "companion_backup_failed",
-            err.to_string(),
-        ));
-    }
-    if let Err(err) = write_new(&password_path, text.as_bytes()) {
-        remove(&[&p12_path]);
+    // Only what this call created is ever removed: an earlier backup stays as it was. The
+    // same copy already there is this backup asked again (a worker stopped before the answer).
+    let p12_created = match write_new_or_same(&p12_path, &bytes) {
+        Ok(created) => created,
+        Err(err) => {
+            return Err(CompanionError::with(
+                "companion_backup_failed",
+                err.to_string(),
+            ));
+        }
+    };
+    if let Err(err) = write_new_or_same(&password_path, text.as_bytes()) {
+        if p12_created {
+            remove(&[&p12_path]);
+        }
         return Err(CompanionError::with(
             "companion_backup_failed",
             err.to_string(),
@@ -102,7 +108,19 @@ fn plain_name(name: &str) -> Result<PathBuf, CompanionError> {
     }
 }
 
-/// Writes a file that must not exist yet (a backup never replaces an earlier one).
+/// Writes a file that must not exist yet (a backup never replaces an earlier one), unless the
+/// same contents are already there; whether it was created now.
+fn write_new_or_same(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
+    match write_new(path, contents) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            let same = fs::read(path).is_ok_and(|existing| existing == contents);
+            if same { Ok(false) } else { Err(err) }
+        }
+        Err(err) => Err(err),
+    }
+}
+
 fn write_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)

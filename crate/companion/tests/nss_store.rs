@@ -116,11 +116,18 @@ fn a_backup_is_written_read_back_and_opened_or_nothing_is_left() {
             .contains(PASS)
     );
 
-    // A second backup never replaces the first; a relative or unwritable folder is refused.
-    assert_eq!(
-        backup(folder.display().to_string()).err().map(|e| e.code),
-        Some("companion_backup_failed")
+    // The same backup asked again is the same backup; another file under those names never
+    // replaces the first.
+    assert!(backup(folder.display().to_string()).is_ok(), "asked again");
+    let other = handle(
+        request(serde_json::json!({
+            "type": "backup", "p12": Base64::encode_string(include_bytes!("../../tests/fixtures/openssl3-default.p12")),
+            "password": PASS, "folder": folder.display().to_string(), "p12Name": "client3948.p12",
+            "passwordName": "client3948_password.txt", "passwordHeader": "x",
+        })),
+        &NssStore::at(dir.join("unused")),
     );
+    assert_eq!(other.err().map(|e| e.code), Some("companion_backup_failed"));
     assert_eq!(
         std::fs::read(&p12_path).expect("the first copy stays"),
         LEGACY

@@ -188,6 +188,7 @@ mod tests {
             api_url: Some("https://auth.cmo.orcamo.jp/api/cert".into()),
             download_hosts: vec![],
             folder: "WebORCA証明書".into(),
+            companion: None,
             confirmed: false,
             automatic: true,
             earlier_record_unreadable: false,

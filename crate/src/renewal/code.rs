@@ -109,6 +109,28 @@ codes! {
     RenewalHeld = "renewal_held",
     /// The backup copy the user picked is not the renewed certificate, or does not open.
     BackupMismatch = "backup_mismatch",
+    /// The companion is not installed, not allowed, or did not answer.
+    CompanionUnavailable = "companion_unavailable",
+    /// The companion refused for a reason this version does not know.
+    CompanionRefused = "companion_refused",
+    /// The companion was sent a file that is not the verified certificate.
+    CompanionFingerprintMismatch = "companion_fingerprint_mismatch",
+    /// The computer's certificate store could not be read or written.
+    CompanionStoreFailed = "companion_store_failed",
+    /// After the import, the store did not show the certificate with its private key.
+    CompanionNotInStore = "companion_not_in_store",
+    /// The backup folder is not usable (not absolute, not a folder, not reachable).
+    CompanionBackupFolder = "companion_backup_folder",
+    /// The backup could not be written.
+    CompanionBackupFailed = "companion_backup_failed",
+    /// The backup copy did not read back or open with its password.
+    CompanionBackupUnreadable = "companion_backup_unreadable",
+    /// The companion does not accept this extension as its caller.
+    CompanionOriginNotAllowed = "companion_origin_not_allowed",
+    /// The message was over the companion's size cap.
+    CompanionMessageTooLarge = "companion_message_too_large",
+    /// The companion could not read the message.
+    CompanionMalformedMessage = "companion_malformed_message",
 }
 
 impl Serialize for Code {

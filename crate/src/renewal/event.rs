@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::code::Code;
+
 /// Something that happened to a renewal: `{ type, …fields }`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "EventFields")]
@@ -57,6 +59,18 @@ pub enum Event {
     },
     /// The administrator discarded a held certificate (its password and file are wiped).
     DiscardHeld,
+    /// The companion imported the renewed certificate into the computer's store.
+    CompanionImported,
+    /// The companion backed both files up and checked the copy.
+    CompanionBackedUp {
+        /// The `.p12`'s copy.
+        path: String,
+    },
+    /// The companion could not do what it was asked (or is not installed).
+    CompanionRefused {
+        /// Why.
+        code: Code,
+    },
 }
 
 /// An [`Event`] as the worker writes it, every variant's fields in one struct: serde's
@@ -82,6 +96,8 @@ struct EventFields {
     tab_id: Option<i64>,
     #[serde(default)]
     p12_path: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +117,9 @@ enum EventKind {
     ExportHeld,
     HeldExported,
     DiscardHeld,
+    CompanionImported,
+    CompanionBackedUp,
+    CompanionRefused,
 }
 
 impl TryFrom<EventFields> for Event {
@@ -136,6 +155,19 @@ impl TryFrom<EventFields> for Event {
                 p12_path: fields.p12_path,
             },
             EventKind::DiscardHeld => Self::DiscardHeld,
+            EventKind::CompanionImported => Self::CompanionImported,
+            EventKind::CompanionBackedUp => Self::CompanionBackedUp {
+                path: fields.path.ok_or("missing field `path`")?,
+            },
+            // A code this version does not know is still a refusal, worded generally.
+            EventKind::CompanionRefused => Self::CompanionRefused {
+                code: fields
+                    .code
+                    .as_deref()
+                    .and_then(Code::parse)
+                    .filter(|code| code.as_str().starts_with("companion_"))
+                    .unwrap_or(Code::CompanionRefused),
+            },
         })
     }
 }

@@ -22,7 +22,10 @@ use super::protocol::{
     AnswerError, MAX_ANSWER_BYTES, MAX_FILE_BYTES, PostFailure, REQUEST_BODY, REQUEST_TIMEOUT_MS,
     post_failure, read_answer,
 };
-use super::record::{ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry, Secret, Stage};
+use super::record::{
+    CompanionOutcome, CompanionPlan, ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry,
+    Secret, Stage,
+};
 use super::verify::{Refused, verify_renewed};
 use crate::certificate::CertificateInfo;
 use crate::file_name::{held_names, renewed_names};
@@ -108,6 +111,23 @@ pub enum Effect {
         /// When.
         at: i64,
     },
+    /// Ask the companion to import the renewed file kept in the secret into the computer's
+    /// store. Answer with [`Event::CompanionImported`] or [`Event::CompanionRefused`].
+    CompanionImport {
+        /// The SHA-256 fingerprint the file must have (verified here).
+        fingerprint: String,
+    },
+    /// Ask the companion to copy the `.p12` and its password file into `folder` and check
+    /// the copy. Answer with [`Event::CompanionBackedUp`] or [`Event::CompanionRefused`].
+    #[serde(rename_all = "camelCase")]
+    CompanionBackup {
+        /// The administrator's folder.
+        folder: String,
+        /// The `.p12`'s name.
+        p12_name: String,
+        /// The password file's name.
+        password_name: String,
+    },
     /// Save a held certificate's files where the administrator looks, not where a
     /// receptionist imports: the password file (as [`Effect::SavePassword`] writes it) and,
     /// when kept, the file. Answer with [`Event::HeldExported`] or [`Event::SaveFailed`].
@@ -141,6 +161,8 @@ pub enum Notice {
     /// A certificate was issued but is held for the administrator; the current one still
     /// works.
     Held,
+    /// Renewed and imported into the computer by the companion: nothing is left to do.
+    RenewedAndImported,
 }
 
 /// The record to store, then the effects to perform in order.
@@ -177,6 +199,9 @@ pub struct StartRequest {
     /// ends it at once (Chrome may be unable to present the certificate without a picker).
     #[serde(default)]
     pub automatic: bool,
+    /// What the companion is to do once both files are saved (the policy's), if anything.
+    #[serde(default)]
+    pub companion: Option<CompanionPlan>,
     /// A renewal record of this certificate was found unreadable and set aside (see
     /// `stored.rs`): it may have issued a certificate, so a new one needs the confirmation.
     #[serde(default)]
@@ -210,6 +235,8 @@ pub fn start(
             | Stage::Waiting { .. }
             | Stage::Downloading { .. }
             | Stage::Saving { .. }
+            | Stage::Importing { .. }
+            | Stage::BackingUp { .. }
             | Stage::Registering { .. } => return Err(Code::RenewalInProgress),
             Stage::AwaitingImport { .. } => return Err(Code::RenewalAwaitsImport),
             Stage::Held { exported: None, .. } => return Err(Code::RenewalHeld),
@@ -240,6 +267,7 @@ pub fn start(
         started_at: now,
         updated_at: now,
         automatic: request.automatic,
+        companion: request.companion,
         stage: Stage::Probing { attempt: 1 },
     };
     effects.push(probe(&record.api_url));
@@ -256,6 +284,8 @@ pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<Code> {
         | Stage::Downloading { .. }
         | Stage::DownloadStuck { .. }
         | Stage::Saving { .. }
+        | Stage::Importing { .. }
+        | Stage::BackingUp { .. }
         | Stage::Registering { .. } => Some(Code::RenewalInProgress),
         Stage::Held { exported: None, .. } => Some(Code::RenewalHeld),
         Stage::Held {
@@ -366,7 +396,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Probing { attempt },
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Probing { attempt },
             },
             S::Requesting { attempt } => match event {
                 E::Response {
@@ -395,7 +428,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Requesting { attempt },
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Requesting { attempt },
             },
             S::Waiting {
                 attempt,
@@ -430,7 +466,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Waiting {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Waiting {
                     attempt,
                     retry_at,
                     reason,
@@ -481,7 +520,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Downloading {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Downloading {
                     uri,
                     attempt,
                     retry,
@@ -507,7 +549,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::DownloadStuck {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::DownloadStuck {
                     uri,
                     attempt,
                     reason,
@@ -521,18 +566,13 @@ impl Machine<'_> {
             } => match event {
                 E::FileSaved { path } => match password_file {
                     None => self.save(renewed, Some(path), 0),
-                    Some(password) => {
-                        // Both files are on disk: the password stays only for 「確認する」 and
-                        // the backup check, in memory-only session storage.
-                        self.keep_password_in_session();
-                        self.register(
-                            renewed,
-                            Files {
-                                password,
-                                p12: path,
-                            },
-                        )
-                    }
+                    Some(password) => self.files_saved(
+                        renewed,
+                        Files {
+                            password,
+                            p12: path,
+                        },
+                    ),
                 },
                 E::SaveFailed if attempt + 1 < MAX_SAVE_ATTEMPTS => {
                     self.save(renewed, password_file, attempt + 1)
@@ -559,14 +599,97 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Saving {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Saving {
                     renewed,
                     password_file,
                     attempt,
                     stuck,
                 },
             },
-            S::Registering { renewed, files } => match event {
+            S::Importing { renewed, files } => match event {
+                E::CompanionImported => self.after_import(renewed, files, true, None),
+                E::CompanionRefused { code } => {
+                    self.after_import(renewed, files, false, Some(Failure::new(code, None)))
+                }
+                // Importing the same file again leaves one copy: a stopped worker asks again.
+                E::WorkerStarted | E::RetryNow => self.import(renewed, files),
+                E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld
+                | E::CompanionBackedUp { .. } => S::Importing { renewed, files },
+            },
+            S::BackingUp {
+                renewed,
+                files,
+                imported,
+                refused,
+            } => match event {
+                E::CompanionBackedUp { path } => {
+                    self.keep_password_in_session();
+                    let outcome = CompanionOutcome {
+                        imported,
+                        backup: Some(path),
+                        refused,
+                    };
+                    self.register(renewed, files, outcome)
+                }
+                E::CompanionRefused { code } => {
+                    self.keep_password_in_session();
+                    let outcome = CompanionOutcome {
+                        imported,
+                        backup: None,
+                        refused: refused.or(Some(Failure::new(code, None))),
+                    };
+                    self.register(renewed, files, outcome)
+                }
+                // The same copy again is accepted as done: a stopped worker asks again.
+                E::WorkerStarted | E::RetryNow => self.back_up(renewed, files, imported, refused),
+                E::Tick
+                | E::Response { .. }
+                | E::NetworkFailed { .. }
+                | E::FileSaved { .. }
+                | E::SaveFailed
+                | E::Registered
+                | E::PickerOpened { .. }
+                | E::BackupConfirmed
+                | E::ImportConfirmed
+                | E::ExportHeld
+                | E::HeldExported { .. }
+                | E::DiscardHeld
+                | E::CompanionImported => S::BackingUp {
+                    renewed,
+                    files,
+                    imported,
+                    refused,
+                },
+            },
+            S::Registering {
+                renewed,
+                files,
+                outcome,
+            } => match event {
+                // Imported by the companion: nothing is left for anyone to do.
+                E::Registered if outcome.imported => {
+                    self.effects.push(Effect::WipeSecret);
+                    self.notify(Notice::RenewedAndImported);
+                    S::Done {
+                        renewed,
+                        files,
+                        outcome,
+                    }
+                }
                 E::Registered => {
                     self.notify(if self.record.automatic {
                         Notice::RenewedAutomatically
@@ -576,14 +699,15 @@ impl Machine<'_> {
                     S::AwaitingImport {
                         renewed,
                         files,
-                        backed_up: false,
+                        backed_up: outcome.backup.is_some(),
                         reminded_at: self.now,
+                        outcome,
                     }
                 }
                 E::WorkerStarted | E::RetryNow => {
                     // A worker stopped before the password left durable storage moves it now.
                     self.keep_password_in_session();
-                    self.register(renewed, files)
+                    self.register(renewed, files, outcome)
                 }
                 E::Tick
                 | E::Response { .. }
@@ -595,13 +719,21 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Registering { renewed, files },
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Registering {
+                    renewed,
+                    files,
+                    outcome,
+                },
             },
             S::AwaitingImport {
                 renewed,
                 files,
                 backed_up,
                 reminded_at,
+                outcome,
             } => match event {
                 E::Tick if self.now >= reminded_at.saturating_add(IMPORT_REMINDER_INTERVAL_MS) => {
                     self.notify(Notice::AwaitingImport);
@@ -610,6 +742,7 @@ impl Machine<'_> {
                         files,
                         backed_up,
                         reminded_at: self.now,
+                        outcome,
                     }
                 }
                 E::BackupConfirmed if !backed_up => {
@@ -619,11 +752,16 @@ impl Machine<'_> {
                         files,
                         backed_up: true,
                         reminded_at,
+                        outcome,
                     }
                 }
                 E::ImportConfirmed => {
                     self.effects.push(Effect::WipeSecret);
-                    S::Done { renewed, files }
+                    S::Done {
+                        renewed,
+                        files,
+                        outcome,
+                    }
                 }
                 E::WorkerStarted => {
                     if backed_up {
@@ -636,6 +774,7 @@ impl Machine<'_> {
                         files,
                         backed_up,
                         reminded_at,
+                        outcome,
                     }
                 }
                 E::Tick
@@ -649,17 +788,29 @@ impl Machine<'_> {
                 | E::PickerOpened { .. }
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::AwaitingImport {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::AwaitingImport {
                     renewed,
                     files,
                     backed_up,
                     reminded_at,
+                    outcome,
                 },
             },
-            S::Done { renewed, files } => match event {
+            S::Done {
+                renewed,
+                files,
+                outcome,
+            } => match event {
                 E::WorkerStarted => {
                     self.wipe_leftover_secret();
-                    S::Done { renewed, files }
+                    S::Done {
+                        renewed,
+                        files,
+                        outcome,
+                    }
                 }
                 E::Tick
                 | E::RetryNow
@@ -673,7 +824,14 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Done { renewed, files },
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Done {
+                    renewed,
+                    files,
+                    outcome,
+                },
             },
             S::Held {
                 reason,
@@ -727,7 +885,10 @@ impl Machine<'_> {
                 | E::Registered
                 | E::PickerOpened { .. }
                 | E::BackupConfirmed
-                | E::ImportConfirmed => S::Held {
+                | E::ImportConfirmed
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Held {
                     reason,
                     received,
                     uri,
@@ -754,7 +915,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Uncertain { reason, picker_tab },
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Uncertain { reason, picker_tab },
             },
             S::Failed {
                 reason,
@@ -785,7 +949,10 @@ impl Machine<'_> {
                 | E::ImportConfirmed
                 | E::ExportHeld
                 | E::HeldExported { .. }
-                | E::DiscardHeld => S::Failed {
+                | E::DiscardHeld
+                | E::CompanionImported
+                | E::CompanionBackedUp { .. }
+                | E::CompanionRefused { .. } => S::Failed {
                     reason,
                     issued,
                     picker_tab,
@@ -1044,12 +1211,86 @@ impl Machine<'_> {
         }
     }
 
-    fn register(&mut self, renewed: Renewed, files: Files) -> Stage {
+    fn register(&mut self, renewed: Renewed, files: Files, outcome: CompanionOutcome) -> Stage {
         self.effects.push(Effect::Register {
             certificate: Box::new(renewed.certificate.clone()),
             file_name: renewed.names.p12.clone(),
         });
-        Stage::Registering { renewed, files }
+        Stage::Registering {
+            renewed,
+            files,
+            outcome,
+        }
+    }
+
+    /// Both files are on disk: the companion imports and backs up, as the policy said at the
+    /// start; without it the password stays only for 「確認する」 and the user's backup check,
+    /// in memory-only session storage, and the file is dropped.
+    fn files_saved(&mut self, renewed: Renewed, files: Files) -> Stage {
+        let plan = self.record.companion.clone().unwrap_or_default();
+        if plan.import {
+            self.import(renewed, files)
+        } else {
+            self.after_import(renewed, files, false, None)
+        }
+    }
+
+    fn import(&mut self, renewed: Renewed, files: Files) -> Stage {
+        self.effects.push(Effect::CompanionImport {
+            fingerprint: renewed.certificate.sha256_fingerprint.clone(),
+        });
+        Stage::Importing { renewed, files }
+    }
+
+    fn after_import(
+        &mut self,
+        renewed: Renewed,
+        files: Files,
+        imported: bool,
+        refused: Option<Failure>,
+    ) -> Stage {
+        let has_folder = self
+            .record
+            .companion
+            .as_ref()
+            .is_some_and(|plan| plan.backup_folder.is_some());
+        if has_folder {
+            self.back_up(renewed, files, imported, refused)
+        } else {
+            self.keep_password_in_session();
+            let outcome = CompanionOutcome {
+                imported,
+                backup: None,
+                refused,
+            };
+            self.register(renewed, files, outcome)
+        }
+    }
+
+    fn back_up(
+        &mut self,
+        renewed: Renewed,
+        files: Files,
+        imported: bool,
+        refused: Option<Failure>,
+    ) -> Stage {
+        let folder = self
+            .record
+            .companion
+            .as_ref()
+            .and_then(|plan| plan.backup_folder.clone())
+            .unwrap_or_default();
+        self.effects.push(Effect::CompanionBackup {
+            folder,
+            p12_name: renewed.names.p12.clone(),
+            password_name: renewed.names.password.clone(),
+        });
+        Stage::BackingUp {
+            renewed,
+            files,
+            imported,
+            refused,
+        }
     }
 
     /// Moves the password to memory-only storage and drops the file from the secret: both

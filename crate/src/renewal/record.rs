@@ -50,8 +50,33 @@ pub struct RenewalRecord {
     pub updated_at: i64,
     /// Started by the worker under the `autoRenew` policy, not by a click.
     pub automatic: bool,
+    /// What the companion does once both files are saved, as the policy said at the start.
+    pub companion: Option<CompanionPlan>,
     /// Where it stands.
     pub stage: Stage,
+}
+
+/// What the administrator's policy has the companion (the native helper) do for a renewal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanionPlan {
+    /// Import the renewed certificate into the computer's own store.
+    #[serde(default)]
+    pub import: bool,
+    /// Copy the `.p12` and its password file into this folder, and check the copy.
+    #[serde(default)]
+    pub backup_folder: Option<String>,
+}
+
+/// What the companion did once both files were saved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompanionOutcome {
+    /// The renewed certificate is in the computer's store, with its private key.
+    pub imported: bool,
+    /// The checked backup copy of the `.p12`.
+    pub backup: Option<String>,
+    /// Why the companion could not do all it was asked (said once; the user is guided).
+    pub refused: Option<Failure>,
 }
 
 /// Where a renewal stands, each stage with the data it has and nothing else.
@@ -109,12 +134,33 @@ pub enum Stage {
         /// Saving failed `MAX_SAVE_ATTEMPTS` times: only the user goes on (nothing is lost).
         stuck: bool,
     },
-    /// Both files are on disk; the registration is replaced next.
+    /// Both files are on disk; the companion imports the new certificate into the computer's
+    /// store (the file is kept until it answers).
+    Importing {
+        /// The new certificate.
+        renewed: Renewed,
+        /// Where its files are.
+        files: Files,
+    },
+    /// The companion copies both files into the administrator's backup folder and checks them.
+    BackingUp {
+        /// The new certificate.
+        renewed: Renewed,
+        /// Where its files are.
+        files: Files,
+        /// The import before it succeeded.
+        imported: bool,
+        /// Why the import before it failed, if it did.
+        refused: Option<Failure>,
+    },
+    /// Both files are on disk (and the companion done); the registration is replaced next.
     Registering {
         /// The new certificate.
         renewed: Renewed,
         /// Where its files are.
         files: Files,
+        /// What the companion did.
+        outcome: CompanionOutcome,
     },
     /// Registered: the user is guided to back up and import.
     AwaitingImport {
@@ -126,13 +172,17 @@ pub enum Stage {
         backed_up: bool,
         /// When the user was last reminded (ms).
         reminded_at: i64,
+        /// What the companion did (why it could not import, said once).
+        outcome: CompanionOutcome,
     },
-    /// The user logged in with the new certificate.
+    /// The user logged in with the new certificate, or the companion imported it.
     Done {
         /// The new certificate.
         renewed: Renewed,
         /// Where its files are.
         files: Files,
+        /// What the companion did.
+        outcome: CompanionOutcome,
     },
     /// A certificate was issued but its file is not this terminal's renewed certificate, or
     /// its issuer cannot be confirmed. Not registered, not saved where a receptionist would
@@ -245,6 +295,8 @@ impl Stage {
             | Self::Downloading { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
+            | Self::Importing { .. }
+            | Self::BackingUp { .. }
             | Self::Registering { .. } => true,
             Self::AwaitingImport { .. }
             | Self::Done { .. }
@@ -264,6 +316,8 @@ impl Stage {
             | Self::Downloading { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
+            | Self::Importing { .. }
+            | Self::BackingUp { .. }
             | Self::Registering { .. }
             | Self::Done { .. }
             | Self::Held { .. }
@@ -279,6 +333,8 @@ impl Stage {
             Self::Downloading { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
+            | Self::Importing { .. }
+            | Self::BackingUp { .. }
             | Self::Held { .. } => true,
             Self::Probing { .. }
             | Self::Requesting { .. }
@@ -306,6 +362,8 @@ impl Stage {
                 password_file: Some(_),
                 ..
             } => "passwordSaved",
+            Self::Importing { .. } => "importing",
+            Self::BackingUp { .. } => "backingUp",
             Self::Registering { .. } => "filesSaved",
             Self::AwaitingImport {
                 backed_up: false, ..
@@ -332,6 +390,8 @@ impl Stage {
             Self::Saving { stuck, .. } => stuck.then_some(Failure::new(Code::SaveFailed, None)),
             Self::Probing { .. }
             | Self::Requesting { .. }
+            | Self::Importing { .. }
+            | Self::BackingUp { .. }
             | Self::Registering { .. }
             | Self::AwaitingImport { .. }
             | Self::Done { .. } => None,
@@ -346,6 +406,8 @@ impl Stage {
             Self::Downloading { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
+            | Self::Importing { .. }
+            | Self::BackingUp { .. }
             | Self::Registering { .. }
             | Self::AwaitingImport { .. }
             | Self::Done { .. }
@@ -398,6 +460,22 @@ struct StoredRecord {
     /// Held only: where the administrator exported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     exported: Option<ExportedFiles>,
+    /// What the companion is to do (fixed at the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    companion: Option<CompanionPlan>,
+    /// The companion imported the renewed certificate.
+    #[serde(default, skip_serializing_if = "is_false")]
+    imported: bool,
+    /// The companion's checked backup copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backup_path: Option<String>,
+    /// Why the companion could not do all it was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    companion_error: Option<Failure>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -449,6 +527,10 @@ impl From<RenewalRecord> for StoredRecord {
             automatic: record.automatic,
             received: None,
             exported: None,
+            companion: record.companion,
+            imported: false,
+            backup_path: None,
+            companion_error: None,
         };
         let both = |files: Files| StoredFiles {
             password: Some(files.password),
@@ -495,19 +577,46 @@ impl From<RenewalRecord> for StoredRecord {
                 stored.files.password = password_file;
                 stored.save_attempt = attempt;
             }
-            Stage::Registering { renewed, files } | Stage::Done { renewed, files } => {
+            Stage::Importing { renewed, files } => {
                 stored.renewed = Some(renewed);
                 stored.files = both(files);
+            }
+            Stage::BackingUp {
+                renewed,
+                files,
+                imported,
+                refused,
+            } => {
+                stored.renewed = Some(renewed);
+                stored.files = both(files);
+                stored.imported = imported;
+                stored.companion_error = refused;
+            }
+            Stage::Registering {
+                renewed,
+                files,
+                outcome,
+            }
+            | Stage::Done {
+                renewed,
+                files,
+                outcome,
+            } => {
+                stored.renewed = Some(renewed);
+                stored.files = both(files);
+                stored.set_outcome(outcome);
             }
             Stage::AwaitingImport {
                 renewed,
                 files,
                 backed_up: _,
                 reminded_at,
+                outcome,
             } => {
                 stored.renewed = Some(renewed);
                 stored.files = both(files);
                 stored.reminded_at = Some(reminded_at);
+                stored.set_outcome(outcome);
             }
             Stage::Held {
                 reason: _,
@@ -555,8 +664,17 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             reminded_at,
             received,
             exported,
+            companion,
+            imported,
+            backup_path,
+            companion_error,
             ..
         } = stored;
+        let outcome = CompanionOutcome {
+            imported,
+            backup: backup_path,
+            refused: companion_error,
+        };
         let files = match files {
             StoredFiles {
                 password: Some(password),
@@ -606,19 +724,32 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                 attempt: save_attempt,
                 stuck: reason.is_some(),
             },
+            ("importing", _) => Stage::Importing {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                files: files.map_err(|_| INCOMPLETE)?,
+            },
+            ("backingUp", _) => Stage::BackingUp {
+                renewed: renewed.ok_or(INCOMPLETE)?,
+                files: files.map_err(|_| INCOMPLETE)?,
+                imported: outcome.imported,
+                refused: outcome.refused,
+            },
             ("filesSaved", _) => Stage::Registering {
                 renewed: renewed.ok_or(INCOMPLETE)?,
                 files: files.map_err(|_| INCOMPLETE)?,
+                outcome,
             },
             (name @ ("saved" | "backedUp"), _) => Stage::AwaitingImport {
                 renewed: renewed.ok_or(INCOMPLETE)?,
                 files: files.map_err(|_| INCOMPLETE)?,
                 backed_up: name == "backedUp",
                 reminded_at: reminded_at.unwrap_or(updated_at),
+                outcome,
             },
             ("done", _) => Stage::Done {
                 renewed: renewed.ok_or(INCOMPLETE)?,
                 files: files.map_err(|_| INCOMPLETE)?,
+                outcome,
             },
             ("held", Some(reason)) => Stage::Held {
                 reason,
@@ -647,7 +778,16 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             started_at: stored.started_at,
             updated_at,
             automatic: stored.automatic,
+            companion,
             stage,
         })
+    }
+}
+
+impl StoredRecord {
+    fn set_outcome(&mut self, outcome: CompanionOutcome) {
+        self.imported = outcome.imported;
+        self.backup_path = outcome.backup;
+        self.companion_error = outcome.refused;
     }
 }

@@ -41,6 +41,18 @@ pub struct RenewalView {
     pub guide: Option<Guide>,
     /// A held certificate, for the administrator.
     pub held: Option<Held>,
+    /// What the companion did, when it imported the new certificate.
+    pub imported: Option<Imported>,
+}
+
+/// A renewal the companion finished: the new certificate is in the computer's store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Imported {
+    /// When the new certificate ends (ms).
+    pub not_after: i64,
+    /// The checked backup copy, when one was made.
+    pub backup: Option<String>,
 }
 
 /// Which card the popup shows.
@@ -65,6 +77,8 @@ pub enum Card {
     Held,
     /// Saved: back up, then import.
     Guide,
+    /// Imported into the computer by the companion: says what was done, asks nothing.
+    Imported,
     /// Imported.
     Done,
 }
@@ -109,6 +123,10 @@ pub struct Guide {
     pub password_file: String,
     /// The backup copy was checked.
     pub backed_up: bool,
+    /// The companion's checked backup copy, when it made one.
+    pub backup: Option<String>,
+    /// Why the companion could not import (or back up): said once, above the steps.
+    pub companion_refused: Option<Failure>,
 }
 
 /// What the administrator is shown of a held certificate.
@@ -133,6 +151,7 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
     let mut attempt = 0;
     let mut guide = None;
     let mut held = None;
+    let mut imported = None;
     let (card, actions) = match stage {
         Stage::Probing { attempt: round } | Stage::Requesting { attempt: round } => {
             attempt = *round;
@@ -180,18 +199,23 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         Stage::Saving { stuck: true, .. } => {
             (Card::SaveStuck, vec![A::SaveAgain, A::RevealPassword])
         }
-        Stage::Registering { .. } => (Card::Progress, vec![]),
+        Stage::Importing { .. } | Stage::BackingUp { .. } | Stage::Registering { .. } => {
+            (Card::Progress, vec![])
+        }
         Stage::AwaitingImport {
             renewed,
             files,
             backed_up,
             reminded_at: _,
+            outcome,
         } => {
             guide = Some(Guide {
                 not_after: renewed.certificate.not_after,
                 p12_file: files.p12.clone(),
                 password_file: files.password.clone(),
                 backed_up: *backed_up,
+                backup: outcome.backup.clone(),
+                companion_refused: outcome.refused,
             });
             let actions = if *backed_up {
                 vec![A::ConfirmImport]
@@ -199,6 +223,17 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
                 vec![A::RevealPassword, A::ConfirmBackup, A::ConfirmImport]
             };
             (Card::Guide, actions)
+        }
+        Stage::Done {
+            renewed,
+            files: _,
+            outcome,
+        } if outcome.imported => {
+            imported = Some(Imported {
+                not_after: renewed.certificate.not_after,
+                backup: outcome.backup.clone(),
+            });
+            (Card::Imported, vec![])
         }
         Stage::Done { .. } => (Card::Done, vec![]),
         Stage::Held {
@@ -233,6 +268,8 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
     };
     let shows_password = match stage {
         Stage::Saving { .. }
+        | Stage::Importing { .. }
+        | Stage::BackingUp { .. }
         | Stage::AwaitingImport {
             backed_up: false, ..
         } => true,
@@ -266,6 +303,7 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         automatic: record.automatic,
         guide,
         held,
+        imported,
     }
 }
 
@@ -296,6 +334,8 @@ pub fn backup_matches(record: &RenewalRecord, copy_fingerprint: &str) -> bool {
         | Stage::Downloading { .. }
         | Stage::DownloadStuck { .. }
         | Stage::Saving { .. }
+        | Stage::Importing { .. }
+        | Stage::BackingUp { .. }
         | Stage::Registering { .. }
         | Stage::AwaitingImport { .. }
         | Stage::Done { .. }

@@ -191,3 +191,23 @@ pub fn snooze_until(not_after: f64, now: f64, settings: JsValue) -> Result<f64, 
     let settings: Settings = from_js(settings)?;
     Ok(crate::snooze_until(not_after as i64, now as i64, &settings.schedule()) as f64)
 }
+
+/// The registrations to add for the certificates the companion found in the computer's store
+/// (`discovery.rs`): `found` as the companion lists them.
+#[wasm_bindgen(js_name = discoveredRegistrations)]
+pub fn discovered_registrations(
+    found: JsValue,
+    registrations: JsValue,
+    history: JsValue,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let found: Vec<crate::FoundCertificate> = from_js(found)?;
+    let registrations: Vec<Registration> = from_js(registrations)?;
+    let history: Vec<HistoryEntry> = from_js(history)?;
+    Ok(to_js(&crate::discovered_registrations(
+        &found,
+        &registrations,
+        &history,
+        now as i64,
+    )))
+}

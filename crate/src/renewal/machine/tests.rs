@@ -32,6 +32,7 @@ fn request(confirmed: bool) -> StartRequest {
         api_url: Some(API.into()),
         download_hosts: vec![],
         folder: FOLDER.into(),
+        companion: None,
         confirmed,
         automatic: false,
         earlier_record_unreadable: false,
@@ -373,7 +374,8 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         step.record.stage,
         Stage::Registering {
             renewed: renewed.clone(),
-            files: files.clone()
+            files: files.clone(),
+            outcome: CompanionOutcome::default()
         }
     );
     assert_eq!(
@@ -398,7 +400,8 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
             renewed: renewed.clone(),
             files: files.clone(),
             backed_up: false,
-            reminded_at: NOW
+            reminded_at: NOW,
+            outcome: CompanionOutcome::default()
         }
     );
     assert_eq!(notices(&step), [Notice::AwaitingImport]);
@@ -409,7 +412,14 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         ("backedUp", vec![Effect::WipeSecret])
     );
     let later = advance(step.record, Event::ImportConfirmed, None, NOW + 5, 0.0);
-    assert_eq!(later.record.stage, Stage::Done { renewed, files });
+    assert_eq!(
+        later.record.stage,
+        Stage::Done {
+            renewed,
+            files,
+            outcome: CompanionOutcome::default()
+        }
+    );
     assert_eq!(later.record.updated_at, NOW + 5);
     assert_eq!(later.effects, [Effect::WipeSecret]);
 }
@@ -1763,7 +1773,8 @@ fn records_written_by_the_previous_release_while_saving_resume() {
         record.stage,
         Stage::Registering {
             renewed: renewed.clone(),
-            files: files.clone()
+            files: files.clone(),
+            outcome: CompanionOutcome::default()
         }
     );
     assert_eq!(
