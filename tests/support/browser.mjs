@@ -245,7 +245,7 @@ export async function notificationIds(worker, wanted, timeoutMs = 5000) {
   return ids;
 }
 
-const BUSY = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'filesSaved'];
+const BUSY = ['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'importing', 'backingUp', 'filesSaved'];
 
 /** The (first) renewal record once it waits for something outside: a timer, the user, or
  * nothing more (`states`, if given, are the ones to wait for). */
