@@ -26,7 +26,8 @@ pub struct StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn new(detail: impl Into<String>) -> Self {
+    /// A failure described for the log.
+    pub fn new(detail: impl Into<String>) -> Self {
         Self {
             detail: detail.into(),
         }
