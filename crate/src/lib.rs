@@ -10,6 +10,7 @@ mod ber;
 mod certificate;
 mod error;
 mod file_name;
+mod folder;
 mod input;
 mod issuer;
 mod jst;
