@@ -46,6 +46,8 @@ fn truncated_files_say_they_are_truncated() {
 
 /// The bytes of a MAC-protected file that a flipped bit may change and the file still open,
 /// each with why; every other flip must fail the MAC (or the structure around it).
+// Test helpers: clippy's in-tests allowances reach only `#[test]` functions.
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 fn may_change_without_the_mac_noticing(
     file: &str,
     whole: &[u8],
@@ -94,6 +96,8 @@ fn may_change_without_the_mac_noticing(
 
 /// The file's MacData: its last element (the outer SEQUENCE may end with BER's
 /// end-of-contents octets, and a MacData may spell out its DEFAULT count).
+// Test helpers: clippy's in-tests allowances reach only `#[test]` functions.
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 fn mac_data_of(whole: &[u8]) -> Option<pkcs12::MacData> {
     let pfx = pkcs12::Pfx::from_der(whole).ok();
     pfx.and_then(|pfx| pfx.mac_data).or_else(|| {
@@ -134,6 +138,8 @@ fn bit_flips_never_pass_a_mac_and_never_panic() {
 }
 
 /// Flips every bit of `file` in turn: the flips that opened outside the bytes allowed.
+// Test helpers: clippy's in-tests allowances reach only `#[test]` functions.
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 fn flip_every_bit(file: &str) -> Vec<String> {
     let mut passed = Vec::new();
     {
