@@ -50,3 +50,11 @@ test("the manifest's banner origins and host permissions are the core's default 
   // And nothing broader than the cloud is granted up front.
   assert.deepEqual(manifest.host_permissions, ['https://*.orcamo.jp/*']);
 });
+
+test('the manifest asks for a Chrome that can keep storage.local from content scripts', () => {
+  // chrome.storage.local.setAccessLevel is accepted from Chrome 140 (MDN browser-compat-data:
+  // "Supported by all storage areas from Chrome 140"); before, content scripts read the
+  // renewal's password and the settings (tests/e2e/storage-access.test.mjs).
+  const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
+  assert.ok(Number(manifest.minimum_chrome_version) >= 140, manifest.minimum_chrome_version);
+});

@@ -11,6 +11,7 @@ mod certificate;
 mod discovery;
 mod error;
 mod file_name;
+mod folder;
 mod input;
 mod issuer;
 mod jst;

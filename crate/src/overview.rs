@@ -218,7 +218,14 @@ pub fn overview(
         })
     });
     let shown: Vec<&Entry> = entries.iter().filter(|entry| entry.show_banner).collect();
+    // An urgent or expired certificate is never hidden behind an import reminder, which
+    // lasts until someone presses 「ログインできました」: it may be another terminal's.
+    let urgent = |entry: &&Entry| entry.assessment.severity == Severity::Critical;
     let banner = match (awaiting_import, shown.first()) {
+        (Some(_), Some(first)) if urgent(first) => Some(Banner::Certificate {
+            fingerprint: first.fingerprint.clone(),
+            others: shown.len() - 1,
+        }),
         (Some(record), _) => Some(Banner::PendingImport {
             fingerprint: record.fingerprint.clone(),
             label: record.label.clone(),
@@ -422,10 +429,30 @@ mod tests {
     }
 
     #[test]
+    fn an_urgent_certificate_keeps_its_banner_beside_an_import_reminder() {
+        let awaiting = [renewal_in("saved", "A")];
+        for days_left in [14, 3, -1] {
+            let regs = [
+                registration("client1", "A", 200),
+                registration("client2", "B", days_left),
+            ];
+            let shown = overview(&regs, &BTreeMap::new(), &awaiting, &settings(), NOW);
+            assert_eq!(
+                shown.banner,
+                Some(Banner::Certificate {
+                    fingerprint: "B".into(),
+                    others: 0
+                }),
+                "{days_left} days left"
+            );
+        }
+    }
+
+    #[test]
     fn a_renewal_awaiting_its_import_takes_the_banner_and_keeps_a_badge() {
         let regs = [
             registration("client1", "A", 200),
-            registration("client2", "B", 10),
+            registration("client2", "B", 60),
         ];
         let plain = overview(&regs, &BTreeMap::new(), &[], &settings(), NOW);
         assert_eq!(

@@ -418,6 +418,7 @@ fn is_safe_folder(folder: &str) -> bool {
                 && !part
                     .chars()
                     .any(|c| c.is_control() || "<>:\"\\|?*~".contains(c))
+                && !crate::folder::part_refused(part)
         })
 }
 
@@ -747,6 +748,10 @@ mod tests {
             "a:b",
             "con\u{0}",
             "a/",
+            "CON",
+            "NUL/x",
+            "certs/com1.d",
+            "a\u{202E}gpj.exe",
             "x".repeat(65).as_str(),
         ] {
             assert!(!is_safe_folder(bad), "{bad}");

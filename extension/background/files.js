@@ -3,6 +3,7 @@
 // history entry is erased once it is complete (the file stays on disk), and the URL is
 // revoked. A `data:` URL would keep the whole file in `DownloadItem.url`, readable by any
 // extension with the `downloads` permission and kept in the profile's history.
+import { t } from '../shared/i18n.js';
 import { base64 } from './base64.js';
 
 const OFFSCREEN_URL = 'offscreen/offscreen.html';
@@ -56,7 +57,13 @@ async function saveThroughBlob(path, type, bytes, fallbackFolder) {
     const download = (filename) => chrome.downloads.download({ url, filename, conflictAction: 'uniquify', saveAs: false });
     // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
     // file rather than the folder name.
-    const id = await download(path).catch(() => download(`${fallbackFolder}/${path.split('/').pop()}`)).catch(() => null);
+    const fallback = `${fallbackFolder}/${path.split('/').pop()}`;
+    const id = await download(path).catch(async () => {
+      const moved = await download(fallback);
+      // Never silently: the user is looking for the file where the settings said.
+      await tellFolderRefused(path, fallback).catch(() => {});
+      return moved;
+    }).catch(() => null);
     if (id === null) return null;
     const saved = await completed(id);
     await chrome.downloads.erase({ id });
@@ -64,4 +71,16 @@ async function saveThroughBlob(path, type, bytes, fallbackFolder) {
   } finally {
     await toOffscreen('revoke', { url }).catch(() => {});
   }
+}
+
+/** Tells the user a file went to the fallback folder because its own was refused. */
+function tellFolderRefused(path, fallback) {
+  const folder = path.split('/').slice(0, -1).join('/');
+  return chrome.notifications.create(`save-folder-refused:${fallback}`, {
+    type: 'basic',
+    iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
+    title: t('saveFolderRefusedTitle'),
+    message: t('saveFolderRefusedBody', [folder, fallback.split('/')[0]]),
+    priority: 2,
+  });
 }

@@ -104,8 +104,26 @@ async function syncContentScripts() {
   }
 }
 
+/** The tab the worker last opened on the popup page (kept in session storage, so a woken
+ * worker finds it). */
+const POPUP_TAB_KEY = 'popupTab';
+const openingPopupTab = oneAtATime();
+
+/** Shows the popup page in a tab: the one opened before when it is still there, else a new
+ * one. One after another, so a page sending the same message again and again (a compromised
+ * WebORCA page, a double click) never opens more than one tab. */
 function openPopupTab(fragment = '') {
-  return chrome.tabs.create({ url: chrome.runtime.getURL(`popup/popup.html${fragment}`) });
+  const page = chrome.runtime.getURL('popup/popup.html');
+  const url = `${page}${fragment}`;
+  return openingPopupTab(async () => {
+    const kept = (await chrome.storage.session.get(POPUP_TAB_KEY))[POPUP_TAB_KEY];
+    const tab = kept === undefined ? null : await chrome.tabs.get(kept).catch(() => null);
+    // A tab the user has since taken elsewhere is theirs (its url is hidden when elsewhere).
+    if (tab?.url?.startsWith(page)) return chrome.tabs.update(tab.id, { url, active: true });
+    const created = await chrome.tabs.create({ url });
+    await chrome.storage.session.set({ [POPUP_TAB_KEY]: created.id });
+    return created;
+  });
 }
 
 /** The administrator's settings decide whether users may register or remove. */
@@ -213,7 +231,7 @@ const handlers = {
   async [MessageType.SAVE_SETTINGS]({ input }) {
     await core.loadCore();
     const valid = core.validateSettings(input); // throws `{ code: 'invalid_setting', key, reason }`
-    await store.update(async (_stored, get) => ({ settings: { ...(await get('settings')), ...valid } }));
+    await store.update(({ settings }) => ({ settings: { ...settings, ...valid } }));
     await settingsChanged();
     const { effective } = await refresh();
     return { effective };
@@ -244,6 +262,9 @@ const handlers = {
     return {};
   },
   async [MessageType.OPEN_GUIDE]({ fingerprint }) {
+    // Only for the certificate the banner shows now: a page cannot name any other.
+    const { overview } = await refresh();
+    if (bannerView(overview)?.fingerprint !== fingerprint) return {};
     await openPopupTab(`#${fingerprint}`);
     return {};
   },

@@ -47,10 +47,11 @@ export function forgetSecret(fingerprint) {
   return keepSecret(fingerprint, undefined, false);
 }
 
-/** Keeps content scripts out of both storage areas (session is so by default; recent
- * Chromium accepts it for local too — an older one refuses, and nothing depends on it). */
+/** Keeps content scripts out of both storage areas: session is so by default; local holds
+ * a renewal's password and the settings, and Chrome accepts it there from Chrome 140 on,
+ * which is why the manifest asks for 140 (`minimum_chrome_version`). A refusal is a fault. */
 export async function restrictStorage() {
   for (const area of [chrome.storage.session, chrome.storage.local]) {
-    await area.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => {});
+    await area.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' });
   }
 }

@@ -11,10 +11,11 @@ import { oneAtATime } from './one-at-a-time.js';
 import { DECODED_KEYS } from '../shared/stored-keys.js';
 
 /**
- * @param {{ local: chrome.storage.StorageArea, decode?: (raw: object) => { stored: object, writes: object | null }, ready?: () => Promise<unknown> }} areas
- *   `decode` and `ready` default to the Wasm core; tests pass the core built for Node.
+ * @param {{ local: chrome.storage.StorageArea, decode?: (raw: object) => { stored: object, writes: object | null },
+ *   keepInPlace?: (stored: object, changes: object) => object, ready?: () => Promise<unknown> }} areas
+ *   `decode`, `keepInPlace` and `ready` default to the Wasm core; tests pass the core built for Node.
  */
-export function createStore({ local, decode = core.storedState, ready = core.loadCore }) {
+export function createStore({ local, decode = core.storedState, keepInPlace = core.withEntriesKeptInPlace, ready = core.loadCore }) {
   /** Runs `work` after every earlier read or write of this worker life has finished. */
   const exclusive = oneAtATime();
 
@@ -29,7 +30,7 @@ export function createStore({ local, decode = core.storedState, ready = core.loa
 
   const read = () => exclusive(readStored);
   return {
-    /** `{ registrations, reminders, renewals, history, setAside, newerSchema }`. */
+    /** `{ registrations, reminders, renewals, history, settings, setAside, newerSchema }`. */
     read,
     registrations: async () => (await read()).registrations,
     renewals: async () => (await read()).renewals,
@@ -38,8 +39,9 @@ export function createStore({ local, decode = core.storedState, ready = core.loa
       const value = (await exclusive(() => local.get(key)))[key];
       return value ?? fallback;
     },
-    userSettings() {
-      return this.value('settings', {});
+    /** The user's settings, read by the core: a corrupt entry is set aside, `{}` used. */
+    async userSettings() {
+      return (await read()).settings;
     },
     /**
      * Read-modify-write, one at a time: `change(stored, get)` sees the entries as they are
@@ -50,8 +52,9 @@ export function createStore({ local, decode = core.storedState, ready = core.loa
       return exclusive(async () => {
         const stored = await readStored();
         const get = async (key) => (await local.get(key))[key];
+        // What a newer version wrote and this one cannot read stays where it is.
         const changes = await change(stored, get);
-        if (changes && Object.keys(changes).length) await local.set(changes);
+        if (changes && Object.keys(changes).length) await local.set(keepInPlace(stored, changes));
         return changes ?? null;
       });
     },

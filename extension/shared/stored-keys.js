@@ -2,7 +2,7 @@
 // (background/store.js) writes them; a screen follows them with `onCertificatesChanged`.
 
 /** The entries the core decodes one by one (and stamps with the schema version). */
-export const DECODED_KEYS = Object.freeze(['schemaVersion', 'registrations', 'reminders', 'renewals', 'history', 'setAside']);
+export const DECODED_KEYS = Object.freeze(['schemaVersion', 'registrations', 'reminders', 'renewals', 'history', 'settings', 'setAside']);
 
 /** The entries a change of which changes what a certificate screen shows. */
 const CERTIFICATE_KEYS = Object.freeze(['registrations', 'renewals']);

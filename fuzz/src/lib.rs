@@ -258,5 +258,6 @@ pub fn response(status: u16, redirected: bool, body: &[u8], too_large: bool) -> 
         redirected,
         body: body.to_vec(),
         too_large,
+        retry_after: None,
     }
 }

@@ -110,6 +110,11 @@ export function fakeChrome() {
     },
     tabs: {
       create: async ({ url }) => { recorded.tabs.push(url); return { id: recorded.tabs.length, url }; },
+      get: async (id) => {
+        if (!recorded.tabs[id - 1]) throw new Error(`No tab with id: ${id}.`);
+        return { id, url: recorded.tabs[id - 1] };
+      },
+      update: async (id, { url }) => { recorded.tabs[id - 1] = url ?? recorded.tabs[id - 1]; return { id, url }; },
       onUpdated: event(),
     },
     permissions: { contains: async () => false, onAdded: event() },

@@ -150,3 +150,31 @@ test('a certificate with a renewal under way can be neither removed nor renewed 
   assert.deepEqual(stored().renewals[CLIENT.fingerprint], record, 'the record is as it was: no second POST began');
   assert.equal(chrome.recorded.tabs.length, 0);
 });
+
+test('a corrupt settings entry is set aside; every certificate keeps its banner, badge and reminders', async () => {
+  now = CLIENT.notAfter - 80 * DAY;
+  await chrome.storage.local.set({ settings: 'not an object' });
+  assert.equal((await register('受付')).ok, true);
+  const { banner } = await fromBanner(MessageType.BANNER);
+  assert.equal(banner?.fingerprint, CLIENT.fingerprint, 'the banner');
+  assert.ok(chrome.recorded.badge.at(-1), 'the badge');
+  await fromPopup(MessageType.OVERVIEW);
+  await new Promise((resolve) => { setTimeout(resolve, 20); });
+  assert.ok(chrome.recorded.notifications.some((n) => n.id.startsWith(`reminder:${CLIENT.fingerprint}`)), 'the reminder');
+  assert.deepEqual(stored().settings, {});
+  assert.deepEqual(stored().setAside.map(({ area, value }) => [area, value]), [['settings', 'not an object']]);
+  // The options page saves over it as before.
+  assert.equal((await fromPopup(MessageType.SAVE_SETTINGS, { input: { warnDays: 120 } })).ok, true);
+  assert.equal(stored().settings.warnDays, 120);
+});
+
+test("repeated content messages open at most one tab, and only for the banner's certificate", async () => {
+  now = CLIENT.notAfter - 80 * DAY;
+  await register('受付');
+  await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: 'AB'.repeat(32) });
+  assert.deepEqual(chrome.recorded.tabs, [], 'a certificate the banner does not show');
+  await Promise.all(Array.from({ length: 5 }, () => fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint })));
+  await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint });
+  assert.equal(chrome.recorded.tabs.length, 1, 'one tab, shown again');
+  assert.ok(chrome.recorded.tabs[0].endsWith(`popup/popup.html#${CLIENT.fingerprint}`));
+});

@@ -4,13 +4,15 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { createStore } from '../../extension/background/store.js';
-import { storedState } from '../support/core.mjs';
+import { storedState, withEntriesKeptInPlace } from '../support/core.mjs';
 import { storageArea } from '../support/fake-chrome.mjs';
 
 /** chrome.storage.local's contract, with a random delay on every call so interleavings happen. */
 const slowArea = (initial) => storageArea(initial, { jitterMs: 5 });
 
-const storeOn = (area) => createStore({ local: area, decode: storedState, ready: async () => {} });
+const storeOn = (area) => createStore({
+  local: area, decode: storedState, keepInPlace: withEntriesKeptInPlace, ready: async () => {},
+});
 
 function registration(n) {
   const fingerprint = n.toString(16).toUpperCase().padStart(64, '0');
@@ -100,4 +102,32 @@ test('the core reads entries as they were stored, writes back only what changed,
   assert.deepEqual(wrongKind.stored.registrations, []);
   assert.deepEqual(wrongKind.stored.setAside.map((s) => [s.area, s.value]), [['registrations', 'garbage']]);
   assert.deepEqual(wrongKind.writes.registrations, []);
+});
+
+test('entries a newer version wrote survive a registration, a reminder and a renewal save, and so does the set-aside list', async () => {
+  // After a downgrade: data stamped by a newer version, with entries this one cannot read.
+  const newerRegistration = { label: '新しい形', certificate: { shapeOfVersion: 2 } };
+  const mayHaveIssued = { fingerprint: 'F1', state: 'aStageOfVersion2', issued: true };
+  const earlierAside = { area: 'history', key: '0', label: '旧端末', reason: 'missing field', dismissed: false, value: {} };
+  const area = slowArea({
+    schemaVersion: 2,
+    registrations: [registration(1), newerRegistration],
+    reminders: { N: { shapeOfVersion: 2 } },
+    renewals: { F1: mayHaveIssued },
+    setAside: [earlierAside],
+  });
+  const store = storeOn(area);
+  const read = await store.read();
+  assert.equal(read.newerSchema, true);
+  assert.ok(read.setAside.some((entry) => entry.area === 'renewals' && entry.key === 'F1'), 'still counts as set aside');
+  await store.update(({ registrations }) => ({ registrations: [...registrations, registration(2)] }));
+  await store.update(({ reminders }) => ({ reminders: { ...reminders, X: { lastNotifiedStep: 90 } } }));
+  await store.update(({ renewals }) => ({ renewals: { ...renewals, G: { fingerprint: 'G' } } }));
+  await store.update(({ setAside }) => ({ setAside: setAside.map((entry) => ({ ...entry, dismissed: true })) }));
+  const data = area.data();
+  assert.equal(data.schemaVersion, 2, 'never stamped down');
+  assert.deepEqual(data.registrations, [registration(1), registration(2), newerRegistration]);
+  assert.deepEqual(data.reminders, { N: { shapeOfVersion: 2 }, X: { lastNotifiedStep: 90 } });
+  assert.deepEqual(data.renewals.F1, mayHaveIssued, 'the record that may have issued a certificate is kept');
+  assert.deepEqual(data.setAside, [{ ...earlierAside, dismissed: true }], 'the list keeps what it held, nothing twice');
 });

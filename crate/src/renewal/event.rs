@@ -24,6 +24,8 @@ pub enum Event {
         body: Vec<u8>,
         /// The body was longer than that limit (reading stopped there).
         too_large: bool,
+        /// The `Retry-After` header, as sent (read for a 503 or 429).
+        retry_after: Option<String>,
     },
     /// The request got no answer.
     NetworkFailed {
@@ -89,6 +91,8 @@ struct EventFields {
     #[serde(default)]
     too_large: bool,
     #[serde(default)]
+    retry_after: Option<String>,
+    #[serde(default)]
     timeout: bool,
     #[serde(default)]
     path: Option<String>,
@@ -135,6 +139,7 @@ impl TryFrom<EventFields> for Event {
                 redirected: fields.redirected,
                 body: fields.body,
                 too_large: fields.too_large,
+                retry_after: fields.retry_after,
             },
             EventKind::NetworkFailed => Self::NetworkFailed {
                 timeout: fields.timeout,

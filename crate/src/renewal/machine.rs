@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::code::Code;
 use super::event::Event;
 use super::protocol::{
-    AnswerError, MAX_ANSWER_BYTES, MAX_FILE_BYTES, PostFailure, REQUEST_BODY, REQUEST_TIMEOUT_MS,
-    post_failure, read_answer,
+    AnswerError, MAX_ANSWER_BYTES, MAX_FILE_BYTES, MAX_POSTS_WHEN_BUSY, PostFailure, REQUEST_BODY,
+    REQUEST_TIMEOUT_MS, post_failure, read_answer, retry_after_ms,
 };
 use super::record::{
     CompanionOutcome, CompanionPlan, ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry,
@@ -407,7 +407,14 @@ impl Machine<'_> {
                     redirected,
                     body,
                     too_large,
-                } => self.on_answer(attempt, status, redirected, &body, too_large),
+                    retry_after,
+                } => self.on_answer(
+                    attempt,
+                    (status, retry_after.as_deref()),
+                    redirected,
+                    &body,
+                    too_large,
+                ),
                 // Sent (the probe proved the connection) but unanswered: it may have issued.
                 E::NetworkFailed { timeout } => {
                     let code = if timeout {
@@ -486,6 +493,7 @@ impl Machine<'_> {
                     redirected,
                     body,
                     too_large,
+                    retry_after: _,
                 } => self.on_download(uri, attempt, status, redirected, &body, too_large),
                 E::NetworkFailed { timeout } => {
                     let code = if timeout {
@@ -966,7 +974,7 @@ impl Machine<'_> {
     fn on_answer(
         &mut self,
         attempt: u32,
-        status: u16,
+        (status, retry_after): (u16, Option<&str>),
         redirected: bool,
         body: &[u8],
         too_large: bool,
@@ -977,9 +985,7 @@ impl Machine<'_> {
         }
         if status != 200 {
             return match post_failure(status) {
-                PostFailure::Busy => {
-                    self.wait_or_fail(attempt, Failure::new(Code::ServerError, Some(status)))
-                }
+                PostFailure::Busy => self.wait_after_busy(attempt, status, retry_after),
                 PostFailure::NotPermitted => self.fail(Code::NotPermitted, Some(status), false),
                 PostFailure::Rejected => self.fail(Code::Rejected, Some(status), false),
                 PostFailure::Unknown => self.uncertain(Code::ServerError, Some(status)),
@@ -1335,6 +1341,30 @@ impl Machine<'_> {
                 }
             }
             None => self.fail(reason.code, reason.status, false),
+        }
+    }
+
+    /// A 503/429 to the POST (see `MAX_POSTS_WHEN_BUSY`): waits for the later of the backoff
+    /// and the server's `Retry-After`, unless the POSTs allowed are used up.
+    fn wait_after_busy(&mut self, attempt: u32, status: u16, retry_after: Option<&str>) -> Stage {
+        // Rounds count from 1 and send at most one POST each: this was POST number `attempt`.
+        let backoff = if attempt >= MAX_POSTS_WHEN_BUSY {
+            None
+        } else {
+            retry_delay(attempt, MAX_ATTEMPTS, self.jitter)
+        };
+        let Some(backoff) = backoff else {
+            return self.fail(Code::ServerError, Some(status), false);
+        };
+        let wait =
+            retry_after_ms(retry_after, self.now).map_or(backoff, |asked| asked.max(backoff));
+        let at = self.now + wait;
+        self.effects.push(Effect::Wake { at });
+        Stage::Waiting {
+            attempt,
+            retry_at: at,
+            reason: Failure::new(Code::ServerError, Some(status)),
+            picker_tab: None,
         }
     }
 

@@ -7,7 +7,7 @@
 //! 3. `GET <uri>` with the same identity: the new PKCS#12.
 
 use super::endpoint::service_domain;
-use crate::url::{https_authority, is_within};
+use crate::url::{https_authority, is_within, normalize_https_url};
 
 /// The request body: exactly `{}`.
 pub(crate) const REQUEST_BODY: &str = "{}";
@@ -24,6 +24,64 @@ pub(super) const REQUEST_TIMEOUT_MS: u32 = 30_000;
 /// followed redirect would present the client certificate to a host nobody chose. So every
 /// request is sent with `redirect: "manual"` and a redirect ends the step with its own error.
 pub const FOLLOW_REDIRECTS: bool = false;
+
+/// ASSUMPTION about the provider, beside the one above: a 503 or 429 to the POST means
+/// nothing was issued. No source confirms it, and a proxy or gateway in front of the API may
+/// answer 503 after the provider issued, which would cost a certificate per round. So a busy
+/// answer is taken at its word only this often: at most `MAX_POSTS_WHEN_BUSY` POSTs in all for
+/// one renewal, each after the server's `Retry-After` (capped at [`MAX_RETRY_AFTER_MS`]) when
+/// that is later than the backoff; then the renewal stops and the user decides.
+pub(super) const MAX_POSTS_WHEN_BUSY: u32 = 2;
+/// The longest `Retry-After` honoured: a server asking for more is tried again after this.
+pub(super) const MAX_RETRY_AFTER_MS: i64 = 6 * 3_600_000;
+
+/// How long a `Retry-After` header asks to wait from `now` (ms): delay-seconds, or an
+/// HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §10.2.3); `None` when absent or
+/// unreadable (the backoff alone decides), at most [`MAX_RETRY_AFTER_MS`].
+pub(super) fn retry_after_ms(value: Option<&str>, now: i64) -> Option<i64> {
+    let value = value?.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        value
+            .parse::<i64>()
+            .map_or(i64::MAX, |s| s.saturating_mul(1000))
+    } else {
+        http_date_ms(value)?.saturating_sub(now)
+    };
+    Some(wait.clamp(0, MAX_RETRY_AFTER_MS))
+}
+
+/// An IMF-fixdate (the form RFC 9110 requires senders to use) in ms since the epoch.
+fn http_date_ms(value: &str) -> Option<i64> {
+    let [_weekday, day, month, year, time, zone] =
+        value.split(' ').collect::<Vec<_>>().try_into().ok()?;
+    if zone != "GMT" {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let number = |text: &str| -> Option<i64> {
+        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse().ok())
+            .flatten()
+    };
+    let (day, year) = (number(day)?, number(year)?);
+    let mut clock = time.split(':').map(number);
+    let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || clock.next().is_some() {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + m) * 60_000 + s * 1000)
+}
 
 /// The API's answer, checked: where the new file is and its password.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,11 +132,15 @@ pub(super) fn read_answer(
     if pass.is_empty() {
         return Err(AnswerError::Malformed);
     }
-    let answer = Answer { uri, pass };
-    if !download_allowed(&answer.uri, api_url, download_hosts) {
-        return Err(AnswerError::UntrustedUri(answer));
-    }
-    Ok(answer)
+    // The URL fetched is the URL checked: its normalized form, or nothing. A form that
+    // does not normalize (white space around it, a control character) would resolve as a
+    // relative URL inside the extension.
+    let Some(checked) = normalize_https_url(&uri)
+        .filter(|checked| download_allowed(checked, api_url, download_hosts))
+    else {
+        return Err(AnswerError::UntrustedUri(Answer { uri, pass }));
+    };
+    Ok(Answer { uri: checked, pass })
 }
 
 /// Whether the renewed file may be fetched from `uri` — decided before any request is sent
@@ -172,6 +234,29 @@ mod tests {
     }
 
     #[test]
+    fn the_url_fetched_is_the_url_checked() {
+        for uri in [
+            "\u{3000}https://auth.cmo.orcamo.jp/files/abc.p12",
+            " https://auth.cmo.orcamo.jp/files/abc.p12",
+            "https://auth.cmo.orcamo.jp/files/abc.p12\n",
+            "https://auth.cmo.orcamo.jp/files/a b.p12",
+            "\thttps://auth.cmo.orcamo.jp/files/abc.p12",
+        ] {
+            let body = serde_json::json!({ "uri": uri, "pass": "p" }).to_string();
+            assert!(
+                matches!(answer(&body), Err(AnswerError::UntrustedUri(ref kept)) if kept.uri == uri),
+                "{uri:?}"
+            );
+        }
+        // Taken in the form that was checked: host lower-cased, port 443 dropped.
+        let body = r#"{"uri":"https://Auth.CMO.orcamo.jp:443/files/abc.p12","pass":"p"}"#;
+        assert_eq!(
+            answer(body).map(|a| a.uri),
+            Ok("https://auth.cmo.orcamo.jp/files/abc.p12".into())
+        );
+    }
+
+    #[test]
     fn the_file_may_come_from_any_host_of_the_service_or_a_listed_one() {
         assert!(download_allowed(
             "https://files.cmo.orcamo.jp/f.p12",
@@ -207,6 +292,35 @@ mod tests {
             own,
             &[]
         ));
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_or_as_a_date_and_capped() {
+        let now = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(now));
+        assert_eq!(retry_after_ms(Some("120"), now), Some(120_000));
+        assert_eq!(retry_after_ms(Some(" 0 "), now), Some(0));
+        assert_eq!(
+            retry_after_ms(Some("Sun, 06 Nov 1994 08:51:37 GMT"), now),
+            Some(120_000)
+        );
+        assert_eq!(
+            retry_after_ms(Some("Sun, 06 Nov 1994 08:00:00 GMT"), now),
+            Some(0),
+            "a date past is now"
+        );
+        assert_eq!(
+            retry_after_ms(Some("99999999999999999999"), now),
+            Some(MAX_RETRY_AFTER_MS)
+        );
+        for unreadable in ["", "-5", "soon", "1.5", "Sun, 06 Nov 1994 08:49:37 PST"] {
+            assert_eq!(
+                retry_after_ms(Some(unreadable), now),
+                None,
+                "{unreadable:?}"
+            );
+        }
+        assert_eq!(retry_after_ms(None, now), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{from_js, set};
 /// Performs a renewal step's `Request` effect with gloo-net over the browser's TLS (credentials included,
 /// so the client certificate is presented; redirects not followed, see
 /// `FOLLOW_REDIRECTS`) and resolves to the event to feed back: `{ type: "response", status,
-/// redirected, body (a Uint8Array), tooLarge }` or `{ type: "networkFailed", timeout }`.
+/// redirected, body (a Uint8Array), tooLarge, retryAfter? }` or `{ type: "networkFailed", timeout }`.
 /// The body is read up to `maxBytes` and no further.
 #[wasm_bindgen(js_name = performRequest)]
 pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
@@ -63,6 +63,10 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     set(&event, "redirected", &redirected.into());
     set(&event, "body", &js_sys::Uint8Array::from(body.as_slice()));
     set(&event, "tooLarge", &too_large.into());
+    // A busy server's `Retry-After` (readable: host access lifts CORS's header filter).
+    if let Some(retry_after) = response.headers().get("retry-after") {
+        set(&event, "retryAfter", &retry_after.into());
+    }
     Ok(event.into())
 }
 

@@ -13,7 +13,7 @@ use crate::stored::{HistoryEntry, SetAside};
 
 /// What storage holds, read entry by entry: `{ stored, writes }`. `stored` has the entries
 /// that decode — as they were stored, not re-encoded — in `registrations`, `reminders`,
-/// `renewals`, `history`, the entries set aside (`setAside`, old and new, each with its
+/// `renewals`, `history`, the user's `settings` (`{}` when they are not an object), the entries set aside (`setAside`, old and new, each with its
 /// `value`), `notice` (what the popup names: `{ area, label }` of the entries not dismissed,
 /// from the areas the user sees) and `newerSchema`; `writes` (or `null`) is what the worker
 /// must write back.
@@ -29,6 +29,7 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
         area("history", decoded::<HistoryEntry, false>),
         area("reminders", decoded::<ReminderState, true>),
         area("renewals", decoded::<RenewalRecord, true>),
+        area("settings", settings_object),
     ];
     let reasons: Vec<SetAside> = set_aside.iter().map(|(reason, _)| reason.clone()).collect();
     let plan = crate::stored_plan(field("schemaVersion").as_f64().map(|v| v as u64), &reasons);
@@ -36,6 +37,10 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
     for (reason, value) in set_aside {
         let entry = to_js(&reason);
         set(&entry, "value", &value);
+        if plan.newer_schema {
+            // Not moved: a newer version wrote it, and reads it where it is.
+            set(&entry, "inPlace", &true.into());
+        }
         all_aside.push(&entry);
     }
     let stored = js_sys::Object::new();
@@ -85,6 +90,83 @@ pub fn stored_state(raw: JsValue) -> Result<JsValue, JsValue> {
     set(&reading, "stored", &stored);
     set(&reading, "writes", &writes);
     Ok(reading.into())
+}
+
+/// The user's settings: an object, read key by key later (a value of the wrong kind is
+/// dropped there). Anything else is set aside like a bad entry, and the defaults and the
+/// policy apply: one corrupt value must not silence every certificate's reminders.
+fn settings_object(
+    value: &JsValue,
+    area: &'static str,
+    set_aside: &mut Vec<(SetAside, JsValue)>,
+) -> JsValue {
+    if value.is_undefined() || value.is_null() {
+        return js_sys::Object::new().into();
+    }
+    if value.is_object() && !js_sys::Array::is_array(value) {
+        return value.clone();
+    }
+    let reason = SetAside {
+        area,
+        key: area.to_owned(),
+        label: None,
+        reason: "settings are not an object".to_owned(),
+        dismissed: false,
+    };
+    set_aside.push((reason, value.clone()));
+    js_sys::Object::new().into()
+}
+
+/// `changes` (what the worker is about to write) with every entry this version could not
+/// read put back where it was (`stored.setAside` entries marked `inPlace`, found in data a
+/// newer version wrote): an area written whole would otherwise lose them, and with a renewal
+/// record the fact that a certificate may have been issued. An entry the change itself
+/// writes (the same key) is the change's; the set-aside list written keeps only the entries
+/// it holds, not those still in their areas. The user's settings are a whole, never merged.
+#[wasm_bindgen(js_name = withEntriesKeptInPlace)]
+pub fn with_entries_kept_in_place(stored: JsValue, changes: JsValue) -> JsValue {
+    let get = |object: &JsValue, name: &str| {
+        js_sys::Reflect::get(object, &name.into()).unwrap_or_default()
+    };
+    let has = |object: &JsValue, name: &str| {
+        object.is_object() && js_sys::Reflect::has(object, &name.into()).unwrap_or(false)
+    };
+    let all_aside: js_sys::Array = get(&stored, "setAside").dyn_into().unwrap_or_default();
+    let in_place: Vec<JsValue> = all_aside
+        .iter()
+        .filter(|entry| get(entry, "inPlace").is_truthy())
+        .collect();
+    if in_place.is_empty() || !changes.is_object() {
+        return changes;
+    }
+    for entry in &in_place {
+        let (Some(area), Some(key)) = (
+            get(entry, "area").as_string(),
+            get(entry, "key").as_string(),
+        ) else {
+            continue;
+        };
+        if area == "settings" || !has(&changes, &area) {
+            continue;
+        }
+        let written = get(&changes, &area);
+        if js_sys::Array::is_array(&written) {
+            written
+                .unchecked_ref::<js_sys::Array>()
+                .push(&get(entry, "value"));
+        } else if written.is_object() && !has(&written, &key) {
+            set(&written, &key, &get(entry, "value"));
+        }
+    }
+    if has(&changes, "setAside") {
+        let list: js_sys::Array = get(&changes, "setAside").dyn_into().unwrap_or_default();
+        let kept: js_sys::Array = list
+            .iter()
+            .filter(|entry| !get(entry, "inPlace").is_truthy())
+            .collect();
+        set(&changes, "setAside", &kept);
+    }
+    changes
 }
 
 /// How one stored area is read: [`decoded`] for its entry type.

@@ -56,6 +56,7 @@ fn response(status: u16, body: &[u8]) -> Event {
         redirected: false,
         body: body.to_vec(),
         too_large: false,
+        retry_after: None,
     }
 }
 
@@ -65,6 +66,7 @@ fn too_large() -> Event {
         redirected: false,
         body: vec![],
         too_large: true,
+        retry_after: None,
     }
 }
 
@@ -75,6 +77,7 @@ fn redirected() -> Event {
         redirected: true,
         body: Vec::new(),
         too_large: false,
+        retry_after: None,
     }
 }
 
@@ -459,6 +462,50 @@ fn only_failures_that_provably_issued_nothing_are_retried_on_their_own() {
         );
         assert_eq!(posts(&step), 0);
     }
+}
+
+/// A 503/429 to the POST as a fetch reports it, with its `Retry-After` header.
+fn busy(status: u16, retry_after: Option<&str>) -> Event {
+    Event::Response {
+        status,
+        redirected: false,
+        body: b"busy".to_vec(),
+        too_large: false,
+        retry_after: retry_after.map(str::to_owned),
+    }
+}
+
+#[test]
+fn a_busy_answer_waits_for_retry_after_and_the_posts_it_may_cost_are_capped() {
+    // The server's Retry-After wins over a shorter backoff, and is capped.
+    let step = on(requesting(), busy(503, Some("600")), None);
+    assert_eq!(retry_at(&step.record), Some(NOW + 600_000));
+    assert_eq!(step.effects, [Effect::Wake { at: NOW + 600_000 }]);
+    let far = on(requesting(), busy(429, Some("86400")), None);
+    assert_eq!(retry_at(&far.record), Some(NOW + 6 * 3_600_000));
+    // A shorter or unreadable one leaves the backoff.
+    for header in [Some("1"), Some("soon"), None] {
+        let step = on(requesting(), busy(503, header), None);
+        assert_eq!(retry_at(&step.record), Some(NOW + 30_000), "{header:?}");
+    }
+    // However often the server says busy, a renewal sends at most MAX_POSTS_WHEN_BUSY POSTs:
+    // a proxy answering 503 after the provider issued costs no more than that.
+    let mut record = started();
+    let mut sent = 0;
+    let mut now = NOW;
+    while matches!(record.stage, Stage::Probing { .. }) {
+        let probed = advance(record, response(404, b""), None, now, 0.0);
+        sent += posts(&probed);
+        let answered = advance(probed.record, busy(503, Some("0")), None, now, 0.0);
+        record = answered.record;
+        if let Some(at) = retry_at(&record) {
+            now = at;
+            record = advance(record, Event::Tick, None, now, 0.0).record;
+        }
+    }
+    assert_eq!(sent, MAX_POSTS_WHEN_BUSY as usize);
+    assert!(matches!(record.stage, Stage::Failed { issued: false, .. }));
+    assert_eq!(code(&record), Some(Code::ServerError));
 }
 
 #[test]
@@ -1454,6 +1501,7 @@ fn events_are_read_as_the_worker_writes_them() {
             redirected: false,
             body: b"{}".to_vec(),
             too_large: false,
+            retry_after: None,
         })
     );
     assert_eq!(
