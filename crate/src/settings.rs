@@ -631,7 +631,14 @@ mod tests {
     /// letters long.
     fn value_of(field: &Field, number: i64, items: usize, chars: usize) -> serde_json::Value {
         use serde_json::Value;
-        let text = || Value::from("x".repeat(chars));
+        // A folder name, or an absolute one where the setting asks for that.
+        let text = || {
+            if field.name == COMPANION_BACKUP_FOLDER.name {
+                Value::from(format!("/{}", "x".repeat(chars.saturating_sub(1))))
+            } else {
+                Value::from("x".repeat(chars))
+            }
+        };
         match field.kind {
             Kind::Boolean => Value::from(true),
             Kind::Integer => Value::from(number),
