@@ -9,13 +9,15 @@ import { test } from 'node:test';
 import { root } from './support/browser.mjs';
 import { SIZE_GOAL as GOAL, compressed, webstoreZipSize } from './support/sizes.mjs';
 
-// None of the goals is met yet, so each budget is the size reached (748,704 / 229,845 /
-// 347,864 B) plus about 1%: any regression fails. See docs/architecture.md, Size. Raised by
+// None of the goals is met yet, so each budget is the size reached (777,978 / 238,087 /
+// 362,702 B) plus about 1%: any regression fails. See docs/architecture.md, Size. Raised by
 // issue 18 from 722,263 / 221,080 B (same toolchain): the renewal's stages as a type, its
 // stored-shape conversions, the core's view and the code list +19.8 KB raw; the HTTP executor
-// on gloo-net, the design's choice, +6.7 KB raw and 4 KB of JS glue. Lower a budget whenever a
-// cut lands; use GOAL once met.
-const BUDGET = { raw: 756_000, brotli: 232_000, zip: 351_000 };
+// on gloo-net, the design's choice, +6.7 KB raw and 4 KB of JS glue. Then by issues 19 and 20
+// together, +29.3 KB raw: the companion's stages, plan, settings and discovery (most of it:
+// the machine +3.7 KB, serde for the new shapes +5 KB) and the second hardening (entries kept
+// in place, folder names, Retry-After). Lower a budget whenever a cut lands; use GOAL once met.
+const BUDGET = { raw: 786_000, brotli: 241_000, zip: 367_000 };
 
 async function measure() {
   // gzip is printed only: what a CRX's deflate is near.

@@ -2,7 +2,7 @@
 // Chrome's ExtensionSettings `runtime_blocked_hosts` / `runtime_allowed_hosts`
 // (docs/admin). Force-installed under `runtime_blocked_hosts: ["*://*"]` with only the
 // WebORCA cloud's domain allowed, the extension still shows its banner there and renews, and
-// cannot reach, or show a banner on, a host outside the list.
+// cannot read from, or show a banner on, a host outside the list.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -38,12 +38,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
-test('under runtime_blocked_hosts with the WebORCA domain allowed: the banner and a renewal work, other hosts stay out of reach', async () => {
+test('under runtime_blocked_hosts with the WebORCA domain allowed: the banner and a renewal work, other hosts stay unreadable', async () => {
   const downloads = mkdtempSync(path.join(dir, 'downloads-'));
   const client = pki.client('narrowed', { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: PASSWORD });
   // The policy also names an on-premise origin the administrator did not allow to the extension.
   await setPolicy({ weborcaOrigins: [`https://${OTHER_HOST}`] }, {
-    ...certificatePolicies([API_HOST, FILES_HOST, WEBORCA_HOST], downloads),
+    // Every host the test visits presents the certificate without Chrome's picker.
+    ...certificatePolicies([API_HOST, FILES_HOST, WEBORCA_HOST, OTHER_HOST], downloads),
     ExtensionInstallForcelist: [release.forcelist],
     DeveloperToolsAvailability: 1,
     ExtensionSettings: {
@@ -74,20 +75,19 @@ test('under runtime_blocked_hosts with the WebORCA domain allowed: the banner an
   assert.equal(server.apiRequests().filter((line) => line.startsWith('POST')).length, 1);
   assert.equal(readdirSync(path.join(downloads, 'WebORCA証明書')).length, 2);
 
-  // A host outside the list: no banner there, and the worker cannot fetch from it.
+  // A host outside the list: no banner there, and the worker cannot read from it. Chrome
+  // withholds the host permission, so the worker's fetch is an ordinary cross-origin request:
+  // it may still be sent (the server's log shows it), but its answer stays unreadable.
   const other = await browser.context.newPage();
   await other.goto(`https://${OTHER_HOST}/`);
   await other.waitForTimeout(1500);
   assert.equal(await banner(other), null, 'no content script on a blocked host');
-  server.log.length = 0;
-  const reached = await (await browser.currentWorker()).evaluate(async (url) => {
+  const read = await (await browser.currentWorker()).evaluate(async (url) => {
     try {
-      await fetch(url, { credentials: 'include' });
-      return true;
+      return await (await fetch(url, { credentials: 'include' })).text();
     } catch {
-      return false;
+      return null;
     }
   }, `https://${OTHER_HOST}/`);
-  assert.equal(reached, false, 'the blocked host is out of the worker\'s reach');
-  assert.deepEqual(server.requestsTo(OTHER_HOST), []);
+  assert.equal(read, null, 'the blocked host\'s answer is out of the worker\'s reach');
 });
