@@ -292,6 +292,10 @@ const handlers = {
   async [MessageType.DISCARD_HELD]({ fingerprint }) {
     return { renewal: await feed({ type: 'discardHeld' }, await renewalContext(), fingerprint) };
   },
+  async [MessageType.COMPANION_STATUS]() {
+    const { version, store: kind } = await askCompanion({ type: 'version' });
+    return { version, store: kind };
+  },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
     const record = await renewalOf(fingerprint);
     if (!record?.apiUrl) return {};

@@ -1,7 +1,7 @@
 // The options page: the settings form (values the administrator fixed by policy are shown
 // locked) and the registration form. The worker validates with the core and stores.
 import { MessageType, send } from '../shared/messages.js';
-import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, t } from '../shared/i18n.js';
+import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, renewalErrorMessage, t } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 
@@ -119,8 +119,26 @@ async function load() {
   current = response;
   fill(response);
   fillPolicy(response);
+  fillCompanion(response).catch((error) => console.warn('The companion status failed:', error));
   missingAccess = await fillHostAccess(response);
 }
+
+/** The companion's store, as the options page names it. */
+const COMPANION_STORE_KEYS = Object.freeze({ nss: 'companionStoreNss', windows: 'companionStoreWindows' });
+
+/** Whether the companion the policy asks for answers: how an administrator checks it works. */
+async function fillCompanion({ effective }) {
+  const status = document.getElementById('companion-status');
+  status.hidden = !effective.settings.useCompanion;
+  if (status.hidden) return;
+  try {
+    const { version, store } = await send(MessageType.COMPANION_STATUS);
+    status.textContent = t('companionWorking', [version, t(COMPANION_STORE_KEYS[store] ?? 'companionStoreOther')]);
+  } catch (error) {
+    status.textContent = t('companionNotWorking', [renewalErrorMessage(error.code)]);
+  }
+}
+
 
 document.getElementById('grant-access').addEventListener('click', () => {
   // Asked at once, inside the click: Chrome grants access only during a user gesture.

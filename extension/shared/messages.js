@@ -40,6 +40,8 @@ export const MessageType = Object.freeze({
   EXPORT_HELD: 'page/export-held',
   /** page→worker: the administrator discards a held certificate's password and file */
   DISCARD_HELD: 'page/discard-held',
+  /** page→worker: whether the companion answers, its version and store (the options page) */
+  COMPANION_STATUS: 'page/companion-status',
   /** content→worker: what the banner on this page should say (null: nothing) */
   BANNER: 'content/banner',
   /** content→worker: "後で" for one certificate */
@@ -85,6 +87,7 @@ export const MessageType = Object.freeze({
  *   'page/pick-certificate': [Target, {}],
  *   'page/export-held': [Target, { renewal: RenewalRecord | null }],
  *   'page/discard-held': [Target, { renewal: RenewalRecord | null }],
+ *   'page/companion-status': [undefined, { version: string, store: string }],
  *   'content/banner': [undefined, { banner: BannerView | null }],
  *   'content/snooze': [Target, {}],
  *   'content/renew': [Target, {}],
@@ -136,6 +139,7 @@ export const validData = Object.freeze({
   [MessageType.PICK_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.EXPORT_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.DISCARD_HELD]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.COMPANION_STATUS]: () => true,
   [MessageType.BANNER]: () => true,
   [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),

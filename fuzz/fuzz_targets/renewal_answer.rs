@@ -3,7 +3,7 @@
 //! answer to the POST, then (if taken) the body of the download. Checks: no panic; the
 //! answer is taken (state `answered`) only when it is a JSON object with string `uri` and
 //! non-empty string `pass`, the password is kept durably before anything else, and the one
-//! GET goes to that `uri`, which the browser's own URL parser (WHATWG, the `url` crate)
+//! GET goes to that `uri` as it was checked (normalized; the same URL to the browser), which the browser's own URL parser (WHATWG, the `url` crate)
 //! places on `https:` port 443 of the service domain `orcamo.jp`, or on a listed host; any
 //! other answer ends the renewal as `failed` (or `held`, below); and the answer's own bytes, downloaded, never
 //! pass as the renewed certificate. An answer whose `uri` may not be fetched is held for the
@@ -50,12 +50,17 @@ fuzz_target!(|data: &[u8]| {
                 .filter(|e| request_method(e).is_some())
                 .collect();
             assert_eq!(gets.len(), 1);
+            assert_eq!(gets[0]["method"].as_str(), Some("GET"));
+            // The URL fetched is the one checked: the answer's, in its normalized form (the
+            // browser's parser reads both as the same URL), and the one stored.
+            let fetched = gets[0]["url"].as_str().expect("a URL");
             assert_eq!(
-                (gets[0]["method"].as_str(), gets[0]["url"].as_str()),
-                (Some("GET"), Some(uri))
+                url::Url::parse(fetched).ok(),
+                url::Url::parse(uri.trim()).ok(),
+                "fetched {fetched:?} for the answer's {uri:?}"
             );
-            assert_eq!(renewal.uri(), Some(uri));
-            if let Ok(url) = url::Url::parse(uri) {
+            assert_eq!(renewal.uri(), Some(fetched));
+            if let Ok(url) = url::Url::parse(fetched) {
                 let host = url.host_str().unwrap_or_default();
                 let port = url.port_or_known_default();
                 let allowed = ((host == "orcamo.jp" || host.ends_with(".orcamo.jp"))

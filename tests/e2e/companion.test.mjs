@@ -133,6 +133,11 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   assert.ok(notices.some((id) => id.endsWith(':renewedAndImported')), notices.join());
   assert.deepEqual(notices.filter((id) => id.endsWith(':awaitingImport')), [], 'no import reminder');
 
+  // The options page tells the administrator the companion works, and on which store.
+  const options = await browser.context.newPage();
+  await options.goto(browser.url('options/options.html'));
+  await options.getByText('補助プログラム: 動作しています（バージョン 0.1.0、Chrome / Chromium の証明書データベース（NSS））').waitFor();
+
   // After a restart, WebORCA sees the new certificate.
   await browser.close();
   browser = await launch();

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { packageRelease } from '../../scripts/package.mjs';
 import { TestPki } from '../support/pki.mjs';
+import { serveFolder, until } from '../support/fleet.mjs';
 import { API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, prepareNssDb, registerThroughPopup, setPolicy,
@@ -40,30 +40,6 @@ afterEach(async () => {
   await clearPolicy();
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Serves `folder` over plain HTTP on 127.0.0.1, as a clinic's update server would. */
-async function serveFolder(folder) {
-  const updates = http.createServer((req, res) => {
-    const name = path.basename(decodeURIComponent(req.url.split('?')[0]));
-    if (!readdirSync(folder).includes(name)) return res.writeHead(404).end();
-    const type = name.endsWith('.xml') ? 'application/xml' : 'application/x-chrome-extension';
-    res.writeHead(200, { 'content-type': type });
-    createReadStream(path.join(folder, name)).pipe(res);
-  });
-  await new Promise((resolve) => updates.listen(0, '127.0.0.1', resolve));
-  return { port: updates.address().port, close: () => new Promise((resolve) => updates.close(resolve)) };
-}
-
-/** Polls `read` until `accept(value)`; fails after `timeoutMs` naming `what`. */
-async function until(what, read, accept, timeoutMs = 40_000) {
-  let value;
-  for (const start = Date.now(); Date.now() - start < timeoutMs;) {
-    value = await read();
-    if (accept(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${what}: still ${JSON.stringify(value)}`);
-}
 
 async function page(url) {
   const tab = await browser.context.newPage();
