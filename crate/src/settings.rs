@@ -286,7 +286,7 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         let folder = folder.trim();
         valid.companion_backup_folder = if folder.is_empty() {
             None
-        } else if is_absolute_folder(folder)
+        } else if crate::folder::is_absolute(folder)
             && COMPANION_BACKUP_FOLDER.allows_length(folder.chars().count())
         {
             Some(folder.to_owned())
@@ -389,19 +389,6 @@ pub fn effective_read(
     errors.append(&mut effective.policy_errors);
     effective.policy_errors = errors;
     effective
-}
-
-/// A folder the companion can write to on the terminal: absolute on Linux or macOS (`/…`) or
-/// on Windows (`C:\…`, or a share `\\server\share\…`), without control characters or `..`.
-fn is_absolute_folder(folder: &str) -> bool {
-    let windows_drive = matches!(
-        folder.as_bytes(),
-        [drive, b':', b'\\' | b'/', ..] if drive.is_ascii_alphabetic()
-    );
-    let absolute = folder.starts_with('/') || folder.starts_with("\\\\") || windows_drive;
-    absolute
-        && !folder.chars().any(char::is_control)
-        && !folder.split(['/', '\\']).any(|part| part == "..")
 }
 
 /// A relative folder name `chrome.downloads` accepts on every OS: no `..`, no characters

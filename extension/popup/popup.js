@@ -150,9 +150,7 @@ function actionElements(view, action) {
     case 'renewAgain':
       return [actionButton('buttonRetry', '', () => actOn(view, MessageType.RENEW_FROM_PAGE))];
     case 'renewConfirmed':
-      // Where the certificate was not received, say where to check it first.
-      return ['failed', 'downloadStuck'].includes(view.card)
-        ? [element('p', 'warning', t('renewalIssuedHint')), renewAgain(view)] : [renewAgain(view)];
+      return view.saysWhereToCheck ? [element('p', 'warning', t('renewalIssuedHint')), renewAgain(view)] : [renewAgain(view)];
     case 'revealPassword':
       return [passwordReveal(view)];
     case 'exportHeld':
@@ -206,9 +204,7 @@ function renewAgain(view) {
     const yes = actionButton('buttonConfirmRenewAgain', 'danger',
       () => actOn(view, MessageType.RENEW_FROM_PAGE, { confirmed: true }));
     const no = actionButton('buttonCancel', 'secondary', () => actions.replaceChildren(again));
-    // A kept password of the first certificate goes with a new application: say so.
-    const discards = ['downloadStuck', 'held'].includes(view.card);
-    actions.replaceChildren(element('span', '', t(discards ? 'confirmRenewAgainDiscards' : 'confirmRenewAgain')), yes, no);
+    actions.replaceChildren(element('span', '', t(view.renewDiscardsKept ? 'confirmRenewAgainDiscards' : 'confirmRenewAgain')), yes, no);
     no.focus();
   });
   actions.append(again);

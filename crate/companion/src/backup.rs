@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use weborca_cert::RenewalCode as Code;
 use weborca_cert::read_certificate_file;
 use zeroize::Zeroizing;
 
@@ -37,7 +38,7 @@ pub fn back_up(request: &BackupRequest) -> Result<Answer, CompanionError> {
     let folder = Path::new(&request.folder);
     if !folder.is_absolute() {
         return Err(CompanionError::with(
-            "companion_backup_folder",
+            Code::CompanionBackupFolder,
             "the backup folder is not an absolute path",
         ));
     }
@@ -50,14 +51,14 @@ pub fn back_up(request: &BackupRequest) -> Result<Answer, CompanionError> {
         request.password.as_str()
     ));
     fs::create_dir_all(folder)
-        .map_err(|err| CompanionError::with("companion_backup_folder", err.to_string()))?;
+        .map_err(|err| CompanionError::with(Code::CompanionBackupFolder, err.to_string()))?;
     // Only what this call created is ever removed: an earlier backup stays as it was. The
     // same copy already there is this backup asked again (a worker stopped before the answer).
     let p12_created = match write_new_or_same(&p12_path, &bytes) {
         Ok(created) => created,
         Err(err) => {
             return Err(CompanionError::with(
-                "companion_backup_failed",
+                Code::CompanionBackupFailed,
                 err.to_string(),
             ));
         }
@@ -67,7 +68,7 @@ pub fn back_up(request: &BackupRequest) -> Result<Answer, CompanionError> {
             remove(&[&p12_path]);
         }
         return Err(CompanionError::with(
-            "companion_backup_failed",
+            Code::CompanionBackupFailed,
             err.to_string(),
         ));
     }
@@ -84,7 +85,7 @@ pub fn back_up(request: &BackupRequest) -> Result<Answer, CompanionError> {
         });
     if !checked {
         remove(&[&p12_path, &password_path]);
-        return Err(CompanionError::new("companion_backup_unreadable"));
+        return Err(CompanionError::new(Code::CompanionBackupUnreadable));
     }
     Ok(Answer::BackedUp {
         p12_path: p12_path.display().to_string(),
@@ -104,7 +105,7 @@ fn plain_name(name: &str) -> Result<PathBuf, CompanionError> {
     if plain {
         Ok(path.to_path_buf())
     } else {
-        Err(CompanionError::new("companion_malformed_message"))
+        Err(CompanionError::new(Code::CompanionMalformedMessage))
     }
 }
 

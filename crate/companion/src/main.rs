@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
+use weborca_cert::RenewalCode as Code;
 use weborca_companion::frame::{FrameError, MAX_INCOMING, read_frame, write_frame};
 use weborca_companion::origin::{CONFIG_FILE, InstallConfig, allowed};
 use weborca_companion::request::Request;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     if !allowed(origin.as_deref(), &config) {
         let _ = answer(
             &mut output,
-            Err(CompanionError::new("companion_origin_not_allowed")),
+            Err(CompanionError::new(Code::CompanionOriginNotAllowed)),
         );
         return ExitCode::FAILURE;
     }
@@ -40,14 +41,14 @@ fn main() -> ExitCode {
             Err(FrameError::TooLarge { .. }) => {
                 let _ = answer(
                     &mut output,
-                    Err(CompanionError::new("companion_message_too_large")),
+                    Err(CompanionError::new(Code::CompanionMessageTooLarge)),
                 );
                 return ExitCode::FAILURE;
             }
             Err(FrameError::Truncated | FrameError::Io(_)) => return ExitCode::FAILURE,
         };
         let result = serde_json::from_slice::<Request>(&frame)
-            .map_err(|_| CompanionError::new("companion_malformed_message"))
+            .map_err(|_| CompanionError::new(Code::CompanionMalformedMessage))
             .and_then(|request| handle(request, store.as_ref()).map_err(log));
         if answer(&mut output, result.map(|answer| json!(answer))).is_err() {
             return ExitCode::FAILURE;
@@ -68,13 +69,13 @@ fn install_config() -> InstallConfig {
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     weborca_companion::store::nss::NssStore::for_current_user()
         .map(|store| Box::new(store) as Box<dyn Store>)
-        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))
+        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))
 }
 
 #[cfg(not(unix))]
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     Err(CompanionError::with(
-        "companion_store_failed",
+        Code::CompanionStoreFailed,
         "no store on this system yet",
     ))
 }

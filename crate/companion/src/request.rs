@@ -3,6 +3,7 @@
 
 use base64ct::{Base64, Encoding};
 use serde::{Deserialize, Serialize};
+use weborca_cert::RenewalCode as Code;
 use weborca_cert::{CertificateInfo, Error as ReadError, read_certificate_file};
 use zeroize::Zeroizing;
 
@@ -42,16 +43,21 @@ pub struct CompanionError {
     pub detail: Option<String>,
 }
 
+// The companion's codes are the core's own (`RenewalCode::Companion…`): the extension words
+// them with the rest, and `tests/codes.test.mjs` checks every one has a message.
 impl CompanionError {
     /// A refusal with its code.
-    pub fn new(code: &'static str) -> Self {
-        Self { code, detail: None }
+    pub fn new(code: Code) -> Self {
+        Self {
+            code: code.as_str(),
+            detail: None,
+        }
     }
 
     /// A refusal with a detail for the log.
-    pub fn with(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn with(code: Code, detail: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.as_str(),
             detail: Some(detail.into()),
         }
     }
@@ -59,22 +65,12 @@ impl CompanionError {
 
 impl From<ReadError> for CompanionError {
     fn from(err: ReadError) -> Self {
-        Self::with(err.code(), err.to_string())
+        Self {
+            code: err.code(),
+            detail: Some(err.to_string()),
+        }
     }
 }
-
-/// Every code the companion answers with besides the reader's (`Error::CODES`).
-pub const CODES: &[&str] = &[
-    "companion_message_too_large",
-    "companion_malformed_message",
-    "companion_origin_not_allowed",
-    "companion_fingerprint_mismatch",
-    "companion_store_failed",
-    "companion_not_in_store",
-    "companion_backup_folder",
-    "companion_backup_failed",
-    "companion_backup_unreadable",
-];
 
 /// A certificate in the store, as the extension registers it.
 #[derive(Serialize)]
@@ -140,7 +136,7 @@ pub fn handle(request: Request, store: &dyn Store) -> Result<Answer, CompanionEr
 fn list(store: &dyn Store) -> Result<Answer, CompanionError> {
     let stored = store
         .list()
-        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?;
+        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
     let certificates = stored
         .into_iter()
         .filter(|found| found.has_private_key)
@@ -171,7 +167,7 @@ fn import(
         .sha256_fingerprint
         .eq_ignore_ascii_case(fingerprint)
     {
-        return Err(CompanionError::new("companion_fingerprint_mismatch"));
+        return Err(CompanionError::new(Code::CompanionFingerprintMismatch));
     }
     let label = report
         .certificate
@@ -180,11 +176,11 @@ fn import(
         .unwrap_or_else(|| report.certificate.subject.clone());
     store
         .import(&bytes, password, &label)
-        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?;
+        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
     // Answered only once the store shows it, with its private key.
     let present = store
         .list()
-        .map_err(|err| CompanionError::with("companion_store_failed", err.detail))?
+        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?
         .into_iter()
         .any(|found| {
             found.has_private_key
@@ -193,7 +189,7 @@ fn import(
                 })
         });
     if !present {
-        return Err(CompanionError::new("companion_not_in_store"));
+        return Err(CompanionError::new(Code::CompanionNotInStore));
     }
     Ok(Answer::Imported {
         certificate: Box::new(report.certificate),
@@ -202,5 +198,5 @@ fn import(
 
 /// Base64 from the extension; anything else is a malformed message.
 pub(crate) fn decode(text: &str) -> Result<Vec<u8>, CompanionError> {
-    Base64::decode_vec(text).map_err(|_| CompanionError::new("companion_malformed_message"))
+    Base64::decode_vec(text).map_err(|_| CompanionError::new(Code::CompanionMalformedMessage))
 }

@@ -277,24 +277,13 @@ pub fn start(
 /// Whether the registered certificate may be removed now; the refusal code if not. A held
 /// renewal keeps it too until its files are exported or discarded.
 pub fn removal_refused(record: Option<&RenewalRecord>) -> Option<Code> {
-    match &record?.stage {
-        Stage::Probing { .. }
-        | Stage::Requesting { .. }
-        | Stage::Waiting { .. }
-        | Stage::Downloading { .. }
-        | Stage::DownloadStuck { .. }
-        | Stage::Saving { .. }
-        | Stage::Importing { .. }
-        | Stage::BackingUp { .. }
-        | Stage::Registering { .. } => Some(Code::RenewalInProgress),
-        Stage::Held { exported: None, .. } => Some(Code::RenewalHeld),
-        Stage::Held {
-            exported: Some(_), ..
-        }
-        | Stage::AwaitingImport { .. }
-        | Stage::Done { .. }
-        | Stage::Uncertain { .. }
-        | Stage::Failed { .. } => None,
+    let stage = &record?.stage;
+    if stage.is_busy() {
+        Some(Code::RenewalInProgress)
+    } else if let Stage::Held { exported: None, .. } = stage {
+        Some(Code::RenewalHeld)
+    } else {
+        None
     }
 }
 
@@ -1233,8 +1222,12 @@ impl Machine<'_> {
     /// start; without it the password stays only for 「確認する」 and the user's backup check,
     /// in memory-only session storage, and the file is dropped.
     fn files_saved(&mut self, renewed: Renewed, files: Files) -> Stage {
-        let plan = self.record.companion.clone().unwrap_or_default();
-        if plan.import {
+        if self
+            .record
+            .companion
+            .as_ref()
+            .is_some_and(|plan| plan.import)
+        {
             self.import(renewed, files)
         } else {
             self.after_import(renewed, files, false, None)

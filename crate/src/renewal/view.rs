@@ -28,6 +28,11 @@ pub struct RenewalView {
     pub listed: bool,
     /// What the user may do, in the order shown.
     pub actions: Vec<Action>,
+    /// Before 「もう一度申し込む」: the certificate was not received, so say where to check it.
+    pub says_where_to_check: bool,
+    /// A new application deletes a password kept for an issued certificate: the confirmation
+    /// says so.
+    pub renew_discards_kept: bool,
     /// Under way: a new start is refused and the certificate may not be removed.
     pub busy: bool,
     /// Saved, its import not yet confirmed.
@@ -292,6 +297,8 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         label: record.label.clone(),
         stage: stage.name(),
         listed: card != Card::Done,
+        says_where_to_check: matches!(card, Card::Failed | Card::DownloadStuck),
+        renew_discards_kept: matches!(card, Card::DownloadStuck | Card::Held),
         card,
         error: stage.reason(),
         retry_at,
