@@ -635,3 +635,69 @@ test('without the auto-select policy the certificate picker fallback is offered'
   }
   assert.ok(hosts.includes(API_HOST), hosts.join());
 });
+
+/** Chunks of `bytes` as base64 and hex, long enough that a match is no accident: what a
+ * copy of a file or key would leave in stored JSON or a log line. */
+function traces(bytes) {
+  const b64 = Buffer.from(bytes).toString('base64').replace(/=+$/, '');
+  const hex = Buffer.from(bytes).toString('hex');
+  const chunks = (text, size) => [0, 1, 2].map((i) => text.slice(i * size, (i + 1) * size)).filter((c) => c.length === size);
+  return [...chunks(b64.slice(64), 48), ...chunks(hex.slice(128), 64)];
+}
+
+/** The private key of `pemFile` as DER bytes. */
+function keyDer(pemFile) {
+  return execFileSync('openssl', ['pkey', '-in', pemFile, '-outform', 'DER']);
+}
+
+test('what the extension stores and logs holds no password, key or file: registration, renewal, backup check', async () => {
+  const client = clientEnding(30);
+  await launch(client);
+  let worker = await browser.currentWorker();
+  // Every console line of the worker, from now on (a test, not the product, wraps console).
+  const captureLogs = (w) => w.evaluate(() => {
+    globalThis.capturedLogs ??= [];
+    for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+      const original = console[level].bind(console);
+      console[level] = (...args) => {
+        globalThis.capturedLogs.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+        original(...args);
+      };
+    }
+  });
+  await captureLogs(worker);
+  const page = await popup();
+  await registerThroughPopup(page, { file: client.p12, password: 'wrong-pass', label: '受付PC' });
+  await register(page, client);
+  const secrets = [PASSWORD, 'wrong-pass', 'PRIVATE KEY', ...traces(readFileSync(client.p12)), ...traces(keyDer(client.key))];
+  const everything = () => worker.evaluate(async () => JSON.stringify([
+    await chrome.storage.local.get(null), await chrome.storage.session.get(null), globalThis.capturedLogs,
+  ]));
+  const found = (text, wanted) => wanted.filter((secret) => text.includes(secret));
+
+  const { registrations } = await worker.evaluate(() => chrome.storage.local.get('registrations'));
+  assert.equal(registrations.length, 1);
+  assert.deepEqual(found(await everything(), secrets), [], 'after registering: no password, key or file kept or logged');
+  // What a registration holds, field by field: public facts about the certificate only (a
+  // new field must be added here on purpose).
+  const allowed = ['certificate', 'fileName', 'foundInStore', 'label', 'registeredAt'];
+  assert.deepEqual(Object.keys(registrations[0]).filter((k) => !allowed.includes(k)), []);
+  assert.deepEqual(Object.keys(registrations[0].certificate).sort(), [
+    'authorityKeyId', 'commonName', 'issuer', 'issuerKey', 'keyAlgorithm', 'notAfter', 'notBefore', 'organization',
+    'serial', 'sha256Fingerprint', 'subject', 'subjectKeyId',
+  ]);
+
+  await page.getByRole('button', { name: '今すぐ更新' }).click();
+  const record = await settledRenewal(worker);
+  assert.equal(record.state, 'saved', JSON.stringify(record.error));
+  worker = await browser.currentWorker();
+  const { p12, pass } = savedFiles();
+  const renewed = [pass, ...traces(readFileSync(p12))];
+  const logs = () => worker.evaluate(() => JSON.stringify(globalThis.capturedLogs ?? ['the worker restarted: logs lost']));
+  assert.deepEqual(found(await logs(), [...secrets, ...renewed]), [], 'the renewal logs no password or file');
+  await page.reload();
+  await page.getByLabel('バックアップした証明書ファイル').setInputFiles(p12);
+  await page.getByText('バックアップを確認しました。').waitFor();
+  assert.deepEqual(found(await everything(), [...secrets, ...renewed]), [],
+    'after the backup check: no password, key or file kept or logged');
+});

@@ -2,7 +2,7 @@
 // the badge, reminder notifications and the admin policy, in a real Chromium against the
 // simulated WebORCA (HTTPS on 127.0.0.1:443 under the WebORCA cloud host name).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -242,4 +242,41 @@ test('a corrupted registration in storage is set aside and named; the other cert
   assert.equal(stored.setAside[0].value.label, '診察室', 'and kept as it was');
   await popup.getByRole('button', { name: 'お知らせを閉じる' }).click();
   await popup.locator('#set-aside').waitFor({ state: 'hidden' });
+});
+
+test('another extension on the same PC cannot reach the worker: no answer, no overview, no renewal', async () => {
+  // An unpacked extension that knows our ID and tries every way in: one-off messages and a
+  // port. The manifest's empty `externally_connectable` closes them (shown failing without it
+  // and with an `onMessageExternal` listener added).
+  const other = path.join(dir, 'other-extension');
+  mkdirSync(other, { recursive: true });
+  writeFileSync(path.join(other, 'manifest.json'), JSON.stringify({
+    manifest_version: 3, name: 'Another extension', version: '1.0', background: { service_worker: 'worker.js' },
+  }));
+  writeFileSync(path.join(other, 'worker.js'), '// waits for the test\n');
+  browser = await launchWithExtension({ hosts: [WEBORCA_HOST, OTHER_HOST], otherExtensions: [other] });
+  await register(certificateEnding('other-ext', 20).cert, '受付PC');
+  const theirs = browser.context.serviceWorkers().find((w) => !w.url().includes(browser.id))
+    ?? await browser.context.waitForEvent('serviceworker', { predicate: (w) => !w.url().includes(browser.id) });
+  const answers = await theirs.evaluate(async (ours) => {
+    const outcome = (promise) => promise.then((answer) => ({ answer }), (error) => ({ error: error.message }));
+    return Promise.all([
+      outcome(chrome.runtime.sendMessage(ours, { type: 'page/overview' })),
+      outcome(chrome.runtime.sendMessage(ours, { type: 'content/renew', data: {} })),
+      outcome(new Promise((resolve, reject) => {
+        const port = chrome.runtime.connect(ours);
+        port.onDisconnect.addListener(() => reject(new Error(chrome.runtime.lastError?.message ?? 'disconnected')));
+        port.onMessage.addListener(resolve);
+        port.postMessage({ type: 'page/overview' });
+      })),
+    ]);
+  }, browser.id);
+  for (const outcome of answers) {
+    assert.equal(outcome.answer, undefined, JSON.stringify(outcome));
+    assert.match(outcome.error, /Receiving end does not exist|Could not establish connection|disconnected/);
+  }
+  // The worker still works for its own pages.
+  const worker = await browser.currentWorker();
+  const { registrations } = await worker.evaluate(() => chrome.storage.local.get('registrations'));
+  assert.equal(registrations.length, 1);
 });

@@ -25,10 +25,10 @@ export async function extensionId() {
  * and `close()` which also removes the temporary profile.
  * `hosts` are resolved to 127.0.0.1 (the simulated WebORCA); their test CA is not trusted,
  * so certificate errors are ignored unless `strictTls` (the renewal tests trust it in NSS).
- * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean, home?: string }} [options]
+ * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean, home?: string, otherExtensions?: string[] }} [options]
  */
 export async function launchWithExtension({
-  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId, home,
+  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId, home, otherExtensions = [],
 } = {}) {
   // `home`: a HOME the caller keeps (a browser restarted on the same profile and NSS
   // database); otherwise a fresh one, removed by close().
@@ -38,8 +38,10 @@ export async function launchWithExtension({
   const tls = strictTls ? [] : ['--ignore-certificate-errors'];
   // A force-install (ExtensionInstallForcelist) is fetched by the background networking the
   // unpacked runs switch off; those load dist/ instead.
+  // `otherExtensions`: unpacked folders loaded beside it (another extension on the same PC).
+  const unpacked = [dist, ...otherExtensions].join(',');
   const extension = forceInstalledId ? []
-    : ['--disable-background-networking', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`];
+    : ['--disable-background-networking', `--disable-extensions-except=${unpacked}`, `--load-extension=${unpacked}`];
   const context = await chromium.launchPersistentContext(path.join(temp, 'profile'), {
     executablePath: CHROMIUM,
     headless,
