@@ -65,20 +65,17 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
     const registration = stored.registrations.find((r) => r.certificate.sha256Fingerprint === fingerprint);
     if (!registration) throw new CodedError('internal');
     await core.loadCore();
-    // The core's one rule: the page's endpoint from a banner, else the one every watched
-    // origin agrees on, else the earlier renewal's; none refuses with no_api_url (an
-    // on-premise WebORCA without renewalApiUrl: nothing is sent).
+    // The core takes the rest from the settings: the endpoint by its one rule (the page's,
+    // else the one every watched origin agrees on, else the earlier renewal's; none refuses
+    // with no_api_url: nothing is sent), the download hosts, the folder, the companion's part.
     const step = core.renewalStart(stored.renewals[fingerprint], {
       current: registration.certificate,
       label: registration.label,
-      apiUrl: core.renewalApiUrl(context.settings, context.origin) ?? undefined,
-      downloadHosts: context.settings.downloadHosts,
-      folder: context.settings.downloadSubfolder,
+      origin: context.origin,
       confirmed,
       automatic,
-      companion: companionPlan(context.settings),
       earlierRecordUnreadable: stored.setAside.some((entry) => entry.area === 'renewals' && entry.key === fingerprint),
-    }, Date.now());
+    }, context.settings, Date.now());
     return run(step, context);
   });
 }
@@ -157,12 +154,6 @@ async function perform(effect, record) {
 /** The password file's text: a localized first line naming the `.p12`, then the password. */
 function passwordFileText(p12Name, pass) {
   return new TextEncoder().encode(`${t('passwordFileHeader', [p12Name])}\r\n${pass}\r\n`);
-}
-
-/** What the administrator's policy has the companion do for a renewal started now. */
-function companionPlan(settings) {
-  if (!settings.useCompanion) return undefined;
-  return { import: settings.companionImport, backupFolder: settings.companionBackupFolder ?? undefined };
 }
 
 /** Asks the companion to import or back up the renewed file kept in the secret; reports what

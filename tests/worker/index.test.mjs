@@ -139,9 +139,10 @@ test('a certificate with a renewal under way can be neither removed nor renewed 
   now = CLIENT.notAfter - 30 * DAY;
   const { registration } = await register('受付PC');
   // The record "今すぐ更新" stores before its probe runs (the probe itself is not run here).
+  const { settings } = await fromPopup(MessageType.OVERVIEW);
   const { record } = renewalStart(undefined, {
-    current: registration.certificate, label: registration.label, apiUrl: 'https://auth.cmo.orcamo.jp/api/cert', folder: 'WebORCA',
-  }, now);
+    current: registration.certificate, label: registration.label, origin: 'https://weborca.cloud.orcamo.jp',
+  }, settings, now);
   await chrome.storage.local.set({ renewals: { [CLIENT.fingerprint]: record } });
   const target = { fingerprint: CLIENT.fingerprint };
   assert.deepEqual(await fromPopup(MessageType.REMOVE_CERTIFICATE, target), { ok: false, error: { code: 'renewal_in_progress' } });

@@ -6,7 +6,7 @@ use zeroize::Zeroize;
 
 use super::{from_js, to_js};
 use crate::overview::Registration;
-use crate::renewal::{Event, RenewalRecord, Secret, StartRequest};
+use crate::renewal::{Event, RenewalRecord, Secret, StartAsked, StartRequest};
 use crate::settings::Settings;
 
 /// The renewal endpoint of a certificate renewed from the WebORCA page at `origin`, or away
@@ -20,12 +20,19 @@ pub fn renewal_api_url(
     Ok(crate::certificate_api_url(&settings, origin.as_deref()))
 }
 
-/// "今すぐ更新": `{ record, effects }` for a new renewal, or rejects with `{ code }`
-/// (`renewal_in_progress`, `renewal_awaits_import`, `renewal_needs_confirmation`, …).
+/// "今すぐ更新": `{ record, effects }` for a new renewal `asked` for (`StartAsked`) under the
+/// settings in force, or rejects with `{ code }` (`renewal_in_progress`,
+/// `renewal_awaits_import`, `renewal_needs_confirmation`, …).
 #[wasm_bindgen(js_name = renewalStart)]
-pub fn renewal_start(existing: JsValue, request: JsValue, now: f64) -> Result<JsValue, JsValue> {
+pub fn renewal_start(
+    existing: JsValue,
+    asked: JsValue,
+    settings: JsValue,
+    now: f64,
+) -> Result<JsValue, JsValue> {
     let existing: Option<RenewalRecord> = from_js(existing)?;
-    let request: StartRequest = from_js(request)?;
+    let settings: Settings = from_js(settings)?;
+    let request = StartRequest::under(&settings, from_js::<StartAsked>(asked)?);
     crate::start_renewal(existing.as_ref(), request, now as i64)
         .map(|step| to_js(&step))
         .map_err(|refusal| to_js(&Coded { code: refusal }))
