@@ -40,7 +40,7 @@ pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{
     Code as RenewalCode, CompanionPlan, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView,
-    Secret, Stage as RenewalStage, StartRequest, auto_plan,
+    Secret, Stage as RenewalStage, StartAsked, StartRequest, auto_plan,
     backup_matches as renewal_backup_matches, certificate_api_url,
     removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
     view as renewal_view,

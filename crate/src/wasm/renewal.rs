@@ -6,8 +6,8 @@ use zeroize::Zeroize;
 
 use super::{from_js, to_js};
 use crate::overview::Registration;
-use crate::renewal::{Event, RenewalRecord, Secret, StartAsked, StartRequest};
 use crate::settings::Settings;
+use crate::{Event, RenewalRecord, Secret, StartAsked, StartRequest};
 
 /// The renewal endpoint of a certificate renewed from the WebORCA page at `origin`, or away
 /// from any page (`undefined`); `undefined` when none is known for certain.
