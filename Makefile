@@ -60,11 +60,12 @@ fuzz: deps
 test: lint test-rust test-wasm test-e2e fuzz
 
 # Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
-# outside the repository) and updates.xml pointing at BASE_URL. Prints the extension ID.
-#   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/
+# outside the repository), updates.xml pointing at BASE_URL, and the companion's .deb allowing
+# the self-hosted edition and, given STORE_ID, the Web Store's. Prints the extension ID.
+#   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/ [STORE_ID=…]
 package: build
-	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/>" >&2; exit 2; }
-	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)"
+	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> [STORE_ID=<id>]" >&2; exit 2; }
+	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)" $(if $(STORE_ID),--store-id "$(STORE_ID)")
 
 # Figures, not assertions, printed and written to BENCHMARKS.md: the reader against node-forge,
 # PKI.js, native Rust and openssl; the worker, banner and content script in Chromium (holding

@@ -3,10 +3,13 @@
 //   weborca-cert-assistant-<version>-webstore.zip  for the Chrome Web Store (no `key`)
 //   weborca-cert-assistant-<version>.crx            signed CRX3, for self-hosting
 //   updates.xml                                     the update manifest that points at it
+//   weborca-companion_<version>_<arch>.deb           the companion for Linux terminals, allowing
+//                                                   the self-hosted edition and `--store-id`'s
 // The signing key is never in the repository: it is read from the path given. The CRX is
 // packed by Chromium itself (--pack-extension), the format's reference implementation.
 //
-//   node scripts/package.mjs --key release-key.pem --base-url https://updates.example.jp/weborca/
+//   node scripts/package.mjs --key release-key.pem --base-url https://updates.example.jp/weborca/ \
+//     [--store-id <the ID the Chrome Web Store gave the extension>]
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildDeb } from './package-deb.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -93,7 +97,7 @@ export async function webstoreZip(zip) {
   }
 }
 
-export async function packageRelease({ key, baseUrl, out = path.join(root, 'release') }) {
+export async function packageRelease({ key, baseUrl, storeId, out = path.join(root, 'release') }) {
   const versions = await declaredVersions();
   const version = versions['manifest.json'];
   if (new Set(Object.values(versions)).size !== 1) {
@@ -118,23 +122,29 @@ export async function packageRelease({ key, baseUrl, out = path.join(root, 'rele
 
     const codebase = new URL(path.basename(crx), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
     await writeFile(path.join(out, 'updates.xml'), updatesXml({ id, version, codebase }));
-    return { id, version, zip, crx, updates: path.join(out, 'updates.xml'), codebase };
+    // The companion answers the editions this release makes: the self-hosted one, and the
+    // store's when its ID is known (the store assigns it at the first upload).
+    const deb = await buildDeb({ ids: [id, ...(storeId ? [storeId] : [])], out });
+    return { id, version, zip, crx, deb, updates: path.join(out, 'updates.xml'), codebase };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { key: { type: 'string' }, 'base-url': { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { key: { type: 'string' }, 'base-url': { type: 'string' }, 'store-id': { type: 'string' }, out: { type: 'string' } },
+  });
   if (!values.key || !values['base-url']) {
-    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> [--out release]');
+    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> [--store-id <id>] [--out release]');
     process.exit(2);
   }
-  const result = await packageRelease({ key: values.key, baseUrl: values['base-url'], out: values.out });
+  const result = await packageRelease({ key: values.key, baseUrl: values['base-url'], storeId: values['store-id'], out: values.out });
   console.log(`Version:      ${result.version}`);
   console.log(`Extension ID: ${result.id}`);
   console.log(`Web Store:    ${path.relative(process.cwd(), result.zip)}`);
   console.log(`CRX:          ${path.relative(process.cwd(), result.crx)} (served as ${result.codebase})`);
+  console.log(`Companion:    ${path.relative(process.cwd(), result.deb)}`);
   console.log(`Update URL:   ${new URL('updates.xml', result.codebase).href} (${path.relative(process.cwd(), result.updates)})`);
   console.log(`Policy:       ExtensionInstallForcelist = ${result.id};${new URL('updates.xml', result.codebase).href}`);
 }

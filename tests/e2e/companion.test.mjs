@@ -6,20 +6,20 @@
 // browser restart, the simulated WebORCA sees the new certificate. Nobody clicks anything.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { ALL_HOSTS, API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
-  certificatePolicies, clearPolicy, launchWithExtension, notificationIds, prepareNssDb, root, setPolicy, settledRenewal,
+  certificatePolicies, clearPolicy, launchWithExtension, notificationIds, prepareNssDb, setPolicy, settledRenewal,
 } from '../support/browser.mjs';
 import { servedRelease, until } from '../support/fleet.mjs';
+import { HOST_NAME } from '../../scripts/companion-host.mjs';
+import { INSTALL_DIR, MANIFEST_DIRS, PACKAGE } from '../../scripts/package-deb.mjs';
 
 const DAY = 86_400_000;
-const HOST_NAME = 'jp.weborca.cert_companion';
-const COMPANION = path.join(root, 'target/release/weborca-companion');
 let dir;
 let pki;
 let server;
@@ -43,21 +43,15 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
-/** The companion as its Linux package installs it, but for this HOME: the binary with its
- * install config beside it, and the host manifest where Chromium looks for user-level hosts. */
-function installCompanion(home, extensionId) {
-  const installed = path.join(home, 'companion');
-  mkdirSync(installed, { recursive: true });
-  copyFileSync(COMPANION, path.join(installed, 'weborca-companion'));
-  execFileSync('chmod', ['755', path.join(installed, 'weborca-companion')]);
-  writeFileSync(path.join(installed, 'weborca-companion.json'), JSON.stringify({ allowedExtensions: [extensionId] }));
-  const manifest = JSON.stringify({
-    name: HOST_NAME,
-    description: 'WebORCA 証明書更新アシスタント companion',
-    path: path.join(installed, 'weborca-companion'),
-    type: 'stdio',
-    allowed_origins: [`chrome-extension://${extensionId}/`],
-  });
+/** The companion from the release's own .deb, unpacked into this HOME (its binary and the
+ * install config the package wrote, naming the release's ID), with the package's host
+ * manifest pointed there, where Chromium looks for user-level hosts. */
+function installCompanion(home, deb) {
+  const unpacked = path.join(home, 'companion');
+  execFileSync('dpkg-deb', ['-x', deb, unpacked]);
+  const binary = path.join(unpacked, INSTALL_DIR, PACKAGE);
+  const packaged = JSON.parse(readFileSync(path.join(unpacked, MANIFEST_DIRS[0], `${HOST_NAME}.json`), 'utf8'));
+  const manifest = JSON.stringify({ ...packaged, path: binary });
   for (const folder of [path.join(home, 'profile/NativeMessagingHosts'), path.join(home, '.config/chromium/NativeMessagingHosts')]) {
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, `${HOST_NAME}.json`), manifest);
@@ -88,7 +82,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   const client = pki.client('zero-touch', { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: 'client-pass' });
   const oldSerial = hexSerial(execFileSync('openssl', ['x509', '-noout', '-serial', '-in', client.cert], { encoding: 'utf8' }));
   await prepareNssDb(home, { caCert: pki.caCert, clients: [client] });
-  installCompanion(home, release.id);
+  installCompanion(home, release.deb);
   const extensionPolicy = {
     autoRenew: true, autoRenewSpreadDays: 0,
     useCompanion: true, companionDiscover: true, companionImport: true, companionBackupFolder: backup,
