@@ -115,6 +115,11 @@ function renderRenewal(view) {
       // The companion did everything: say what, ask nothing.
       card.append(element('p', 'ok', t('renewalImportedCard', [formatDate(view.imported.notAfter)])));
       if (view.imported.backup) card.append(element('p', 'hint', t('renewalImportedBackup', [view.imported.backup])));
+      if (view.imported.backupRefused) {
+        const kept = element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(view.imported.backupRefused.code)]));
+        kept.append(element('span', 'files', `${view.imported.p12File}\n${view.imported.passwordFile}`));
+        card.append(kept);
+      }
       return card;
     case 'done':
       return card;

@@ -6,17 +6,18 @@
 // browser restart, the simulated WebORCA sees the new certificate. Nobody clicks anything.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import { ALL_HOSTS, API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
-  certificatePolicies, clearPolicy, launchWithExtension, notificationIds, prepareNssDb, setPolicy, settledRenewal,
+  certificatePolicies, clearPolicy, launchWithExtension, message, notificationIds, prepareNssDb, registerThroughPopup, setPolicy,
+  settledRenewal,
 } from '../support/browser.mjs';
 import { servedRelease, until } from '../support/fleet.mjs';
-import { HOST_NAME } from '../../scripts/companion-host.mjs';
+import { CONFIG_FILE, HOST_NAME, installConfig } from '../../scripts/companion-host.mjs';
 import { INSTALL_DIR, MANIFEST_DIRS, PACKAGE } from '../../scripts/package-deb.mjs';
 
 const DAY = 86_400_000;
@@ -35,6 +36,7 @@ before(async () => {
 afterEach(async () => {
   await browser?.close();
   browser = undefined;
+  server.log.length = 0;
   await clearPolicy();
 });
 after(async () => {
@@ -75,19 +77,26 @@ function hexSerial(text) {
 
 const posts = () => server.apiRequests().filter((line) => line.startsWith('POST')).length;
 
-test('with the companion, a certificate only in the computer is found, renewed, imported and backed up with no click', async () => {
+/**
+ * A terminal whose certificate (ending in 30 days) is only in its NSS database, the companion
+ * installed from the release's .deb, and the policy for discovery, automatic renewal, import
+ * and `backupFolder`; Chromium started on it with the force-installed release.
+ * `allowedIds`: what the companion's install config allows (the release's ID unless given).
+ */
+async function terminal({ backupFolder, allowedIds }) {
   const home = mkdtempSync(path.join(dir, 'home-'));
   const downloads = mkdtempSync(path.join(dir, 'downloads-'));
-  const backup = path.join(dir, 'nas', '受付PC');
-  const client = pki.client('zero-touch', { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: 'client-pass' });
+  const client = pki.client(`zero-touch-${path.basename(home)}`, { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: 'client-pass' });
   const oldSerial = hexSerial(execFileSync('openssl', ['x509', '-noout', '-serial', '-in', client.cert], { encoding: 'utf8' }));
   await prepareNssDb(home, { caCert: pki.caCert, clients: [client] });
   installCompanion(home, release.deb);
-  const extensionPolicy = {
+  if (allowedIds) {
+    writeFileSync(path.join(home, 'companion', INSTALL_DIR, CONFIG_FILE), JSON.stringify(installConfig(allowedIds)));
+  }
+  await setPolicy({
     autoRenew: true, autoRenewSpreadDays: 0,
-    useCompanion: true, companionDiscover: true, companionImport: true, companionBackupFolder: backup,
-  };
-  await setPolicy(extensionPolicy, {
+    useCompanion: true, companionDiscover: true, companionImport: true, companionBackupFolder: backupFolder,
+  }, {
     ...certificatePolicies([API_HOST, FILES_HOST, WEBORCA_HOST], downloads),
     ExtensionInstallForcelist: [release.forcelist],
     DeveloperToolsAvailability: 1, // the test reaches the force-installed worker through DevTools
@@ -98,10 +107,27 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   const worker = await browser.currentWorker();
   await until('the policy reaches the extension', () => worker.evaluate(() => chrome.storage.managed.get(null)),
     (managed) => managed.useCompanion === true);
-  await worker.evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
+  return { home, client, oldSerial, launch };
+}
+
+/** Wakes automatic renewal now and waits for the renewal to settle. */
+async function renewedAutomatically() {
+  await (await browser.currentWorker()).evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
+  return settledRenewal(await browser.currentWorker(), { states: ['done', 'saved', 'failed', 'uncertain', 'held'], timeoutMs: 90_000 });
+}
+
+async function popup() {
+  const page = await browser.context.newPage();
+  await page.goto(browser.url('popup/popup.html'));
+  return page;
+}
+
+test('with the companion, a certificate only in the computer is found, renewed, imported and backed up with no click', async () => {
+  const backup = path.join(dir, 'nas', '受付PC');
+  const { home, oldSerial, launch } = await terminal({ backupFolder: backup });
 
   // Found in the store, registered with no file, renewed, imported, backed up: nobody clicked.
-  const record = await settledRenewal(await browser.currentWorker(), { states: ['done', 'saved', 'failed', 'uncertain', 'held'], timeoutMs: 90_000 });
+  const record = await renewedAutomatically();
   assert.equal(record.state, 'done', JSON.stringify(record));
   assert.equal(record.imported, true, 'imported by the companion');
   assert.equal(posts(), 1, server.apiRequests().join('\n'));
@@ -119,10 +145,9 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   assert.equal(record.backupPath, copy);
 
   // The popup says what was done and asks nothing; no import reminder is left.
-  const popup = await browser.context.newPage();
-  await popup.goto(browser.url('popup/popup.html'));
-  await popup.getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
-  assert.equal(await popup.getByRole('button', { name: 'ログインできました' }).count(), 0);
+  const page = await popup();
+  await page.getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
+  assert.equal(await page.getByRole('button', { name: 'ログインできました' }).count(), 0);
   const notices = await notificationIds(await browser.currentWorker(), (id) => id.endsWith(':renewedAndImported'));
   assert.ok(notices.some((id) => id.endsWith(':renewedAndImported')), notices.join());
   assert.deepEqual(notices.filter((id) => id.endsWith(':awaitingImport')), [], 'no import reminder');
@@ -136,8 +161,45 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   await browser.close();
   browser = await launch();
   server.serials.length = 0;
-  const page = await browser.context.newPage();
-  const answer = await page.goto(`https://${API_HOST}/`);
+  const answer = await (await browser.context.newPage()).goto(`https://${API_HOST}/`);
   assert.equal(answer.status(), 404, 'the API host answered (its probe page)');
   assert.deepEqual([...new Set(server.serials.map(hexSerial))], [newSerial], 'the new certificate was presented');
+});
+
+test('a companion that refuses this extension imports nothing: the certificate registered by hand is renewed and the import guide says why', async () => {
+  const backup = path.join(dir, 'nas-refused', '受付PC');
+  const { home, client, oldSerial } = await terminal({ backupFolder: backup, allowedIds: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'] });
+  // Discovery is refused too: nothing is registered until someone registers the file.
+  await (await browser.currentWorker()).evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
+  const page = await popup();
+  await page.waitForTimeout(1500);
+  assert.deepEqual((await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('registrations'))).registrations ?? [], []);
+  await registerThroughPopup(page, { file: client.p12, password: 'client-pass', label: '受付PC' });
+
+  const record = await renewedAutomatically();
+  assert.equal(record.state, 'saved', JSON.stringify(record));
+  assert.equal(posts(), 1);
+  assert.deepEqual(nssSerials(home), [oldSerial], 'nothing imported');
+  assert.equal(existsSync(backup), false, 'nothing written to the backup folder');
+  await page.reload();
+  const reason = await message('renewalErrorCompanionOriginNotAllowed');
+  await page.getByText(`理由: ${reason}`).waitFor();
+  await page.getByRole('button', { name: 'ログインできました' }).waitFor();
+  assert.equal(await page.getByText(`理由: ${reason}`).count(), 1, 'said once');
+});
+
+test('a backup folder that cannot be written: imported, nothing half-written, the files to keep named with the reason', async () => {
+  const blocked = path.join(dir, 'not-a-folder');
+  writeFileSync(blocked, 'a file where the backup folder should be');
+  const backup = path.join(blocked, '受付PC');
+  const { home, oldSerial } = await terminal({ backupFolder: backup });
+  const record = await renewedAutomatically();
+  assert.equal(record.state, 'done', JSON.stringify(record));
+  assert.equal(record.imported, true);
+  assert.equal(nssSerials(home).filter((serial) => serial !== oldSerial).length, 1, 'imported');
+  assert.equal(readFileSync(blocked, 'utf8'), 'a file where the backup folder should be', 'nothing half-written');
+  const page = await popup();
+  const reason = await message('renewalErrorCompanionBackupFolder');
+  await page.getByText(`理由: ${reason}`, { exact: false }).waitFor();
+  assert.match(await page.locator('.renewal .warning .files').textContent(), /\.p12\n.*_password\.txt$/);
 });

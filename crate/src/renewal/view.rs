@@ -58,6 +58,12 @@ pub struct Imported {
     pub not_after: i64,
     /// The checked backup copy, when one was made.
     pub backup: Option<String>,
+    /// Why the companion could not back it up: said, with the saved files to keep instead.
+    pub backup_refused: Option<Failure>,
+    /// The saved `.p12`, as Chrome reported its path.
+    pub p12_file: String,
+    /// The saved password file.
+    pub password_file: String,
 }
 
 /// Which card the popup shows.
@@ -231,12 +237,16 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         }
         Stage::Done {
             renewed,
-            files: _,
+            files,
             outcome,
         } if outcome.imported => {
             imported = Some(Imported {
                 not_after: renewed.certificate.not_after,
                 backup: outcome.backup.clone(),
+                // Imported, so a refusal on record is the backup's.
+                backup_refused: outcome.refused,
+                p12_file: files.p12.clone(),
+                password_file: files.password.clone(),
             });
             (Card::Imported, vec![])
         }

@@ -2243,3 +2243,131 @@ fn a_held_renewal_keeps_its_certificate_until_exported_and_an_export_without_its
     ));
     assert!(notices(&step).contains(&Notice::Failed));
 }
+
+/// Both files on disk, under a policy that has the companion import and back up (`folder`).
+fn saved_under_companion(import: bool, folder: Option<&str>) -> Step {
+    let mut record = password_saved();
+    record.companion = Some(CompanionPlan {
+        import,
+        backup_folder: folder.map(str::to_owned),
+    });
+    file_saved(record, "/d/c.p12")
+}
+
+fn companion_effects(step: &Step) -> Vec<&Effect> {
+    step.effects
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::CompanionImport { .. } | Effect::CompanionBackup { .. }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_companion_imports_then_backs_up_and_nobody_is_asked_for_anything() {
+    let step = saved_under_companion(true, Some("/srv/nas/受付PC"));
+    assert_eq!(state(&step.record), "importing", "stored before it starts");
+    let fingerprint = renewed_of(&verified()).certificate.sha256_fingerprint;
+    assert_eq!(
+        companion_effects(&step),
+        [&Effect::CompanionImport { fingerprint }]
+    );
+    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
+    assert_eq!(state(&step.record), "backingUp");
+    assert!(matches!(
+        companion_effects(&step)[..],
+        [Effect::CompanionBackup { folder, .. }] if folder == "/srv/nas/受付PC"
+    ));
+    let path = "/srv/nas/受付PC/c.p12".to_owned();
+    let step = on(
+        step.record,
+        Event::CompanionBackedUp { path: path.clone() },
+        Some(&secret(true)),
+    );
+    let step = on(step.record, Event::Registered, Some(&secret(false)));
+    assert_eq!(state(&step.record), "done");
+    assert!(wipes(&step), "nothing left to ask for: the password goes");
+    assert_eq!(notices(&step), [Notice::RenewedAndImported]);
+    let shown = view(&step.record);
+    assert_eq!(shown.card, Card::Imported);
+    assert_eq!(shown.actions, []);
+    let imported = shown.imported.expect("what the companion did");
+    assert_eq!(imported.backup.as_deref(), Some(path.as_str()));
+    assert_eq!(imported.backup_refused, None);
+}
+
+#[test]
+fn a_refused_import_falls_back_to_the_guide_with_the_reason_said_once() {
+    let step = saved_under_companion(true, None);
+    let refused = Event::CompanionRefused {
+        code: Code::CompanionOriginNotAllowed,
+    };
+    let step = on(step.record, refused, Some(&secret(true)));
+    assert_eq!(state(&step.record), "filesSaved", "registering, as stored");
+    assert!(
+        !wipes(&step),
+        "the password is kept for the person who imports it"
+    );
+    let step = on(step.record, Event::Registered, Some(&secret(false)));
+    assert_eq!(state(&step.record), "saved");
+    assert_eq!(notices(&step), [Notice::AwaitingImport]);
+    let shown = view(&step.record);
+    assert_eq!(shown.card, Card::Guide);
+    assert!(shown.actions.contains(&Action::ConfirmImport));
+    let guide = shown
+        .guide
+        .expect("the import guide, as without a companion");
+    assert_eq!(
+        guide.companion_refused.map(|f| f.code),
+        Some(Code::CompanionOriginNotAllowed)
+    );
+}
+
+#[test]
+fn an_imported_certificate_whose_backup_was_refused_says_so_and_names_the_files_to_keep() {
+    let step = saved_under_companion(true, Some("/srv/nas/受付PC"));
+    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
+    let refused = Event::CompanionRefused {
+        code: Code::CompanionBackupFolder,
+    };
+    let step = on(step.record, refused, Some(&secret(true)));
+    let step = on(step.record, Event::Registered, Some(&secret(false)));
+    assert_eq!(
+        state(&step.record),
+        "done",
+        "imported: nothing is left to do here"
+    );
+    let imported = view(&step.record).imported.expect("imported");
+    assert_eq!(imported.backup, None);
+    assert_eq!(
+        imported.backup_refused.map(|f| f.code),
+        Some(Code::CompanionBackupFolder)
+    );
+    assert_eq!(
+        (imported.p12_file.as_str(), imported.password_file.as_str()),
+        ("/d/c.p12", "/d/p.txt")
+    );
+}
+
+#[test]
+fn a_worker_stopped_while_the_companion_works_asks_it_again() {
+    let importing = saved_under_companion(true, Some("/srv/nas")).record;
+    let again = on(importing.clone(), Event::WorkerStarted, Some(&secret(true)));
+    assert_eq!(state(&again.record), "importing");
+    assert_eq!(
+        companion_effects(&again).len(),
+        1,
+        "the same import: one copy"
+    );
+    assert_eq!(posts(&again), 0);
+    let backing_up = on(importing, Event::CompanionImported, Some(&secret(true))).record;
+    let again = on(backing_up, Event::WorkerStarted, Some(&secret(true)));
+    assert_eq!(state(&again.record), "backingUp");
+    assert!(matches!(
+        companion_effects(&again)[..],
+        [Effect::CompanionBackup { .. }]
+    ));
+}
