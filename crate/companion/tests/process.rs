@@ -210,7 +210,7 @@ fn a_file_that_is_not_the_verified_certificate_or_costs_too_much_is_refused_and_
     );
     assert_eq!(listed(&companion), 0, "nothing imported");
 
-    // Refused by the core's budget before the work is done (benches/ prints how fast).
+    // Refused by the core's budget for key derivations, before the work is done.
     let bomb = work_bomb(&companion.dir, 2_000_000);
     let answers = companion.ask(&[import(&bomb, PASS, FINGERPRINT)]);
     assert_eq!(code(&answers[0]), "too_much_work");
