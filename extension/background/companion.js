@@ -9,7 +9,9 @@ export const COMPANION_HOST = 'jp.weborca.cert_companion';
 
 /** Sends one request; resolves to the answer (`ok: true`) or rejects with a CodedError. */
 export async function askCompanion(request) {
-  if (!chrome.runtime.sendNativeMessage) throw new CodedError('companion_unavailable');
+  // The Web Store edition holds `nativeMessaging` only once granted on the options page; a
+  // worker started before the grant has no binding for it until the extension restarts.
+  if (!chrome.runtime.sendNativeMessage) throw new CodedError('companion_not_permitted');
   let answer;
   try {
     answer = await chrome.runtime.sendNativeMessage(COMPANION_HOST, request);

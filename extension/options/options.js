@@ -129,15 +129,25 @@ const COMPANION_STORE_KEYS = Object.freeze({ nss: 'companionStoreNss', windows: 
 /** Whether the companion the policy asks for answers: how an administrator checks it works. */
 async function fillCompanion({ effective }) {
   const status = document.getElementById('companion-status');
+  const grant = document.getElementById('companion-grant');
   status.hidden = !effective.settings.useCompanion;
+  grant.hidden = true;
   if (status.hidden) return;
+  const permitted = await chrome.permissions.contains({ permissions: ['nativeMessaging'] });
+  grant.hidden = permitted;
   try {
     const { version, store } = await send(MessageType.COMPANION_STATUS);
     status.textContent = t('companionWorking', [version, t(COMPANION_STORE_KEYS[store] ?? 'companionStoreOther')]);
   } catch (error) {
-    status.textContent = t('companionNotWorking', [renewalErrorMessage(error.code)]);
+    status.textContent = t('companionNotWorking', [renewalErrorMessage(permitted ? error.code : 'companion_not_permitted')]);
   }
 }
+
+document.getElementById('grant-companion').addEventListener('click', async () => {
+  // Asked at once, inside the click. Granted, the extension restarts: a running worker gets
+  // `sendNativeMessage` only when it starts again.
+  if (await chrome.permissions.request({ permissions: ['nativeMessaging'] }).catch(() => false)) chrome.runtime.reload();
+});
 
 
 document.getElementById('grant-access').addEventListener('click', () => {

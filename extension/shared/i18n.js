@@ -107,6 +107,7 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   save_failed: 'renewalErrorSaveFailed',
   backup_mismatch: 'renewalErrorBackupMismatch',
   companion_unavailable: 'renewalErrorCompanionUnavailable',
+  companion_not_permitted: 'renewalErrorCompanionNotPermitted',
   companion_refused: 'renewalErrorCompanionRefused',
   companion_fingerprint_mismatch: 'renewalErrorCompanionFingerprintMismatch',
   companion_store_failed: 'renewalErrorCompanionStoreFailed',

@@ -203,3 +203,23 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   await page.getByText(`理由: ${reason}`, { exact: false }).waitFor();
   assert.match(await page.locator('.renewal .warning .files').textContent(), /\.p12\n.*_password\.txt$/);
 });
+
+test('the Web Store edition asks for the companion permission on the options page, only when the policy uses the companion', async () => {
+  // The unpacked build is the store edition: `nativeMessaging` is optional and not granted.
+  browser = await launchWithExtension({});
+  const options = await browser.context.newPage();
+  await options.goto(browser.url('options/options.html'));
+  await options.locator('#policy-heading').waitFor({ state: 'attached' });
+  assert.equal(await options.getByRole('button', { name: '補助プログラムとの通信を許可する' }).count(), 0, 'no companion: nothing asked');
+  await browser.close();
+  await setPolicy({ useCompanion: true });
+  browser = await launchWithExtension({});
+  const page = await browser.context.newPage();
+  await page.goto(browser.url('options/options.html'));
+  await page.getByRole('button', { name: '補助プログラムとの通信を許可する' }).waitFor();
+  await page.getByText(await message('renewalErrorCompanionNotPermitted'), { exact: false }).waitFor();
+  // The worker says the same to a renewal: not granted, the manual path as before.
+  const answer = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'page/companion-status' }));
+  assert.deepEqual(answer, { ok: false, error: { code: 'companion_not_permitted' } });
+  // Headless Chromium cannot answer the permission prompt itself; the grant is not tested here.
+});

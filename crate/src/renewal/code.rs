@@ -111,6 +111,9 @@ codes! {
     BackupMismatch = "backup_mismatch",
     /// The companion is not installed, not allowed, or did not answer.
     CompanionUnavailable = "companion_unavailable",
+    /// The extension has not been granted `nativeMessaging` (the Web Store edition asks for
+    /// it on the options page), or was granted it since the worker started.
+    CompanionNotPermitted = "companion_not_permitted",
     /// The companion refused for a reason this version does not know.
     CompanionRefused = "companion_refused",
     /// The companion was sent a file that is not the verified certificate.
