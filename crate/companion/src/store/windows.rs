@@ -2,7 +2,7 @@
 //! Edge look for client certificates, through CryptoAPI (crypt32). A `.p12` is opened by
 //! `PFXImportCertStore`, which keeps the private key in the user's key store, and its
 //! certificate with a key is added to `MY`. Keys are imported not exportable, as the Windows
-//! import wizard does by default; nothing is ever deleted.
+//! import wizard does by default; no certificate is ever removed.
 // The only unsafe code of the crate: CryptoAPI has no safe binding. Each block says why it holds.
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -12,7 +12,7 @@ use std::ptr;
 use windows_sys::Win32::Foundation::GetLastError;
 use windows_sys::Win32::Security::Cryptography::{
     CERT_CONTEXT, CERT_FRIENDLY_NAME_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID, CERT_NCRYPT_KEY_SPEC,
-    CERT_STORE_ADD_USE_EXISTING, CERT_STORE_PROV_SYSTEM_W, CERT_STORE_READONLY_FLAG,
+    CERT_STORE_ADD_REPLACE_EXISTING, CERT_STORE_PROV_SYSTEM_W, CERT_STORE_READONLY_FLAG,
     CERT_SYSTEM_STORE_CURRENT_USER, CRYPT_ACQUIRE_ALLOW_NCRYPT_KEY_FLAG,
     CRYPT_ACQUIRE_COMPARE_KEY_FLAG, CRYPT_ACQUIRE_SILENT_FLAG, CRYPT_INTEGER_BLOB,
     CRYPT_USER_KEYSET, CertAddCertificateContextToStore, CertCloseStore,
@@ -79,14 +79,17 @@ impl Store for WindowsStore {
                 // A missing name is only a nicer label in certmgr: not worth failing for.
                 let _ = context.set_friendly_name(label);
             }
-            // USE_EXISTING: the same certificate already there stays (no duplicate, nothing
-            // deleted) and takes the new context's properties, so its key link is the new key.
+            // The request layer imports only when this certificate is not in MY with a usable
+            // key, so an entry already there is the same certificate without one (from a .crt,
+            // or its key gone): REPLACE_EXISTING puts the one with its key in its place, one
+            // entry, no certificate fewer. Not USE_EXISTING or the INHERIT variants: they merge
+            // the old entry's properties, and which key link wins is not documented.
             // SAFETY: `my.0` is an open store and `context.0` a live context of `pfx`.
             let ok = unsafe {
                 CertAddCertificateContextToStore(
                     my.0,
                     context.0,
-                    CERT_STORE_ADD_USE_EXISTING,
+                    CERT_STORE_ADD_REPLACE_EXISTING,
                     ptr::null_mut(),
                 )
             };
