@@ -16,7 +16,7 @@ use windows_sys::Win32::Security::Cryptography::{
     CERT_SYSTEM_STORE_CURRENT_USER, CRYPT_ACQUIRE_ALLOW_NCRYPT_KEY_FLAG,
     CRYPT_ACQUIRE_COMPARE_KEY_FLAG, CRYPT_ACQUIRE_SILENT_FLAG, CRYPT_INTEGER_BLOB,
     CRYPT_USER_KEYSET, CertAddCertificateContextToStore, CertCloseStore,
-    CertEnumCertificatesInStore, CertGetCertificateContextProperty,
+    CertEnumCertificatesInStore, CertGetCertificateContextProperty, CertOpenStore,
     CertSetCertificateContextProperty, CryptAcquireCertificatePrivateKey, CryptReleaseContext,
     HCERTSTORE, NCryptFreeObject, PFXImportCertStore,
 };
@@ -124,15 +124,8 @@ impl OpenStore {
             };
         // SAFETY: the system-store provider reads `pvPara` as a NUL-terminated UTF-16 name;
         // `name` is one and outlives the call.
-        let handle = unsafe {
-            windows_sys::Win32::Security::Cryptography::CertOpenStore(
-                CERT_STORE_PROV_SYSTEM_W,
-                0,
-                0,
-                flags,
-                name.as_ptr().cast(),
-            )
-        };
+        let handle =
+            unsafe { CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags, name.as_ptr().cast()) };
         if handle.is_null() {
             Err(last_error("CertOpenStore(CurrentUser\\MY)"))
         } else {
