@@ -11,7 +11,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapp
 # The shipped optimisation (the bench builds a copy with names kept using the same flags).
 WASM_OPT_FLAGS := -Oz --low-memory-unused $(WASM_FEATURES)
 
-.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e fuzz bench fixtures weborca package clean
+.PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e test-windows fuzz bench fixtures weborca package package-windows clean
 
 deps:
 	scripts/install-deps.sh
@@ -57,7 +57,15 @@ FUZZ_SECONDS ?= 20
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-test: lint test-rust test-wasm test-e2e fuzz
+# The companion for Windows: clippy for its target, the .exe under Wine spoken to with native
+# messaging frames (tests/windows/companion.wine.mjs), and the .msi read back with msitools
+# (tests/windows/msi.wine.mjs). Named apart from *.test.mjs so test-e2e does not run them again.
+test-windows: deps
+	cargo clippy --locked --target x86_64-pc-windows-gnu --all-targets -p weborca-companion -- -D warnings
+	cargo build --locked --release --target x86_64-pc-windows-gnu -p weborca-companion
+	node --test --test-concurrency=1 tests/windows/companion.wine.mjs tests/windows/msi.wine.mjs
+
+test: lint test-rust test-wasm test-e2e test-windows fuzz
 
 # Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
 # outside the repository), updates.xml pointing at BASE_URL, and the companion's .deb allowing
@@ -66,6 +74,13 @@ test: lint test-rust test-wasm test-e2e fuzz
 package: build
 	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> [STORE_ID=<id>]" >&2; exit 2; }
 	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)" $(if $(STORE_ID),--store-id "$(STORE_ID)")
+
+# The companion's Windows installer → release/weborca-companion-<version>-x64.msi (per machine,
+# for Group Policy), allowed for the extension IDs given (the store's and the self-hosted one's).
+#   make package-windows EXTENSION_IDS="<store ID> <self-hosted ID>"
+package-windows: deps
+	@test -n "$(EXTENSION_IDS)" || { echo 'usage: make package-windows EXTENSION_IDS="<ID> [<ID>…]"' >&2; exit 2; }
+	scripts/package-msi.sh $(addprefix --extension-id ,$(EXTENSION_IDS))
 
 # Figures, not assertions, printed and written to BENCHMARKS.md: the reader against node-forge,
 # PKI.js, native Rust and openssl; the worker, banner and content script in Chromium (holding

@@ -72,7 +72,14 @@ fn current_store() -> Result<Box<dyn Store>, CompanionError> {
         .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn current_store() -> Result<Box<dyn Store>, CompanionError> {
+    Ok(Box::new(
+        weborca_companion::store::windows::WindowsStore::for_current_user(),
+    ))
+}
+
+#[cfg(not(any(unix, windows)))]
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     Err(CompanionError::with(
         Code::CompanionStoreFailed,

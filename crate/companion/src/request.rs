@@ -174,26 +174,34 @@ fn import(
         .common_name
         .clone()
         .unwrap_or_else(|| report.certificate.subject.clone());
-    store
-        .import(&bytes, password, &label)
-        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
-    // Answered only once the store shows it, with its private key.
-    let present = store
+    let fingerprint = &report.certificate.sha256_fingerprint;
+    // Already there with its key (the same file asked again after a worker stopped before the
+    // answer): nothing to import, and no second copy of the key (Windows keeps one per import).
+    if !holds_with_key(store, fingerprint)? {
+        store
+            .import(&bytes, password, &label)
+            .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
+        // Answered only once the store shows it, with its private key.
+        if !holds_with_key(store, fingerprint)? {
+            return Err(CompanionError::new(Code::CompanionNotInStore));
+        }
+    }
+    Ok(Answer::Imported {
+        certificate: Box::new(report.certificate),
+    })
+}
+
+/// Whether the store holds the certificate with this SHA-256 fingerprint with its private key.
+fn holds_with_key(store: &dyn Store, fingerprint: &str) -> Result<bool, CompanionError> {
+    Ok(store
         .list()
         .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?
         .into_iter()
         .any(|found| {
             found.has_private_key
-                && read_certificate_file(&found.der, None, None).is_ok_and(|seen| {
-                    seen.certificate.sha256_fingerprint == report.certificate.sha256_fingerprint
-                })
-        });
-    if !present {
-        return Err(CompanionError::new(Code::CompanionNotInStore));
-    }
-    Ok(Answer::Imported {
-        certificate: Box::new(report.certificate),
-    })
+                && read_certificate_file(&found.der, None, None)
+                    .is_ok_and(|seen| seen.certificate.sha256_fingerprint == fingerprint)
+        }))
 }
 
 /// Base64 from the extension; anything else is a malformed message.

@@ -3,6 +3,8 @@
 
 #[cfg(unix)]
 pub mod nss;
+#[cfg(windows)]
+pub mod windows;
 
 use der::Decode;
 use sha1::{Digest, Sha1};

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The companion's Windows installer: cross-builds weborca-companion.exe (mingw-w64), writes the
+# install config and the native messaging host manifest for the extension IDs given, and builds
+# <out>/weborca-companion-<version>-x64.msi with wixl (packaging/windows/weborca-companion.wxs).
+#   scripts/package-msi.sh --extension-id <store ID> --extension-id <self-hosted ID> [--out DIR]
+#     [--manufacturer NAME]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: scripts/package-msi.sh --extension-id ID [--extension-id ID]... [--out DIR] [--manufacturer NAME]" >&2
+  exit 2
+}
+
+ids=()
+out=release
+manufacturer='WebORCA Certificate Assistant'
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --extension-id) [ $# -ge 2 ] || usage; ids+=("$2"); shift 2 ;;
+    --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+    --manufacturer) [ $# -ge 2 ] || usage; manufacturer=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[ ${#ids[@]} -gt 0 ] || usage
+for id in "${ids[@]}"; do
+  # An extension ID is 32 letters a–p (what origin.rs accepts): nothing else reaches the JSON.
+  [[ $id =~ ^[a-p]{32}$ ]] || { echo "package-msi: not an extension ID: $id" >&2; exit 2; }
+done
+
+# Into an XML attribute, by a wixl that crashes on non-ASCII there: plain ASCII words only.
+[[ $manufacturer =~ ^[A-Za-z0-9][A-Za-z0-9\ .,()-]*$ ]] || { echo "package-msi: --manufacturer: ASCII letters, digits, spaces and .,()- only" >&2; exit 2; }
+
+version=$(sed -n 's/^version = "\([0-9.]*\)"$/\1/p' crate/companion/Cargo.toml | head -n 1)
+[ -n "$version" ] || { echo "package-msi: no version in crate/companion/Cargo.toml" >&2; exit 1; }
+
+cargo build --locked --release --target x86_64-pc-windows-gnu -p weborca-companion
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp target/x86_64-pc-windows-gnu/release/weborca-companion.exe "$stage/"
+
+quoted=()
+origins=()
+for id in "${ids[@]}"; do
+  quoted+=("\"$id\"")
+  origins+=("\"chrome-extension://$id/\"")
+done
+join() { local IFS=,; echo "$*"; }
+printf '{"allowedExtensions":[%s]}\n' "$(join "${quoted[@]}")" >"$stage/weborca-companion.json"
+cat >"$stage/jp.weborca.cert_companion.json" <<EOF
+{
+  "name": "jp.weborca.cert_companion",
+  "description": "WebORCA 証明書更新アシスタント companion",
+  "path": "weborca-companion.exe",
+  "type": "stdio",
+  "allowed_origins": [$(join "${origins[@]}")]
+}
+EOF
+
+mkdir -p "$out"
+msi="$(cd "$out" && pwd)/weborca-companion-$version-x64.msi"
+wxs="$PWD/packaging/windows/weborca-companion.wxs"
+# wixl finds a File's Source only by a relative path: it runs in the staging folder.
+(cd "$stage" && wixl --arch x64 -D Version="$version" -D Manufacturer="$manufacturer" -D SourceDir=. \
+  -o "$msi" "$wxs")
+echo "$msi"

@@ -1,0 +1,122 @@
+// The companion's .msi (scripts/package-msi.sh, wixl) read back with msitools — its File,
+// Component, Directory and Registry tables and the files it carries — then installed per machine
+// by Wine's msiexec as Group Policy would (silent), followed from Chrome's registry entry to a
+// companion that answers, and removed. Run by `make test-windows` (not named *.test.mjs:
+// `node --test tests/` would run it a second time).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { EXE, addProcessPrng, companion, root, settle, wine } from './wine.mjs';
+
+const STORE_ID = 'abcdefghijklmnopabcdefghijklmnop';
+const SELF_HOSTED_ID = 'ponmlkjihgfedcbaponmlkjihgfedcba';
+const HOST = 'jp.weborca.cert_companion';
+const KEYS = {
+  chrome: `SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\${HOST}`,
+  edge: `SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\${HOST}`,
+};
+const version = readFileSync(path.join(root, 'crate/companion/Cargo.toml'), 'utf8').match(/^version = "(.+)"$/m)[1];
+let dir;
+let msi;
+
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-companion-msi-'));
+  const out = execFileSync(path.join(root, 'scripts/package-msi.sh'),
+    ['--extension-id', STORE_ID, '--extension-id', SELF_HOSTED_ID, '--out', path.join(dir, 'out')],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  msi = out.trim().split('\n').at(-1);
+});
+after(() => {
+  if (existsSync(path.join(dir, 'prefix'))) settle(path.join(dir, 'prefix'));
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
+/** A table of the .msi as rows keyed by column (msiinfo export: names, types, key line, rows). */
+function table(name) {
+  const [columns, , , ...rows] = execFileSync('msiinfo', ['export', msi, name], { encoding: 'utf8' })
+    .split(/\r?\n/).filter((line) => line !== '');
+  const names = columns.split('\t');
+  return rows.map((row) => Object.fromEntries(row.split('\t').map((value, i) => [names[i], value])));
+}
+
+test('the .msi carries the companion, its install config and the host manifest for the IDs given, registered for Chrome and Edge in HKLM', () => {
+  assert.equal(path.basename(msi), `weborca-companion-${version}-x64.msi`);
+  const tables = execFileSync('msiinfo', ['tables', msi], { encoding: 'utf8' }).split(/\r?\n/);
+  for (const name of ['File', 'Component', 'Registry', 'Directory']) assert.ok(tables.includes(name), name);
+  assert.match(execFileSync('msiinfo', ['suminfo', msi], { encoding: 'utf8' }), /^Template: x64;/m, 'a 64-bit package');
+
+  const files = Object.fromEntries(table('File').map((row) => [row.FileName, row]));
+  assert.deepEqual(Object.keys(files).sort(), ['jp.weborca.cert_companion.json', 'weborca-companion.exe', 'weborca-companion.json']);
+  const components = Object.fromEntries(table('Component').map((row) => [row.Component, row]));
+  for (const file of Object.values(files)) {
+    const component = components[file.Component_];
+    assert.equal(component.Directory_, 'INSTALLDIR', file.FileName);
+    assert.equal(Number(component.Attributes) & 256, 256, `${file.FileName}: a 64-bit component`);
+  }
+  const directories = Object.fromEntries(table('Directory').map((row) => [row.Directory, row]));
+  assert.equal(directories.INSTALLDIR.Directory_Parent, 'ProgramFiles64Folder');
+  assert.equal(directories.INSTALLDIR.DefaultDir, 'WebORCA Companion');
+
+  // HKLM (root 2), the default value, the manifest's installed path.
+  const manifestKey = files['jp.weborca.cert_companion.json'].File;
+  assert.deepEqual(table('Registry').map(({ Root, Key, Name, Value }) => ({ Root, Key, Name, Value })).sort((a, b) => a.Key.localeCompare(b.Key)), [
+    { Root: '2', Key: KEYS.chrome, Name: '', Value: `[#${manifestKey}]` },
+    { Root: '2', Key: KEYS.edge, Name: '', Value: `[#${manifestKey}]` },
+  ]);
+  const properties = Object.fromEntries(table('Property').map((row) => [row.Property, row.Value]));
+  assert.equal(properties.ALLUSERS, '1', 'per machine');
+  assert.equal(properties.ProductVersion, version);
+
+  const extracted = path.join(dir, 'extracted');
+  execFileSync('msiextract', ['-C', extracted, msi]);
+  const folder = path.join(extracted, 'WebORCA Companion'); // msiextract leaves Program Files out
+  assert.deepEqual(readdirSync(folder).sort(), Object.keys(files).sort());
+  assert.ok(readFileSync(path.join(folder, 'weborca-companion.exe')).equals(readFileSync(EXE)), 'the built companion');
+  assert.deepEqual(JSON.parse(readFileSync(path.join(folder, 'weborca-companion.json'), 'utf8')),
+    { allowedExtensions: [STORE_ID, SELF_HOSTED_ID] });
+  const manifest = JSON.parse(readFileSync(path.join(folder, 'jp.weborca.cert_companion.json'), 'utf8'));
+  assert.deepEqual({ ...manifest, description: undefined }, {
+    name: HOST, description: undefined, path: 'weborca-companion.exe', type: 'stdio',
+    allowed_origins: [`chrome-extension://${STORE_ID}/`, `chrome-extension://${SELF_HOSTED_ID}/`],
+  });
+});
+
+test("installed silently per machine by msiexec, Chrome's registry entry leads to a companion that answers; removed without a trace", () => {
+  const prefix = path.join(dir, 'prefix');
+  const install = wine(prefix, ['msiexec', '/i', msi, '/qn']);
+  assert.equal(install.status, 0, install.stderr.toString());
+
+  const manifests = Object.values(KEYS).map((key) => {
+    const query = wine(prefix, ['reg', 'query', `HKLM\\${key}`, '/ve']);
+    assert.equal(query.status, 0, key);
+    return query.stdout.toString().match(/REG_SZ\s+(.+?)\r?\n/)[1];
+  });
+  assert.deepEqual(manifests, Array(2).fill('C:\\Program Files\\WebORCA Companion\\jp.weborca.cert_companion.json'));
+
+  // As Chrome does: the manifest from the registry, the host's path relative to it.
+  const unixPath = (windowsPath) => path.join(prefix, 'drive_c', ...windowsPath.slice(3).split('\\'));
+  const manifest = JSON.parse(readFileSync(unixPath(manifests[0]), 'utf8'));
+  const installed = path.join(path.dirname(unixPath(manifests[0])), manifest.path);
+  addProcessPrng(path.dirname(installed)); // Wine 8's gap, test set-up only
+  for (const id of [STORE_ID, SELF_HOSTED_ID]) {
+    const run = companion(prefix, installed, [{ type: 'version' }], `chrome-extension://${id}/`);
+    assert.deepEqual(run.answers, [{ ok: true, version, store: 'windows' }], run.stderr);
+  }
+
+  const remove = wine(prefix, ['msiexec', '/x', msi, '/qn']);
+  assert.equal(remove.status, 0, remove.stderr.toString());
+  for (const key of Object.values(KEYS)) assert.notEqual(wine(prefix, ['reg', 'query', `HKLM\\${key}`]).status, 0, key);
+  const left = existsSync(path.dirname(installed)) ? readdirSync(path.dirname(installed)) : [];
+  assert.deepEqual(left, ['bcryptprimitives.dll'], "only the test's own DLL is left");
+});
+
+test('the script builds for extension IDs only', () => {
+  for (const args of [[], ['--extension-id', 'not-an-id'], ['--extension-id', 'A'.repeat(32)], ['--extension-id', `${STORE_ID}"`]]) {
+    const run = spawnSync(path.join(root, 'scripts/package-msi.sh'), [...args, '--out', path.join(dir, 'refused')], { cwd: root });
+    assert.equal(run.status, 2, args.join(' '));
+  }
+  assert.equal(existsSync(path.join(dir, 'refused')), false);
+});
