@@ -127,7 +127,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   // The popup says what was done and asks nothing; no import reminder is left.
   const popup = await browser.context.newPage();
   await popup.goto(browser.url('popup/popup.html'));
-  await popup.getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
+  await popup.locator('main').getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
   assert.equal(await popup.getByRole('button', { name: 'ログインできました' }).count(), 0);
   const notices = await notificationIds(await browser.currentWorker(), (id) => id.endsWith(':renewedAndImported'));
   assert.ok(notices.some((id) => id.endsWith(':renewedAndImported')), notices.join());

@@ -217,7 +217,7 @@ export async function registerThroughPopup(page, { file, password = '', label })
   // The popup folds the form while a renewal is under way: unfold it, as a user would.
   const folded = page.locator('#register-fold:not([open]) > summary');
   if (await folded.count()) await folded.click();
-  await page.getByLabel('証明書ファイル').setInputFiles(file);
+  await page.getByLabel('証明書ファイル', { exact: true }).setInputFiles(file);
   await page.getByLabel('パスワード', { exact: true }).fill(password);
   if (label !== undefined) await page.getByLabel('名前').fill(label);
   await page.getByRole('button', { name: '登録' }).click();
