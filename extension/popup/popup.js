@@ -291,16 +291,17 @@ function passwordReveal(view) {
   return holder;
 }
 
-/** The saved files by name, and a button that opens their folder. */
-function savedFiles(view) {
-  const { guide } = view;
-  const files = element('div', 'files');
-  files.append(element('p', 'hint', t('renewalFilesIn', [guide.folderName])));
+/** The saved files by name. */
+function savedFileNames(view) {
   const names = element('ul', 'names');
-  names.append(element('li', '', guide.p12Name), element('li', '', guide.passwordName));
-  files.append(names, keyed(actionButton('buttonShowFolder', 'secondary',
-    () => send(MessageType.SHOW_FOLDER, { fingerprint: view.fingerprint }).catch(logRefusal)), `folder:${view.fingerprint}`));
-  return files;
+  names.append(element('li', '', view.guide.p12Name), element('li', '', view.guide.passwordName));
+  return names;
+}
+
+/** Opens Downloads, where the guide's folder is. */
+function folderButton(view) {
+  return keyed(actionButton('buttonShowFolder', 'secondary',
+    () => send(MessageType.SHOW_FOLDER, { fingerprint: view.fingerprint }).catch(logRefusal)), `folder:${view.fingerprint}`);
 }
 
 /** One step of the guide: folded unless it is the one the core says is open. */
@@ -319,18 +320,22 @@ function savedGuide(view) {
   const { guide: saved } = view;
   const offers = (action) => view.actions.includes(action);
   const parts = [];
-  if (view.automatic) parts.push(element('p', 'ok', t('renewalAutomaticDone')));
+  const when = formatDate(saved.notAfter);
+  parts.push(element('p', 'ok', view.automatic
+    ? t('renewalAutomaticDone', [when, saved.folderName])
+    : t('renewalSaved', [when, saved.folderName])));
   if (saved.companionRefused) {
     parts.push(element('p', 'warning', t('renewalCompanionNotImported', [renewalErrorMessage(saved.companionRefused.code)])));
   }
   if (saved.backup) parts.push(element('p', 'hint', t('renewalImportedBackup', [saved.backup])));
-  parts.push(element('p', 'ok', t('renewalSaved', [formatDate(saved.notAfter), saved.folderName])));
   const steps = element('ol', 'guide');
   // Step: see the password, back up both files; the copy is checked.
   const backup = guideStep(view, 'backup', 'renewalStepBackupTitle', saved.backedUp);
-  if (offers('revealPassword')) backup.fold.append(passwordReveal(view));
   if (offers('confirmBackup')) {
-    backup.fold.append(element('p', '', t('renewalStepBackup')), savedFiles(view));
+    const buttons = element('div', 'row');
+    if (offers('revealPassword')) buttons.append(passwordReveal(view));
+    buttons.append(folderButton(view));
+    backup.fold.append(element('p', '', t('renewalStepBackup')), savedFileNames(view), buttons);
     const input = keyed(element('input'), `backup:${view.fingerprint}`);
     input.type = 'file';
     input.accept = '.p12,.pfx';
@@ -365,7 +370,7 @@ function savedGuide(view) {
   // Step: import into the computer, per system, as in the ORCA user guide.
   const importing = guideStep(view, 'import', 'renewalStepImport', false);
   keyed(importing.fold.querySelector('summary'), `import:${view.fingerprint}`);
-  if (saved.backedUp) importing.fold.append(savedFiles(view));
+  if (saved.backedUp) importing.fold.append(savedFileNames(view), folderButton(view));
   for (const system of Object.keys(IMPORT_TITLE_KEYS)) {
     const how = element('details', 'system');
     const lines = element('ol', 'how');
@@ -373,6 +378,7 @@ function savedGuide(view) {
     how.append(element('summary', '', t(IMPORT_TITLE_KEYS[system])), lines);
     importing.fold.append(how);
   }
+  importing.fold.append(element('p', 'hint', t('renewalTwoCertificates')));
   steps.append(importing.item);
   // Step: log in; its button is the guide's main one and is never folded away.
   const login = element('li', 'step login');
