@@ -324,6 +324,7 @@ function savedGuide(view) {
   parts.push(element('p', 'ok', view.automatic
     ? t('renewalAutomaticDone', [when, saved.folderName])
     : t('renewalSaved', [when, saved.folderName])));
+  if (saved.backedUp) parts.push(element('p', 'ok', t('renewalBackupConfirmed')));
   if (saved.companionRefused) {
     parts.push(element('p', 'warning', t('renewalCompanionNotImported', [renewalErrorMessage(saved.companionRefused.code)])));
   }
@@ -363,8 +364,6 @@ function savedGuide(view) {
       await refresh({ fallback: `import:${view.fingerprint}` });
     });
     backup.fold.append(label, input, said);
-  } else {
-    backup.fold.append(element('p', 'ok', t('renewalBackupConfirmed')));
   }
   steps.append(backup.item);
   // Step: import into the computer, per system, as in the ORCA user guide.
@@ -490,8 +489,10 @@ async function refreshRenewals() {
     said.set(view.fingerprint, words);
   }
   // The registration form is folded while a renewal is under way, so the guide fits.
+  // Not while the user is in it (a registration may start an automatic renewal at once).
   const listed = open.length > 0;
-  if (listed !== renewalsShown) document.getElementById('register-fold').open = !listed;
+  const fold = document.getElementById('register-fold');
+  if (listed !== renewalsShown && !fold.contains(document.activeElement)) fold.open = !listed;
   renewalsShown = listed;
 }
 

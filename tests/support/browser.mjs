@@ -222,7 +222,8 @@ export async function registerThroughPopup(page, { file, password = '', label })
   if (label !== undefined) await page.getByLabel('名前').fill(label);
   await page.getByRole('button', { name: '登録' }).click();
   // Busy is said with aria-disabled (a disabled button would lose the focus).
-  await page.locator('#register button[type="submit"]:not([aria-disabled])').waitFor();
+  // The popup may fold the form once a renewal shows (automatic renewal starts at once).
+  await page.locator('#register button[type="submit"]:not([aria-disabled])').waitFor({ state: 'attached' });
 }
 
 /** Browser policies that present the test CA's client certificate to `hosts` without a
