@@ -22,7 +22,7 @@ export default [
   },
   {
     // Functions passed to page.evaluate() run in extension pages.
-    files: ['tests/e2e/**/*.mjs', 'tests/support/browser.mjs', 'tests/demo.mjs'],
+    files: ['tests/e2e/**/*.mjs', 'tests/support/browser.mjs', 'tests/support/popup-states.mjs', 'tests/demo.mjs'],
     languageOptions: { globals: { ...globals.browser, chrome: 'readonly' } },
   },
   {

@@ -15,6 +15,7 @@ import {
   banner, certificatePolicies, clearPolicy, expectedFixtures, fixtures, launchWithExtension, prepareNssDb,
   registerThroughPopup, root, setPolicy, settledRenewal,
 } from './support/browser.mjs';
+import { renewalStates, showRenewal } from './support/popup-states.mjs';
 
 const DAY = 86_400_000;
 const out = path.join(root, 'demo-output');
@@ -36,14 +37,16 @@ const browser = await launchWithExtension({
 await browser.useDefaultDownloads();
 const expected = await expectedFixtures();
 
-async function shot(page, name) {
+/** A screenshot of `page`: the whole page, or (`fullPage: false`) what a 420×600 popup shows. */
+async function shot(page, name, { fullPage = true } = {}) {
   const file = path.join(out, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   console.log(`  (screenshot: ${path.relative(root, file)})`);
 }
 
 const popup = await browser.context.newPage();
-await popup.setViewportSize({ width: 440, height: 900 });
+// Chrome's popup: 420 px wide (the page's own width), at most 600 px high.
+await popup.setViewportSize({ width: 420, height: 600 });
 await popup.goto(browser.url('popup/popup.html'));
 
 async function register(file, password, label, title) {
@@ -95,6 +98,19 @@ for (const item of await popup.locator('#certificates > li').all()) {
   console.log(`  - ${(await item.locator('p').allTextContents()).slice(0, 4).join(' / ')}`);
 }
 await shot(popup, 'popup-list-and-renewal-guide');
+await shot(popup, 'popup-state-real-renewal-guide', { fullPage: false });
+
+console.log('\n■ ポップアップの各状態 (420×600、スクロールなしで見える範囲)');
+const demoWorker = await browser.currentWorker();
+await demoWorker.evaluate(() => chrome.alarms.clearAll()); // no timer moves the shown records on
+const { registrations } = await demoWorker.evaluate(() => chrome.storage.local.get('registrations'));
+const current = registrations.find((r) => r.label === '受付PC') ?? registrations[0];
+for (const [name, record] of Object.entries(renewalStates(current.certificate))) {
+  await showRenewal(demoWorker, popup, record);
+  await shot(popup, `popup-state-${name}`, { fullPage: false });
+}
+await showRenewal(demoWorker, popup, null);
+await shot(popup, 'popup-state-list', { fullPage: false });
 
 if (headless) {
   await browser.close();

@@ -171,3 +171,43 @@ test('every text element in the pages is localized', () => {
     assert.deepEqual(bare.map((m) => m[0]), [], path.relative(root, file));
   }
 });
+
+/** Words a receptionist should never meet: PKI jargon, raw technical text, other clients'
+ * product names, guesses, and 【…】→ chains of menu paths. */
+const JARGON = [/\bCN\b/, /認証局/, /署名/, /秘密鍵/, /\bOID\b/, /\bAPI\b/, /オンプレミス/, /推定/, /monsiaj/i, /glclient/i,
+  /【/, /→/, /CN=/, /RSA/, /pbeWith/];
+/** Keys shown only in the administrator's folds or settings, where technical names belong. */
+const FOR_ADMINISTRATORS = new Set(['fieldSubject', 'fieldFingerprint', 'fieldKeyAlgorithm', 'fieldProtection',
+  'companionStoreNss', 'policyDroppedHint']);
+
+/** Sentences in a message (a question counts as one). */
+const sentences = (text) => text.split(/[。？！]/).filter((s) => s.trim()).length;
+
+/** Every finding of the plain-words rule in `messages` (a test of the test feeds it bad ones). */
+function plainWordProblems(messages) {
+  const problems = [];
+  for (const [key, { message }] of Object.entries(messages)) {
+    if (FOR_ADMINISTRATORS.has(key)) continue;
+    const text = message.replace(/\$[A-Z_]+\$/g, '…'); // placeholders are not words
+    for (const word of JARGON) if (word.test(text)) problems.push(`${key}: ${word}`);
+    // Short enough to read at a glance: two sentences, one more for a question; each line of
+    // a list of steps is read on its own.
+    const most = /^confirm/.test(key) ? 3 : 2;
+    for (const line of text.split('\n')) {
+      if (sentences(line) > most) problems.push(`${key}: ${sentences(line)} sentences`);
+      if (line.length > 90) problems.push(`${key}: ${line.length} characters`);
+    }
+  }
+  return problems;
+}
+
+test('every Japanese message is plain and short: no jargon, at most two sentences, 90 characters a line', () => {
+  assert.deepEqual(plainWordProblems(ja), []);
+  const made = {
+    a: { message: '証明書の CN を使います。' },
+    b: { message: '一。二。三。' },
+    c: { message: '【証明書管理】→【OK】' },
+    fieldSubject: { message: 'CN=client1' },
+  };
+  assert.deepEqual(plainWordProblems(made).map((p) => p.split(':')[0]), ['a', 'b', 'c', 'c']);
+});

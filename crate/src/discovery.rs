@@ -56,7 +56,10 @@ pub fn discovered(
     }
     chosen
         .into_iter()
-        .map(|certificate| Registration::new(certificate.clone(), "", None, None, now))
+        .map(|certificate| Registration {
+            found_in_store: true,
+            ..Registration::new(certificate.clone(), "", None, None, now)
+        })
         .collect()
 }
 
@@ -95,6 +98,7 @@ mod tests {
         assert_eq!(added[0].certificate.sha256_fingerprint, "NEW");
         assert_eq!(added[0].label, "client3948");
         assert_eq!(added[0].file_name, None);
+        assert!(added[0].found_in_store, "the popup says where it came from");
 
         // Already registered, or replaced by a renewal before: nothing to add.
         assert!(discovered(std::slice::from_ref(&new), &added, &[], NOW).is_empty());

@@ -25,6 +25,10 @@ pub struct Registration {
     pub registered_at: i64,
     /// What the reader found.
     pub certificate: CertificateInfo,
+    /// Registered by the companion from the computer's own certificate store (no file).
+    /// Absent in data written before it existed: read as `false`.
+    #[serde(default)]
+    pub found_in_store: bool,
 }
 
 impl Registration {
@@ -52,6 +56,7 @@ impl Registration {
             file_name,
             registered_at: first_registered.unwrap_or(now),
             certificate,
+            found_in_store: false,
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct Entry {
     pub show_banner: bool,
     /// Which other ORCA clients would be warning now (for comparison in the popup).
     pub warning_clients: Vec<ClientProfile>,
+    /// Registered from the computer's certificate store, not from a file.
+    pub found_in_store: bool,
 }
 
 /// The toolbar badge.
@@ -174,6 +181,7 @@ pub fn overview(
                     .collect(),
                 assessment,
                 snoozed,
+                found_in_store: registration.found_in_store,
             }
         })
         .collect();
@@ -271,7 +279,39 @@ mod tests {
                 subject_key_id: None,
                 issuer_key: None,
             },
+            found_in_store: false,
         }
+    }
+
+    #[test]
+    fn found_in_store_is_kept_in_storage_read_as_false_when_absent_and_shown() {
+        let mut found = registration("client1", "A", 100);
+        found.found_in_store = true;
+        let stored = serde_json::to_value(&found).expect("serializes");
+        assert_eq!(stored["foundInStore"], true, "camelCase in storage");
+        let read: Registration = serde_json::from_value(stored.clone()).expect("reads back");
+        assert_eq!(read, found);
+        // Written by an earlier version, without the field.
+        let mut old = stored;
+        old.as_object_mut().expect("object").remove("foundInStore");
+        let read: Registration = serde_json::from_value(old).expect("old data reads");
+        assert!(!read.found_in_store);
+        let shown = overview(
+            &[found, registration("client2", "B", 200)],
+            &BTreeMap::new(),
+            &[],
+            &settings(),
+            NOW,
+        );
+        let by = |fp: &str| {
+            shown
+                .entries
+                .iter()
+                .find(|e| e.fingerprint == fp)
+                .expect("entry")
+        };
+        assert!(by("A").found_in_store);
+        assert!(!by("B").found_in_store);
     }
 
     fn settings() -> Settings {

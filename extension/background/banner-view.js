@@ -1,7 +1,7 @@
 // What the banner on a WebORCA page says, in the user's language. Built in the worker so that
 // the content script only renders: it loads no message bundle and formats no date in the
 // page's renderer (that cost ~18 ms of the page's main thread, measured by `make bench`).
-import { daysLeftText, entryName, formatDate, t } from '../shared/i18n.js';
+import { daysLeftText, entryName, formatDate, t, textLanguage } from '../shared/i18n.js';
 
 /** The banner's sentence by status; any other status is in the renewal window. */
 const BANNER_TEXT_KEYS = Object.freeze({
@@ -11,7 +11,7 @@ const BANNER_TEXT_KEYS = Object.freeze({
 
 /**
  * The words of the banner the core chose (`overview.banner`), or null for none.
- * @returns {null | { severity: string, label: string, text: string, fingerprint: string,
+ * @returns {null | { severity: string, lang: string, label: string, text: string, fingerprint: string,
  *   buttons: { text: string, kind: 'primary' | 'secondary', action: 'renew' | 'guide' | 'snooze' }[] }}
  */
 export function bannerView(overview) {
@@ -21,6 +21,7 @@ export function bannerView(overview) {
   if (banner.kind === 'pendingImport') {
     return {
       severity: 'warning',
+      lang: textLanguage(),
       label,
       text: t('bannerPendingImport', [banner.label]),
       fingerprint: banner.fingerprint,
@@ -32,6 +33,7 @@ export function bannerView(overview) {
   const renewable = entry.assessment.nextAction === 'renewNow';
   return {
     severity: entry.assessment.severity,
+    lang: textLanguage(),
     label,
     text: sentence(entry, banner.others),
     fingerprint: entry.fingerprint,

@@ -296,6 +296,14 @@ const handlers = {
     const { version, store: kind } = await askCompanion({ type: 'version' });
     return { version, store: kind };
   },
+  async [MessageType.SHOW_FOLDER]({ fingerprint }) {
+    // Only for a renewal whose files are saved. Their download entries are erased (no trace
+    // of key material stays in the history), so `chrome.downloads.show(id)` has no item to
+    // open: Downloads opens, and the guide names the sub-folder inside it.
+    if (!(await renewalOf(fingerprint))?.files?.p12) return {};
+    chrome.downloads.showDefaultFolder();
+    return {};
+  },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
     const record = await renewalOf(fingerprint);
     if (!record?.apiUrl) return {};

@@ -8,14 +8,14 @@ const STYLE = `
   :host { all: initial; display: block; }
   .bar { box-sizing: border-box; width: 100%; padding: 10px 16px; display: flex; flex-wrap: wrap;
     align-items: center; gap: 8px 16px; font: 15px/1.5 system-ui, "Hiragino Sans", "Yu Gothic UI", "Meiryo", sans-serif;
-    color: #3d2600; background: #fff4d6; border-bottom: 2px solid #e0a100; }
+    color: #3d2600; background: #fff4d6; border-bottom: 2px solid #a15c00; }
   .bar.critical { color: #5c0f0a; background: #fde8e6; border-bottom-color: #b3261e; }
   .text { flex: 1 1 320px; margin: 0; }
   .text strong { font-weight: 700; }
   .actions { display: flex; gap: 8px; }
   button { font: inherit; font-weight: 700; padding: 6px 14px; border-radius: 4px; cursor: pointer; }
   .primary { background: #0b5cad; color: #fff; border: 1px solid #0b5cad; }
-  .secondary { background: #fff; color: #333; border: 1px solid #888; }
+  .secondary { background: #fff; color: #333; border: 1px solid #595959; }
   button:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
 `;
 
@@ -62,6 +62,9 @@ async function show() {
   const bar = document.createElement('div');
   bar.setAttribute('role', 'alert');
   bar.setAttribute('aria-label', banner.label);
+  // Its own language: the page around it may be in another.
+  bar.lang = banner.lang;
+  host.lang = banner.lang;
   bar.className = `bar ${banner.severity}`;
   const text = document.createElement('p');
   text.className = 'text';

@@ -3,6 +3,7 @@
 import { MessageType, send } from '../shared/messages.js';
 import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, renewalErrorMessage, t } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
+import { announce, clearFieldError, showFieldError } from '../shared/live.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 
 localize(document);
@@ -156,9 +157,11 @@ document.getElementById('grant-access').addEventListener('click', () => {
     .catch(() => false).then(load);
 });
 
+const submit = form.querySelector('button[type="submit"]');
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  message.hidden = true;
+  clearFieldError(message);
+  submit.after(message);
   saved.hidden = true;
   const input = formInput(current?.effective.locked ?? []);
   // The renewal API needs host access too (without it the browser's CORS rules block it),
@@ -172,12 +175,22 @@ form.addEventListener('submit', async (event) => {
   try {
     await send(MessageType.SAVE_SETTINGS, { input });
   } catch (error) {
-    message.textContent = errorMessage(error);
-    message.hidden = false;
+    // Beside the field it is about, which gets the focus; otherwise under 保存.
+    const field = KEYS.includes(error?.context?.key) ? document.getElementById(error.context.key) : null;
+    if (field) {
+      showFieldError(field, message, errorMessage(error));
+      field.focus();
+    } else {
+      message.textContent = errorMessage(error);
+      message.hidden = false;
+      announce(message.textContent);
+    }
     return;
   }
   saved.hidden = false;
+  announce(t('settingsSaved'));
   await load();
+  if (document.activeElement === document.body) submit.focus();
 });
 
 mountRegistrationForm(document.getElementById('register'), ({ registration }) => {

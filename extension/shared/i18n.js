@@ -148,13 +148,6 @@ export const NEXT_ACTION_KEYS = Object.freeze({
   reissueByAdministrator: 'actionReissueByAdministrator',
 });
 
-export const CLIENT_KEYS = Object.freeze({
-  webOrca: 'clientWebOrca',
-  receiptViewer: 'clientReceiptViewer',
-  monsiaj: 'clientMonsiaj',
-  glclient: 'clientGlclient',
-});
-
 /**
  * @param {string} key
  * @param {string[]} [substitutions]
@@ -163,12 +156,18 @@ export function t(key, substitutions) {
   return chrome.i18n.getMessage(key, substitutions) || key;
 }
 
+/** The language of the words shown: the locale Chrome took the messages from (Japanese, the
+ * default, when the browser's language has none), not the browser's own language. */
+export function textLanguage() {
+  return t('langCode');
+}
+
 /** Fills every `[data-i18n]` element's text under `root`. */
 export function localize(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) {
     el.textContent = t(el.dataset.i18n);
   }
-  document.documentElement.lang = chrome.i18n.getUILanguage().startsWith('ja') ? 'ja' : 'en';
+  document.documentElement.lang = textLanguage();
 }
 
 /** The sentence for an error from the core or the worker (a CodedError); anything else is
@@ -178,7 +177,9 @@ export function errorMessage(error) {
   if (code === 'invalid_setting') {
     return t(SETTING_ERROR_KEYS[context.key] ?? 'errorInternal');
   }
-  return t(ERROR_MESSAGE_KEYS[code] ?? ERROR_MESSAGE_KEYS.internal, context.oid ? [context.oid] : undefined);
+  // The algorithm's OID is for the administrator (the console), not the receptionist.
+  if (context.oid) console.info('Unsupported algorithm:', context.oid);
+  return t(ERROR_MESSAGE_KEYS[code] ?? ERROR_MESSAGE_KEYS.internal);
 }
 
 function formatter(options) {

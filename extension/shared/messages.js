@@ -36,6 +36,8 @@ export const MessageType = Object.freeze({
   CONFIRM_IMPORTED: 'page/confirm-imported',
   /** page→worker: open the renewal host in a tab so the user can pick the certificate */
   PICK_CERTIFICATE: 'page/pick-certificate',
+  /** page→worker: open the folder the renewed certificate's files were saved in */
+  SHOW_FOLDER: 'page/show-folder',
   /** page→worker: the administrator saves a held certificate's password and file */
   EXPORT_HELD: 'page/export-held',
   /** page→worker: the administrator discards a held certificate's password and file */
@@ -85,6 +87,7 @@ export const MessageType = Object.freeze({
  *   'page/confirm-backup': [Target & { bytes: number[] }, { renewal: RenewalRecord }],
  *   'page/confirm-imported': [Target, { renewal: RenewalRecord | null }],
  *   'page/pick-certificate': [Target, {}],
+ *   'page/show-folder': [Target, {}],
  *   'page/export-held': [Target, { renewal: RenewalRecord | null }],
  *   'page/discard-held': [Target, { renewal: RenewalRecord | null }],
  *   'page/companion-status': [undefined, { version: string, store: string }],
@@ -137,6 +140,7 @@ export const validData = Object.freeze({
   [MessageType.CONFIRM_BACKUP]: (d) => isFingerprint(d?.fingerprint) && isBytes(d.bytes),
   [MessageType.CONFIRM_IMPORTED]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.PICK_CERTIFICATE]: (d) => isFingerprint(d?.fingerprint),
+  [MessageType.SHOW_FOLDER]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.EXPORT_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.DISCARD_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.COMPANION_STATUS]: () => true,

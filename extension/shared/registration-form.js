@@ -4,9 +4,11 @@
 import { MessageType, send } from './messages.js';
 import { CodedError } from './errors.js';
 import { errorMessage, t } from './i18n.js';
+import { announce, clearFieldError, showFieldError } from './live.js';
 
 /**
- * @param {HTMLFormElement} form with #file, #password, #label, a submit button and #message
+ * @param {HTMLFormElement} form with a file, a password and a label input, a submit button
+ *   and an `.error` paragraph (moved beside the field in error)
  * @param {(result: { registration: object, report: object }) => void} onRegistered
  */
 export function mountRegistrationForm(form, onRegistered) {
@@ -14,37 +16,46 @@ export function mountRegistrationForm(form, onRegistered) {
   const password = form.querySelector('input[type="password"]');
   const label = form.querySelector('input[name="label"]');
   const submit = form.querySelector('button[type="submit"]');
-  const message = form.querySelector('[role="alert"]');
+  const message = form.querySelector('p.error');
+  let busy = false;
 
-  const show = (text) => {
-    message.textContent = text;
-    message.hidden = !text;
+  /** The error beside its field, which gets the focus: the hands stay where the fix is. */
+  const fail = (input, text) => {
+    showFieldError(input, message, text);
+    input.focus();
   };
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    show('');
+    // Busy is said with aria-disabled, not `disabled`: a disabled button loses the focus.
+    if (busy) return;
+    clearFieldError(message);
     const picked = file.files?.[0];
     if (!picked) {
-      show(t('chooseFileFirst'));
+      fail(file, t('chooseFileFirst'));
       return;
     }
-    submit.disabled = true;
+    busy = true;
+    submit.setAttribute('aria-disabled', 'true');
     submit.textContent = t('reading');
+    announce(t('reading'));
     try {
       const bytes = Array.from(new Uint8Array(await picked.arrayBuffer()));
       const registered = await send(MessageType.REGISTER_CERTIFICATE, {
         bytes, password: password.value || null, fileName: picked.name, label: label.value,
       });
       form.reset();
-      onRegistered(registered);
+      announce(t('registeredAs', [registered.registration.label]));
+      await onRegistered(registered);
+      if (document.activeElement === document.body) submit.focus();
     } catch (error) {
       // The core's reason (wrong password, not a certificate…) or, for a bug, 「内部エラー」.
       if (!(error instanceof CodedError) || error.code === 'internal') console.error('Registering the certificate failed:', error);
-      show(errorMessage(error));
+      fail(error?.code === 'wrong_password' ? password : file, errorMessage(error));
     } finally {
       password.value = '';
-      submit.disabled = false;
+      busy = false;
+      submit.removeAttribute('aria-disabled');
       submit.textContent = t('buttonRegister');
     }
   });

@@ -146,7 +146,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
 
   // The popup says what was done and asks nothing; no import reminder is left.
   const page = await popup();
-  await page.getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
+  await page.locator('main').getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
   assert.equal(await page.getByRole('button', { name: 'ログインできました' }).count(), 0);
   const notices = await notificationIds(await browser.currentWorker(), (id) => id.endsWith(':renewedAndImported'));
   assert.ok(notices.some((id) => id.endsWith(':renewedAndImported')), notices.join());
@@ -183,9 +183,10 @@ test('a companion that refuses this extension imports nothing: the certificate r
   assert.equal(existsSync(backup), false, 'nothing written to the backup folder');
   await page.reload();
   const reason = await message('renewalErrorCompanionOriginNotAllowed');
-  await page.getByText(`理由: ${reason}`).waitFor();
+  const said = page.locator('main').getByText(`自動では取り込めませんでした。${reason}`);
+  await said.waitFor();
   await page.getByRole('button', { name: 'ログインできました' }).waitFor();
-  assert.equal(await page.getByText(`理由: ${reason}`).count(), 1, 'said once');
+  assert.equal(await said.count(), 1, 'said once');
 });
 
 test('a backup folder that cannot be written: imported, nothing half-written, the files to keep named with the reason', async () => {
@@ -200,7 +201,7 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   assert.equal(readFileSync(blocked, 'utf8'), 'a file where the backup folder should be', 'nothing half-written');
   const page = await popup();
   const reason = await message('renewalErrorCompanionBackupFolder');
-  await page.getByText(`理由: ${reason}`, { exact: false }).waitFor();
+  await page.locator('main').getByText(`理由: ${reason}`, { exact: false }).waitFor();
   assert.match(await page.locator('.renewal .warning .files').textContent(), /\.p12\n.*_password\.txt$/);
 });
 

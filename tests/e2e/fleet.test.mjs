@@ -192,7 +192,7 @@ test('autoRenew: a certificate in the window is renewed with no click, one POST,
   assert.ok(notices.some((id) => id.endsWith(':renewedAutomatically')), notices.join());
   // The popup asks only for the backup and the import.
   const popup = await page(browser.url('popup/popup.html'));
-  await popup.getByText('証明書を自動で更新しました').first().waitFor();
+  await popup.locator('main').getByText('自動で更新し').first().waitFor();
   await popup.getByRole('button', { name: 'ログインできました' }).waitFor();
   // Another automatic check starts nothing more (the core refuses a second automatic start).
   await worker.evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
@@ -221,6 +221,6 @@ test('autoRenew without the certificate-selection policy: one clear message, not
   assert.equal(notices.filter((id) => id.startsWith('renewal:')).length, 1, notices.join());
   // The user is told plainly, and the way by hand stays open.
   await popup.reload();
-  await popup.getByText('自動ではもう試しません').waitFor();
+  await popup.locator('main').getByText('自動ではもう試しません').waitFor();
   await popup.getByRole('button', { name: 'もう一度試す' }).waitFor();
 });

@@ -162,8 +162,8 @@ test('happy path: the banner\'s 今すぐ更新 → new .p12 and password file o
   await page.getByRole('button', { name: '確認する' }).click();
   await page.locator('.guide .password', { hasText: pass }).waitFor();
   // The backed-up copy is checked, then the password is wiped from the extension.
-  await page.getByLabel('バックアップした証明書ファイル').setInputFiles(p12);
-  await page.getByText('バックアップを確認しました。').waitFor();
+  await page.getByLabel('コピーした .p12 ファイル').setInputFiles(p12);
+  await page.locator('main').getByText('バックアップを確認しました。').waitFor();
   const secrets = await worker.evaluate(async () => [
     (await chrome.storage.session.get('renewalSecrets')).renewalSecrets,
     (await chrome.storage.local.get('renewalSecrets')).renewalSecrets,
@@ -324,7 +324,7 @@ test('a failed download of an issued file is repeated, never the POST', async ()
   const waiting = await settledRenewal(worker);
   assert.equal(waiting.state, 'answered');
   assert.equal(waiting.error.code, 'download_failed');
-  await page.getByText(await message('renewalErrorDownloadFailed')).waitFor();
+  await page.locator('main').getByText(await message('renewalErrorDownloadFailed')).waitFor();
   // Instead of waiting for the timer (30 s or more), go on as the popup's retry would.
   await page.evaluate((fp) => chrome.runtime.sendMessage({ type: 'page/retry-renewal', data: { fingerprint: fp } }), waiting.fingerprint);
   const record = await settledRenewal(worker, { states: ['saved', 'failed'] });
@@ -351,7 +351,7 @@ test('a file that fails its MAC once is downloaded again, never applied for agai
   assert.equal(damaged.error.code, 'renewed_wrong_password');
   const kept = await worker.evaluate(async () => (await chrome.storage.local.get('renewalSecrets')).renewalSecrets);
   assert.ok(kept[damaged.fingerprint]?.pass, 'the password is kept');
-  await page.getByText(await message('renewalErrorRenewedWrongPassword')).waitFor();
+  await page.locator('main').getByText(await message('renewalErrorRenewedWrongPassword')).waitFor();
   await page.getByRole('button', { name: 'もう一度ダウンロードする' }).click();
   const record = await settledRenewal(worker, { states: ['saved', 'failed', 'held'] });
   assert.equal(record.state, 'saved', JSON.stringify(record.error));
@@ -376,7 +376,7 @@ test('a certificate signed by another key under the same CA name is held for the
   await weborca.goto(`https://${WEBORCA_HOST}/`);
   await weborca.waitForTimeout(700);
   assert.ok(await banner(weborca), 'WebORCA pages still remind');
-  await page.getByText(await message('renewalHeldHint')).waitFor();
+  await page.locator('main').getByText(await message('renewalHeldHint')).waitFor();
   assert.equal(await page.getByRole('button', { name: 'もう一度申し込む' }).count(), 0);
 
   // The administrator exports the password and the file on purpose, apart from the import folder.
@@ -413,7 +413,7 @@ test('an on-premise certificate renewed from the popup without renewalApiUrl sen
   const page = await popup();
   await register(page, client);
   await page.getByRole('button', { name: '今すぐ更新' }).click();
-  await page.getByText(await message('renewalErrorNoApiUrl')).waitFor();
+  await page.locator('main').getByText(await message('renewalErrorNoApiUrl')).waitFor();
   const { renewals = {} } = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get('renewals'));
   assert.deepEqual(renewals, {}, 'no renewal started');
   assert.deepEqual(server.log, [], 'nothing was sent anywhere');
@@ -428,7 +428,7 @@ test('a POST answered only after the timeout: exactly one POST, an uncertain sta
   assert.equal(record.state, 'uncertain');
   assert.equal(record.error.code, 'timeout');
   assert.equal(posts(), 1);
-  await page.getByText(await message('renewalUncertainBody')).waitFor();
+  await page.locator('main').getByText(await message('renewalUncertainBody')).waitFor();
   assert.equal(await page.locator('.renewal .error').first().textContent(), await message('renewalErrorTimeout'));
   // The banner's 今すぐ更新 does not send another; the popup asks first.
   const site = await browser.context.newPage();
@@ -485,7 +485,7 @@ test('after a failure after the answer, clicks on the banner send nothing; a con
   assert.equal(posts(), 1, 'the banner never starts a renewal that may have issued a certificate');
   await page.reload();
   await page.getByRole('button', { name: 'もう一度申し込む' }).click();
-  await page.getByText(await message('confirmRenewAgain')).waitFor();
+  await page.locator('main').getByText(await message('confirmRenewAgain')).waitFor();
   await page.getByRole('button', { name: '申し込む', exact: true }).click();
   for (let i = 0; i < 100 && posts() < 2; i += 1) await page.waitForTimeout(100);
   const record = await settledRenewal(await browser.currentWorker(), { states: ['saved', 'uncertain'] });
@@ -591,7 +591,7 @@ test('the password file cannot be saved: the password stays retrievable and savi
   const stuck = await settledRenewal(worker);
   assert.equal(stuck.state, 'verified');
   assert.equal(stuck.error.code, 'save_failed');
-  await page.getByText(await message('renewalErrorSaveFailed')).waitFor();
+  await page.locator('main').getByText(await message('renewalErrorSaveFailed')).waitFor();
   await page.getByRole('button', { name: '確認する' }).click();
   await page.locator('.renewal .password:not(:empty)').waitFor();
   const shown = (await page.locator('.renewal .password').textContent()).trim();

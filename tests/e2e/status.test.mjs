@@ -234,7 +234,7 @@ test('a corrupted registration in storage is set aside and named; the other cert
   await popup.goto(browser.url('popup/popup.html'));
   await popup.locator('#set-aside:not([hidden])').waitFor();
   // The registration is named; the reminder state set aside with it is the extension's own.
-  assert.match(await popup.locator('#set-aside-text').textContent(), /1 件（「診察室」）が読み取れなかった/);
+  assert.match(await popup.locator('#set-aside-text').textContent(), /1 件（「診察室」）を読み取れませんでした/);
   assert.equal(await popup.locator('#certificates li').count(), 1);
   const stored = await (await browser.currentWorker()).evaluate(() => chrome.storage.local.get(null));
   assert.equal(stored.schemaVersion, 1);

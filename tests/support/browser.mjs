@@ -216,11 +216,16 @@ export async function banner(page) {
 /** Picks `file`, types its password and name, and presses 登録, as a receptionist would;
  * resolves when the popup (or options page) is done with it. */
 export async function registerThroughPopup(page, { file, password = '', label }) {
-  await page.getByLabel('証明書ファイル').setInputFiles(file);
+  // The popup folds the form while a renewal is under way: unfold it, as a user would.
+  const folded = page.locator('#register-fold:not([open]) > summary');
+  if (await folded.count()) await folded.click();
+  await page.getByLabel('証明書ファイル', { exact: true }).setInputFiles(file);
   await page.getByLabel('パスワード', { exact: true }).fill(password);
   if (label !== undefined) await page.getByLabel('名前').fill(label);
   await page.getByRole('button', { name: '登録' }).click();
-  await page.locator('#register button[type="submit"]:not([disabled])').waitFor();
+  // Busy is said with aria-disabled (a disabled button would lose the focus).
+  // The popup may fold the form once a renewal shows (automatic renewal starts at once).
+  await page.locator('#register button[type="submit"]:not([aria-disabled])').waitFor({ state: 'attached' });
 }
 
 /** Browser policies that present the test CA's client certificate to `hosts` without a

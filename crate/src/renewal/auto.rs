@@ -125,6 +125,7 @@ mod tests {
             file_name: None,
             registered_at: NOW - registered_days_ago * DAY_MS,
             certificate,
+            found_in_store: false,
         }
     }
 

@@ -132,12 +132,42 @@ pub struct Guide {
     pub p12_file: String,
     /// The password file's full path.
     pub password_file: String,
+    /// The `.p12`'s name, as the receptionist sees it in the folder.
+    pub p12_name: String,
+    /// The password file's name.
+    pub password_name: String,
+    /// The folder both are in (its name only: a sub-folder of Downloads).
+    pub folder_name: String,
+    /// The step to show open; the others are folded so the guide fits the popup.
+    pub current_step: GuideStep,
     /// The backup copy was checked.
     pub backed_up: bool,
     /// The companion's checked backup copy, when it made one.
     pub backup: Option<String>,
     /// Why the companion could not import (or back up): said once, above the steps.
     pub companion_refused: Option<Failure>,
+}
+
+/// A step of the saved certificate's guide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GuideStep {
+    /// See the password, back both files up and have the copy checked.
+    Backup,
+    /// Import the new certificate into the computer, then log in.
+    Import,
+}
+
+/// The last part of a path as Chrome reports it (`/` or `\\` between parts).
+fn last_part(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The name of the folder `path` is in.
+fn folder_of(path: &str) -> &str {
+    let mut parts = path.rsplit(['/', '\\']);
+    parts.next();
+    parts.next().unwrap_or("")
 }
 
 /// What the administrator is shown of a held certificate.
@@ -224,6 +254,14 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
                 not_after: renewed.certificate.not_after,
                 p12_file: files.p12.clone(),
                 password_file: files.password.clone(),
+                p12_name: last_part(&files.p12).to_owned(),
+                password_name: last_part(&files.password).to_owned(),
+                folder_name: folder_of(&files.p12).to_owned(),
+                current_step: if *backed_up {
+                    GuideStep::Import
+                } else {
+                    GuideStep::Backup
+                },
                 backed_up: *backed_up,
                 backup: outcome.backup.clone(),
                 companion_refused: outcome.refused,
@@ -359,5 +397,108 @@ pub fn backup_matches(record: &RenewalRecord, copy_fingerprint: &str) -> bool {
         | Stage::Held { .. }
         | Stage::Uncertain { .. }
         | Stage::Failed { .. } => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificate::CertificateInfo;
+    use crate::file_name::SavedNames;
+    use crate::renewal::record::{CompanionOutcome, Files, Renewed};
+
+    fn certificate(fingerprint: &str) -> CertificateInfo {
+        CertificateInfo {
+            subject: "CN=client3948,O=u00001294,C=JP".into(),
+            common_name: Some("client3948".into()),
+            organization: Some("u00001294".into()),
+            issuer: "CN=Test CA".into(),
+            serial: "01".into(),
+            not_before: 0,
+            not_after: 1_000,
+            sha256_fingerprint: fingerprint.into(),
+            key_algorithm: "RSA 2048".into(),
+            authority_key_id: None,
+            subject_key_id: None,
+            issuer_key: None,
+        }
+    }
+
+    fn awaiting_import(p12: &str, password: &str, backed_up: bool) -> RenewalRecord {
+        RenewalRecord {
+            fingerprint: "AA".into(),
+            label: "受付PC".into(),
+            current: certificate("AA"),
+            api_url: "https://api.test/api/cert".into(),
+            download_hosts: vec![],
+            folder: "WebORCA証明書".into(),
+            started_at: 0,
+            updated_at: 0,
+            automatic: false,
+            companion: None,
+            stage: Stage::AwaitingImport {
+                renewed: Renewed {
+                    certificate: certificate("BB"),
+                    names: SavedNames {
+                        p12: "x.p12".into(),
+                        password: "x_password.txt".into(),
+                    },
+                },
+                files: Files {
+                    password: password.into(),
+                    p12: p12.into(),
+                },
+                backed_up,
+                reminded_at: 0,
+                outcome: CompanionOutcome::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_guide_names_the_files_and_their_folder_not_their_full_paths() {
+        for (p12, password) in [
+            (
+                "/home/u/Downloads/WebORCA証明書/1__JP_u1_client1_20290101.p12",
+                "/home/u/Downloads/WebORCA証明書/1__JP_u1_client1_20290101_password.txt",
+            ),
+            (
+                r"C:\Users\u\Downloads\WebORCA証明書\1__JP_u1_client1_20290101.p12",
+                r"C:\Users\u\Downloads\WebORCA証明書\1__JP_u1_client1_20290101_password.txt",
+            ),
+        ] {
+            let guide = view(&awaiting_import(p12, password, false))
+                .guide
+                .expect("guide");
+            assert_eq!(guide.p12_name, "1__JP_u1_client1_20290101.p12");
+            assert_eq!(
+                guide.password_name,
+                "1__JP_u1_client1_20290101_password.txt"
+            );
+            assert_eq!(guide.folder_name, "WebORCA証明書");
+        }
+        let bare = view(&awaiting_import("c.p12", "p.txt", false))
+            .guide
+            .expect("guide");
+        assert_eq!(
+            (bare.p12_name.as_str(), bare.folder_name.as_str()),
+            ("c.p12", "")
+        );
+    }
+
+    #[test]
+    fn the_open_step_is_the_backup_until_it_is_checked_then_the_import() {
+        let open = |backed_up| {
+            view(&awaiting_import("/d/c.p12", "/d/p.txt", backed_up))
+                .guide
+                .expect("guide")
+                .current_step
+        };
+        assert_eq!(open(false), GuideStep::Backup);
+        assert_eq!(open(true), GuideStep::Import);
+        let json = serde_json::to_value(view(&awaiting_import("/d/c.p12", "/d/p.txt", true)))
+            .expect("serializes");
+        assert_eq!(json["guide"]["currentStep"], "import");
+        assert_eq!(json["guide"]["p12Name"], "c.p12");
     }
 }
