@@ -60,7 +60,7 @@ fuzz: deps
 # The companion for Windows: clippy for its target, the .exe under Wine spoken to with native
 # messaging frames (tests/windows/companion.wine.mjs), and the .msi read back with msitools
 # (tests/windows/msi.wine.mjs). Named apart from *.test.mjs so test-e2e does not run them again.
-test-windows: deps
+test-windows: build
 	cargo clippy --locked --target x86_64-pc-windows-gnu --all-targets -p weborca-companion -- -D warnings
 	cargo build --locked --release --target x86_64-pc-windows-gnu -p weborca-companion
 	node --test --test-concurrency=1 tests/windows/companion.wine.mjs tests/windows/msi.wine.mjs
@@ -68,8 +68,8 @@ test-windows: deps
 test: lint test-rust test-wasm test-e2e test-windows fuzz
 
 # Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
-# outside the repository), updates.xml pointing at BASE_URL, and the companion's .deb allowing
-# the self-hosted edition and, given STORE_ID, the Web Store's. Prints the extension ID.
+# outside the repository), updates.xml pointing at BASE_URL, and the companion's .deb and .msi
+# allowing the self-hosted edition and, given STORE_ID, the Web Store's. Prints the extension ID.
 #   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/ [STORE_ID=…]
 package: build
 	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> [STORE_ID=<id>]" >&2; exit 2; }

@@ -1,6 +1,10 @@
 // What installs the companion (the .deb, the .msi, the e2e tests) writes beside it: Chrome's
 // host manifest, which names the binary and the extensions that may start it, and the
 // companion's own install config, which it checks the caller's origin against again.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export const HOST_NAME = 'jp.weborca.cert_companion';
 export const CONFIG_FILE = 'weborca-companion.json';
 
@@ -28,4 +32,21 @@ export function hostManifest(binaryPath, ids) {
 /** The companion's install config (`crate/companion/src/origin.rs`). */
 export function installConfig(ids) {
   return { allowedExtensions: extensionIds(ids) };
+}
+
+/** Writes both files into `dir`: the host manifest as `<HOST_NAME>.json`, and the config. */
+export function writeHostFiles(dir, binaryPath, ids) {
+  const json = (value) => `${JSON.stringify(value, null, 2)}\n`;
+  writeFileSync(path.join(dir, `${HOST_NAME}.json`), json(hostManifest(binaryPath, ids)));
+  writeFileSync(path.join(dir, CONFIG_FILE), json(installConfig(ids)));
+}
+
+// For the .msi's shell script: node scripts/companion-host.mjs <dir> <binary path> <ID>…
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [dir, binaryPath, ...ids] = process.argv.slice(2);
+  if (!dir || !binaryPath) {
+    console.error('usage: node scripts/companion-host.mjs <dir> <binary path> <extension ID>…');
+    process.exit(2);
+  }
+  writeHostFiles(dir, binaryPath, ids);
 }

@@ -41,23 +41,8 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp target/x86_64-pc-windows-gnu/release/weborca-companion.exe "$stage/"
 
-quoted=()
-origins=()
-for id in "${ids[@]}"; do
-  quoted+=("\"$id\"")
-  origins+=("\"chrome-extension://$id/\"")
-done
-join() { local IFS=,; echo "$*"; }
-printf '{"allowedExtensions":[%s]}\n' "$(join "${quoted[@]}")" >"$stage/weborca-companion.json"
-cat >"$stage/jp.weborca.cert_companion.json" <<EOF
-{
-  "name": "jp.weborca.cert_companion",
-  "description": "WebORCA 証明書更新アシスタント companion",
-  "path": "weborca-companion.exe",
-  "type": "stdio",
-  "allowed_origins": [$(join "${origins[@]}")]
-}
-EOF
+# The manifest's `path` is relative: Chrome on Windows resolves it beside the manifest.
+node scripts/companion-host.mjs "$stage" weborca-companion.exe "${ids[@]}"
 
 mkdir -p "$out"
 msi="$(cd "$out" && pwd)/weborca-companion-$version-x64.msi"

@@ -5,6 +5,8 @@
 //   updates.xml                                     the update manifest that points at it
 //   weborca-companion_<version>_<arch>.deb           the companion for Linux terminals, allowing
 //                                                   the self-hosted edition and `--store-id`'s
+//   weborca-companion-<version>-x64.msi              the same for Windows (Group Policy), unless
+//                                                   --no-windows
 // The signing key is never in the repository: it is read from the path given. The CRX is
 // packed by Chromium itself (--pack-extension), the format's reference implementation.
 //
@@ -97,7 +99,15 @@ export async function webstoreZip(zip) {
   }
 }
 
-export async function packageRelease({ key, baseUrl, storeId, out = path.join(root, 'release') }) {
+/** The companion's Windows installer for `ids` (scripts/package-msi.sh): its path. */
+export function buildMsi({ ids, out }) {
+  const printed = execFileSync(path.join(root, 'scripts/package-msi.sh'),
+    [...ids.flatMap((id) => ['--extension-id', id]), '--out', out],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return printed.trim().split('\n').at(-1);
+}
+
+export async function packageRelease({ key, baseUrl, storeId, windows = false, out = path.join(root, 'release') }) {
   const versions = await declaredVersions();
   const version = versions['manifest.json'];
   if (new Set(Object.values(versions)).size !== 1) {
@@ -124,8 +134,11 @@ export async function packageRelease({ key, baseUrl, storeId, out = path.join(ro
     await writeFile(path.join(out, 'updates.xml'), updatesXml({ id, version, codebase }));
     // The companion answers the editions this release makes: the self-hosted one, and the
     // store's when its ID is known (the store assigns it at the first upload).
-    const deb = await buildDeb({ ids: [id, ...(storeId ? [storeId] : [])], out });
-    return { id, version, zip, crx, deb, updates: path.join(out, 'updates.xml'), codebase };
+    const ids = [id, ...(storeId ? [storeId] : [])];
+    const deb = await buildDeb({ ids, out });
+    // The .msi needs the mingw-w64 target and wixl (`make deps` installs both).
+    const msi = windows ? buildMsi({ ids, out }) : undefined;
+    return { id, version, zip, crx, deb, msi, updates: path.join(out, 'updates.xml'), codebase };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
@@ -133,18 +146,24 @@ export async function packageRelease({ key, baseUrl, storeId, out = path.join(ro
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { key: { type: 'string' }, 'base-url': { type: 'string' }, 'store-id': { type: 'string' }, out: { type: 'string' } },
+    options: {
+      key: { type: 'string' }, 'base-url': { type: 'string' }, 'store-id': { type: 'string' }, out: { type: 'string' },
+      'no-windows': { type: 'boolean' },
+    },
   });
   if (!values.key || !values['base-url']) {
-    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> [--store-id <id>] [--out release]');
+    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> [--store-id <id>] [--out release] [--no-windows]');
     process.exit(2);
   }
-  const result = await packageRelease({ key: values.key, baseUrl: values['base-url'], storeId: values['store-id'], out: values.out });
+  const result = await packageRelease({
+    key: values.key, baseUrl: values['base-url'], storeId: values['store-id'], windows: !values['no-windows'], out: values.out,
+  });
   console.log(`Version:      ${result.version}`);
   console.log(`Extension ID: ${result.id}`);
   console.log(`Web Store:    ${path.relative(process.cwd(), result.zip)}`);
   console.log(`CRX:          ${path.relative(process.cwd(), result.crx)} (served as ${result.codebase})`);
   console.log(`Companion:    ${path.relative(process.cwd(), result.deb)}`);
+  if (result.msi) console.log(`              ${path.relative(process.cwd(), result.msi)}`);
   console.log(`Update URL:   ${new URL('updates.xml', result.codebase).href} (${path.relative(process.cwd(), result.updates)})`);
   console.log(`Policy:       ExtensionInstallForcelist = ${result.id};${new URL('updates.xml', result.codebase).href}`);
 }

@@ -144,9 +144,11 @@ function renderRenewal(view) {
       card.append(element('p', 'ok', t('renewalImportedCard', [formatDate(view.imported.notAfter)])));
       if (view.imported.backup) card.append(element('p', 'hint', t('renewalImportedBackup', [view.imported.backup])));
       if (view.imported.backupRefused) {
-        const kept = element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(view.imported.backupRefused.code)]));
-        kept.append(element('span', 'files', `${view.imported.p12File}\n${view.imported.passwordFile}`));
-        card.append(kept);
+        const { backupRefused, p12Name, passwordName, folderName } = view.imported;
+        const kept = element('ul', 'names');
+        kept.append(element('li', '', p12Name), element('li', '', passwordName));
+        card.append(element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), folderName])),
+          kept, folderButton(view));
       }
       return card;
     case 'done':

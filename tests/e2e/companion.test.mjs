@@ -202,7 +202,9 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   const page = await popup();
   const reason = await message('renewalErrorCompanionBackupFolder');
   await page.locator('main').getByText(`理由: ${reason}`, { exact: false }).waitFor();
-  assert.match(await page.locator('.renewal .warning .files').textContent(), /\.p12\n.*_password\.txt$/);
+  const kept = await page.locator('.renewal .names li').allTextContents();
+  assert.deepEqual(kept.map((name) => path.extname(name)), ['.p12', '.txt'], kept.join());
+  await page.getByRole('button', { name: await message('buttonShowFolder') }).waitFor();
 });
 
 test('the Web Store edition asks for the companion permission on the options page, only when the policy uses the companion', async () => {

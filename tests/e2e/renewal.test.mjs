@@ -696,8 +696,8 @@ test('what the extension stores and logs holds no password, key or file: registr
   const logs = () => worker.evaluate(() => JSON.stringify(globalThis.capturedLogs ?? ['the worker restarted: logs lost']));
   assert.deepEqual(found(await logs(), [...secrets, ...renewed]), [], 'the renewal logs no password or file');
   await page.reload();
-  await page.getByLabel('バックアップした証明書ファイル').setInputFiles(p12);
-  await page.getByText('バックアップを確認しました。').waitFor();
+  await page.getByLabel(await message('labelBackupFile')).setInputFiles(p12);
+  await page.locator('main').getByText(await message('renewalBackupConfirmed')).waitFor();
   assert.deepEqual(found(await everything(), [...secrets, ...renewed]), [],
     'after the backup check: no password, key or file kept or logged');
 });

@@ -1,18 +1,21 @@
-// The companion's .msi (scripts/package-msi.sh, wixl) read back with msitools — its File,
+// The companion's .msi, as `make package` builds it beside the CRX (scripts/package.mjs →
+// scripts/package-msi.sh, wixl) for the self-hosted ID and the store's, read back with msitools — its File,
 // Component, Directory and Registry tables and the files it carries — then installed per machine
 // by Wine's msiexec as Group Policy would (silent), followed from Chrome's registry entry to a
 // companion that answers, and removed. Run by `make test-windows` (not named *.test.mjs:
 // `node --test tests/` would run it a second time).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { packageRelease } from '../../scripts/package.mjs';
 import { EXE, addProcessPrng, companion, root, settle, wine } from './wine.mjs';
 
 const STORE_ID = 'abcdefghijklmnopabcdefghijklmnop';
-const SELF_HOSTED_ID = 'ponmlkjihgfedcbaponmlkjihgfedcba';
+let SELF_HOSTED_ID; // derived from the throwaway release key
 const HOST = 'jp.weborca.cert_companion';
 const KEYS = {
   chrome: `SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\${HOST}`,
@@ -22,12 +25,13 @@ const version = readFileSync(path.join(root, 'crate/companion/Cargo.toml'), 'utf
 let dir;
 let msi;
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-companion-msi-'));
-  const out = execFileSync(path.join(root, 'scripts/package-msi.sh'),
-    ['--extension-id', STORE_ID, '--extension-id', SELF_HOSTED_ID, '--out', path.join(dir, 'out')],
-    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  msi = out.trim().split('\n').at(-1);
+  const key = path.join(dir, 'throwaway-release-key.pem');
+  writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const release = await packageRelease({ key, baseUrl: 'https://updates.example.jp/weborca/', storeId: STORE_ID, windows: true, out: path.join(dir, 'out') });
+  ({ id: SELF_HOSTED_ID, msi } = release);
+  assert.equal(path.dirname(msi), path.dirname(release.crx), 'beside the CRX');
 });
 after(() => {
   if (existsSync(path.join(dir, 'prefix'))) settle(path.join(dir, 'prefix'));
@@ -76,11 +80,11 @@ test('the .msi carries the companion, its install config and the host manifest f
   assert.deepEqual(readdirSync(folder).sort(), Object.keys(files).sort());
   assert.ok(readFileSync(path.join(folder, 'weborca-companion.exe')).equals(readFileSync(EXE)), 'the built companion');
   assert.deepEqual(JSON.parse(readFileSync(path.join(folder, 'weborca-companion.json'), 'utf8')),
-    { allowedExtensions: [STORE_ID, SELF_HOSTED_ID] });
+    { allowedExtensions: [SELF_HOSTED_ID, STORE_ID] });
   const manifest = JSON.parse(readFileSync(path.join(folder, 'jp.weborca.cert_companion.json'), 'utf8'));
   assert.deepEqual({ ...manifest, description: undefined }, {
     name: HOST, description: undefined, path: 'weborca-companion.exe', type: 'stdio',
-    allowed_origins: [`chrome-extension://${STORE_ID}/`, `chrome-extension://${SELF_HOSTED_ID}/`],
+    allowed_origins: [`chrome-extension://${SELF_HOSTED_ID}/`, `chrome-extension://${STORE_ID}/`],
   });
 });
 

@@ -60,10 +60,12 @@ pub struct Imported {
     pub backup: Option<String>,
     /// Why the companion could not back it up: said, with the saved files to keep instead.
     pub backup_refused: Option<Failure>,
-    /// The saved `.p12`, as Chrome reported its path.
-    pub p12_file: String,
-    /// The saved password file.
-    pub password_file: String,
+    /// The saved `.p12`'s name, to keep when the backup was refused.
+    pub p12_name: String,
+    /// The saved password file's name.
+    pub password_name: String,
+    /// The folder both are in (its name only: a sub-folder of Downloads).
+    pub folder_name: String,
 }
 
 /// Which card the popup shows.
@@ -283,8 +285,9 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
                 backup: outcome.backup.clone(),
                 // Imported, so a refusal on record is the backup's.
                 backup_refused: outcome.refused,
-                p12_file: files.p12.clone(),
-                password_file: files.password.clone(),
+                p12_name: last_part(&files.p12).to_owned(),
+                password_name: last_part(&files.password).to_owned(),
+                folder_name: folder_of(&files.p12).to_owned(),
             });
             (Card::Imported, vec![])
         }

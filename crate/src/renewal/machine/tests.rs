@@ -2347,8 +2347,12 @@ fn an_imported_certificate_whose_backup_was_refused_says_so_and_names_the_files_
         Some(Code::CompanionBackupFolder)
     );
     assert_eq!(
-        (imported.p12_file.as_str(), imported.password_file.as_str()),
-        ("/d/c.p12", "/d/p.txt")
+        (
+            imported.p12_name.as_str(),
+            imported.password_name.as_str(),
+            imported.folder_name.as_str()
+        ),
+        ("c.p12", "p.txt", "d")
     );
 }
 
