@@ -205,6 +205,44 @@ mod tests {
     }
 
     #[test]
+    fn a_hostile_or_missing_subject_gives_one_plain_file_name() {
+        let info = |common_name: Option<&str>, organization: Option<&str>| CertificateInfo {
+            subject: String::new(),
+            common_name: common_name.map(Into::into),
+            organization: organization.map(Into::into),
+            issuer: "CN=CA".into(),
+            serial: "0A".into(),
+            not_before: 0,
+            not_after: 0,
+            sha256_fingerprint: "00".into(),
+            key_algorithm: "RSA 2048".into(),
+            authority_key_id: None,
+            subject_key_id: None,
+            issuer_key: None,
+        };
+        let plain = |name: &str| {
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        };
+        let hostile = [
+            (Some("../../..\\evil"), Some("受付/x")),
+            (Some("client1\u{202E}gnp.exe"), Some("C:\\Windows")),
+            (Some("NUL:CON*?\"<>|\u{0}\n"), Some("u0001 \u{200B}")),
+            (None, None),
+        ];
+        for (common_name, organization) in hostile {
+            let names = renewed_names(&info(common_name, organization), 0);
+            for name in [&names.p12, &names.password] {
+                assert!(plain(name), "{name}");
+                // The only dot is the extension's: no `..`, no second extension.
+                assert_eq!(name.matches('.').count(), 1, "{name}");
+            }
+        }
+        let missing = renewed_names(&info(None, None), 0);
+        assert_eq!(missing.p12, "10__JP_tenant_client_19700101.p12");
+    }
+
+    #[test]
     fn refuses_other_names() {
         for name in [
             "client3948.p12",

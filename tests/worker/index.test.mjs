@@ -178,4 +178,19 @@ test("repeated content messages open at most one tab, and only for the banner's 
   await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint });
   assert.equal(chrome.recorded.tabs.length, 1, 'one tab, shown again');
   assert.ok(chrome.recorded.tabs[0].endsWith(`popup/popup.html#${CLIENT.fingerprint}`));
+
+  // 今すぐ更新 repeated: the same one tab, and one renewal (its probe finds no network here).
+  now = CLIENT.notAfter - 30 * DAY;
+  const requests = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url) => { requests.push(String(url)); throw new TypeError('Failed to fetch'); };
+  try {
+    await Promise.all(Array.from({ length: 5 }, () => fromBanner(MessageType.RENEW, { fingerprint: CLIENT.fingerprint })));
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assert.equal(chrome.recorded.tabs.length, 1, 'still one tab');
+  assert.ok(requests.length <= 1, `one probe at most, not one per message: ${requests}`);
+  assert.equal(Object.keys(stored().renewals ?? {}).length, 1, 'one renewal');
 });
