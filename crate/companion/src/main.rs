@@ -2,7 +2,7 @@
 //! native messaging frames on stdin and reads the answers on stdout (stdout is the channel:
 //! nothing else is ever printed there; notes go to stderr, which Chrome logs, never a secret).
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -20,18 +20,15 @@ fn main() -> ExitCode {
     let mut input = stdin.lock();
     let mut output = stdout.lock();
     if !allowed(origin.as_deref(), &config) {
-        let _ = answer(
+        return refuse(
+            &mut input,
             &mut output,
-            Err(CompanionError::new(Code::CompanionOriginNotAllowed)),
+            CompanionError::new(Code::CompanionOriginNotAllowed),
         );
-        return ExitCode::FAILURE;
     }
     let store = match current_store() {
         Ok(store) => store,
-        Err(err) => {
-            let _ = answer(&mut output, Err(err));
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return refuse(&mut input, &mut output, err),
     };
     loop {
         let frame = match read_frame(&mut input, MAX_INCOMING) {
@@ -54,6 +51,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+}
+
+/// Refuses the whole connection with `err`, after reading the request Chrome is writing: a
+/// host that exits first breaks Chrome's pipe, and Chrome then reports "error when
+/// communicating with the native messaging host" instead of this answer.
+fn refuse(input: &mut impl Read, output: &mut impl Write, err: CompanionError) -> ExitCode {
+    let _ = read_frame(input, MAX_INCOMING);
+    let _ = answer(output, Err(err));
+    ExitCode::FAILURE
 }
 
 /// The config the installer wrote beside the binary; none means nobody may call.

@@ -1,7 +1,8 @@
 //! The companion as Chrome runs it: its own process, the caller's origin as the first argument,
 //! length-prefixed JSON on stdin and stdout, the install config beside the binary. What a
-//! caller that is not allowed, an oversized or malformed message, a file that is not the
-//! verified certificate and a PKCS#12 work bomb get: each its own code, nothing imported.
+//! caller that is not allowed (its request read first, so Chrome gets the answer), an oversized
+//! or malformed message, a file that is not the verified certificate and a PKCS#12 work bomb
+//! get: each its own code, nothing imported.
 #![cfg(unix)]
 
 use std::io::Write;
@@ -124,6 +125,30 @@ fn a_caller_not_in_the_install_config_gets_nothing_but_the_reason() {
     // Without its install config, nobody may call.
     std::fs::remove_file(companion.dir.join("weborca-companion.json")).expect("remove");
     let (answers, _) = companion.run(&format!("chrome-extension://{ID}/"), &request);
+    assert_eq!(code(&answers[0]), "companion_origin_not_allowed");
+}
+
+#[test]
+fn a_refused_caller_still_gets_its_request_read_so_chrome_receives_the_answer() {
+    // Chrome starts the host, then writes the request. A host that refuses and exits before
+    // reading it breaks that write (EPIPE), and Chrome reports a broken channel instead of
+    // the answer: the extension then says "did not answer", not why.
+    let companion = Installed::new("late-request");
+    let mut child = Command::new(&companion.binary)
+        .arg("chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/")
+        .env_clear()
+        .env("HOME", companion.dir.join("home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let request = frame(json!({ "type": "list" }).to_string().as_bytes());
+    let written = child.stdin.take().expect("stdin").write_all(&request);
+    let output = child.wait_with_output().expect("ends");
+    assert!(written.is_ok(), "the request was read: {written:?}");
+    let answers = answers(&output.stdout);
     assert_eq!(code(&answers[0]), "companion_origin_not_allowed");
 }
 
