@@ -152,6 +152,28 @@ pub(crate) fn is_renewable_client(common_name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A certificate with only what file names are made of: its CN, O and serial.
+    fn certificate(
+        common_name: Option<&str>,
+        organization: Option<&str>,
+        serial: &str,
+    ) -> CertificateInfo {
+        CertificateInfo {
+            subject: String::new(),
+            common_name: common_name.map(Into::into),
+            organization: organization.map(Into::into),
+            issuer: "CN=CA".into(),
+            serial: serial.into(),
+            not_before: 0,
+            not_after: 0,
+            sha256_fingerprint: "00".into(),
+            key_algorithm: "RSA 2048".into(),
+            authority_key_id: None,
+            subject_key_id: None,
+            issuer_key: None,
+        }
+    }
+
     #[test]
     fn decodes_the_names_seen_in_public() {
         let name = parse("103867__JP_u00001294_client3948.p12").expect("ORCA name");
@@ -168,20 +190,7 @@ mod tests {
 
     #[test]
     fn renewed_files_are_named_orca_style_and_read_back() {
-        let info = CertificateInfo {
-            subject: "CN=client3948,O=u00001294,C=JP".into(),
-            common_name: Some("client3948".into()),
-            organization: Some("u00001294".into()),
-            issuer: "CN=CA".into(),
-            serial: "195BB".into(),
-            not_before: 0,
-            not_after: 0,
-            sha256_fingerprint: "00".into(),
-            key_algorithm: "RSA 2048".into(),
-            authority_key_id: None,
-            subject_key_id: None,
-            issuer_key: None,
-        };
+        let info = certificate(Some("client3948"), Some("u00001294"), "195BB");
         // 2026-11-24 20:00 UTC is already the 25th in Japan.
         let names = renewed_names(&info, 1_795_550_400_000);
         assert_eq!(names.p12, "103867__JP_u00001294_client3948_20261125.p12");
@@ -206,20 +215,6 @@ mod tests {
 
     #[test]
     fn a_hostile_or_missing_subject_gives_one_plain_file_name() {
-        let info = |common_name: Option<&str>, organization: Option<&str>| CertificateInfo {
-            subject: String::new(),
-            common_name: common_name.map(Into::into),
-            organization: organization.map(Into::into),
-            issuer: "CN=CA".into(),
-            serial: "0A".into(),
-            not_before: 0,
-            not_after: 0,
-            sha256_fingerprint: "00".into(),
-            key_algorithm: "RSA 2048".into(),
-            authority_key_id: None,
-            subject_key_id: None,
-            issuer_key: None,
-        };
         let plain = |name: &str| {
             name.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
@@ -231,14 +226,14 @@ mod tests {
             (None, None),
         ];
         for (common_name, organization) in hostile {
-            let names = renewed_names(&info(common_name, organization), 0);
+            let names = renewed_names(&certificate(common_name, organization, "0A"), 0);
             for name in [&names.p12, &names.password] {
                 assert!(plain(name), "{name}");
                 // The only dot is the extension's: no `..`, no second extension.
                 assert_eq!(name.matches('.').count(), 1, "{name}");
             }
         }
-        let missing = renewed_names(&info(None, None), 0);
+        let missing = renewed_names(&certificate(None, None, "0A"), 0);
         assert_eq!(missing.p12, "10__JP_tenant_client_19700101.p12");
     }
 

@@ -98,7 +98,7 @@ const cardKey = (fingerprint) => `card:${fingerprint}`;
 function cardOutcome(view) {
   switch (view.card) {
     case 'progress': return t('renewalInProgress');
-    case 'guide': return t('renewalSaved', [formatDate(view.guide.notAfter), view.guide.folderName]);
+    case 'guide': return t('renewalSaved', [formatDate(view.guide.notAfter), view.guide.names.folder]);
     case 'imported': return t('renewalImportedCard', [formatDate(view.imported.notAfter)]);
     default: return view.error ? renewalErrorMessage(view.error.code) : '';
   }
@@ -144,11 +144,9 @@ function renderRenewal(view) {
       card.append(element('p', 'ok', t('renewalImportedCard', [formatDate(view.imported.notAfter)])));
       if (view.imported.backup) card.append(element('p', 'hint', t('renewalImportedBackup', [view.imported.backup])));
       if (view.imported.backupRefused) {
-        const { backupRefused, p12Name, passwordName, folderName } = view.imported;
-        const kept = element('ul', 'names');
-        kept.append(element('li', '', p12Name), element('li', '', passwordName));
-        card.append(element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), folderName])),
-          kept, folderButton(view));
+        const { backupRefused, names } = view.imported;
+        card.append(element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), names.folder])),
+          savedFileNames(names), folderButton(view));
       }
       return card;
     case 'done':
@@ -276,7 +274,7 @@ function passwordReveal(view) {
     const password = answer?.password;
     if (!password) {
       // Gone from the extension (the browser was restarted): it is in the saved file.
-      const said = element('p', 'hint', t('renewalPasswordInFile', [view.guide?.passwordName ?? '']));
+      const said = element('p', 'hint', t('renewalPasswordInFile', [view.guide?.names.password ?? '']));
       holder.append(said);
       announce(said.textContent);
       return;
@@ -298,11 +296,11 @@ function passwordReveal(view) {
   return holder;
 }
 
-/** The saved files by name. */
-function savedFileNames(view) {
-  const names = element('ul', 'names');
-  names.append(element('li', '', view.guide.p12Name), element('li', '', view.guide.passwordName));
-  return names;
+/** The saved files by name (the core's `FileNames`). */
+function savedFileNames(names) {
+  const list = element('ul', 'names');
+  list.append(element('li', '', names.p12), element('li', '', names.password));
+  return list;
 }
 
 /** Opens Downloads, where the guide's folder is. */
@@ -329,8 +327,8 @@ function savedGuide(view) {
   const parts = [];
   const when = formatDate(saved.notAfter);
   parts.push(element('p', 'ok', view.automatic
-    ? t('renewalAutomaticDone', [when, saved.folderName])
-    : t('renewalSaved', [when, saved.folderName])));
+    ? t('renewalAutomaticDone', [when, saved.names.folder])
+    : t('renewalSaved', [when, saved.names.folder])));
   if (saved.backedUp) parts.push(element('p', 'ok', t('renewalBackupConfirmed')));
   if (saved.companionRefused) {
     parts.push(element('p', 'warning', t('renewalCompanionNotImported', [renewalErrorMessage(saved.companionRefused.code)])));
@@ -343,7 +341,7 @@ function savedGuide(view) {
     const buttons = element('div', 'row');
     if (offers('revealPassword')) buttons.append(passwordReveal(view));
     buttons.append(folderButton(view));
-    backup.fold.append(element('p', '', t('renewalStepBackup')), savedFileNames(view), buttons);
+    backup.fold.append(element('p', '', t('renewalStepBackup')), savedFileNames(saved.names), buttons);
     const input = keyed(element('input'), `backup:${view.fingerprint}`);
     input.type = 'file';
     input.accept = '.p12,.pfx';
@@ -376,7 +374,7 @@ function savedGuide(view) {
   // Step: import into the computer, per system, as in the ORCA user guide.
   const importing = guideStep(view, 'import', 'renewalStepImport', false);
   keyed(importing.fold.querySelector('summary'), `import:${view.fingerprint}`);
-  if (saved.backedUp) importing.fold.append(savedFileNames(view), folderButton(view));
+  if (saved.backedUp) importing.fold.append(savedFileNames(saved.names), folderButton(view));
   for (const system of Object.keys(IMPORT_TITLE_KEYS)) {
     const how = element('details', 'system');
     const lines = element('ol', 'how');

@@ -201,7 +201,7 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   assert.equal(readFileSync(blocked, 'utf8'), 'a file where the backup folder should be', 'nothing half-written');
   const page = await popup();
   const reason = await message('renewalErrorCompanionBackupFolder');
-  await page.locator('main').getByText(`理由: ${reason}`, { exact: false }).waitFor();
+  await page.locator('main').getByText(reason, { exact: false }).waitFor();
   const kept = await page.locator('.renewal .names li').allTextContents();
   assert.deepEqual(kept.map((name) => path.extname(name)), ['.p12', '.txt'], kept.join());
   await page.getByRole('button', { name: await message('buttonShowFolder') }).waitFor();

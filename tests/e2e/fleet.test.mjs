@@ -5,14 +5,13 @@
 // renewed without a click. Every test removes its policy file.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { packageRelease } from '../../scripts/package.mjs';
 import { TestPki } from '../support/pki.mjs';
-import { serveFolder, until } from '../support/fleet.mjs';
+import { serveFolder, throwawayKey, until } from '../support/fleet.mjs';
 import { API_HOST, FILES_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
   banner, certificatePolicies, clearPolicy, launchWithExtension, prepareNssDb, registerThroughPopup, setPolicy,
@@ -65,9 +64,7 @@ async function registerCertificate(file, password = '') {
 }
 
 test('force-installed from a local update server: admin install, policy in force and locked, live policy changes', async () => {
-  const keyFile = path.join(dir, 'throwaway-release-key.pem');
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const keyFile = throwawayKey(dir);
   const releaseDir = path.join(dir, 'release');
   mkdirSync(releaseDir);
   const updates = await serveFolder(releaseDir);

@@ -19,12 +19,18 @@ export async function serveFolder(folder) {
   return { port: updates.address().port, close: () => new Promise((resolve) => updates.close(resolve)) };
 }
 
-/** The self-hosted release of dist/ in `dir`, signed with a key made here and served; its
- * `forcelist` entry is what ExtensionInstallForcelist takes. */
-export async function servedRelease(dir) {
+/** A release signing key made for one test run, written into `dir`: its path. */
+export function throwawayKey(dir) {
   const keyFile = path.join(dir, 'throwaway-release-key.pem');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return keyFile;
+}
+
+/** The self-hosted release of dist/ in `dir`, signed with a key made here and served; its
+ * `forcelist` entry is what ExtensionInstallForcelist takes. */
+export async function servedRelease(dir) {
+  const keyFile = throwawayKey(dir);
   const releaseDir = path.join(dir, 'release');
   mkdirSync(releaseDir, { recursive: true });
   const updates = await serveFolder(releaseDir);

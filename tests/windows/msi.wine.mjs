@@ -6,12 +6,12 @@
 // `node --test tests/` would run it a second time).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { packageRelease } from '../../scripts/package.mjs';
+import { throwawayKey } from '../support/fleet.mjs';
 import { EXE, addProcessPrng, companion, root, settle, wine } from './wine.mjs';
 
 const STORE_ID = 'abcdefghijklmnopabcdefghijklmnop';
@@ -27,9 +27,7 @@ let msi;
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-companion-msi-'));
-  const key = path.join(dir, 'throwaway-release-key.pem');
-  writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const release = await packageRelease({ key, baseUrl: 'https://updates.example.jp/weborca/', storeId: STORE_ID, windows: true, out: path.join(dir, 'out') });
+  const release = await packageRelease({ key: throwawayKey(dir), baseUrl: 'https://updates.example.jp/weborca/', storeId: STORE_ID, windows: true, out: path.join(dir, 'out') });
   ({ id: SELF_HOSTED_ID, msi } = release);
   assert.equal(path.dirname(msi), path.dirname(release.crx), 'beside the CRX');
 });

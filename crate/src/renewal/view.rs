@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::code::Code;
-use super::record::{ExportedFiles, Failure, RenewalRecord, Stage};
+use super::record::{ExportedFiles, Failure, Files, RenewalRecord, Stage};
 
 /// A renewal as the popup shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -60,12 +60,30 @@ pub struct Imported {
     pub backup: Option<String>,
     /// Why the companion could not back it up: said, with the saved files to keep instead.
     pub backup_refused: Option<Failure>,
-    /// The saved `.p12`'s name, to keep when the backup was refused.
-    pub p12_name: String,
-    /// The saved password file's name.
-    pub password_name: String,
+    /// The saved files, to keep when the backup was refused.
+    pub names: FileNames,
+}
+
+/// The saved files as the receptionist sees them in Downloads: names, not full paths.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileNames {
+    /// The `.p12`'s name.
+    pub p12: String,
+    /// The password file's name.
+    pub password: String,
     /// The folder both are in (its name only: a sub-folder of Downloads).
-    pub folder_name: String,
+    pub folder: String,
+}
+
+impl FileNames {
+    fn of(files: &Files) -> Self {
+        Self {
+            p12: last_part(&files.p12).to_owned(),
+            password: last_part(&files.password).to_owned(),
+            folder: folder_of(&files.p12).to_owned(),
+        }
+    }
 }
 
 /// Which card the popup shows.
@@ -130,16 +148,8 @@ pub enum Action {
 pub struct Guide {
     /// When the new certificate ends (ms).
     pub not_after: i64,
-    /// The `.p12`'s full path.
-    pub p12_file: String,
-    /// The password file's full path.
-    pub password_file: String,
-    /// The `.p12`'s name, as the receptionist sees it in the folder.
-    pub p12_name: String,
-    /// The password file's name.
-    pub password_name: String,
-    /// The folder both are in (its name only: a sub-folder of Downloads).
-    pub folder_name: String,
+    /// The saved files.
+    pub names: FileNames,
     /// The step to show open; the others are folded so the guide fits the popup.
     pub current_step: GuideStep,
     /// The backup copy was checked.
@@ -254,11 +264,7 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         } => {
             guide = Some(Guide {
                 not_after: renewed.certificate.not_after,
-                p12_file: files.p12.clone(),
-                password_file: files.password.clone(),
-                p12_name: last_part(&files.p12).to_owned(),
-                password_name: last_part(&files.password).to_owned(),
-                folder_name: folder_of(&files.p12).to_owned(),
+                names: FileNames::of(files),
                 current_step: if *backed_up {
                     GuideStep::Import
                 } else {
@@ -285,9 +291,7 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
                 backup: outcome.backup.clone(),
                 // Imported, so a refusal on record is the backup's.
                 backup_refused: outcome.refused,
-                p12_name: last_part(&files.p12).to_owned(),
-                password_name: last_part(&files.password).to_owned(),
-                folder_name: folder_of(&files.p12).to_owned(),
+                names: FileNames::of(files),
             });
             (Card::Imported, vec![])
         }
@@ -408,7 +412,7 @@ mod tests {
     use super::*;
     use crate::certificate::CertificateInfo;
     use crate::file_name::SavedNames;
-    use crate::renewal::record::{CompanionOutcome, Files, Renewed};
+    use crate::renewal::record::{CompanionOutcome, Renewed};
 
     fn certificate(fingerprint: &str) -> CertificateInfo {
         CertificateInfo {
@@ -473,18 +477,18 @@ mod tests {
             let guide = view(&awaiting_import(p12, password, false))
                 .guide
                 .expect("guide");
-            assert_eq!(guide.p12_name, "1__JP_u1_client1_20290101.p12");
+            assert_eq!(guide.names.p12, "1__JP_u1_client1_20290101.p12");
             assert_eq!(
-                guide.password_name,
+                guide.names.password,
                 "1__JP_u1_client1_20290101_password.txt"
             );
-            assert_eq!(guide.folder_name, "WebORCA証明書");
+            assert_eq!(guide.names.folder, "WebORCA証明書");
         }
         let bare = view(&awaiting_import("c.p12", "p.txt", false))
             .guide
             .expect("guide");
         assert_eq!(
-            (bare.p12_name.as_str(), bare.folder_name.as_str()),
+            (bare.names.p12.as_str(), bare.names.folder.as_str()),
             ("c.p12", "")
         );
     }
@@ -502,6 +506,6 @@ mod tests {
         let json = serde_json::to_value(view(&awaiting_import("/d/c.p12", "/d/p.txt", true)))
             .expect("serializes");
         assert_eq!(json["guide"]["currentStep"], "import");
-        assert_eq!(json["guide"]["p12Name"], "c.p12");
+        assert_eq!(json["guide"]["names"]["p12"], "c.p12");
     }
 }

@@ -2169,8 +2169,12 @@ fn the_screens_are_told_when_the_password_may_be_shown_and_what_to_guide() {
     assert!(saved.awaits_import && !saved.busy);
     let guide = saved.guide.expect("guide");
     assert_eq!(
-        (guide.p12_file.as_str(), guide.password_file.as_str()),
-        ("/d/c.p12", "/d/p.txt")
+        (
+            guide.names.p12.as_str(),
+            guide.names.password.as_str(),
+            guide.names.folder.as_str()
+        ),
+        ("c.p12", "p.txt", "d")
     );
     assert!(!guide.backed_up);
     assert_eq!(
@@ -2348,9 +2352,9 @@ fn an_imported_certificate_whose_backup_was_refused_says_so_and_names_the_files_
     );
     assert_eq!(
         (
-            imported.p12_name.as_str(),
-            imported.password_name.as_str(),
-            imported.folder_name.as_str()
+            imported.names.p12.as_str(),
+            imported.names.password.as_str(),
+            imported.names.folder.as_str()
         ),
         ("c.p12", "p.txt", "d")
     );
