@@ -118,6 +118,15 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   companion_origin_not_allowed: 'renewalErrorCompanionOriginNotAllowed',
   companion_message_too_large: 'renewalErrorCompanionMessageTooLarge',
   companion_malformed_message: 'renewalErrorCompanionMalformedMessage',
+  companion_not_installed: 'renewalErrorCompanionNotInstalled',
+  companion_forbidden: 'renewalErrorCompanionForbidden',
+  companion_exited: 'renewalErrorCompanionExited',
+  companion_timed_out: 'renewalErrorCompanionTimedOut',
+  companion_config_untrusted: 'renewalErrorCompanionConfigUntrusted',
+  companion_backup_not_set: 'renewalErrorCompanionBackupNotSet',
+  companion_not_a_renewal: 'renewalErrorCompanionNotRenewal',
+  companion_extra_keys: 'renewalErrorCompanionExtraKeys',
+  companion_key_protected: 'renewalErrorCompanionKeyProtected',
   internal: 'errorInternal',
 });
 

@@ -134,6 +134,24 @@ codes! {
     CompanionMessageTooLarge = "companion_message_too_large",
     /// The companion could not read the message.
     CompanionMalformedMessage = "companion_malformed_message",
+    /// The companion is not installed on this computer (Chrome finds no native messaging host of its name).
+    CompanionNotInstalled = "companion_not_installed",
+    /// The companion's host manifest does not name this extension in `allowed_origins`: Chrome refuses to start it.
+    CompanionForbidden = "companion_forbidden",
+    /// The companion started but ended without answering.
+    CompanionExited = "companion_exited",
+    /// The companion did not answer within the time limit; it was stopped.
+    CompanionTimedOut = "companion_timed_out",
+    /// The companion's install configuration could be changed by someone other than an administrator (not owned by the administrator, or writable by others): it is not used.
+    CompanionConfigUntrusted = "companion_config_untrusted",
+    /// The companion's install configuration names no backup folder: it writes no backup.
+    CompanionBackupNotSet = "companion_backup_not_set",
+    /// The file does not renew a WebORCA terminal certificate that is in this computer's store with its key: nothing is imported.
+    CompanionNotRenewal = "companion_not_a_renewal",
+    /// The file holds more than one key pair: nothing is imported.
+    CompanionExtraKeys = "companion_extra_keys",
+    /// The store already has this certificate with a key that opens only after asking the user: it is left as it is.
+    CompanionKeyProtected = "companion_key_protected",
 }
 
 impl Serialize for Code {
