@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // The companion for Debian and Ubuntu terminals, as a .deb an administrator installs with
 // apt or a fleet tool: the binary and its install config under /usr/lib/weborca-companion/,
-// the host manifest for Google Chrome and for Chromium under /etc (conffiles), and a
-// dependency on libnss3-tools (certutil, pk12util: the NSS store it imports into).
+// the host manifest for Google Chrome and for Chromium under /etc (conffiles), the
+// administrator's settings /etc/weborca-companion/admin.json (a conffile: the backup folder;
+// the companion reads it through a link beside the binary), and a dependency on libnss3-tools
+// (certutil, pk12util: the NSS store it imports into). Every folder is 0755 and every file
+// 0644 (the binary 0755), whatever the builder's umask: the companion trusts only files that
+// nobody but root may change.
 //
 //   node scripts/package-deb.mjs --ids <extension id>[,<id>…] --out release/
 // The IDs are the Web Store edition's and the self-hosted edition's (`make package` passes
 // them). Built with dpkg-deb from target/release/weborca-companion (`make build`).
 import { execFileSync } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +22,9 @@ import { CONFIG_FILE, HOST_NAME, hostManifest, installConfig } from './companion
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PACKAGE = 'weborca-companion';
 export const INSTALL_DIR = `/usr/lib/${PACKAGE}`;
+/** The administrator's settings (the backup folder), a conffile; linked beside the binary. */
+export const ADMIN_CONFFILE = `/etc/${PACKAGE}/admin.json`;
+export const ADMIN_FILE = 'admin.json';
 /** Where each browser looks for system-wide hosts on Linux. */
 export const MANIFEST_DIRS = ['/etc/opt/chrome/native-messaging-hosts', '/etc/chromium/native-messaging-hosts'];
 
@@ -47,7 +54,10 @@ export async function buildDeb({ ids, out, binary = path.join(root, 'target/rele
     await chmod(at(`${INSTALL_DIR}/${PACKAGE}`), 0o755);
     await writeFile(at(`${INSTALL_DIR}/${CONFIG_FILE}`), `${JSON.stringify(installConfig(ids), null, 2)}\n`);
     const manifest = `${JSON.stringify(hostManifest(`${INSTALL_DIR}/${PACKAGE}`, ids), null, 2)}\n`;
-    const conffiles = [];
+    const conffiles = [ADMIN_CONFFILE];
+    await mkdir(at(path.dirname(ADMIN_CONFFILE)), { recursive: true });
+    await writeFile(at(ADMIN_CONFFILE), `${JSON.stringify({ backupFolder: '' }, null, 2)}\n`);
+    await symlink(ADMIN_CONFFILE, at(`${INSTALL_DIR}/${ADMIN_FILE}`));
     for (const dir of MANIFEST_DIRS) {
       await mkdir(at(dir), { recursive: true });
       await writeFile(at(`${dir}/${HOST_NAME}.json`), manifest);
@@ -72,12 +82,24 @@ export async function buildDeb({ ids, out, binary = path.join(root, 'target/rele
       '',
     ].join('\n'));
     await writeFile(at('DEBIAN/conffiles'), `${conffiles.join('\n')}\n`);
+    await setModes(stage, new Set([path.join(stage, INSTALL_DIR, PACKAGE)]));
     await mkdir(out, { recursive: true });
     const deb = path.join(out, `${PACKAGE}_${version}_${arch}.deb`);
     execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
     return deb;
   } finally {
     await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** 0755 for folders and `executables`, 0644 for every other file, links left as they are:
+ * dpkg-deb keeps the modes it finds, and they would otherwise follow the builder's umask. */
+async function setModes(dir, executables) {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await setModes(full, executables);
+    else if (entry.isFile()) await chmod(full, executables.has(full) ? 0o755 : 0o644);
   }
 }
 

@@ -68,7 +68,7 @@ pub struct SavedNames {
 
 /// The names for `renewed`, saved on `now` (ms): ORCA-style, with the decimal serial and the
 /// JST date. Characters a file system may refuse become `_`.
-pub(crate) fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
+pub fn renewed_names(renewed: &CertificateInfo, now: i64) -> SavedNames {
     let safe = |s: Option<&str>, fallback: &str| -> String {
         s.unwrap_or(fallback)
             .chars()

@@ -34,6 +34,7 @@ pub mod wasm;
 pub use certificate::CertificateInfo;
 pub use discovery::{Found as FoundCertificate, discovered as discovered_registrations};
 pub use error::{Error, Result};
+pub use file_name::{SavedNames, renewed_names as renewed_file_names};
 pub use jst::DAY_MS;
 pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
@@ -43,7 +44,7 @@ pub use renewal::{
     Secret, Stage as RenewalStage, StartAsked, StartRequest, auto_plan,
     backup_matches as renewal_backup_matches, certificate_api_url,
     removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
-    view as renewal_view,
+    verify_renewal, view as renewal_view,
 };
 pub use rules::snooze_until;
 pub use settings::{

@@ -37,6 +37,9 @@ pub struct CertificateReport {
     pub chain: Vec<CertificateInfo>,
     /// Whether the file holds a private key.
     pub has_private_key: bool,
+    /// How many private keys the file holds (the companion imports a file with exactly one).
+    #[serde(skip)]
+    pub key_count: usize,
     /// Whether that key belongs to `certificate` (`None` without a key). A key that belongs to
     /// no certificate is an error ([`Error::KeyMismatch`]), so this is never `Some(false)`.
     pub key_matches_certificate: Option<bool>,
@@ -164,6 +167,7 @@ fn report(
         certificate,
         chain: infos,
         has_private_key,
+        key_count: private_keys.len(),
         key_matches_certificate: has_private_key.then_some(true),
         file_name: None,
         protection: None,

@@ -21,6 +21,7 @@ pub use machine::{StartRequest, removal_refused, start, step};
 pub use policy::StartAsked;
 pub use protocol::FOLLOW_REDIRECTS;
 pub use record::{CompanionPlan, RenewalRecord, Secret, Stage};
+pub use verify::verify_renewal;
 pub use view::{RenewalView, backup_matches, view};
 
 /// Files and certificates the renewal's tests share.

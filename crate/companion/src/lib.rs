@@ -5,6 +5,7 @@
 //! natively. Sans-I/O where it can be: `handle` turns a request into an answer through a
 //! [`Store`]; `main` only moves frames.
 
+pub mod admin;
 pub mod backup;
 pub mod frame;
 pub mod origin;

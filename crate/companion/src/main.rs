@@ -7,19 +7,23 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use weborca_cert::RenewalCode as Code;
+use weborca_companion::admin::{self, Admin};
 use weborca_companion::frame::{FrameError, MAX_INCOMING, read_frame, write_frame};
-use weborca_companion::origin::{CONFIG_FILE, InstallConfig, allowed};
+use weborca_companion::origin::allowed;
 use weborca_companion::request::Request;
 use weborca_companion::{CompanionError, Store, handle};
 
 fn main() -> ExitCode {
     let origin = std::env::args().nth(1);
-    let config = install_config();
     let stdin = io::stdin();
     let stdout = io::stdout();
     let mut input = stdin.lock();
     let mut output = stdout.lock();
-    if !allowed(origin.as_deref(), &config) {
+    let admin = match administrator_settings() {
+        Ok(admin) => admin,
+        Err(err) => return refuse(&mut input, &mut output, log(err)),
+    };
+    if !allowed(origin.as_deref(), &admin.allowed_extensions) {
         return refuse(
             &mut input,
             &mut output,
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
         };
         let result = serde_json::from_slice::<Request>(&frame)
             .map_err(|_| CompanionError::new(Code::CompanionMalformedMessage))
-            .and_then(|request| handle(request, store.as_ref()).map_err(log));
+            .and_then(|request| handle(request, store.as_ref(), &admin, now()).map_err(log));
         if answer(&mut output, result.map(|answer| json!(answer))).is_err() {
             return ExitCode::FAILURE;
         }
@@ -62,20 +66,18 @@ fn refuse(input: &mut impl Read, output: &mut impl Write, err: CompanionError) -
     ExitCode::FAILURE
 }
 
-/// The config the installer wrote beside the binary; none means nobody may call.
-fn install_config() -> InstallConfig {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| std::fs::read(exe.with_file_name(CONFIG_FILE)).ok())
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
+/// What the administrator set for the companion installed where this binary is.
+fn administrator_settings() -> Result<Admin, CompanionError> {
+    let exe = std::env::current_exe()
+        .map_err(|err| CompanionError::with(Code::CompanionConfigUntrusted, err.to_string()))?;
+    admin::read(exe.parent().unwrap_or(std::path::Path::new("/")))
 }
 
 #[cfg(unix)]
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     weborca_companion::store::nss::NssStore::for_current_user()
         .map(|store| Box::new(store) as Box<dyn Store>)
-        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))
+        .map_err(CompanionError::from)
 }
 
 #[cfg(windows)]
@@ -91,6 +93,13 @@ fn current_store() -> Result<Box<dyn Store>, CompanionError> {
         Code::CompanionStoreFailed,
         "no store on this system yet",
     ))
+}
+
+/// Milliseconds since the epoch (the date in backup names).
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn log(err: CompanionError) -> CompanionError {

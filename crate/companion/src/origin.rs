@@ -1,20 +1,8 @@
 //! Who may talk to the companion. Chrome starts it with the caller's origin as the first
 //! argument (`chrome-extension://<id>/`; on Windows a `--parent-window=<handle>` follows), and
 //! the host manifest already names the allowed extensions; the companion checks again against
-//! the list written at install beside it, so a manifest edited by hand opens nothing.
-
-use serde::Deserialize;
-
-/// What the installer writes beside the binary (`weborca-companion.json`).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InstallConfig {
-    /// The extension IDs allowed to call (the store's and the self-hosted edition's).
-    pub allowed_extensions: Vec<String>,
-}
-
-/// The config file's name, beside the executable.
-pub const CONFIG_FILE: &str = "weborca-companion.json";
+//! the list written at install beside it (`admin.rs`), so a manifest edited by hand opens
+//! nothing.
 
 /// The extension ID in a caller origin as Chrome passes it, if it is one.
 pub fn extension_id(origin: &str) -> Option<&str> {
@@ -25,14 +13,11 @@ pub fn extension_id(origin: &str) -> Option<&str> {
     (id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b))).then_some(id)
 }
 
-/// Whether `origin` (the first argument) may call, under `config`.
-pub fn allowed(origin: Option<&str>, config: &InstallConfig) -> bool {
-    origin.and_then(extension_id).is_some_and(|id| {
-        config
-            .allowed_extensions
-            .iter()
-            .any(|allowed| allowed == id)
-    })
+/// Whether `origin` (the first argument) may call, when `allowed_extensions` may.
+pub fn allowed(origin: Option<&str>, allowed_extensions: &[String]) -> bool {
+    origin
+        .and_then(extension_id)
+        .is_some_and(|id| allowed_extensions.iter().any(|allowed| allowed == id))
 }
 
 #[cfg(test)]
@@ -43,9 +28,7 @@ mod tests {
 
     #[test]
     fn only_a_listed_extension_origin_may_call() {
-        let config = InstallConfig {
-            allowed_extensions: vec![ID.into()],
-        };
+        let config = [ID.to_owned()];
         assert!(allowed(Some(&format!("chrome-extension://{ID}/")), &config));
         for origin in [
             None,
@@ -57,9 +40,6 @@ mod tests {
         ] {
             assert!(!allowed(origin, &config), "{origin:?}");
         }
-        assert!(!allowed(
-            Some(&format!("chrome-extension://{ID}/")),
-            &InstallConfig::default()
-        ));
+        assert!(!allowed(Some(&format!("chrome-extension://{ID}/")), &[]));
     }
 }

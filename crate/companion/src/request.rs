@@ -4,11 +4,14 @@
 use base64ct::{Base64, Encoding};
 use serde::{Deserialize, Serialize};
 use weborca_cert::RenewalCode as Code;
-use weborca_cert::{CertificateInfo, Error as ReadError, read_certificate_file};
+use weborca_cert::{
+    CertificateInfo, CertificateReport, Error as ReadError, read_certificate_file, verify_renewal,
+};
 use zeroize::Zeroizing;
 
-use crate::backup::{BackupRequest, back_up};
-use crate::store::Store;
+use crate::admin::Admin;
+use crate::backup::back_up;
+use crate::store::{Store, StoredCertificate};
 
 /// What the extension asks.
 #[derive(Deserialize)]
@@ -18,18 +21,23 @@ pub enum Request {
     Version,
     /// The client certificates in the store that carry a private key.
     List,
-    /// Import a renewed `.p12` the extension verified.
-    #[serde(rename_all = "camelCase")]
-    Import {
-        /// The file, base64.
-        p12: String,
-        /// Its password.
-        password: Zeroizing<String>,
-        /// The SHA-256 fingerprint the extension verified: anything else is refused.
-        fingerprint: String,
-    },
-    /// Copy the `.p12` and its password file into the administrator's folder, and check the copy.
-    Backup(BackupRequest),
+    /// Import a renewed `.p12` the extension verified, if it renews a certificate in the store.
+    Import(Renewed),
+    /// Copy the `.p12` and its password file into the administrator's folder, and check the
+    /// copy. The folder and the names are the companion's to choose.
+    Backup(Renewed),
+}
+
+/// A renewed certificate's file, as the extension holds it: data, never an instruction.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Renewed {
+    /// The file, base64.
+    pub p12: String,
+    /// Its password.
+    pub password: Zeroizing<String>,
+    /// The SHA-256 fingerprint the extension verified: anything else is refused.
+    pub fingerprint: String,
 }
 
 /// Why a request was refused.
@@ -95,6 +103,8 @@ pub enum Answer {
         version: &'static str,
         /// The store it works on.
         store: &'static str,
+        /// The backup folder the administrator set, if any (shown on the options page).
+        backup_folder: Option<String>,
     },
     /// `list`.
     List {
@@ -116,27 +126,65 @@ pub enum Answer {
     },
 }
 
-/// Answers `request` with `store`.
-pub fn handle(request: Request, store: &dyn Store) -> Result<Answer, CompanionError> {
+/// Answers `request` with `store`, under what the administrator set, at `now` (ms since the
+/// epoch: the date in backup names).
+pub fn handle(
+    request: Request,
+    store: &dyn Store,
+    admin: &Admin,
+    now: i64,
+) -> Result<Answer, CompanionError> {
     match request {
         Request::Version => Ok(Answer::Version {
             version: env!("CARGO_PKG_VERSION"),
             store: store.name(),
+            backup_folder: admin
+                .backup_folder
+                .as_ref()
+                .map(|folder| folder.display().to_string()),
         }),
         Request::List => list(store),
-        Request::Import {
-            p12,
-            password,
-            fingerprint,
-        } => import(store, &p12, &password, &fingerprint),
-        Request::Backup(request) => back_up(&request),
+        Request::Import(renewed) => {
+            let opened = Opened::from(&renewed)?;
+            import(store, &opened, &renewed.password)
+        }
+        Request::Backup(renewed) => {
+            let opened = Opened::from(&renewed)?;
+            back_up(
+                admin.backup_folder.as_deref(),
+                &opened.bytes,
+                &renewed.password,
+                &opened.report,
+                now,
+            )
+        }
+    }
+}
+
+/// A renewed file opened by the companion itself with the core: its own fingerprint, never the
+/// caller's word for it.
+struct Opened {
+    bytes: Zeroizing<Vec<u8>>,
+    report: CertificateReport,
+}
+
+impl Opened {
+    fn from(renewed: &Renewed) -> Result<Self, CompanionError> {
+        let bytes = Zeroizing::new(decode(&renewed.p12)?);
+        let report = read_certificate_file(&bytes, Some(&renewed.password), None)?;
+        if !report
+            .certificate
+            .sha256_fingerprint
+            .eq_ignore_ascii_case(&renewed.fingerprint)
+        {
+            return Err(CompanionError::new(Code::CompanionFingerprintMismatch));
+        }
+        Ok(Self { bytes, report })
     }
 }
 
 fn list(store: &dyn Store) -> Result<Answer, CompanionError> {
-    let stored = store
-        .list()
-        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
+    let stored = store.list()?;
     let certificates = stored
         .into_iter()
         .filter(|found| found.has_private_key)
@@ -152,56 +200,84 @@ fn list(store: &dyn Store) -> Result<Answer, CompanionError> {
     Ok(Answer::List { certificates })
 }
 
-fn import(
-    store: &dyn Store,
-    p12: &str,
-    password: &str,
-    fingerprint: &str,
-) -> Result<Answer, CompanionError> {
-    let bytes = Zeroizing::new(decode(p12)?);
-    // The core opens it natively first: the same checks as the extension's, and a file that
-    // is not the verified certificate never reaches the store.
-    let report = read_certificate_file(&bytes, Some(password), None)?;
-    if !report
-        .certificate
-        .sha256_fingerprint
-        .eq_ignore_ascii_case(fingerprint)
-    {
-        return Err(CompanionError::new(Code::CompanionFingerprintMismatch));
+/// Imports `opened` only when it is one key pair for a WebORCA terminal certificate that renews
+/// one in the store with its key (the core's rules for a download: same terminal, same issuer,
+/// a later end). Nothing in the store is replaced; the answer waits until the store shows the
+/// new certificate with its key.
+fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, CompanionError> {
+    let report = &opened.report;
+    match report.key_count {
+        1 => {}
+        0 => {
+            return Err(CompanionError::with(
+                Code::CompanionNotRenewal,
+                "the file holds no private key",
+            ));
+        }
+        _ => return Err(CompanionError::new(Code::CompanionExtraKeys)),
     }
+    if !report.renewable_client {
+        return Err(CompanionError::with(
+            Code::CompanionNotRenewal,
+            "not a WebORCA terminal certificate",
+        ));
+    }
+    let fingerprint = &report.certificate.sha256_fingerprint;
+    let stored = store.list()?;
+    // Already there with its key (the same file asked again after a worker stopped before the
+    // answer): nothing to import, and no second copy of the key (Windows keeps one per import).
+    if holds_with_key(&stored, fingerprint) {
+        return Ok(Answer::Imported {
+            certificate: Box::new(report.certificate.clone()),
+        });
+    }
+    renews_one_of(&stored, opened, password)?;
     let label = report
         .certificate
         .common_name
         .clone()
         .unwrap_or_else(|| report.certificate.subject.clone());
-    let fingerprint = &report.certificate.sha256_fingerprint;
-    // Already there with its key (the same file asked again after a worker stopped before the
-    // answer): nothing to import, and no second copy of the key (Windows keeps one per import).
-    if !holds_with_key(store, fingerprint)? {
-        store
-            .import(&bytes, password, &label)
-            .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?;
-        // Answered only once the store shows it, with its private key.
-        if !holds_with_key(store, fingerprint)? {
-            return Err(CompanionError::new(Code::CompanionNotInStore));
-        }
+    store.import(&opened.bytes, password, &label)?;
+    // Answered only once the store shows it, with its private key.
+    if !holds_with_key(&store.list()?, fingerprint) {
+        return Err(CompanionError::new(Code::CompanionNotInStore));
     }
     Ok(Answer::Imported {
-        certificate: Box::new(report.certificate),
+        certificate: Box::new(report.certificate.clone()),
     })
 }
 
-/// Whether the store holds the certificate with this SHA-256 fingerprint with its private key.
-fn holds_with_key(store: &dyn Store, fingerprint: &str) -> Result<bool, CompanionError> {
-    Ok(store
-        .list()
-        .map_err(|err| CompanionError::with(Code::CompanionStoreFailed, err.detail))?
-        .into_iter()
-        .any(|found| {
-            found.has_private_key
-                && read_certificate_file(&found.der, None, None)
-                    .is_ok_and(|seen| seen.certificate.sha256_fingerprint == fingerprint)
-        }))
+/// Whether the file renews a certificate of the same terminal that is in the store with its key.
+fn renews_one_of(
+    stored: &[StoredCertificate],
+    opened: &Opened,
+    password: &str,
+) -> Result<(), CompanionError> {
+    let new = &opened.report.certificate;
+    let mut defect = "no certificate of this terminal with its key in the store";
+    for found in stored.iter().filter(|found| found.has_private_key) {
+        let Ok(old) = read_certificate_file(&found.der, None, None) else {
+            continue;
+        };
+        let old = old.certificate;
+        if old.common_name != new.common_name || old.organization != new.organization {
+            continue;
+        }
+        match verify_renewal(&opened.bytes, password, &old) {
+            Ok(_) => return Ok(()),
+            Err(code) => defect = code.as_str(),
+        }
+    }
+    Err(CompanionError::with(Code::CompanionNotRenewal, defect))
+}
+
+/// Whether `stored` holds the certificate with this SHA-256 fingerprint with its private key.
+fn holds_with_key(stored: &[StoredCertificate], fingerprint: &str) -> bool {
+    stored.iter().any(|found| {
+        found.has_private_key
+            && read_certificate_file(&found.der, None, None)
+                .is_ok_and(|seen| seen.certificate.sha256_fingerprint == *fingerprint)
+    })
 }
 
 /// Base64 from the extension; anything else is a malformed message.

@@ -8,6 +8,7 @@ pub mod windows;
 
 use der::Decode;
 use sha1::{Digest, Sha1};
+use weborca_cert::RenewalCode as Code;
 use x509_cert::Certificate;
 
 /// A certificate found in the store.
@@ -23,6 +24,8 @@ pub struct StoredCertificate {
 /// holds a password.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError {
+    /// The code the extension words (`companion_store_failed` unless the store knows better).
+    pub code: Code,
     /// What failed, in English, for logs.
     pub detail: String,
 }
@@ -30,9 +33,21 @@ pub struct StoreError {
 impl StoreError {
     /// A failure described for the log.
     pub fn new(detail: impl Into<String>) -> Self {
+        Self::with(Code::CompanionStoreFailed, detail)
+    }
+
+    /// A failure with its own code.
+    pub fn with(code: Code, detail: impl Into<String>) -> Self {
         Self {
+            code,
             detail: detail.into(),
         }
+    }
+}
+
+impl From<StoreError> for crate::request::CompanionError {
+    fn from(err: StoreError) -> Self {
+        Self::with(err.code, err.detail)
     }
 }
 

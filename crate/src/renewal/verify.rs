@@ -31,7 +31,6 @@ pub(super) enum Refused {
     },
 }
 
-#[cfg(test)]
 impl Refused {
     /// The stable code.
     pub(super) fn code(&self) -> Code {
@@ -39,6 +38,17 @@ impl Refused {
             Self::Damaged { code } | Self::NotOurs { code, .. } => *code,
         }
     }
+}
+
+/// For the companion: whether `bytes`, opened with `pass`, renews `old` (a certificate in the
+/// computer's store) by the same rules as a download — the same terminal, a later end, the
+/// same issuer; the code of the first defect if not.
+pub fn verify_renewal(
+    bytes: &[u8],
+    pass: &str,
+    old: &CertificateInfo,
+) -> Result<CertificateReport, Code> {
+    verify_renewed(bytes, pass, old).map_err(|refused| refused.code())
 }
 
 /// Opens the downloaded file with `pass` and checks it may replace `old`, the certificate
