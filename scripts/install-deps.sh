@@ -18,6 +18,10 @@ packages=()
 # A Japanese font, so the demo's screenshots show the Japanese UI rather than empty boxes.
 fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-ipafont-gothic)
 command -v certutil >/dev/null || packages+=(libnss3-tools)
+# The companion reads the NSS database's SQLite files with the system's libsqlite3.
+[ -f /usr/include/sqlite3.h ] || packages+=(libsqlite3-dev)
+# The companion's tests make a two-key-pair .p12 with Java's keytool.
+command -v keytool >/dev/null || packages+=(default-jre-headless)
 command -v openssl >/dev/null || packages+=(openssl)
 # `make package` zips the Web Store upload; the tests read it back.
 command -v zip >/dev/null || packages+=(zip)

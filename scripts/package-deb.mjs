@@ -72,7 +72,7 @@ export async function buildDeb({ ids, out, binary = path.join(root, 'target/rele
       `Architecture: ${arch}`,
       'Section: utils',
       'Priority: optional',
-      `Depends: libc6 (>= ${glibcNeeded(binary)}), libnss3-tools`,
+      `Depends: libc6 (>= ${glibcNeeded(binary)}), libnss3-tools, libsqlite3-0`,
       'Maintainer: WebORCA 証明書更新アシスタント <weborca-cert-assistant@localhost>',
       'Description: WebORCA certificate companion (native messaging host)',
       ' Lets the WebORCA 証明書更新アシスタント extension find the WebORCA client',

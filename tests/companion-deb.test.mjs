@@ -4,12 +4,12 @@
 // listed extension and refuses any other.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HOST_NAME } from '../scripts/companion-host.mjs';
-import { INSTALL_DIR, MANIFEST_DIRS, PACKAGE, buildDeb } from '../scripts/package-deb.mjs';
+import { ADMIN_CONFFILE, ADMIN_FILE, INSTALL_DIR, MANIFEST_DIRS, PACKAGE, buildDeb } from '../scripts/package-deb.mjs';
 
 const STORE_ID = 'abcdefghijklmnopabcdefghijklmnop';
 const SELF_HOSTED_ID = 'ponmlkjihgfedcbaponmlkjihgfedcba';
@@ -19,7 +19,14 @@ let tree;
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'weborca-deb-test-'));
-  deb = await buildDeb({ ids: [STORE_ID, SELF_HOSTED_ID], out: dir });
+  // A builder whose umask lets the group write (common on shared build machines): the
+  // package's modes must not follow it, or the companion would distrust its own config.
+  const umask = process.umask(0o002);
+  try {
+    deb = await buildDeb({ ids: [STORE_ID, SELF_HOSTED_ID], out: dir });
+  } finally {
+    process.umask(umask);
+  }
   tree = path.join(dir, 'root');
   execFileSync('dpkg-deb', ['-x', deb, tree]);
 });
@@ -29,26 +36,35 @@ const dpkgDeb = (...args) => execFileSync('dpkg-deb', [...args, deb], { encoding
 
 test('the package says what it is and needs the NSS tools it imports with', () => {
   assert.equal(dpkgDeb('-f').match(/^Package: (.*)$/m)[1], PACKAGE);
-  assert.match(dpkgDeb('-f'), /^Depends: libc6 \(>= 2\.\d+\), libnss3-tools$/m);
+  assert.match(dpkgDeb('-f'), /^Depends: libc6 \(>= 2\.\d+\), libnss3-tools, libsqlite3-0$/m);
   assert.match(dpkgDeb('-f'), /^Architecture: amd64$/m);
   assert.equal(execFileSync('dpkg-deb', ['-I', deb, 'conffiles'], { encoding: 'utf8' }),
-    MANIFEST_DIRS.map((d) => `${d}/${HOST_NAME}.json\n`).join(''), 'the manifests survive an upgrade if edited');
+    [ADMIN_CONFFILE, ...MANIFEST_DIRS.map((d) => `${d}/${HOST_NAME}.json`)].map((f) => `${f}\n`).join(''),
+    'the administrator\'s settings and the manifests survive an upgrade if edited');
 });
 
-test('it installs the binary, its config and a host manifest for Chrome and for Chromium, owned by root', () => {
+test('it installs the binary, its config and a host manifest for Chrome and for Chromium, owned by root, 0755/0644 even built with umask 002', () => {
   const listing = dpkgDeb('-c').trim().split('\n').map((line) => {
     const [mode, owner, , , , file] = line.split(/\s+/);
-    return { mode, owner, file: file.replace(/^\./, '') };
+    return { mode, owner, file: file.replace(/^\./, '').replace(/\/$/, '') || '/' };
   });
-  const files = Object.fromEntries(listing.filter((e) => !e.mode.startsWith('d')).map((e) => [e.file, e.mode]));
+  const links = listing.filter((e) => e.mode.startsWith('l'));
+  const files = Object.fromEntries(listing.filter((e) => e.mode.startsWith('-')).map((e) => [e.file, e.mode]));
   assert.deepEqual(Object.keys(files).sort(), [
-    ...MANIFEST_DIRS.map((d) => `${d}/${HOST_NAME}.json`),
+    ...MANIFEST_DIRS.map((d) => `${d}/${HOST_NAME}.json`), ADMIN_CONFFILE,
     `${INSTALL_DIR}/${PACKAGE}`, `${INSTALL_DIR}/${PACKAGE}.json`, `/usr/share/doc/${PACKAGE}/copyright`,
   ].sort());
-  assert.equal(files[`${INSTALL_DIR}/${PACKAGE}`], '-rwxr-xr-x');
-  for (const dir of MANIFEST_DIRS) assert.equal(files[`${dir}/${HOST_NAME}.json`], '-rw-r--r--');
+  assert.deepEqual(links.map((e) => e.file), [`${INSTALL_DIR}/${ADMIN_FILE}`]);
+  for (const [file, mode] of Object.entries(files)) {
+    assert.equal(mode, file === `${INSTALL_DIR}/${PACKAGE}` ? '-rwxr-xr-x' : '-rw-r--r--', file);
+  }
+  for (const folder of listing.filter((e) => e.mode.startsWith('d'))) assert.equal(folder.mode, 'drwxr-xr-x', folder.file);
   assert.deepEqual([...new Set(listing.map((e) => e.owner))], ['root/root']);
-  assert.ok(listing.every((e) => !/w.$/.test(e.mode.slice(0, 9))), 'nothing writable by others');
+});
+
+test('the administrator sets the backup folder in a conffile under /etc, which the binary reads through a link', () => {
+  assert.equal(readlinkSync(path.join(tree, INSTALL_DIR, ADMIN_FILE)), ADMIN_CONFFILE);
+  assert.deepEqual(JSON.parse(readFileSync(path.join(tree, ADMIN_CONFFILE), 'utf8')), { backupFolder: '' });
 });
 
 test('the manifests name the installed binary and only the two editions; the config agrees', () => {

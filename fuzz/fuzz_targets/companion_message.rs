@@ -4,15 +4,17 @@
 //! nothing panics or hangs, that a frame over the cap is refused before it is read, that an
 //! answer always fits Chrome's 1 MB limit for a host's message, and that an import reaches the
 //! store only for a file that opens with its password and has the fingerprint asked for.
-//! Backups are parsed but not performed (they write files where the message says).
+//! Backups run too: a message cannot name a folder, and no administrator's folder is set here,
+//! so they must write nothing.
 #![no_main]
 
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
 use weborca_companion::frame::{FrameError, MAX_INCOMING, MAX_OUTGOING, read_frame};
+use weborca_companion::admin::Admin;
 use weborca_companion::handle;
-use weborca_companion::request::Request;
+use weborca_companion::request::{Renewed, Request};
 use weborca_companion::store::{Store, StoreError, StoredCertificate};
 
 /// A store in memory: what was imported.
@@ -54,17 +56,12 @@ fuzz_target!(|data: &[u8]| {
         let Ok(request) = serde_json::from_slice::<Request>(&frame) else {
             continue;
         };
-        // A backup writes where the message says: checked by the companion's own tests in a
-        // scratch folder, never here, where the fuzzer would write anywhere on the machine.
-        if matches!(request, Request::Backup(_)) {
-            continue;
-        }
         let asked = match &request {
-            Request::Import { fingerprint, .. } => Some(fingerprint.clone()),
-            _ => None,
+            Request::Import(Renewed { fingerprint, .. }) => Some(fingerprint.clone()),
+            Request::Version | Request::List | Request::Backup(_) => None,
         };
         let before = store.imported.borrow().len();
-        let answer = handle(request, &store);
+        let answer = handle(request, &store, &Admin::default(), 0);
         let body = match &answer {
             Ok(answer) => serde_json::to_vec(answer),
             Err(err) => serde_json::to_vec(err),

@@ -73,7 +73,7 @@ fn administrator_settings() -> Result<Admin, CompanionError> {
     admin::read(exe.parent().unwrap_or(std::path::Path::new("/")))
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     weborca_companion::store::nss::NssStore::for_current_user()
         .map(|store| Box::new(store) as Box<dyn Store>)
@@ -87,7 +87,7 @@ fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     ))
 }
 
-#[cfg(not(any(unix, windows)))]
+#[cfg(not(any(target_os = "linux", windows)))]
 fn current_store() -> Result<Box<dyn Store>, CompanionError> {
     Err(CompanionError::with(
         Code::CompanionStoreFailed,

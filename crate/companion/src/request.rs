@@ -28,9 +28,10 @@ pub enum Request {
     Backup(Renewed),
 }
 
-/// A renewed certificate's file, as the extension holds it: data, never an instruction.
+/// A renewed certificate's file, as the extension holds it: data, never an instruction. A
+/// request that says anything more (a folder, a name, a text to write) is refused whole.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Renewed {
     /// The file, base64.
     pub p12: String,

@@ -1,7 +1,7 @@
 //! The computer's own certificate store, as the browser reads it: the one place a renewed
 //! certificate must reach before the browser presents it.
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 pub mod nss;
 #[cfg(windows)]
 pub mod windows;

@@ -1,19 +1,23 @@
 //! The companion against a real NSS database (NSS's own `certutil` and `pk12util`), in a
-//! throwaway folder: import a renewed file as the ORCA cloud exports it (RC2/3DES, SHA-1 MAC),
-//! find it again with its private key, import it twice, refuse what is not the verified
-//! certificate, back it up and check the copy.
-#![cfg(unix)]
+//! throwaway folder: a renewal of a terminal certificate that is in the store with its key is
+//! imported beside it, once, and found again with its key; what does not renew one — another
+//! terminal's, another CA's, a file with a second key pair — is refused and nothing reaches the
+//! store; the store is read as data, so nicknames with spaces, newlines or a key ID in them
+//! change nothing.
+#![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
+mod support;
+
+use std::path::{Path, PathBuf};
 
 use base64ct::{Base64, Encoding};
+use weborca_companion::admin::Admin;
 use weborca_companion::request::{Answer, Request};
+use weborca_companion::store::key_id;
 use weborca_companion::store::nss::NssStore;
 use weborca_companion::{Store, handle};
 
-const LEGACY: &[u8] = include_bytes!("../../tests/fixtures/openssl-legacy.p12");
-const PASS: &str = "orca-test-pass";
-const FINGERPRINT: &str = "C95C4B9DB2B155BEE558736FEB875F16761B037DCF03A20CCFD7B252A6DB9FE0";
+use support::{PASS, Renewal, add_certificate_only, exported_as, fingerprint, put_in_nss};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -29,125 +33,198 @@ fn request(json: serde_json::Value) -> Request {
     serde_json::from_value(json).expect("a request")
 }
 
-fn import(store: &NssStore, fingerprint: &str, password: &str) -> Result<Answer, String> {
+fn import(
+    store: &NssStore,
+    p12: &[u8],
+    password: &str,
+    fingerprint: &str,
+) -> Result<Answer, String> {
     let request = request(serde_json::json!({
-        "type": "import", "p12": Base64::encode_string(LEGACY), "password": password, "fingerprint": fingerprint,
+        "type": "import", "p12": Base64::encode_string(p12), "password": password, "fingerprint": fingerprint,
     }));
-    handle(request, store).map_err(|err| err.code.to_owned())
+    handle(request, store, &Admin::default(), 0).map_err(|err| err.code.to_owned())
+}
+
+/// (fingerprint, has key) of everything in the store, sorted.
+fn contents(store: &NssStore) -> Vec<(String, bool)> {
+    let mut all: Vec<(String, bool)> = store
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|found| {
+            let report =
+                weborca_cert::read_certificate_file(&found.der, None, None).expect("a certificate");
+            (report.certificate.sha256_fingerprint, found.has_private_key)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn database(dir: &Path) -> NssStore {
+    NssStore::at(dir.join("nssdb"))
 }
 
 #[test]
-fn a_renewed_file_is_imported_once_with_its_key_and_found_again() {
+fn a_renewal_of_a_certificate_in_the_store_is_imported_once_with_its_key_and_found_again() {
+    let pki = Renewal::make("import");
     let dir = scratch("import");
-    let store = NssStore::at(dir.join("nssdb"));
+    let store = database(&dir);
     assert_eq!(store.list().expect("an absent database lists nothing"), []);
+    let new = fingerprint(&pki.new);
+
+    // Nothing in the store to renew: refused, nothing imported.
+    assert_eq!(
+        import(&store, &pki.new, PASS, &new).err().as_deref(),
+        Some("companion_not_a_renewal")
+    );
+    put_in_nss(&dir.join("nssdb"), &pki.old);
+    let before = contents(&store);
+    assert_eq!(before, [(fingerprint(&pki.old), true)]);
 
     // Refused before anything reaches the store: another fingerprint, a wrong password.
     assert_eq!(
-        import(&store, &"00".repeat(32), PASS).err().as_deref(),
+        import(&store, &pki.new, PASS, &"00".repeat(32))
+            .err()
+            .as_deref(),
         Some("companion_fingerprint_mismatch")
     );
     assert_eq!(
-        import(&store, FINGERPRINT, "wrong").err().as_deref(),
+        import(&store, &pki.new, "wrong", &new).err().as_deref(),
         Some("wrong_password")
     );
-    assert_eq!(store.list().expect("list"), []);
+    assert_eq!(contents(&store), before);
 
-    let Ok(Answer::Imported { certificate }) = import(&store, FINGERPRINT, PASS) else {
+    let Ok(Answer::Imported { certificate }) = import(&store, &pki.new, PASS, &new) else {
         panic!("imported");
     };
-    assert_eq!(certificate.sha256_fingerprint, FINGERPRINT);
-    let Ok(Answer::Imported { .. }) = import(&store, FINGERPRINT, PASS) else {
+    assert_eq!(certificate.sha256_fingerprint, new);
+    let Ok(Answer::Imported { .. }) = import(&store, &pki.new, PASS, &new) else {
         panic!("imported again");
     };
-    let listed = store.list().expect("list");
-    assert_eq!(listed.len(), 1, "no duplicate");
-    assert!(listed[0].has_private_key);
+    let mut expected = vec![(fingerprint(&pki.old), true), (new.clone(), true)];
+    expected.sort();
+    assert_eq!(
+        contents(&store),
+        expected,
+        "the old one kept, the new one once, each with its key"
+    );
 
-    let Ok(Answer::List { certificates }) = handle(Request::List, &store) else {
+    let Ok(Answer::List { certificates }) = handle(Request::List, &store, &Admin::default(), 0)
+    else {
         panic!("listed");
     };
-    assert_eq!(certificates.len(), 1);
-    assert_eq!(certificates[0].certificate.sha256_fingerprint, FINGERPRINT);
-    assert!(
-        certificates[0].renewable_client,
-        "client3948 is a WebORCA terminal certificate"
-    );
-    // No temporary file with the password is left behind.
-    let leftovers = std::fs::read_dir(std::env::temp_dir())
-        .expect("temp")
-        .flatten()
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(&format!("weborca-companion-{}-", std::process::id()))
-        })
-        .count();
-    assert_eq!(leftovers, 0);
+    assert_eq!(certificates.len(), 2);
+    assert!(certificates.iter().all(|c| c.renewable_client));
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
-fn a_backup_is_written_read_back_and_opened_or_nothing_is_left() {
-    let dir = scratch("backup");
-    let backup = |folder: String| {
-        handle(
-            request(serde_json::json!({
-                "type": "backup", "p12": Base64::encode_string(LEGACY), "password": PASS,
-                "folder": folder, "p12Name": "client3948.p12", "passwordName": "client3948_password.txt",
-                "passwordHeader": "client3948.p12 のパスワード",
-            })),
-            &NssStore::at(dir.join("unused")),
-        )
-    };
-    let folder = dir.join("nas").join("受付PC");
-    let Ok(Answer::BackedUp {
-        p12_path,
-        password_path,
-    }) = backup(folder.display().to_string())
-    else {
-        panic!("backed up");
-    };
-    assert_eq!(std::fs::read(&p12_path).expect("copy"), LEGACY);
-    assert!(
-        std::fs::read_to_string(&password_path)
-            .expect("password file")
-            .contains(PASS)
+fn what_does_not_renew_a_certificate_in_the_store_is_refused_and_nothing_reaches_it() {
+    let pki = Renewal::make("refused");
+    let dir = scratch("refused");
+    let store = database(&dir);
+    put_in_nss(&dir.join("nssdb"), &pki.old);
+    let before = contents(&store);
+    let keys_before = std::fs::read(dir.join("nssdb/key4.db")).expect("keys");
+    for (file, code) in [
+        (&pki.two_keys, "companion_extra_keys"),
+        (&pki.other_terminal, "companion_not_a_renewal"),
+        (&pki.other_issuer, "companion_not_a_renewal"),
+        (&pki.old, "(answered ok)"),
+    ] {
+        let answer = import(&store, file, PASS, &fingerprint(file));
+        assert_eq!(answer.err().as_deref().unwrap_or("(answered ok)"), code);
+        assert_eq!(contents(&store), before, "{code}: the store as it was");
+    }
+    assert_eq!(
+        std::fs::read(dir.join("nssdb/key4.db")).expect("keys"),
+        keys_before,
+        "no key added, not even an orphan"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
 
-    // The same backup asked again is the same backup; another file under those names never
-    // replaces the first.
-    assert!(backup(folder.display().to_string()).is_ok(), "asked again");
-    let other = handle(
-        request(serde_json::json!({
-            "type": "backup", "p12": Base64::encode_string(include_bytes!("../../tests/fixtures/openssl3-default.p12")),
-            "password": PASS, "folder": folder.display().to_string(), "p12Name": "client3948.p12",
-            "passwordName": "client3948_password.txt", "passwordHeader": "x",
-        })),
-        &NssStore::at(dir.join("unused")),
-    );
-    assert_eq!(other.err().map(|e| e.code), Some("companion_backup_failed"));
-    assert_eq!(
-        std::fs::read(&p12_path).expect("the first copy stays"),
-        LEGACY
-    );
+#[test]
+fn nicknames_are_never_read_as_data_a_space_a_newline_or_a_key_id_in_one_changes_nothing() {
+    let pki = Renewal::make("nicknames");
+    let dir = scratch("nicknames");
+    let nssdb = dir.join("nssdb");
+    let store = database(&dir);
+    // A keyless certificate, and the old certificate's key named after the keyless one's key
+    // ID: a reader that took any 40-hex word of `certutil -K` would give it a key.
+    let keyless_der = weborca_cert::read_certificate_file(&pki.other_terminal, Some(PASS), None)
+        .expect("opens")
+        .certificate;
+    let keyless_id = {
+        let crt = std::fs::read_to_string(pki.dir.join("other-terminal.crt")).expect("crt");
+        let der = base64ct::Base64::decode_vec(
+            &crt.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .expect("pem");
+        key_id(&der).expect("key id")
+    };
+    let hex: String = keyless_id.iter().map(|b| format!("{b:02x}")).collect();
+    put_in_nss(&nssdb, &exported_as(&pki, "old", &hex));
+    add_certificate_only(&pki, &nssdb, "other-terminal", "trailing space ");
+    add_certificate_only(&pki, &nssdb, "other-issuer", "first line\nsecond line");
+    let listed = contents(&store);
+    assert_eq!(listed.len(), 3, "{listed:?}");
     assert!(
-        std::fs::read_to_string(&password_path)
-            .expect("its password file stays")
-            .contains(PASS)
+        listed.contains(&(keyless_der.sha256_fingerprint.clone(), false)),
+        "the keyless certificate has no key: {listed:?}"
     );
+    assert!(listed.contains(&(fingerprint(&pki.old), true)));
+    // And the renewal goes in beside them.
+    let new = fingerprint(&pki.new);
+    assert!(import(&store, &pki.new, PASS, &new).is_ok());
+    assert!(contents(&store).contains(&(new, true)));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The store as a tool that says "done" and did nothing (pk12util exiting 0 without the key,
+/// say): the companion answers only what the store shows.
+struct SaysDoneDoesNothing(NssStore);
+
+impl Store for SaysDoneDoesNothing {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn list(
+        &self,
+    ) -> Result<
+        Vec<weborca_companion::store::StoredCertificate>,
+        weborca_companion::store::StoreError,
+    > {
+        self.0.list()
+    }
+    fn import(
+        &self,
+        _p12: &[u8],
+        _password: &str,
+        _label: &str,
+    ) -> Result<(), weborca_companion::store::StoreError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_import_is_answered_only_when_the_store_shows_the_certificate_with_its_key() {
+    let pki = Renewal::make("post-check");
+    let dir = scratch("post-check");
+    put_in_nss(&dir.join("nssdb"), &pki.old);
+    let store = SaysDoneDoesNothing(database(&dir));
+    let request = request(serde_json::json!({
+        "type": "import", "p12": Base64::encode_string(&pki.new), "password": PASS,
+        "fingerprint": fingerprint(&pki.new),
+    }));
     assert_eq!(
-        backup("relative/folder".into()).err().map(|e| e.code),
-        Some("companion_backup_folder")
-    );
-    let blocked = dir.join("a-file");
-    std::fs::write(&blocked, b"not a folder").expect("file");
-    assert_eq!(
-        backup(blocked.join("inside").display().to_string())
+        handle(request, &store, &Admin::default(), 0)
             .err()
             .map(|e| e.code),
-        Some("companion_backup_folder")
+        Some("companion_not_in_store")
     );
     let _ = std::fs::remove_dir_all(dir);
 }

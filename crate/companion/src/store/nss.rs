@@ -1,16 +1,21 @@
-//! Linux: the NSS database Chrome and Chromium read (`$HOME/.pki/nssdb`), through NSS's own
-//! `certutil` and `pk12util` (libnss3-tools): no maintained Rust crate imports into NSS. The
-//! password reaches `pk12util` through a file in a private folder (never the command line,
-//! which other users can read), and that file is overwritten and removed at once.
+//! Linux: the NSS database Chrome and Chromium read (`$HOME/.pki/nssdb`). Read as data: its
+//! two SQLite files hold each object's PKCS#11 attributes in columns (`cert9.db` the
+//! certificates, `key4.db` the keys), so a certificate is found by its DER and its key by the
+//! key ID both carry (`CKA_ID`) — never by a nickname, whatever characters it has, and never
+//! by a word in a tool's printed output. Written through NSS's own `pk12util`
+//! (libnss3-tools: no maintained Rust crate imports into NSS), which is given the file and its
+//! password as memory-only files (`memfd`, named `/dev/fd/N`): nothing of either ever reaches
+//! the disk, so a companion killed at any instant leaves nothing behind, and the password is
+//! never on a command line.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use zeroize::Zeroize;
+use rusqlite::{Connection, OpenFlags};
+use rustix::fs::{MemfdFlags, memfd_create};
 
 use super::{Store, StoreError, StoredCertificate, key_id};
 
@@ -18,6 +23,10 @@ use super::{Store, StoreError, StoredCertificate, key_id};
 pub struct NssStore {
     dir: PathBuf,
 }
+
+/// PKCS#11 object classes, as NSS stores `CKA_CLASS` (a 4-byte big-endian number, column `a0`).
+const CKO_CERTIFICATE: [u8; 4] = [0, 0, 0, 1];
+const CKO_PRIVATE_KEY: [u8; 4] = [0, 0, 0, 3];
 
 impl NssStore {
     /// The current user's database, `$HOME/.pki/nssdb`.
@@ -44,46 +53,63 @@ impl NssStore {
         if self.exists() {
             return Ok(());
         }
-        fs::create_dir_all(&self.dir).map_err(|err| StoreError::new(format!("nssdb: {err}")))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|err| StoreError::new(format!("nssdb: {err}")))?;
         run(Command::new("certutil").args(["-N", "-d", &self.database(), "--empty-password"]))
             .map(|_| ())
     }
 
-    fn nicknames(&self) -> Result<Vec<String>, StoreError> {
-        let out = run(Command::new("certutil").args(["-L", "-d", &self.database()]))?;
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(nickname_of_listing_line)
-            .collect())
+    /// Every certificate's DER (`CKA_VALUE`, column `a11`) in `cert9.db`.
+    fn certificates(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        column_of_class(
+            &self.dir.join("cert9.db"),
+            "nssPublic",
+            "a11",
+            CKO_CERTIFICATE,
+        )
     }
 
-    fn certificates_named(&self, nickname: &str) -> Result<Vec<Vec<u8>>, StoreError> {
-        let out = run(Command::new("certutil").args([
-            "-L",
-            "-d",
-            &self.database(),
-            "-n",
-            nickname,
-            "-a",
-        ]))?;
-        Ok(pem_certificates(&String::from_utf8_lossy(&out.stdout)))
+    /// Every private key's ID (`CKA_ID`, column `a102`) in `key4.db`.
+    fn private_key_ids(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let keys = self.dir.join("key4.db");
+        if !keys.exists() {
+            return Ok(Vec::new());
+        }
+        column_of_class(&keys, "nssPrivate", "a102", CKO_PRIVATE_KEY)
     }
+}
 
-    /// The key identifiers of every private key (hex, lower case).
-    fn key_ids(&self, private: &PrivateDir) -> Result<Vec<String>, StoreError> {
-        let db_password = private.file("db", b"")?;
-        let out = Command::new("certutil")
-            .args(["-K", "-d", &self.database(), "-f"])
-            .arg(&db_password)
-            .output()
-            .map_err(|err| StoreError::new(format!("certutil: {err}")))?;
-        // No key at all is a failure for certutil, an empty list for us.
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .filter(|word| word.len() == 40 && word.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(str::to_ascii_lowercase)
-            .collect())
+/// One attribute of every object of `class` in an NSS SQLite table, opened read-only (Chrome
+/// may have the database open; NSS's own writes are waited for briefly).
+fn column_of_class(
+    file: &Path,
+    table: &str,
+    column: &str,
+    class: [u8; 4],
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let failed = |err: rusqlite::Error| StoreError::new(format!("{}: {err}", file.display()));
+    let connection = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    connection
+        .busy_timeout(Duration::from_secs(5))
+        .map_err(failed)?;
+    // The table and column names are this file's constants, never input.
+    let mut statement = connection
+        .prepare(&format!("SELECT {column} FROM {table} WHERE a0 = ?1"))
+        .map_err(failed)?;
+    let rows = statement
+        .query_map([class.as_slice()], |row| row.get::<_, Option<Vec<u8>>>(0))
+        .map_err(failed)?;
+    let mut values = Vec::new();
+    for row in rows {
+        if let Some(value) = row.map_err(failed)? {
+            values.push(value);
+        }
     }
+    Ok(values)
 }
 
 impl Store for NssStore {
@@ -95,37 +121,33 @@ impl Store for NssStore {
         if !self.exists() {
             return Ok(Vec::new());
         }
-        let private = PrivateDir::new()?;
-        let keys = self.key_ids(&private)?;
+        let keys = self.private_key_ids()?;
         let mut found: Vec<StoredCertificate> = Vec::new();
-        for nickname in self.nicknames()? {
-            for der in self.certificates_named(&nickname)? {
-                if found.iter().any(|seen| seen.der == der) {
-                    continue;
-                }
-                let has_private_key = key_id(&der).is_some_and(|id| keys.contains(&hex(&id)));
-                found.push(StoredCertificate {
-                    der,
-                    has_private_key,
-                });
+        for der in self.certificates()? {
+            if found.iter().any(|seen| seen.der == der) {
+                continue;
             }
+            // The key the certificate's public key names, as NSS names it on import.
+            let has_private_key = key_id(&der).is_some_and(|id| keys.iter().any(|key| key == &id));
+            found.push(StoredCertificate {
+                der,
+                has_private_key,
+            });
         }
         Ok(found)
     }
 
     fn import(&self, p12: &[u8], password: &str, _label: &str) -> Result<(), StoreError> {
         self.ensure()?;
-        let private = PrivateDir::new()?;
-        let file = private.file("renewed.p12", p12)?;
-        let password_file = private.file("password", password.as_bytes())?;
-        let db_password = private.file("db", b"")?;
+        let file = MemoryFile::holding("renewed.p12", p12)?;
+        let password_file = MemoryFile::holding("password", password.as_bytes())?;
+        // `-k /dev/null`: the database's own password is empty, as Chrome creates it.
         let out = Command::new("pk12util")
-            .args(["-i"])
-            .arg(&file)
+            .arg("-i")
+            .arg(file.path())
             .args(["-d", &self.database(), "-w"])
-            .arg(&password_file)
-            .arg("-k")
-            .arg(&db_password)
+            .arg(password_file.path())
+            .args(["-k", "/dev/null"])
             .output()
             .map_err(|err| StoreError::new(format!("pk12util: {err}")))?;
         if out.status.success() {
@@ -139,35 +161,27 @@ impl Store for NssStore {
     }
 }
 
-/// The nickname on one line of `certutil -L` (the trust flags `u,u,u` or `,,` end the line;
-/// the header lines have none).
-fn nickname_of_listing_line(line: &str) -> Option<String> {
-    let line = line.trim_end();
-    let (nickname, trust) = line.rsplit_once(char::is_whitespace)?;
-    let is_trust =
-        trust.split(',').count() == 3 && trust.chars().all(|c| c == ',' || c.is_ascii_alphabetic());
-    let nickname = nickname.trim_end();
-    (is_trust && !nickname.is_empty()).then(|| nickname.to_owned())
+/// A file that exists only in memory (Linux `memfd`), readable by a child process as
+/// `/dev/fd/N`: it is inherited (no close-on-exec) and gone when the last holder closes it —
+/// or is killed.
+struct MemoryFile {
+    fd: OwnedFd,
 }
 
-/// Every `CERTIFICATE` block of a PEM text, decoded.
-fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    text.split(BEGIN)
-        .skip(1)
-        .filter_map(|block| block.split(END).next())
-        .filter_map(|body| {
-            let joined: String = body.split_whitespace().collect();
-            base64ct::Base64::decode_vec(&joined).ok()
+impl MemoryFile {
+    fn holding(name: &str, contents: &[u8]) -> Result<Self, StoreError> {
+        let failed = |err: std::io::Error| StoreError::new(format!("memory file: {err}"));
+        let fd = memfd_create(name, MemfdFlags::empty()).map_err(|err| failed(err.into()))?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(contents).map_err(failed)?;
+        Ok(Self {
+            fd: OwnedFd::from(file),
         })
-        .collect()
-}
+    }
 
-use base64ct::Encoding as _;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    fn path(&self) -> String {
+        format!("/dev/fd/{}", self.fd.as_raw_fd())
+    }
 }
 
 fn run(command: &mut Command) -> Result<Output, StoreError> {
@@ -182,79 +196,5 @@ fn run(command: &mut Command) -> Result<Output, StoreError> {
             command.get_program().to_string_lossy(),
             String::from_utf8_lossy(&out.stderr).trim()
         )))
-    }
-}
-
-/// A folder only this user can enter, for the files a tool reads; its files are overwritten
-/// with zeros and removed when it is dropped.
-struct PrivateDir {
-    path: PathBuf,
-}
-
-impl PrivateDir {
-    fn new() -> Result<Self, StoreError> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let path =
-            std::env::temp_dir().join(format!("weborca-companion-{}-{nanos}", std::process::id()));
-        DirBuilder::new()
-            .mode(0o700)
-            .create(&path)
-            .map_err(|err| StoreError::new(format!("private folder: {err}")))?;
-        Ok(Self { path })
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> Result<PathBuf, StoreError> {
-        let path = self.path.join(name);
-        let mut file: File = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|err| StoreError::new(format!("private file: {err}")))?;
-        file.write_all(contents)
-            .map_err(|err| StoreError::new(format!("private file: {err}")))?;
-        Ok(path)
-    }
-}
-
-impl Drop for PrivateDir {
-    fn drop(&mut self) {
-        if let Ok(entries) = fs::read_dir(&self.path) {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if let Ok(len) = fs::metadata(&path).map(|m| m.len()) {
-                    let mut zeros = vec![0u8; usize::try_from(len).unwrap_or(0)];
-                    let _ = fs::write(&path, &zeros);
-                    zeros.zeroize();
-                }
-                let _ = fs::remove_file(&path);
-            }
-        }
-        let _ = fs::remove_dir(&self.path);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nicknames_are_read_from_a_listing_with_spaces_kept() {
-        let listing = "\nCertificate Nickname                                         Trust Attributes\n                                                             SSL,S/MIME,JAR/XPI\n\nclient3948                                                   u,u,u\nWebORCA Test CA - WebORCA Test                               CT,C,C\nno key here                                                  ,,\n";
-        let names: Vec<String> = listing
-            .lines()
-            .filter_map(nickname_of_listing_line)
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "client3948",
-                "WebORCA Test CA - WebORCA Test",
-                "no key here"
-            ]
-        );
     }
 }
