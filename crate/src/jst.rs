@@ -15,6 +15,12 @@ pub(crate) fn jst_day(millis: i64) -> i64 {
     (millis + JST_OFFSET_MS).div_euclid(DAY_MS)
 }
 
+/// Calendar days in Japan from `now` to `not_after`'s day (0 on the last day, negative once
+/// past), the count every "days left" here uses.
+pub fn days_left(not_after: i64, now: i64) -> i64 {
+    jst_day(not_after) - jst_day(now)
+}
+
 /// The instant JST day `day` begins (00:00 in Japan).
 pub(crate) fn jst_day_start(day: i64) -> i64 {
     day * DAY_MS - JST_OFFSET_MS

@@ -127,6 +127,7 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   companion_not_a_renewal: 'renewalErrorCompanionNotRenewal',
   companion_extra_keys: 'renewalErrorCompanionExtraKeys',
   companion_key_protected: 'renewalErrorCompanionKeyProtected',
+  companion_status_failed: 'renewalErrorCompanionStatusFailed',
   internal: 'errorInternal',
 });
 

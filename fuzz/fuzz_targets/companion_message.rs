@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let asked = match &request {
             Request::Import(Renewed { fingerprint, .. }) => Some(fingerprint.clone()),
-            Request::Version | Request::List | Request::Backup(_) => None,
+            Request::Version | Request::List | Request::Backup(_) | Request::Status(_) => None,
         };
         let before = store.imported.borrow().len();
         let answer = handle(request, &store, &Admin::default(), 0);

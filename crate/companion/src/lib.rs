@@ -9,7 +9,9 @@ pub mod admin;
 pub mod backup;
 pub mod frame;
 pub mod origin;
+pub mod report;
 pub mod request;
+pub mod status;
 pub mod store;
 
 pub use request::{Answer, CompanionError, handle};

@@ -15,6 +15,10 @@ use weborca_companion::{CompanionError, Store, handle};
 
 fn main() -> ExitCode {
     let origin = std::env::args().nth(1);
+    // Run by an administrator rather than by Chrome: the status page of a folder.
+    if origin.as_deref() == Some("report") {
+        return report(std::env::args().nth(2));
+    }
     let stdin = io::stdin();
     let stdout = io::stdout();
     let mut input = stdin.lock();
@@ -55,6 +59,27 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+}
+
+/// `weborca-companion report <folder>`: writes the folder's page (`status/index.html` inside it)
+/// and prints the same table.
+fn report(folder: Option<String>) -> ExitCode {
+    use weborca_companion::{report, status};
+    let Some(folder) = folder else {
+        eprintln!("usage: weborca-companion report <the administrator's folder>");
+        return ExitCode::from(2);
+    };
+    let status_folder = std::path::Path::new(&folder).join(status::STATUS_FOLDER);
+    let files = report::read_folder(&status_folder);
+    let now = now();
+    let page = status_folder.join(report::PAGE);
+    if let Err(err) = status::replace_whole(&page, report::page(&files, now).as_bytes()) {
+        eprintln!("weborca-companion: {}: {err}", page.display());
+        return ExitCode::FAILURE;
+    }
+    print!("{}", report::text(&files, now));
+    println!("{}", page.display());
+    ExitCode::SUCCESS
 }
 
 /// Refuses the whole connection with `err`, after reading the request Chrome is writing: a

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::admin::Admin;
 use crate::backup::back_up;
+use crate::status::{Terminal, TerminalReport, write_status};
 use crate::store::{Store, StoredCertificate};
 
 /// What the extension asks.
@@ -26,6 +27,8 @@ pub enum Request {
     /// Copy the `.p12` and its password file into the administrator's folder, and check the
     /// copy. The folder and the names are the companion's to choose.
     Backup(Renewed),
+    /// Write this terminal's status into the administrator's folder (`status.rs`).
+    Status(TerminalReport),
 }
 
 /// A renewed certificate's file, as the extension holds it: data, never an instruction. A
@@ -117,6 +120,11 @@ pub enum Answer {
         /// What the store holds now (boxed: by far the largest answer).
         certificate: Box<CertificateInfo>,
     },
+    /// `status`: where this terminal's status file is.
+    StatusWritten {
+        /// The file.
+        path: String,
+    },
     /// `backup`: where the copies are, checked.
     #[serde(rename_all = "camelCase")]
     BackedUp {
@@ -149,6 +157,12 @@ pub fn handle(
             let opened = Opened::from(&renewed)?;
             import(store, &opened, &renewed.password)
         }
+        Request::Status(report) => write_status(
+            admin.backup_folder.as_deref(),
+            &Terminal::current(),
+            report,
+            now,
+        ),
         Request::Backup(renewed) => {
             let opened = Opened::from(&renewed)?;
             back_up(

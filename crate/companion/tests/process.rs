@@ -610,3 +610,78 @@ fn a_companion_killed_at_any_moment_of_an_import_leaves_nothing_secret_on_disk()
         assert!(!needle_in(&bytes), "{} (seed {seed})", file.display());
     }
 }
+
+fn status(extra: Option<(&str, Value)>) -> Value {
+    let mut certificate = json!({
+        "name": "受付PC", "commonName": "client3948", "serial": "0A1B", "notAfter": 1_900_000_000_000_i64,
+        "foundInStore": true,
+        "renewal": { "stage": "done", "errorCode": null, "errorMessage": null,
+                     "renewedAt": 1_796_000_000_000_i64, "importedAt": 1_796_000_000_000_i64, "backedUpAt": null },
+    });
+    if let Some((key, value)) = extra {
+        certificate[key] = value;
+    }
+    json!({ "type": "status", "extensionVersion": "0.1.0", "certificates": [certificate] })
+}
+
+#[test]
+fn a_terminal_status_goes_only_into_the_administrators_folder_whole_and_with_nothing_secret() {
+    let companion = Installed::new("status");
+    assert_eq!(
+        code(&companion.ask_one(&status(None))),
+        "companion_backup_not_set",
+        "no folder set: nothing written"
+    );
+    let folder = companion.dir.join("nas");
+    companion.back_up_into(&folder);
+    // A report cannot carry anything the format has no place for.
+    for (key, value) in [
+        ("password", json!("orca-test-pass")),
+        ("p12", json!("MIIK")),
+        ("folder", json!("/home/user/.config/autostart")),
+    ] {
+        assert_eq!(
+            code(&companion.ask_one(&status(Some((key, value))))),
+            "companion_malformed_message",
+            "{key}"
+        );
+    }
+    assert!(files_under(&folder).is_empty());
+
+    let answer = companion.ask_one(&status(None));
+    assert_eq!(answer["ok"], true, "{answer}");
+    let written = PathBuf::from(answer["path"].as_str().expect("path"));
+    assert_eq!(written.parent(), Some(folder.join("status").as_path()));
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(&written).expect("status")).expect("JSON");
+    assert_eq!(file["format"], "weborca-terminal-status");
+    assert_eq!(file["version"], 1);
+    assert_eq!(file["certificates"][0]["name"], "受付PC");
+    assert!(file["computer"].as_str().is_some_and(|c| !c.is_empty()));
+    // Written again: still one file and the page, no temporary left.
+    assert_eq!(companion.ask_one(&status(None))["ok"], true);
+    let mut names: Vec<String> = files_under(&folder.join("status"))
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"index.html".to_owned()));
+    let page = std::fs::read_to_string(folder.join("status/index.html")).expect("page");
+    assert!(
+        page.contains("取り込み済み・バックアップなし"),
+        "imported, not backed up"
+    );
+
+    // The administrator's command prints the same table and writes the same page.
+    let out = Command::new(&companion.binary)
+        .args(["report", folder.to_str().expect("utf-8")])
+        .output()
+        .expect("report");
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        table.contains("Imported, no backup") && table.contains("受付PC"),
+        "{table}"
+    );
+}

@@ -152,6 +152,8 @@ codes! {
     CompanionExtraKeys = "companion_extra_keys",
     /// The store already has this certificate with a key that opens only after asking the user: it is left as it is.
     CompanionKeyProtected = "companion_key_protected",
+    /// This terminal's status could not be written into the administrator's folder.
+    CompanionStatusFailed = "companion_status_failed",
 }
 
 impl Serialize for Code {
