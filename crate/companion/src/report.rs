@@ -273,6 +273,11 @@ th{background:#f2f2f2}.en{display:block;color:#555;font-size:.85em}\
 .expired{background:#8b0000;color:#fff}.failed{background:#b3261e;color:#fff}.due{background:#f9a825;color:#1a1a1a}\
 .not-imported{background:#ef6c00;color:#1a1a1a}.no-backup{background:#fff176;color:#1a1a1a}\
 .done{background:#2e7d32;color:#fff}.ok{background:#e8f5e9;color:#1b5e20}.unknown{background:#616161;color:#fff}\
+caption{text-align:left;color:#444;padding:.25rem 0}\
+tr.row-expired td:first-child{border-left:.5rem solid #8b0000}tr.row-failed td:first-child{border-left:.5rem solid #b3261e}\
+tr.row-due td:first-child{border-left:.5rem solid #f9a825}tr.row-not-imported td:first-child{border-left:.5rem solid #ef6c00}\
+tr.row-no-backup td:first-child{border-left:.5rem solid #fbc02d}tr.row-done td:first-child{border-left:.5rem solid #2e7d32}\
+tr.row-ok td:first-child{border-left:.5rem solid #a5d6a7}tr.row-unknown td:first-child{border-left:.5rem solid #616161}\
 .silent{display:inline-block;margin-top:.25rem;padding:.1rem .4rem;border:2px solid #6a1b9a;color:#4a148c;font-weight:bold}";
 
 /// The page at `now`.
@@ -287,7 +292,7 @@ pub fn page(files: &[Result<StatusFile, String>], now: i64) -> String {
 <title>WebORCA 証明書の状況 / Certificate status</title><style>{STYLE}</style></head><body>\
 <main><h1>WebORCA 証明書の状況<span class=\"en\">WebORCA certificate status, every terminal</span></h1>\
 <p class=\"meta\">作成 {} （日本時間）・端末 {} 台<span class=\"en\">Made {} (JST), {} terminal files</span></p>\
-<table><caption class=\"en\">急ぐものから順に / Most urgent first</caption><thead><tr>\
+<table><caption>急ぐものから順に並べています。<span class=\"en\">Most urgent first.</span></caption><thead><tr>\
 <th scope=\"col\">状況<span class=\"en\">Standing</span></th>\
 <th scope=\"col\">端末<span class=\"en\">Terminal</span></th>\
 <th scope=\"col\">証明書<span class=\"en\">Certificate</span></th>\
@@ -333,6 +338,12 @@ pub fn page(files: &[Result<StatusFile, String>], now: i64) -> String {
             )
         });
         let expires = match (&row.certificate, row.days_left) {
+            (Some(c), Some(left)) if left < 0 => format!(
+                "{}<span class=\"en\">{} 日前に期限切れ / expired {} days ago</span>",
+                jst_date(c.not_after),
+                -left,
+                -left
+            ),
             (Some(c), Some(left)) => format!(
                 "{}<span class=\"en\">残り {left} 日 / {left} days left</span>",
                 jst_date(c.not_after)
@@ -358,7 +369,7 @@ pub fn page(files: &[Result<StatusFile, String>], now: i64) -> String {
         };
         let _ = write!(
             html,
-            "<tr class=\"{class}\"><td><span class=\"badge {class}\">{label_ja}</span><span class=\"en\">{label_en}</span></td>\
+            "<tr class=\"row-{class}\"><td><span class=\"badge {class}\">{label_ja}</span><span class=\"en\">{label_en}</span></td>\
 <td>{}</td><td>{certificate}</td><td>{expires}</td><td>{advice_ja}<span class=\"en\">{advice_en}</span>{error}</td>\
 <td>{}{silent}</td></tr>",
             escape(&row.terminal),
