@@ -268,7 +268,8 @@ fn escape(text: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,'Hiragino Sans','Yu Gothic',sans-serif;margin:1.5rem;color:#1a1a1a;background:#fff}\
 h1{font-size:1.4rem;margin:0 0 .25rem}p.meta{margin:0 0 1rem;color:#444}\
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;padding:.5rem;text-align:left;vertical-align:top}\
-th{background:#f2f2f2}.en{display:block;color:#555;font-size:.85em}\
+th{background:#f2f2f2}td{overflow-wrap:anywhere}\
+@media (max-width:900px){body{margin:.5rem}th,td{padding:.3rem;font-size:.9rem}}.en{display:block;color:#555;font-size:.85em}\
 .badge{display:inline-block;padding:.15rem .5rem;border-radius:.25rem;font-weight:bold;white-space:nowrap}\
 .expired{background:#8b0000;color:#fff}.failed{background:#b3261e;color:#fff}.due{background:#f9a825;color:#1a1a1a}\
 .not-imported{background:#ef6c00;color:#1a1a1a}.no-backup{background:#fff176;color:#1a1a1a}\
