@@ -84,7 +84,7 @@ function companionHosts(home) {
     /** Nothing registered: the companion is not installed. */
     none: () => rmSync(manifestFile, { force: true }),
     /** The real companion, its install config allowing `allowedIds` (`configMode`: its file's
-     * mode), its backup folder `backupFolder`; registered for `manifestIds`. */
+     * mode), its backup folder `backupFolder`; registered for `manifestIds`. Returns its path. */
     real({ allowedIds = [release.id], manifestIds = [release.id], configMode = 0o644, backupFolder } = {}) {
       const into = installFolder();
       const binary = path.join(into, 'weborca-companion');
@@ -97,6 +97,7 @@ function companionHosts(home) {
       file(CONFIG_FILE, installConfig(allowedIds), configMode);
       if (backupFolder) file('admin.json', { backupFolder });
       register(binary, manifestIds);
+      return binary;
     },
     /** A stand-in for what the real companion must never do: `script` is its shell body. */
     standIn(script) {
@@ -160,6 +161,11 @@ test('the options page tells each reason apart, in words an administrator can ac
   hosts.none();
   said.notInstalled = await companionStatus();
   assert.deepEqual(said.notInstalled, notWorking('companionProblemNotInstalled'));
+  // `apt remove` keeps the host manifest under /etc (a conffile) and removes the program:
+  // Chrome says the same, and so does the extension.
+  const removed = hosts.real();
+  rmSync(removed);
+  assert.deepEqual(await companionStatus(), said.notInstalled, 'a manifest left behind, its program removed');
 
   hosts.real({ manifestIds: [OTHER_ID] });
   said.forbidden = await companionStatus();
