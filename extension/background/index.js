@@ -293,8 +293,8 @@ const handlers = {
     return { renewal: await feed({ type: 'discardHeld' }, await renewalContext(), fingerprint) };
   },
   async [MessageType.COMPANION_STATUS]() {
-    const { version, store: kind } = await askCompanion({ type: 'version' });
-    return { version, store: kind };
+    const { version, store: kind, backupFolder } = await askCompanion({ type: 'version' });
+    return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null };
   },
   async [MessageType.SHOW_FOLDER]({ fingerprint }) {
     // Only for a renewal whose files are saved. Their download entries are erased (no trace

@@ -127,7 +127,38 @@ async function load() {
 /** The companion's store, as the options page names it. */
 const COMPANION_STORE_KEYS = Object.freeze({ nss: 'companionStoreNss', windows: 'companionStoreWindows' });
 
-/** Whether the companion the policy asks for answers: how an administrator checks it works. */
+/** Why the companion cannot be used, worded for the administrator: what Chrome or the
+ * companion found, then what to do. Other codes are worded as the popup words them. */
+const COMPANION_PROBLEM_KEYS = Object.freeze({
+  companion_not_installed: 'companionProblemNotInstalled',
+  companion_forbidden: 'companionProblemForbidden',
+  companion_origin_not_allowed: 'companionProblemOriginNotAllowed',
+  companion_config_untrusted: 'companionProblemConfigUntrusted',
+  companion_exited: 'companionProblemExited',
+  companion_timed_out: 'companionProblemTimedOut',
+});
+
+/** The administrator's words for a companion failure: the extension's ID where the fix needs
+ * it, the time limit for a time-out. */
+function companionProblem({ code, context }) {
+  if (!COMPANION_PROBLEM_KEYS[code]) return renewalErrorMessage(code);
+  const detail = code === 'companion_timed_out' ? String(context?.seconds ?? '') : chrome.runtime.id;
+  return t(COMPANION_PROBLEM_KEYS[code], [detail]);
+}
+
+/** Shows `text` in the companion's status, one paragraph a line. */
+function showCompanionStatus(status, text) {
+  status.replaceChildren(...text.split('\n').map((line) => {
+    const p = document.createElement('p');
+    p.className = 'hint';
+    p.textContent = line;
+    return p;
+  }));
+}
+
+/** Whether the companion the policy asks for answers, and if not why, in words the
+ * administrator can act on; when it does, its version, store, and the backup folder set in
+ * the companion's own configuration (or that none is). */
 async function fillCompanion({ effective }) {
   const status = document.getElementById('companion-status');
   const grant = document.getElementById('companion-grant');
@@ -137,10 +168,13 @@ async function fillCompanion({ effective }) {
   const permitted = await chrome.permissions.contains({ permissions: ['nativeMessaging'] });
   grant.hidden = permitted;
   try {
-    const { version, store } = await send(MessageType.COMPANION_STATUS);
-    status.textContent = t('companionWorking', [version, t(COMPANION_STORE_KEYS[store] ?? 'companionStoreOther')]);
+    const { version, store, backupFolder } = await send(MessageType.COMPANION_STATUS);
+    const working = t('companionWorking', [version, t(COMPANION_STORE_KEYS[store] ?? 'companionStoreOther')]);
+    const backup = backupFolder ? t('companionBackupFolderSet', [backupFolder]) : t('companionBackupFolderNone');
+    showCompanionStatus(status, `${working}\n${backup}`);
   } catch (error) {
-    status.textContent = t('companionNotWorking', [renewalErrorMessage(permitted ? error.code : 'companion_not_permitted')]);
+    const problem = permitted ? error : { code: 'companion_not_permitted' };
+    showCompanionStatus(status, t('companionNotWorking', [companionProblem(problem)]));
   }
 }
 

@@ -42,7 +42,7 @@ export const MessageType = Object.freeze({
   EXPORT_HELD: 'page/export-held',
   /** page→worker: the administrator discards a held certificate's password and file */
   DISCARD_HELD: 'page/discard-held',
-  /** page→worker: whether the companion answers, its version and store (the options page) */
+  /** page→worker: whether the companion answers, its version, store and backup folder (the options page) */
   COMPANION_STATUS: 'page/companion-status',
   /** content→worker: what the banner on this page should say (null: nothing) */
   BANNER: 'content/banner',
@@ -90,7 +90,7 @@ export const MessageType = Object.freeze({
  *   'page/show-folder': [Target, {}],
  *   'page/export-held': [Target, { renewal: RenewalRecord | null }],
  *   'page/discard-held': [Target, { renewal: RenewalRecord | null }],
- *   'page/companion-status': [undefined, { version: string, store: string }],
+ *   'page/companion-status': [undefined, { version: string, store: string, backupFolder: string | null }],
  *   'content/banner': [undefined, { banner: BannerView | null }],
  *   'content/snooze': [Target, {}],
  *   'content/renew': [Target, {}],
