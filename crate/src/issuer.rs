@@ -84,6 +84,26 @@ fn p256_verify(key: SubjectPublicKeyInfoRef<'_>, message: &[u8], signature: &[u8
     key.verify(message, &signature).is_ok()
 }
 
+/// For the companion: the issuer's key (SubjectPublicKeyInfo DER, hex, as
+/// [`crate::CertificateInfo::issuer_key`] writes it) that signed `certificate` (DER), found
+/// among the certificates `candidates` (DER) or the keys `keys` (hex): the first named as its
+/// issuer whose key verifies its signature. `None` when none does — the issuer is not known.
+pub fn signing_key(certificate: &[u8], candidates: &[&[u8]], keys: &[&str]) -> Option<String> {
+    let certificate = Certificate::from_der(certificate).ok()?;
+    let parsed: Vec<Certificate> = candidates
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    let chain: Vec<&Certificate> = parsed.iter().collect();
+    find_issuer_key(&certificate, &chain)
+        .or_else(|| {
+            keys.iter()
+                .filter_map(|hex| crate::certificate::hex_decode(hex))
+                .find(|key| check_signature(&certificate, key) == SignatureCheck::Valid)
+        })
+        .map(|key| crate::certificate::hex(&key))
+}
+
 /// The issuer's SubjectPublicKeyInfo (DER) among `chain` for `certificate`: the first
 /// certificate named as its issuer (and, when `certificate` names the key, with that key
 /// identifier) whose key verifies `certificate`'s signature.

@@ -35,6 +35,7 @@ pub use certificate::CertificateInfo;
 pub use discovery::{Found as FoundCertificate, discovered as discovered_registrations};
 pub use error::{Error, Result};
 pub use file_name::{SavedNames, renewed_names as renewed_file_names};
+pub use issuer::signing_key;
 pub use jst::{DAY_MS, days_left};
 pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};

@@ -128,6 +128,8 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   companion_extra_keys: 'renewalErrorCompanionExtraKeys',
   companion_key_protected: 'renewalErrorCompanionKeyProtected',
   companion_status_failed: 'renewalErrorCompanionStatusFailed',
+  companion_issuer_unknown: 'renewalErrorCompanionIssuerUnknown',
+  companion_extra_certificates: 'renewalErrorCompanionExtraCertificates',
   internal: 'errorInternal',
 });
 

@@ -107,7 +107,7 @@ impl Written {
     fn put(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let temporary = temporary_beside(path);
         write_new(&temporary, contents)?;
-        let placed = place(&temporary, path);
+        let placed = place(&temporary, path, contents);
         remove_quietly(&temporary);
         match placed {
             Ok(()) => {
@@ -162,17 +162,25 @@ fn write_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Gives the flushed `temporary` its final name without replacing anything: a hard link fails
 /// when the name is taken (and never follows a link there). Where the file system has no hard
-/// links (some shares), the name is checked free and the file renamed.
-fn place(temporary: &Path, path: &Path) -> std::io::Result<()> {
+/// links (some shares): on Linux a rename that refuses to replace (`RENAME_NOREPLACE`);
+/// elsewhere `contents` are written under the final name, created new.
+fn place(temporary: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
     match fs::hard_link(temporary, path) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == ErrorKind::AlreadyExists => Err(err),
-        Err(_) => match fs::symlink_metadata(path) {
-            Ok(_) => Err(ErrorKind::AlreadyExists.into()),
-            Err(err) if err.kind() == ErrorKind::NotFound => fs::rename(temporary, path),
-            Err(err) => Err(err),
-        },
+        Err(_) => place_without_hard_link(temporary, path, contents),
     }
+}
+
+#[cfg(target_os = "linux")]
+fn place_without_hard_link(temporary: &Path, path: &Path, _contents: &[u8]) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, temporary, CWD, path, RenameFlags::NOREPLACE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn place_without_hard_link(_temporary: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_new(path, contents)
 }
 
 /// Whether `path` is a plain file (not a link) holding exactly `contents`.

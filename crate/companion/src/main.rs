@@ -14,6 +14,7 @@ use weborca_companion::request::Request;
 use weborca_companion::{CompanionError, Store, handle};
 
 fn main() -> ExitCode {
+    keep_out_of_core_dumps();
     let origin = std::env::args().nth(1);
     // Run by an administrator rather than by Chrome: the status page of a folder.
     if origin.as_deref() == Some("report") {
@@ -61,7 +62,26 @@ fn main() -> ExitCode {
     }
 }
 
-/// `weborca-companion report <folder>`: writes the folder's page (`status/index.html` inside it)
+/// The process holds renewed files and their passwords in memory: a crash must not write them
+/// to disk (systemd-coredump, apport), so it is never dumped. Best effort: a refusal changes
+/// nothing else.
+#[cfg(target_os = "linux")]
+fn keep_out_of_core_dumps() {
+    use rustix::process::{DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit};
+    let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    let _ = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keep_out_of_core_dumps() {}
+
+/// `weborca-companion report <folder>`: writes the folder's page (`weborca-status.html` in it)
 /// and prints the same table.
 fn report(folder: Option<String>) -> ExitCode {
     use weborca_companion::{report, status};
@@ -69,10 +89,10 @@ fn report(folder: Option<String>) -> ExitCode {
         eprintln!("usage: weborca-companion report <the administrator's folder>");
         return ExitCode::from(2);
     };
-    let status_folder = std::path::Path::new(&folder).join(status::STATUS_FOLDER);
-    let files = report::read_folder(&status_folder);
+    let folder = std::path::Path::new(&folder);
+    let files = report::read_folder(folder);
     let now = now();
-    let page = status_folder.join(report::PAGE);
+    let page = folder.join(report::PAGE);
     if let Err(err) = status::replace_whole(&page, report::page(&files, now).as_bytes()) {
         eprintln!("weborca-companion: {}: {err}", page.display());
         return ExitCode::FAILURE;

@@ -3,7 +3,8 @@
 //! backed up, done — each with what to do, in Japanese with its English twin, and a terminal
 //! that has not written for two days marked silent. Self-contained HTML (no script, nothing
 //! fetched): it opens from the share in any browser. The companion writes it after each status
-//! (`status.rs`); `weborca-companion report <folder>` writes it and prints the same table.
+//! (`status.rs`) as `weborca-status.html` in the administrator's folder; `weborca-companion
+//! report <folder>` writes it and prints the same table.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -11,10 +12,10 @@ use std::path::Path;
 
 use weborca_cert::{DAY_MS, days_left};
 
-use crate::status::{CertificateStatus, FORMAT, StatusFile, VERSION};
+use crate::status::{CertificateStatus, FILE_PREFIX, FORMAT, StatusFile, VERSION};
 
-/// The page's file name, in the status folder.
-pub const PAGE: &str = "index.html";
+/// The page's file name, in the administrator's folder.
+pub const PAGE: &str = "weborca-status.html";
 /// A terminal that has not written for longer than this is silent.
 pub const SILENT_AFTER_MS: i64 = 2 * DAY_MS;
 /// The renewal window (WebORCA's 90 days).
@@ -135,7 +136,8 @@ pub struct Row {
     pub days_left: Option<i64>,
 }
 
-/// Every status file in `folder`, as read (unreadable ones named).
+/// Every status file in `folder` (`weborca-status__*.json`), as read (unreadable ones named;
+/// links are not followed).
 pub fn read_folder(folder: &Path) -> Vec<Result<StatusFile, String>> {
     let Ok(entries) = fs::read_dir(folder) else {
         return Vec::new();
@@ -144,10 +146,10 @@ pub fn read_folder(folder: &Path) -> Vec<Result<StatusFile, String>> {
         .flatten()
         .map(|entry| entry.path())
         .filter(|path| {
-            path.extension().is_some_and(|ext| ext == "json")
-                && !path
-                    .file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+            path.file_name().is_some_and(|name| {
+                let name = name.to_string_lossy();
+                name.starts_with(FILE_PREFIX) && name.ends_with(".json")
+            })
         })
         .collect();
     names.sort();

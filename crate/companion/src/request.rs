@@ -5,7 +5,8 @@ use base64ct::{Base64, Encoding};
 use serde::{Deserialize, Serialize};
 use weborca_cert::RenewalCode as Code;
 use weborca_cert::{
-    CertificateInfo, CertificateReport, Error as ReadError, read_certificate_file, verify_renewal,
+    CertificateInfo, CertificateReport, Error as ReadError, read_certificate_file, signing_key,
+    verify_renewal,
 };
 use zeroize::Zeroizing;
 
@@ -165,6 +166,13 @@ pub fn handle(
         ),
         Request::Backup(renewed) => {
             let opened = Opened::from(&renewed)?;
+            // The same file an import would take, nothing else: a caller cannot fill the
+            // administrator's share with files of its own.
+            opened.is_one_terminal_certificate()?;
+            let stored = store.list()?;
+            if !holds_with_key(&stored, &opened.report.certificate.sha256_fingerprint) {
+                renews_one_of(&stored, &opened, &renewed.password)?;
+            }
             back_up(
                 admin.backup_folder.as_deref(),
                 &opened.bytes,
@@ -215,28 +223,55 @@ fn list(store: &dyn Store) -> Result<Answer, CompanionError> {
     Ok(Answer::List { certificates })
 }
 
-/// Imports `opened` only when it is one key pair for a WebORCA terminal certificate that renews
-/// one in the store with its key (the core's rules for a download: same terminal, same issuer,
-/// a later end). Nothing in the store is replaced; the answer waits until the store shows the
-/// new certificate with its key.
-fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, CompanionError> {
-    let report = &opened.report;
-    match report.key_count {
-        1 => {}
-        0 => {
+impl Opened {
+    /// One key pair for a WebORCA terminal certificate, and no other certificate than its
+    /// issuers: what pk12util would otherwise add to the store beside it (another terminal's
+    /// certificate, a second certificate for the same key) is refused with the file.
+    fn is_one_terminal_certificate(&self) -> Result<(), CompanionError> {
+        let report = &self.report;
+        match report.key_count {
+            1 => {}
+            0 => {
+                return Err(CompanionError::with(
+                    Code::CompanionNotRenewal,
+                    "the file holds no private key",
+                ));
+            }
+            _ => return Err(CompanionError::new(Code::CompanionExtraKeys)),
+        }
+        if !report.renewable_client {
             return Err(CompanionError::with(
                 Code::CompanionNotRenewal,
-                "the file holds no private key",
+                "not a WebORCA terminal certificate",
             ));
         }
-        _ => return Err(CompanionError::new(Code::CompanionExtraKeys)),
+        // Each other certificate must issue the leaf or another accepted one, by name.
+        let mut issuers = vec![report.certificate.issuer.as_str()];
+        let mut left: Vec<&CertificateInfo> = report.chain.iter().collect();
+        while let Some(index) = left
+            .iter()
+            .position(|other| issuers.contains(&other.subject.as_str()))
+        {
+            issuers.push(left.swap_remove(index).issuer.as_str());
+        }
+        match left.first() {
+            None => Ok(()),
+            Some(stranger) => Err(CompanionError::with(
+                Code::CompanionExtraCertificates,
+                format!("{} is not an issuer of the renewal", stranger.subject),
+            )),
+        }
     }
-    if !report.renewable_client {
-        return Err(CompanionError::with(
-            Code::CompanionNotRenewal,
-            "not a WebORCA terminal certificate",
-        ));
-    }
+}
+
+/// Imports `opened` only when it is one key pair for a WebORCA terminal certificate that renews
+/// one in the store with its key (the core's rules for a download: same terminal, same issuer
+/// — its signature checked with the key that signed the one in the store — a later end).
+/// Nothing in the store is replaced; the answer waits until the store shows the new
+/// certificate with its key.
+fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, CompanionError> {
+    opened.is_one_terminal_certificate()?;
+    let report = &opened.report;
     let fingerprint = &report.certificate.sha256_fingerprint;
     let stored = store.list()?;
     // Already there with its key (the same file asked again after a worker stopped before the
@@ -262,28 +297,46 @@ fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, 
     })
 }
 
-/// Whether the file renews a certificate of the same terminal that is in the store with its key.
+/// Whether the file renews a certificate of the same terminal that is in the store with its
+/// key. The issuer is proven, not named: the key that signed the certificate in the store
+/// (found among the store's certificates, or the file's own issuer) must have signed the
+/// renewal, so a CA that only copies the issuer's name is refused.
 fn renews_one_of(
     stored: &[StoredCertificate],
     opened: &Opened,
     password: &str,
 ) -> Result<(), CompanionError> {
     let new = &opened.report.certificate;
-    let mut defect = "no certificate of this terminal with its key in the store";
+    let store_certificates: Vec<&[u8]> = stored.iter().map(|found| found.der.as_slice()).collect();
+    let file_issuer: Vec<&str> = new.issuer_key.as_deref().into_iter().collect();
+    let mut refusal = CompanionError::with(
+        Code::CompanionNotRenewal,
+        "no certificate of this terminal with its key in the store",
+    );
     for found in stored.iter().filter(|found| found.has_private_key) {
         let Ok(old) = read_certificate_file(&found.der, None, None) else {
             continue;
         };
-        let old = old.certificate;
+        let mut old = old.certificate;
         if old.common_name != new.common_name || old.organization != new.organization {
             continue;
         }
+        let Some(issuer_key) = signing_key(&found.der, &store_certificates, &file_issuer) else {
+            refusal = CompanionError::with(
+                Code::CompanionIssuerUnknown,
+                "neither the store nor the file holds the issuer of the certificate in the store",
+            );
+            continue;
+        };
+        old.issuer_key = Some(issuer_key);
         match verify_renewal(&opened.bytes, password, &old) {
             Ok(_) => return Ok(()),
-            Err(code) => defect = code.as_str(),
+            Err(code) => {
+                refusal = CompanionError::with(Code::CompanionNotRenewal, code.as_str());
+            }
         }
     }
-    Err(CompanionError::with(Code::CompanionNotRenewal, defect))
+    Err(refusal)
 }
 
 /// Whether `stored` holds the certificate with this SHA-256 fingerprint with its private key.

@@ -13,12 +13,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
 use weborca_cert::RenewalCode as Code;
 
 use crate::request::{Answer, CompanionError};
 
-/// The status files' folder, inside the administrator's folder.
-pub const STATUS_FOLDER: &str = "status";
+/// The start of every status file's name, directly in the administrator's folder (no folder
+/// of its own: a folder inside theirs could be a link someone else put there).
+pub const FILE_PREFIX: &str = "weborca-status__";
 /// What a status file says it is.
 pub const FORMAT: &str = "weborca-terminal-status";
 /// Its version: a reader refuses one it does not know.
@@ -152,7 +154,9 @@ impl Terminal {
         }
     }
 
-    /// The status file's name: `<computer>__<user>.json`, characters a share may refuse as `_`.
+    /// The status file's name: `weborca-status__<computer>__<user>__<hash>.json`, characters a
+    /// share may refuse as `_`, and a short hash of the names as written so that two terminals
+    /// whose names differ only in such characters (受付PC and 会計PC) keep a file each.
     pub fn file_name(&self) -> String {
         let safe = |s: &str| -> String {
             let cleaned: String = s
@@ -172,7 +176,13 @@ impl Terminal {
                 cleaned
             }
         };
-        format!("{}__{}.json", safe(&self.computer), safe(&self.user))
+        let digest = Sha1::digest(format!("{}\0{}", self.computer, self.user).as_bytes());
+        let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{FILE_PREFIX}{}__{}__{hash}.json",
+            safe(&self.computer),
+            safe(&self.user)
+        )
     }
 }
 
@@ -191,8 +201,10 @@ fn computer_name() -> String {
     std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown".to_owned())
 }
 
-/// Writes `report` for `terminal` into `folder`'s status folder at `now`, replacing this
-/// terminal's earlier file whole, then the page that shows every terminal (`report.rs`).
+/// Writes `report` for `terminal` into `folder` at `now`, replacing this terminal's earlier
+/// file whole, then the page that shows every terminal (`report.rs`). Only the last part of
+/// each name is inside the folder, and renaming over it replaces a link there, never what it
+/// points to.
 pub fn write_status(
     folder: Option<&Path>,
     terminal: &Terminal,
@@ -200,10 +212,9 @@ pub fn write_status(
     now: i64,
 ) -> Result<Answer, CompanionError> {
     let folder = folder.ok_or_else(|| CompanionError::new(Code::CompanionBackupNotSet))?;
-    let status_folder = folder.join(STATUS_FOLDER);
     let failed =
         |err: std::io::Error| CompanionError::with(Code::CompanionStatusFailed, err.to_string());
-    create_folder(&status_folder).map_err(failed)?;
+    create_folder(folder).map_err(failed)?;
     let file = StatusFile {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -215,10 +226,10 @@ pub fn write_status(
     };
     let bytes = serde_json::to_vec_pretty(&file)
         .map_err(|err| CompanionError::with(Code::CompanionStatusFailed, err.to_string()))?;
-    let path = status_folder.join(terminal.file_name());
+    let path = folder.join(terminal.file_name());
     replace_whole(&path, &bytes).map_err(failed)?;
-    let page = crate::report::page(&crate::report::read_folder(&status_folder), now);
-    replace_whole(&status_folder.join(crate::report::PAGE), page.as_bytes()).map_err(failed)?;
+    let page = crate::report::page(&crate::report::read_folder(folder), now);
+    replace_whole(&folder.join(crate::report::PAGE), page.as_bytes()).map_err(failed)?;
     Ok(Answer::StatusWritten {
         path: path.display().to_string(),
     })
@@ -228,7 +239,7 @@ fn create_folder(folder: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(folder)
 }
 
@@ -262,4 +273,60 @@ fn temporary_beside(path: &Path) -> PathBuf {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}-{nanos}.part", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminals_whose_names_differ_only_in_characters_a_share_refuses_keep_a_file_each() {
+        let name = |computer: &str, user: &str| {
+            Terminal {
+                computer: computer.into(),
+                user: user.into(),
+            }
+            .file_name()
+        };
+        let reception = name("受付PC", "山田");
+        assert_ne!(reception, name("会計PC", "佐藤"));
+        assert_eq!(
+            reception,
+            name("受付PC", "山田"),
+            "the same terminal, the same file"
+        );
+        assert!(
+            reception.starts_with(FILE_PREFIX) && reception.ends_with(".json"),
+            "{reception}"
+        );
+        assert!(
+            !name("../../etc", "a/b\\c").contains(['/', '\\']),
+            "never a folder"
+        );
+    }
+
+    #[test]
+    fn a_report_refuses_long_text_control_characters_and_fields_it_has_no_place_for() {
+        let report = |certificate: serde_json::Value| {
+            serde_json::from_value::<TerminalReport>(serde_json::json!({
+                "extensionVersion": "0.1.0", "certificates": [certificate],
+            }))
+        };
+        let good = serde_json::json!({
+            "name": "受付PC", "commonName": "client3948", "serial": "0A", "notAfter": 0,
+            "foundInStore": false, "renewal": null,
+        });
+        assert!(report(good.clone()).is_ok());
+        for (key, value) in [
+            ("name", serde_json::json!("x".repeat(301))),
+            ("name", serde_json::json!("line\nbreak")),
+        ] {
+            let mut bad = good.clone();
+            bad[key] = value;
+            assert!(report(bad).is_err(), "{key}");
+        }
+        let mut extra = good;
+        extra["password"] = serde_json::json!("secret");
+        assert!(report(extra).is_err());
+    }
 }

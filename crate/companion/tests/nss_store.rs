@@ -45,16 +45,19 @@ fn import(
     handle(request, store, &Admin::default(), 0).map_err(|err| err.code.to_owned())
 }
 
-/// (fingerprint, has key) of everything in the store, sorted.
+/// (fingerprint, has key) of every terminal certificate in the store (the CA beside them left
+/// out), sorted.
 fn contents(store: &NssStore) -> Vec<(String, bool)> {
     let mut all: Vec<(String, bool)> = store
         .list()
         .expect("list")
         .into_iter()
-        .map(|found| {
+        .filter_map(|found| {
             let report =
                 weborca_cert::read_certificate_file(&found.der, None, None).expect("a certificate");
-            (report.certificate.sha256_fingerprint, found.has_private_key)
+            report
+                .renewable_client
+                .then_some((report.certificate.sha256_fingerprint, found.has_private_key))
         })
         .collect();
     all.sort();
@@ -131,6 +134,14 @@ fn what_does_not_renew_a_certificate_in_the_store_is_refused_and_nothing_reaches
         (&pki.two_keys, "companion_extra_keys"),
         (&pki.other_terminal, "companion_not_a_renewal"),
         (&pki.other_issuer, "companion_not_a_renewal"),
+        // A CA that only copies the issuer's name, itself in the file: its key did not sign
+        // the certificate in the store, so it does not count; the store's CA did not sign this.
+        (&pki.forged, "companion_not_a_renewal"),
+        // The renewal, plus another terminal's certificate for the same key.
+        (
+            &pki.same_key_other_certificate,
+            "companion_extra_certificates",
+        ),
         (&pki.old, "(answered ok)"),
     ] {
         let answer = import(&store, file, PASS, &fingerprint(file));
@@ -168,6 +179,7 @@ fn nicknames_are_never_read_as_data_a_space_a_newline_or_a_key_id_in_one_changes
     };
     let hex: String = keyless_id.iter().map(|b| format!("{b:02x}")).collect();
     put_in_nss(&nssdb, &exported_as(&pki, "old", &hex));
+    add_certificate_only(&pki, &nssdb, "ca", "WebORCA Test CA");
     add_certificate_only(&pki, &nssdb, "other-terminal", "trailing space ");
     add_certificate_only(&pki, &nssdb, "other-issuer", "first line\nsecond line");
     let listed = contents(&store);
@@ -226,5 +238,52 @@ fn an_import_is_answered_only_when_the_store_shows_the_certificate_with_its_key(
             .map(|e| e.code),
         Some("companion_not_in_store")
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_issuer_is_proven_by_the_key_that_signed_the_certificate_in_the_store() {
+    let pki = Renewal::make("issuer");
+    let dir = scratch("issuer");
+    let nssdb = dir.join("nssdb");
+    let store = database(&dir);
+    let new = fingerprint(&pki.new);
+    // The old certificate with its key, and no CA anywhere: the renewal's signature cannot be
+    // checked, so it is not imported.
+    put_in_nss(&nssdb, &pki.old_alone);
+    assert_eq!(
+        import(&store, &pki.new, PASS, &new).err().as_deref(),
+        Some("companion_issuer_unknown")
+    );
+    // The forged CA's own certificate in the file proves nothing: it did not sign the old one.
+    assert_eq!(
+        import(&store, &pki.forged, PASS, &fingerprint(&pki.forged))
+            .err()
+            .as_deref(),
+        Some("companion_issuer_unknown")
+    );
+    // The renewal with its CA: that CA signed the certificate in the store, and the renewal.
+    assert!(import(&store, &pki.new_with_chain, PASS, &new).is_ok());
+    assert!(contents(&store).contains(&(new, true)));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_certificate_of_the_terminal_without_its_key_in_the_store_is_nothing_to_renew() {
+    let pki = Renewal::make("keyless");
+    let dir = scratch("keyless");
+    let nssdb = dir.join("nssdb");
+    let store = database(&dir);
+    put_in_nss(&nssdb, &pki.other_terminal);
+    add_certificate_only(&pki, &nssdb, "old", "client3948");
+    add_certificate_only(&pki, &nssdb, "ca", "WebORCA Test CA");
+    let before = contents(&store);
+    assert_eq!(
+        import(&store, &pki.new, PASS, &fingerprint(&pki.new))
+            .err()
+            .as_deref(),
+        Some("companion_not_a_renewal")
+    );
+    assert_eq!(contents(&store), before);
     let _ = std::fs::remove_dir_all(dir);
 }

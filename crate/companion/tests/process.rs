@@ -354,9 +354,24 @@ fn a_backup_goes_only_where_the_administrator_said_under_names_the_companion_mak
     let pki = support::Renewal::make("backup");
     let companion = Installed::new("backup");
     let home = companion.dir.join("home");
+    // A backup is of a renewal of the terminal certificate in the store, as an import is.
+    support::put_in_nss(&home.join(".pki/nssdb"), &pki.old);
+    let stray = backup(
+        &pki.other_terminal,
+        support::PASS,
+        &support::fingerprint(&pki.other_terminal),
+    );
     let new = support::fingerprint(&pki.new);
     let request = backup(&pki.new, support::PASS, &new);
 
+    companion.back_up_into(&companion.dir.join("nas"));
+    assert_eq!(
+        code(&companion.ask_one(&stray)),
+        "companion_not_a_renewal",
+        "not a renewal of this terminal's certificate: nothing written"
+    );
+    assert!(!companion.dir.join("nas").exists());
+    std::fs::remove_file(companion.dir.join("admin.json")).expect("no folder again");
     // No folder set by the administrator: nothing written, and said so.
     assert_eq!(
         code(&companion.ask_one(&request)),
@@ -391,7 +406,12 @@ fn a_backup_goes_only_where_the_administrator_said_under_names_the_companion_mak
             "{key}"
         );
     }
-    assert!(files_under(&home).is_empty(), "nothing written in HOME");
+    assert!(
+        files_under(&home)
+            .iter()
+            .all(|f| f.starts_with(home.join(".pki"))),
+        "nothing written in HOME"
+    );
     assert!(!folder.exists(), "nothing written at all");
 
     // The backup itself: the folder made 0700, each file 0600, named after the certificate.
@@ -651,7 +671,7 @@ fn a_terminal_status_goes_only_into_the_administrators_folder_whole_and_with_not
     let answer = companion.ask_one(&status(None));
     assert_eq!(answer["ok"], true, "{answer}");
     let written = PathBuf::from(answer["path"].as_str().expect("path"));
-    assert_eq!(written.parent(), Some(folder.join("status").as_path()));
+    assert_eq!(written.parent(), Some(folder.as_path()));
     let file: Value =
         serde_json::from_slice(&std::fs::read(&written).expect("status")).expect("JSON");
     assert_eq!(file["format"], "weborca-terminal-status");
@@ -660,14 +680,14 @@ fn a_terminal_status_goes_only_into_the_administrators_folder_whole_and_with_not
     assert!(file["computer"].as_str().is_some_and(|c| !c.is_empty()));
     // Written again: still one file and the page, no temporary left.
     assert_eq!(companion.ask_one(&status(None))["ok"], true);
-    let mut names: Vec<String> = files_under(&folder.join("status"))
+    let mut names: Vec<String> = files_under(&folder)
         .iter()
         .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.contains(&"index.html".to_owned()));
-    let page = std::fs::read_to_string(folder.join("status/index.html")).expect("page");
+    assert!(names.contains(&"weborca-status.html".to_owned()));
+    let page = std::fs::read_to_string(folder.join("weborca-status.html")).expect("page");
     assert!(
         page.contains("取り込み済み・バックアップなし"),
         "imported, not backed up"

@@ -154,6 +154,10 @@ codes! {
     CompanionKeyProtected = "companion_key_protected",
     /// This terminal's status could not be written into the administrator's folder.
     CompanionStatusFailed = "companion_status_failed",
+    /// Neither the store nor the file carries the issuer whose key signed the certificate in the store, so the renewal's signature cannot be checked: nothing is imported.
+    CompanionIssuerUnknown = "companion_issuer_unknown",
+    /// The file holds a certificate that is neither the renewal nor one of its issuers: nothing is imported.
+    CompanionExtraCertificates = "companion_extra_certificates",
 }
 
 impl Serialize for Code {

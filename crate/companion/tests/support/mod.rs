@@ -1,10 +1,12 @@
 //! A renewal as the companion meets it, made with the real tools clinics' files come from: a
-//! test CA issues a WebORCA terminal certificate (CN=client3948, O=u00001294) that ends soon
-//! and its renewal (same subject, a new key, a later end), each exported by `openssl pkcs12
-//! -legacy` as the ORCA cloud does; beside them the files the companion must refuse: the
-//! renewal plus a second key pair (Java `keytool -importkeystore`, which writes one key bag per
-//! entry), another terminal's certificate, and the same terminal's from another CA (another name: OpenSSL 3.0's `x509 -req`
-//! writes no authority key identifier, so the core tells issuers apart by name).
+//! test CA issues a WebORCA terminal certificate (CN=client3948, O=u00001294) that ends soon,
+//! exported with its CA as the store then holds it, and its renewal (same subject, a new key, a
+//! later end), each by `openssl pkcs12 -legacy` as the ORCA cloud does; beside them the files
+//! the companion must refuse: the renewal plus a second key pair (Java `keytool
+//! -importkeystore`, which writes one key bag per entry), another terminal's certificate, the
+//! same terminal's from another CA, from a CA that copies the real one's name (OpenSSL 3.0's
+//! `x509 -req` writes no authority key identifier, so only the signature tells them apart), and
+//! the renewal with a second certificate for its key.
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,14 @@ pub struct Renewal {
     pub other_terminal: Vec<u8>,
     /// The same terminal's certificate from another CA.
     pub other_issuer: Vec<u8>,
+    /// The old certificate alone (no CA beside it).
+    pub old_alone: Vec<u8>,
+    /// The renewal with its CA beside it.
+    pub new_with_chain: Vec<u8>,
+    /// The same terminal's certificate from a CA with the real one's name, that CA beside it.
+    pub forged: Vec<u8>,
+    /// The renewal, its key, and another terminal's certificate for the same key.
+    pub same_key_other_certificate: Vec<u8>,
 }
 
 fn run(program: &str, args: &[&str]) {
@@ -64,6 +74,72 @@ fn ca(dir: &Path, name: &str, subject: &str) {
             "3650",
             "-subj",
             subject,
+        ],
+    );
+}
+
+/// `name`'s certificate and key exported again as a legacy `.p12` into `out`, with the
+/// certificates `beside` (files in `dir`) added.
+fn export(dir: &Path, name: &str, out: &str, beside: &[&str]) -> Vec<u8> {
+    let (crt, key, p12) = (
+        path(dir, &format!("{name}.crt")),
+        path(dir, &format!("{name}.key")),
+        path(dir, out),
+    );
+    let others = dir.join(format!("{out}.beside.pem"));
+    let mut pem = String::new();
+    for file in beside {
+        pem.push_str(&std::fs::read_to_string(dir.join(file)).expect("certificate"));
+    }
+    std::fs::write(&others, pem).expect("beside");
+    let mut args = vec![
+        "pkcs12", "-export", "-legacy", "-in", &crt, "-inkey", &key, "-name", name, "-passout",
+    ];
+    let pass = format!("pass:{PASS}");
+    let others = others.to_str().expect("utf-8").to_owned();
+    args.extend([pass.as_str(), "-out", &p12]);
+    if !beside.is_empty() {
+        args.extend(["-certfile", &others]);
+    }
+    run("openssl", &args);
+    std::fs::read(p12).expect("p12")
+}
+
+/// A certificate for `key` (a file in `dir`) from `ca`, valid `days`, into `<name>.crt`.
+fn issue(dir: &Path, name: &str, cn: &str, ca: &str, days: &str, key: &str) {
+    let (csr, crt) = (
+        path(dir, &format!("{name}.csr")),
+        path(dir, &format!("{name}.crt")),
+    );
+    run(
+        "openssl",
+        &[
+            "req",
+            "-new",
+            "-key",
+            &path(dir, key),
+            "-out",
+            &csr,
+            "-subj",
+            &format!("/C=JP/O=u00001294/CN={cn}"),
+        ],
+    );
+    run(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &path(dir, &format!("{ca}.crt")),
+            "-CAkey",
+            &path(dir, &format!("{ca}.key")),
+            "-CAcreateserial",
+            "-days",
+            days,
+            "-out",
+            &crt,
         ],
     );
 }
@@ -142,7 +218,9 @@ impl Renewal {
         std::fs::create_dir_all(&dir).expect("folder");
         ca(&dir, "ca", "/C=JP/O=WebORCA Test/CN=WebORCA Test CA");
         ca(&dir, "other-ca", "/C=JP/O=Another Test/CN=Another Test CA");
-        let old = terminal(&dir, "old", "client3948", "ca", "30");
+        ca(&dir, "forged-ca", "/C=JP/O=WebORCA Test/CN=WebORCA Test CA");
+        let old_alone = terminal(&dir, "old", "client3948", "ca", "30");
+        let old = export(&dir, "old", "old-with-ca.p12", &["ca.crt"]);
         let new = terminal(&dir, "new", "client3948", "ca", "1095");
         let other_terminal = terminal(&dir, "other-terminal", "client3950", "ca", "1095");
         let other_issuer = terminal(&dir, "other-issuer", "client3948", "other-ca", "1095");
@@ -171,6 +249,18 @@ impl Renewal {
             );
         }
         let two_keys = std::fs::read(&two).expect("two keys");
+        let new_with_chain = export(&dir, "new", "new-with-ca.p12", &["ca.crt"]);
+        terminal(&dir, "forged", "client3948", "forged-ca", "1095");
+        let forged = export(&dir, "forged", "forged-with-ca.p12", &["forged-ca.crt"]);
+        issue(
+            &dir,
+            "same-key",
+            "client7777",
+            "other-ca",
+            "1095",
+            "new.key",
+        );
+        let same_key_other_certificate = export(&dir, "new", "new-same-key.p12", &["same-key.crt"]);
         Self {
             dir,
             old,
@@ -178,6 +268,10 @@ impl Renewal {
             two_keys,
             other_terminal,
             other_issuer,
+            old_alone,
+            new_with_chain,
+            forged,
+            same_key_other_certificate,
         }
     }
 }
