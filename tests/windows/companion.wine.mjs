@@ -7,18 +7,20 @@
 // entry already there for the renewed certificate — linked to a key that does not open silently,
 // or without any key — is never replaced, and the refused import leaves MY and every key
 // container as they were. The backup folder the `version` answer names is the administrator's
-// registry value. Run by `make test-windows` (not named *.test.mjs: `node --test tests/` would
-// run it a second time). What Wine cannot show is in docs/admin/companion-windows-notes.md.
+// registry value. The store's own unit tests (src/store/windows.rs: a failed add after the key was
+// written leaves no key container; a key an entry uses is never deleted) run under Wine too. Run
+// by `make test-windows` (not named *.test.mjs: `node --test tests/` would run it a second time). What Wine cannot show is in docs/admin/companion-windows-notes.md.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
 import {
-  EXE, buildStoreTool, companion, installCompanion, keyStore, myEntries, myStoreEntries, settle, storeTool, wine,
+  EXE, addProcessPrng, buildStoreTool, companion, installCompanion, keyStore, myEntries, myStoreEntries, root, settle, storeTool,
+  wine,
 } from './wine.mjs';
 
 const DAY = 86_400_000;
@@ -205,4 +207,22 @@ test("the backup folder the version answer names is the administrator's HKLM val
   assert.equal(version().error?.code, 'companion_backup_folder', 'a relative path is refused');
   assert.equal(wine(prefix, ['reg', 'delete', key, '/v', 'BackupFolder', '/f', '/reg:64']).status, 0);
   assert.equal(version().backupFolder, null, 'the key without the value: none');
+});
+
+test("the store's unit tests under Wine: a failed add leaves no key container the import wrote, a key an entry uses is never deleted", () => {
+  // The library's tests cross-built (cargo's JSON names the .exe), beside Wine 8's ProcessPrng
+  // stand-in, in a prefix of their own.
+  const built = execFileSync('cargo', ['test', '--locked', '--quiet', '--target', 'x86_64-pc-windows-gnu', '-p', 'weborca-companion',
+    '--lib', '--no-run', '--message-format=json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const exes = built.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+    .filter((message) => message.reason === 'compiler-artifact' && message.executable && message.target.kind.includes('lib'));
+  assert.equal(exes.length, 1, 'one library test executable');
+  const folder = path.join(dir, 'unit');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(exes[0].executable, path.join(folder, 'unit.exe'));
+  addProcessPrng(folder);
+  const run = wine(path.join(dir, 'prefix-unit'), [path.join(folder, 'unit.exe'), 'store::windows', '--test-threads=1']);
+  const output = run.stdout.toString();
+  assert.equal(run.status, 0, output + run.stderr.toString());
+  assert.match(output, /test result: ok\. 3 passed/);
 });

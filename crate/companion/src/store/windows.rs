@@ -90,10 +90,22 @@ fn import_into(my: &OpenStore, p12: &[u8], password: &str, label: &str) -> Resul
     if let Some(existing) = my.entry_for(&leaf) {
         return existing.refusal().map_or(Ok(()), Err);
     }
+    import_new(my, p12, password, &leaf, label)
+}
+
+/// Imports the file's keys and adds its `leaf` to `my` as a new entry; whatever happens, deletes
+/// the key containers the import wrote that no entry of `my` uses.
+fn import_new(
+    my: &OpenStore,
+    p12: &[u8],
+    password: &str,
+    leaf: &str,
+    label: &str,
+) -> Result<(), StoreError> {
     let pfx = OpenStore::pfx(p12, password)?;
     // Every key container the file's import just wrote, whatever happens next.
     let written = pfx.key_links();
-    let added = add_leaf(my, &pfx, &leaf, label);
+    let added = add_leaf(my, &pfx, leaf, label);
     // Closed first: a context of the file may still hold its key container open.
     drop(pfx);
     let left = forget_unused(&written, my);
@@ -357,6 +369,23 @@ impl OpenStore {
         }
     }
 
+    /// An empty store in memory (the tests' stand-in for `MY`).
+    #[cfg(test)]
+    fn memory() -> Self {
+        // SAFETY: the memory provider takes no parameter.
+        let handle = unsafe {
+            CertOpenStore(
+                windows_sys::Win32::Security::Cryptography::CERT_STORE_PROV_MEMORY,
+                0,
+                0,
+                0,
+                ptr::null(),
+            )
+        };
+        assert!(!handle.is_null(), "CertOpenStore(memory)");
+        Self(handle)
+    }
+
     /// The certificates of a `.p12`, in memory, with their keys already in the user's key store.
     fn pfx(p12: &[u8], password: &str) -> Result<Self, StoreError> {
         let blob = CRYPT_INTEGER_BLOB {
@@ -584,4 +613,141 @@ fn last_error(what: &str) -> StoreError {
     // SAFETY: no arguments; reads this thread's last error.
     let code = unsafe { GetLastError() };
     StoreError::new(format!("{what}: error 0x{code:08X}"))
+}
+
+// Run under Wine by tests/windows/companion.wine.mjs (cross-built; Wine needs its ProcessPrng
+// stand-in beside the .exe). `MY` is a store in memory here; the keys are the user's real key
+// store, where each test deletes what it wrote.
+#[cfg(test)]
+mod tests {
+    use windows_sys::Win32::Security::Cryptography::{
+        CRYPT_FIRST, CRYPT_VERIFYCONTEXT, CertAddEncodedCertificateToStore, CryptGetProvParam,
+        MS_ENHANCED_PROV_W, PP_ENUMCONTAINERS, PROV_RSA_FULL, X509_ASN_ENCODING,
+    };
+
+    use super::*;
+
+    const P12: &[u8] = include_bytes!("../../../tests/fixtures/openssl-legacy.p12");
+    const LEAF: &[u8] = include_bytes!("../../../tests/fixtures/client3948.der");
+    const PASS: &str = "orca-test-pass";
+    const FINGERPRINT: &str = "C95C4B9DB2B155BEE558736FEB875F16761B037DCF03A20CCFD7B252A6DB9FE0";
+
+    /// The user's CryptoAPI key containers (the provider `PFXImportCertStore` picks for RSA).
+    fn containers() -> Vec<String> {
+        let mut provider = 0usize;
+        // SAFETY: a verify context names no container; the handle goes to `provider`.
+        let ok = unsafe {
+            CryptAcquireContextW(
+                &mut provider,
+                ptr::null(),
+                MS_ENHANCED_PROV_W,
+                PROV_RSA_FULL,
+                CRYPT_VERIFYCONTEXT,
+            )
+        };
+        assert_ne!(ok, 0, "CryptAcquireContextW(VERIFYCONTEXT)");
+        let mut names = Vec::new();
+        let mut flags = CRYPT_FIRST;
+        loop {
+            let mut name = [0u8; 1024];
+            let mut size = name.len() as u32;
+            // SAFETY: `provider` is open; `name` holds `size` bytes.
+            let ok = unsafe {
+                CryptGetProvParam(
+                    provider,
+                    PP_ENUMCONTAINERS,
+                    name.as_mut_ptr(),
+                    &mut size,
+                    flags,
+                )
+            };
+            if ok == 0 {
+                break;
+            }
+            let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            names.push(String::from_utf8_lossy(&name[..end]).into_owned());
+            flags = 0;
+        }
+        // SAFETY: the handle acquired above, released once.
+        unsafe { CryptReleaseContext(provider, 0) };
+        names.sort();
+        names
+    }
+
+    fn add_encoded(store: &OpenStore, der: &[u8]) {
+        // SAFETY: `store.0` is open; `der` is read for the call only.
+        let ok = unsafe {
+            CertAddEncodedCertificateToStore(
+                store.0,
+                X509_ASN_ENCODING,
+                der.as_ptr(),
+                der.len() as u32,
+                CERT_STORE_ADD_NEW,
+                ptr::null_mut(),
+            )
+        };
+        assert_ne!(ok, 0, "CertAddEncodedCertificateToStore");
+    }
+
+    fn entries(store: &OpenStore) -> Vec<(Vec<u8>, Option<KeyLink>)> {
+        let mut found = Vec::new();
+        store.for_each(|context| found.push((context.der().to_vec(), context.key_link())));
+        found
+    }
+
+    #[test]
+    fn a_failed_add_leaves_no_key_container_it_wrote_and_the_entry_as_it_was() {
+        let before = containers();
+        let my = OpenStore::memory();
+        // The certificate is there already, as one added between the check and the add would
+        // be: the add fails (CRYPT_E_EXISTS) after the import wrote the key.
+        add_encoded(&my, LEAF);
+        let entries_before = entries(&my);
+        let err = import_new(&my, P12, PASS, FINGERPRINT, "client3948").unwrap_err();
+        assert!(err.detail.contains("meanwhile"), "{}", err.detail);
+        assert_eq!(
+            entries(&my),
+            entries_before,
+            "the entry as it was, no key link added"
+        );
+        assert_eq!(containers(), before, "no key container left behind");
+    }
+
+    #[test]
+    fn an_import_keeps_the_key_its_entry_uses_and_never_one_an_entry_links_to() {
+        let before = containers();
+        let my = OpenStore::memory();
+        import_new(&my, P12, PASS, FINGERPRINT, "client3948").expect("imported");
+        let links = my.key_links();
+        assert_eq!(links.len(), 1, "one entry, with its key");
+        assert!(my.entry_for(FINGERPRINT) == Some(Existing::Usable));
+        let with_key = containers();
+        assert_eq!(
+            with_key.len(),
+            before.len() + 1,
+            "its key kept: {with_key:?}"
+        );
+        // A container an entry links to stays, whoever asks.
+        assert!(forget_unused(&links, &my).is_empty());
+        assert_eq!(containers(), with_key);
+        // No entry uses it any more: deleted (and the test leaves the key store as it found it).
+        assert!(forget_unused(&links, &OpenStore::memory()).is_empty());
+        assert_eq!(containers(), before);
+    }
+
+    #[test]
+    fn an_entry_already_there_decides_before_any_key_is_written() {
+        let before = containers();
+        let my = OpenStore::memory();
+        add_encoded(&my, LEAF);
+        let err = import_into(&my, P12, PASS, "client3948").unwrap_err();
+        assert_eq!(err.code, Code::CompanionStoreFailed);
+        assert_eq!(containers(), before);
+        assert_eq!(my.entry_for(FINGERPRINT), Some(Existing::Keyless));
+        let protected = Existing::Guarded.refusal().expect("refused");
+        assert_eq!(protected.code, Code::CompanionKeyProtected);
+        assert!(Existing::Usable.refusal().is_none());
+        assert_eq!(Existing::Keyless.best(Existing::Guarded), Existing::Guarded);
+        assert_eq!(Existing::Guarded.best(Existing::Usable), Existing::Usable);
+    }
 }
