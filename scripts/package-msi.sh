@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The companion's Windows installer: cross-builds weborca-companion.exe (mingw-w64), writes the
 # install config and the native messaging host manifest for the extension IDs given, and builds
-# <out>/weborca-companion-<version>-x64.msi with wixl (packaging/windows/weborca-companion.wxs).
+# <out>/weborca-companion-<version>-x64.msi with wixl (packaging/windows/weborca-companion.wxs),
+# whose BackupFolder component msibuild then makes conditional on the BACKUPFOLDER property.
 #   scripts/package-msi.sh --extension-id <store ID> --extension-id <self-hosted ID> [--out DIR]
 #     [--manufacturer NAME]
 set -euo pipefail
@@ -50,4 +51,13 @@ wxs="$PWD/packaging/windows/weborca-companion.wxs"
 # wixl finds a File's Source only by a relative path: it runs in the staging folder.
 (cd "$stage" && wixl --arch x64 -D Version="$version" -D Manufacturer="$manufacturer" -D SourceDir=. \
   -o "$msi" "$wxs")
+# The backup folder's registry value only when BACKUPFOLDER is given (a Component condition, which
+# wixl 0.101 cannot write): a package installed without it leaves what Group Policy set alone. And
+# BACKUPFOLDER among the properties a managed (elevated) install passes on, beside wixl's own.
+secure=$(msiinfo export "$msi" Property | awk -F '\t' '$1 == "SecureCustomProperties" { print $2 }')
+[ -n "$secure" ] || { echo "package-msi: wixl wrote no SecureCustomProperties" >&2; exit 1; }
+msibuild "$msi" -q "UPDATE \`Component\` SET \`Condition\` = 'BACKUPFOLDER' WHERE \`Component\` = 'BackupFolder'"
+msibuild "$msi" -q "UPDATE \`Property\` SET \`Value\` = '$secure;BACKUPFOLDER' WHERE \`Property\` = 'SecureCustomProperties'"
+[ "$(msiinfo export "$msi" Component | awk -F '\t' '$1 == "BackupFolder" { print $5 }')" = BACKUPFOLDER ] ||
+  { echo "package-msi: the BackupFolder component has no condition" >&2; exit 1; }
 echo "$msi"

@@ -1,8 +1,9 @@
 // The companion's .msi, as `make package` builds it beside the CRX (scripts/package.mjs →
 // scripts/package-msi.sh, wixl) for the self-hosted ID and the store's, read back with msitools — its File,
 // Component, Directory and Registry tables and the files it carries — then installed per machine
-// by Wine's msiexec as Group Policy would (silent), followed from Chrome's registry entry to a
-// companion that answers, and removed. Run by `make test-windows` (not named *.test.mjs:
+// by Wine's msiexec as Group Policy would (silent), with the administrator's BACKUPFOLDER,
+// followed from Chrome's registry entry to a companion that answers and names that folder, and
+// removed; installed without BACKUPFOLDER, it leaves a value Group Policy set alone. Run by `make test-windows` (not named *.test.mjs:
 // `node --test tests/` would run it a second time).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,6 +22,8 @@ const KEYS = {
   chrome: `SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\${HOST}`,
   edge: `SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\${HOST}`,
 };
+const ADMIN_KEY = 'SOFTWARE\\WebORCA\\Companion';
+const FOLDER = 'D:\\WebORCA Backups';
 const version = readFileSync(path.join(root, 'crate/companion/Cargo.toml'), 'utf8').match(/^version = "(.+)"$/m)[1];
 let dir;
 let msi;
@@ -32,7 +35,7 @@ before(async () => {
   assert.equal(path.dirname(msi), path.dirname(release.crx), 'beside the CRX');
 });
 after(() => {
-  if (existsSync(path.join(dir, 'prefix'))) settle(path.join(dir, 'prefix'));
+  for (const name of ['prefix', 'prefix-policy']) if (existsSync(path.join(dir, name))) settle(path.join(dir, name));
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
@@ -62,13 +65,25 @@ test('the .msi carries the companion, its install config and the host manifest f
   assert.equal(directories.INSTALLDIR.Directory_Parent, 'ProgramFiles64Folder');
   assert.equal(directories.INSTALLDIR.DefaultDir, 'WebORCA Companion');
 
-  // HKLM (root 2), the default value, the manifest's installed path.
+  // HKLM (root 2), the default value, the manifest's installed path; and the administrator's
+  // backup folder from the BACKUPFOLDER property.
   const manifestKey = files['jp.weborca.cert_companion.json'].File;
-  assert.deepEqual(table('Registry').map(({ Root, Key, Name, Value }) => ({ Root, Key, Name, Value })).sort((a, b) => a.Key.localeCompare(b.Key)), [
+  const registry = table('Registry');
+  assert.deepEqual(registry.map(({ Root, Key, Name, Value }) => ({ Root, Key, Name, Value })).sort((a, b) => a.Key.localeCompare(b.Key)), [
     { Root: '2', Key: KEYS.chrome, Name: '', Value: `[#${manifestKey}]` },
     { Root: '2', Key: KEYS.edge, Name: '', Value: `[#${manifestKey}]` },
+    { Root: '2', Key: ADMIN_KEY, Name: 'BackupFolder', Value: '[BACKUPFOLDER]' },
   ]);
+  // Its own component, installed only when BACKUPFOLDER is set (a package without it never
+  // blanks what Group Policy wrote), 64-bit, the value its key path; not transitive, so an
+  // uninstall removes it.
+  const backup = components[registry.find((row) => row.Key === ADMIN_KEY).Component_];
+  assert.equal(backup.Condition, 'BACKUPFOLDER');
+  assert.equal(Number(backup.Attributes) & (256 | 4 | 64), 256 | 4, '64-bit, registry key path, not transitive');
+  assert.equal(backup.KeyPath, registry.find((row) => row.Key === ADMIN_KEY).Registry);
   const properties = Object.fromEntries(table('Property').map((row) => [row.Property, row.Value]));
+  assert.ok(properties.SecureCustomProperties.split(';').includes('BACKUPFOLDER'), 'passed on to a managed install');
+  assert.equal(properties.BACKUPFOLDER, undefined, 'no folder unless the administrator gives one');
   assert.equal(properties.ALLUSERS, '1', 'per machine');
   assert.equal(properties.ProductVersion, version);
 
@@ -86,10 +101,17 @@ test('the .msi carries the companion, its install config and the host manifest f
   });
 });
 
-test("installed silently per machine by msiexec, Chrome's registry entry leads to a companion that answers; removed without a trace", () => {
+/** The BackupFolder value in HKLM (64-bit view), or null. */
+function backupFolderValue(prefix) {
+  const query = wine(prefix, ['reg', 'query', `HKLM\\${ADMIN_KEY}`, '/v', 'BackupFolder', '/reg:64']);
+  return query.status === 0 ? query.stdout.toString().match(/REG_SZ\s+(.+?)\r?\n/)[1] : null;
+}
+
+test("installed silently per machine by msiexec with BACKUPFOLDER, Chrome's registry entry leads to a companion that answers and names that folder; removed without a trace", () => {
   const prefix = path.join(dir, 'prefix');
-  const install = wine(prefix, ['msiexec', '/i', msi, '/qn']);
+  const install = wine(prefix, ['msiexec', '/i', msi, '/qn', `BACKUPFOLDER=${FOLDER}`]);
   assert.equal(install.status, 0, install.stderr.toString());
+  assert.equal(backupFolderValue(prefix), FOLDER);
 
   const manifests = Object.values(KEYS).map((key) => {
     const query = wine(prefix, ['reg', 'query', `HKLM\\${key}`, '/ve']);
@@ -105,14 +127,37 @@ test("installed silently per machine by msiexec, Chrome's registry entry leads t
   addProcessPrng(path.dirname(installed)); // Wine 8's gap, test set-up only
   for (const id of [STORE_ID, SELF_HOSTED_ID]) {
     const run = companion(prefix, installed, [{ type: 'version' }], `chrome-extension://${id}/`);
-    assert.deepEqual(run.answers, [{ ok: true, version, store: 'windows' }], run.stderr);
+    assert.deepEqual(run.answers, [{ ok: true, version, store: 'windows', backupFolder: FOLDER }], run.stderr);
   }
+
+  // Windows evaluates a (not transitive) component's condition at the first install only and
+  // removes the value on uninstall whatever the properties; Wine 8 evaluates it again and keeps
+  // the component when BACKUPFOLDER is unset, so the test passes it again (test set-up only).
+  const remove = wine(prefix, ['msiexec', '/x', msi, '/qn', `BACKUPFOLDER=${FOLDER}`]);
+  assert.equal(remove.status, 0, remove.stderr.toString());
+  for (const key of Object.values(KEYS)) assert.notEqual(wine(prefix, ['reg', 'query', `HKLM\\${key}`]).status, 0, key);
+  assert.equal(backupFolderValue(prefix), null, 'the backup folder value removed too');
+  const left = existsSync(path.dirname(installed)) ? readdirSync(path.dirname(installed)) : [];
+  assert.deepEqual(left, ['bcryptprimitives.dll'], "only the test's own DLL is left");
+});
+
+test('installed without BACKUPFOLDER, the .msi leaves a backup folder Group Policy set as it was, and the companion names it', () => {
+  const prefix = path.join(dir, 'prefix-policy');
+  const policy = 'E:\\Policy Backups';
+  const set = wine(prefix, ['reg', 'add', `HKLM\\${ADMIN_KEY}`, '/v', 'BackupFolder', '/t', 'REG_SZ', '/d', policy, '/f', '/reg:64']);
+  assert.equal(set.status, 0, set.stderr.toString());
+  const install = wine(prefix, ['msiexec', '/i', msi, '/qn']);
+  assert.equal(install.status, 0, install.stderr.toString());
+  assert.equal(backupFolderValue(prefix), policy, 'not blanked by the install');
+
+  const installed = path.join(prefix, 'drive_c/Program Files/WebORCA Companion/weborca-companion.exe');
+  addProcessPrng(path.dirname(installed)); // Wine 8's gap, test set-up only
+  const run = companion(prefix, installed, [{ type: 'version' }], `chrome-extension://${STORE_ID}/`);
+  assert.deepEqual(run.answers, [{ ok: true, version, store: 'windows', backupFolder: policy }], run.stderr);
 
   const remove = wine(prefix, ['msiexec', '/x', msi, '/qn']);
   assert.equal(remove.status, 0, remove.stderr.toString());
-  for (const key of Object.values(KEYS)) assert.notEqual(wine(prefix, ['reg', 'query', `HKLM\\${key}`]).status, 0, key);
-  const left = existsSync(path.dirname(installed)) ? readdirSync(path.dirname(installed)) : [];
-  assert.deepEqual(left, ['bcryptprimitives.dll'], "only the test's own DLL is left");
+  assert.equal(backupFolderValue(prefix), policy, 'nor removed by the uninstall: it was never the package\'s');
 });
 
 test('the script builds for extension IDs only', () => {

@@ -2,7 +2,7 @@
 // user's profile and registry) in a temporary folder, and the companion spoken to as Chrome
 // does, native messaging frames on stdin and stdout. Test set-up only: nothing here ships.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -89,4 +89,50 @@ export function myStoreEntries(prefix) {
   const reg = readFileSync(path.join(prefix, 'user.reg'), 'utf8');
   return [...reg.matchAll(/^\[Software\\\\Microsoft\\\\SystemCertificates\\\\MY\\\\Certificates\\\\([0-9A-F]{40})\]/gm)]
     .map((match) => match[1]);
+}
+
+/** Builds store-tool.exe (store-tool.c: puts certificates and keys into MY as a terminal holds
+ * them, and reads back MY and the user's key containers) into `folder`; its path. */
+export function buildStoreTool(folder) {
+  mkdirSync(folder, { recursive: true });
+  const exe = path.join(folder, 'store-tool.exe');
+  execFileSync('x86_64-w64-mingw32-gcc', [
+    '-O2', '-s', '-o', exe, path.join(root, 'tests/windows/store-tool.c'), '-lcrypt32', '-lncrypt', '-ladvapi32',
+  ]);
+  return exe;
+}
+
+/** Runs store-tool in `prefix`; its output lines (a failure throws). */
+export function storeTool(prefix, tool, args) {
+  const run = wine(prefix, [tool, ...args]);
+  if (run.status !== 0) throw new Error(`store-tool ${args[0]}: ${run.stderr.toString()}`);
+  return run.stdout.toString().split(/\r?\n/).filter((line) => line !== '');
+}
+
+/** MY as CryptoAPI shows it: per entry its SHA-1, its key's container (or -) and whether the key
+ * opens silently, sorted. */
+export function myEntries(prefix, tool) {
+  return storeTool(prefix, tool, ['entries']).sort();
+}
+
+/** Every private key the user has: the containers CryptoAPI and CNG list, and the files under
+ * the profile's Crypto folders (Windows keeps CryptoAPI keys in Crypto\RSA\<SID>, CNG keys in
+ * Crypto\Keys; Wine 8 keeps CryptoAPI keys in its registry, which the containers list shows). */
+export function keyStore(prefix, tool) {
+  const files = [];
+  const users = path.join(prefix, 'drive_c/users');
+  const walk = (folder) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.push(`file ${path.relative(users, full)}`);
+    }
+  };
+  for (const user of existsSync(users) ? readdirSync(users) : []) {
+    for (const tree of ['AppData/Roaming/Microsoft/Crypto', 'AppData/Local/Microsoft/Crypto']) {
+      const folder = path.join(users, user, tree);
+      if (existsSync(folder)) walk(folder);
+    }
+  }
+  return [...storeTool(prefix, tool, ['containers']), ...files].sort();
 }
