@@ -171,7 +171,7 @@ pub fn handle(
             opened.is_one_terminal_certificate()?;
             let stored = store.list()?;
             if !holds_with_key(&stored, &opened.report.certificate.sha256_fingerprint) {
-                renews_one_of(&stored, &opened, &renewed.password)?;
+                renews_one_of(&stored, &store.authorities()?, &opened, &renewed.password)?;
             }
             back_up(
                 admin.backup_folder.as_deref(),
@@ -281,7 +281,7 @@ fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, 
             certificate: Box::new(report.certificate.clone()),
         });
     }
-    renews_one_of(&stored, opened, password)?;
+    renews_one_of(&stored, &store.authorities()?, opened, password)?;
     let label = report
         .certificate
         .common_name
@@ -303,11 +303,16 @@ fn import(store: &dyn Store, opened: &Opened, password: &str) -> Result<Answer, 
 /// renewal, so a CA that only copies the issuer's name is refused.
 fn renews_one_of(
     stored: &[StoredCertificate],
+    authorities: &[Vec<u8>],
     opened: &Opened,
     password: &str,
 ) -> Result<(), CompanionError> {
     let new = &opened.report.certificate;
-    let store_certificates: Vec<&[u8]> = stored.iter().map(|found| found.der.as_slice()).collect();
+    let store_certificates: Vec<&[u8]> = stored
+        .iter()
+        .map(|found| found.der.as_slice())
+        .chain(authorities.iter().map(Vec::as_slice))
+        .collect();
     let file_issuer: Vec<&str> = new.issuer_key.as_deref().into_iter().collect();
     let mut refusal = CompanionError::with(
         Code::CompanionNotRenewal,

@@ -60,6 +60,11 @@ pub trait Store {
     /// Imports certificate and key from a PKCS#12 opened by `password`, under `label`.
     /// Importing the same file twice leaves one copy.
     fn import(&self, p12: &[u8], password: &str, label: &str) -> Result<(), StoreError>;
+    /// Certificates kept apart from [`Store::list`]'s that may have issued them (Windows' `CA`
+    /// and `Root`); NSS keeps them in the one list.
+    fn authorities(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(Vec::new())
+    }
 }
 
 /// The key identifier NSS and CryptoAPI containers are found by: SHA-1 of the RSA modulus, or

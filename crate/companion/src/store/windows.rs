@@ -77,6 +77,19 @@ impl Store for WindowsStore {
     fn import(&self, p12: &[u8], password: &str, label: &str) -> Result<(), StoreError> {
         import_into(&OpenStore::my(false)?, p12, password, label)
     }
+
+    /// The user's view of the intermediate (`CA`) and root (`Root`) stores, where the import
+    /// wizard puts a `.p12`'s CA certificates: where the issuer of a certificate in `MY` is.
+    fn authorities(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut found = Vec::new();
+        for name in ["CA", "Root"] {
+            // A store that cannot be opened only means no issuer is found there.
+            if let Ok(store) = OpenStore::system(name, true) {
+                store.for_each(|context| found.push(context.der().to_vec()));
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Imports the certificate the core reads from `p12` (its leaf, the one with the key) into
@@ -351,7 +364,12 @@ struct OpenStore(HCERTSTORE);
 impl OpenStore {
     /// The current user's `MY`.
     fn my(read_only: bool) -> Result<Self, StoreError> {
-        let name: Vec<u16> = "MY".encode_utf16().chain([0]).collect();
+        Self::system("MY", read_only)
+    }
+
+    /// The current user's system store `store` (`MY`, `CA`, `Root`).
+    fn system(store: &str, read_only: bool) -> Result<Self, StoreError> {
+        let name: Vec<u16> = store.encode_utf16().chain([0]).collect();
         let flags = CERT_SYSTEM_STORE_CURRENT_USER
             | if read_only {
                 CERT_STORE_READONLY_FLAG
@@ -363,7 +381,7 @@ impl OpenStore {
         let handle =
             unsafe { CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags, name.as_ptr().cast()) };
         if handle.is_null() {
-            Err(last_error("CertOpenStore(CurrentUser\\MY)"))
+            Err(last_error(&format!("CertOpenStore(CurrentUser\\{store})")))
         } else {
             Ok(Self(handle))
         }
