@@ -415,6 +415,26 @@ impl Stage {
         }
     }
 
+    /// The verified renewed certificate, once there is one.
+    pub fn renewed(&self) -> Option<&Renewed> {
+        match self {
+            Self::Saving { renewed, .. }
+            | Self::Importing { renewed }
+            | Self::BackingUp { renewed, .. }
+            | Self::Registering { renewed, .. }
+            | Self::AwaitingImport { renewed, .. }
+            | Self::Done { renewed, .. } => Some(renewed),
+            Self::Probing { .. }
+            | Self::Requesting { .. }
+            | Self::Waiting { .. }
+            | Self::Downloading { .. }
+            | Self::DownloadStuck { .. }
+            | Self::Held { .. }
+            | Self::Uncertain { .. }
+            | Self::Failed { .. } => None,
+        }
+    }
+
     /// Whether a certificate was (`Some(true)`), may have been (`None`) or was not issued.
     pub fn issued(&self) -> Option<bool> {
         match self {

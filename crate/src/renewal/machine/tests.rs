@@ -2400,9 +2400,10 @@ fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_sec
 fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason_said_once() {
     use Code as C;
     let refused = |code| Event::CompanionRefused { code };
-    // (plan.import, the companion's answers, the stage after registering, the reason said,
-    // the backup on record)
-    let cases: Vec<(bool, Vec<Event>, &str, Option<Code>, Option<&str>)> = vec![
+    /// plan.import, the companion's answers, the stage after registering, the reason said,
+    /// the backup on record.
+    type Case = (bool, Vec<Event>, &'static str, Option<Code>, Option<&'static str>);
+    let cases: Vec<Case> = vec![
         (
             true,
             vec![
