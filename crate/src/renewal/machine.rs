@@ -10,8 +10,9 @@
 //! probe and an explicit 503/429 are repeated on their own; everything after the POST is sent
 //! is resumable without it), **nothing is called done before the new certificate is proven**
 //! (`verify_renewed`), and **nothing the server issued is thrown away**: from the answer on,
-//! the password (and the file once downloaded) is wiped only after both files are on disk or
-//! by the user's or the administrator's own act. Every step is written down before the next
+//! the password (and the file once downloaded) is wiped only after both files are on disk (in
+//! Downloads, or in the companion's checked backup with the certificate imported and
+//! registered) or by the user's or the administrator's own act. Every step is written down before the next
 //! I/O, so a stopped worker or a closed browser resumes where it was.
 
 use serde::{Deserialize, Serialize};
@@ -68,7 +69,8 @@ pub enum Effect {
         timeout_ms: u32,
     },
     /// Store the secret, in storage that survives a browser restart when `durable` (from
-    /// the answer until both files are on disk) or in memory-only session storage.
+    /// the answer until both files are on disk, or the companion's backup is registered) or
+    /// in memory-only session storage.
     KeepSecret {
         /// What to keep.
         secret: Secret,

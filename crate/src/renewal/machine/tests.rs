@@ -2402,7 +2402,13 @@ fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason
     let refused = |code| Event::CompanionRefused { code };
     /// plan.import, the companion's answers, the stage after registering, the reason said,
     /// the backup on record.
-    type Case = (bool, Vec<Event>, &'static str, Option<Code>, Option<&'static str>);
+    type Case = (
+        bool,
+        Vec<Event>,
+        &'static str,
+        Option<Code>,
+        Option<&'static str>,
+    );
     let cases: Vec<Case> = vec![
         (
             true,
