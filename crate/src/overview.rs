@@ -205,19 +205,22 @@ pub fn overview(
             },
             severity: entry.assessment.severity,
         });
-    // A certificate whose successor is verified or registered needs no reminder: its renewal
-    // is done or seconds from done (and a shown one is withdrawn once the successor is
-    // registered).
+    // A certificate whose successor is verified and on its way (with the companion, being
+    // saved or registered) or registered needs no reminder: its renewal is done or seconds from
+    // done (and a shown one is withdrawn once the successor is registered). A save that is
+    // stuck waits for the user, who is still reminded.
     let registered = |fingerprint: &str| {
         registrations
             .iter()
             .any(|r| r.certificate.sha256_fingerprint == fingerprint)
     };
-    let renewed_by = |fingerprint: &str| {
-        renewals
-            .iter()
-            .filter(|record| record.fingerprint == fingerprint)
-            .find_map(|record| record.stage.renewed())
+    let successor_on_its_way = |fingerprint: &str| {
+        renewals.iter().any(|record| {
+            record.fingerprint == fingerprint
+                && record.stage.renewed().is_some()
+                && record.stage.is_busy()
+                && record.stage.reason().is_none()
+        })
     };
     let terminal = |c: &CertificateInfo| {
         (
@@ -251,7 +254,7 @@ pub fn overview(
     let due_reminders = entries
         .iter()
         .filter(|entry| {
-            renewed_by(&entry.fingerprint).is_none()
+            !successor_on_its_way(&entry.fingerprint)
                 && !withdrawn_reminders.contains(&entry.fingerprint)
         })
         .filter(|entry| {
@@ -502,7 +505,7 @@ mod tests {
         let mut stored = serde_json::to_value(&record).expect("stored");
         stored["state"] = state.into();
         stored["fingerprint"] = fingerprint.into();
-        if ["saved", "importing", "backingUp", "done"].contains(&state) {
+        if ["verified", "saved", "importing", "backingUp", "done"].contains(&state) {
             // A saved record has its certificate and both files.
             let report = crate::read_certificate_file(
                 crate::renewal::fixtures::LEGACY,
@@ -607,10 +610,15 @@ mod tests {
         assert_eq!(alone.due_reminders.len(), 1);
         assert_eq!(alone.withdrawn_reminders, Vec::<String>::new());
         // The companion is importing or backing up its verified successor: not now.
-        for state in ["importing", "backingUp"] {
+        for state in ["importing", "backingUp", "verified"] {
             let renewing = due(&[renewed_one(59)], &[renewal_in(state, "OLD")]);
             assert_eq!(renewing.due_reminders, [], "{state}");
         }
+        // Its save stuck, waiting for the user: still reminded.
+        let mut stuck = serde_json::to_value(renewal_in("verified", "OLD")).expect("stored");
+        stuck["error"] = serde_json::json!({"code": "save_failed"});
+        let stuck: RenewalRecord = serde_json::from_value(stuck).expect("a record");
+        assert_eq!(due(&[renewed_one(59)], &[stuck]).due_reminders.len(), 1);
         // The successor registered beside it (found in the store, registered by hand): not
         // reminded, and one already shown is withdrawn.
         let beside = due(&[renewed_one(59), successor()], &[]);
