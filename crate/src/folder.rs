@@ -12,21 +12,6 @@ pub(crate) fn part_refused(part: &str) -> bool {
     is_windows_device(part) || part.chars().any(is_format_character)
 }
 
-/// A folder the companion can write to on the terminal: absolute on Linux or macOS (`/…`) or
-/// on Windows (`C:\…`, or a share `\\server\share\…`), without control or format characters or `..`.
-pub(crate) fn is_absolute(folder: &str) -> bool {
-    let windows_drive = matches!(
-        folder.as_bytes(),
-        [drive, b':', b'\\' | b'/', ..] if drive.is_ascii_alphabetic()
-    );
-    let absolute = folder.starts_with('/') || folder.starts_with("\\\\") || windows_drive;
-    absolute
-        && !folder
-            .chars()
-            .any(|c| c.is_control() || is_format_character(c))
-        && !folder.split(['/', '\\']).any(|part| part == "..")
-}
-
 fn is_windows_device(part: &str) -> bool {
     // Windows ignores what follows the first dot, and trailing spaces, when it matches these.
     let stem = part.split('.').next().unwrap_or_default().trim_end();

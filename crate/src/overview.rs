@@ -148,6 +148,9 @@ pub struct Overview {
     pub banner: Option<Banner>,
     /// Reminders to notify now.
     pub due_reminders: Vec<DueReminder>,
+    /// Certificates whose successor is registered (by their renewal, or registered beside
+    /// them): a reminder already shown for one of them is withdrawn.
+    pub withdrawn_reminders: Vec<String>,
 }
 
 /// Assesses every registration on `now` under `settings`; `renewals` are the renewal records.
@@ -202,8 +205,58 @@ pub fn overview(
             },
             severity: entry.assessment.severity,
         });
+    // A certificate whose successor is verified and on its way (with the companion, being
+    // saved or registered) or registered needs no reminder: its renewal is done or seconds from
+    // done (and a shown one is withdrawn once the successor is registered). A save that is
+    // stuck waits for the user, who is still reminded.
+    let registered = |fingerprint: &str| {
+        registrations
+            .iter()
+            .any(|r| r.certificate.sha256_fingerprint == fingerprint)
+    };
+    let successor_on_its_way = |fingerprint: &str| {
+        renewals.iter().any(|record| {
+            record.fingerprint == fingerprint
+                && record.stage.renewed().is_some()
+                && record.stage.is_busy()
+                && record.stage.reason().is_none()
+        })
+    };
+    let terminal = |c: &CertificateInfo| {
+        (
+            c.common_name.clone(),
+            c.organization.clone(),
+            c.issuer.clone(),
+        )
+    };
+    let superseded = |certificate: &CertificateInfo| {
+        registrations.iter().any(|other| {
+            terminal(&other.certificate) == terminal(certificate)
+                && other.certificate.not_after > certificate.not_after
+        })
+    };
+    let withdrawn_reminders: Vec<String> = renewals
+        .iter()
+        .filter(|record| {
+            record
+                .stage
+                .renewed()
+                .is_some_and(|renewed| registered(&renewed.certificate.sha256_fingerprint))
+        })
+        .map(|record| record.fingerprint.clone())
+        .chain(
+            registrations
+                .iter()
+                .filter(|r| superseded(&r.certificate))
+                .map(|r| r.certificate.sha256_fingerprint.clone()),
+        )
+        .collect();
     let due_reminders = entries
         .iter()
+        .filter(|entry| {
+            !successor_on_its_way(&entry.fingerprint)
+                && !withdrawn_reminders.contains(&entry.fingerprint)
+        })
         .filter(|entry| {
             let last = reminders
                 .get(&entry.fingerprint)
@@ -249,6 +302,7 @@ pub fn overview(
         badge,
         banner,
         due_reminders,
+        withdrawn_reminders,
     }
 }
 
@@ -451,7 +505,7 @@ mod tests {
         let mut stored = serde_json::to_value(&record).expect("stored");
         stored["state"] = state.into();
         stored["fingerprint"] = fingerprint.into();
-        if state == "saved" {
+        if ["verified", "saved", "importing", "backingUp", "done"].contains(&state) {
             // A saved record has its certificate and both files.
             let report = crate::read_certificate_file(
                 crate::renewal::fixtures::LEGACY,
@@ -525,5 +579,59 @@ mod tests {
             overview(&calm, &BTreeMap::new(), &awaiting[..1], &settings(), NOW).badge,
             None
         );
+    }
+
+    /// The renewed certificate of [`renewal_in`]'s records, registered.
+    fn successor() -> Registration {
+        let report = crate::read_certificate_file(
+            crate::renewal::fixtures::LEGACY,
+            Some(crate::renewal::fixtures::PASS),
+            None,
+        )
+        .expect("fixture");
+        Registration::new(report.certificate, "受付PC", None, None, NOW)
+    }
+
+    /// The certificate the successor renews, `days_left` from expiry, as registered.
+    fn renewed_one(days_left: i64) -> Registration {
+        let mut old = successor();
+        old.certificate.sha256_fingerprint = "OLD".into();
+        old.certificate.not_after = NOW + days_left * DAY_MS;
+        old
+    }
+
+    #[test]
+    fn no_reminder_for_a_certificate_whose_successor_is_verified_or_registered() {
+        let due = |registrations: &[Registration], renewals: &[RenewalRecord]| {
+            overview(registrations, &BTreeMap::new(), renewals, &settings(), NOW)
+        };
+        // Its 60-day step is reached, nothing renews it: reminded, as always.
+        let alone = due(&[renewed_one(59)], &[]);
+        assert_eq!(alone.due_reminders.len(), 1);
+        assert_eq!(alone.withdrawn_reminders, Vec::<String>::new());
+        // The companion is importing or backing up its verified successor: not now.
+        for state in ["importing", "backingUp", "verified"] {
+            let renewing = due(&[renewed_one(59)], &[renewal_in(state, "OLD")]);
+            assert_eq!(renewing.due_reminders, [], "{state}");
+        }
+        // Its save stuck, waiting for the user: still reminded.
+        let mut stuck = serde_json::to_value(renewal_in("verified", "OLD")).expect("stored");
+        stuck["error"] = serde_json::json!({"code": "save_failed"});
+        let stuck: RenewalRecord = serde_json::from_value(stuck).expect("a record");
+        assert_eq!(due(&[renewed_one(59)], &[stuck]).due_reminders.len(), 1);
+        // The successor registered beside it (found in the store, registered by hand): not
+        // reminded, and one already shown is withdrawn.
+        let beside = due(&[renewed_one(59), successor()], &[]);
+        assert_eq!(beside.due_reminders, []);
+        assert_eq!(beside.withdrawn_reminders, ["OLD"]);
+        // Replaced by its renewal: a reminder shown a moment before is withdrawn.
+        let replaced = due(&[successor()], &[renewal_in("done", "OLD")]);
+        assert_eq!(replaced.due_reminders, []);
+        assert_eq!(replaced.withdrawn_reminders, ["OLD"]);
+        // Another terminal's certificate ending later supersedes nothing.
+        let mut other = successor();
+        other.certificate.common_name = Some("client9999".into());
+        let others = due(&[renewed_one(59), other], &[]);
+        assert_eq!(others.due_reminders.len(), 1);
     }
 }

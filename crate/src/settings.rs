@@ -71,11 +71,6 @@ settings_table! {
     /// only).
     COMPANION_IMPORT "companionImport" companion_import: bool => bool = false,
         { policy_only: true };
-    /// Where the companion backs renewed certificates up: an absolute folder, a share's path
-    /// allowed (policy only).
-    COMPANION_BACKUP_FOLDER "companionBackupFolder" companion_backup_folder: String =>
-        Option<String> = None,
-        { max_length: 260, policy_only: true };
 }
 
 /// The settings in force.
@@ -116,9 +111,6 @@ pub struct Settings {
     /// Renewed certificates are imported into the computer's store by the companion.
     #[serde(default)]
     pub companion_import: bool,
-    /// The companion's backup folder.
-    #[serde(default)]
-    pub companion_backup_folder: Option<String>,
 }
 
 fn yes() -> bool {
@@ -281,18 +273,6 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
             return Err(SettingsError::new(AUTO_RENEW_SPREAD_DAYS.name, "range"));
         }
         valid.auto_renew_spread_days = Some(days);
-    }
-    if let Some(folder) = &input.companion_backup_folder {
-        let folder = folder.trim();
-        valid.companion_backup_folder = if folder.is_empty() {
-            None
-        } else if crate::folder::is_absolute(folder)
-            && COMPANION_BACKUP_FOLDER.allows_length(folder.chars().count())
-        {
-            Some(folder.to_owned())
-        } else {
-            return Err(SettingsError::new(COMPANION_BACKUP_FOLDER.name, "folder"));
-        };
     }
     valid.auto_renew = input.auto_renew;
     valid.users_may_register = input.users_may_register;
@@ -588,6 +568,23 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_still_naming_the_backup_folder_is_harmless() {
+        // The companion's backup folder is the administrator's, set beside the companion
+        // (admin.json, the registry): an earlier release's policy key is only named unused.
+        let policy = json(
+            r#"{"useCompanion": true, "companionImport": true,
+                "companionBackupFolder": "/srv/backup"}"#,
+        );
+        let effective = effective_json(&json("{}"), &policy);
+        assert_eq!(
+            effective.policy_errors,
+            [SettingsError::new("companionBackupFolder", "unknown")]
+        );
+        assert!(effective.settings.use_companion && effective.settings.companion_import);
+        assert_eq!(effective.locked, ["useCompanion", "companionImport"]);
+    }
+
+    #[test]
     fn the_administrators_settings_come_from_policy_only() {
         let user = json(r#"{"autoRenew": true, "usersMayRemove": false, "warnDays": 60}"#);
         let settings = effective_json(&user, &json("{}")).settings;
@@ -618,14 +615,7 @@ mod tests {
     /// letters long.
     fn value_of(field: &Field, number: i64, items: usize, chars: usize) -> serde_json::Value {
         use serde_json::Value;
-        // A folder name, or an absolute one where the setting asks for that.
-        let text = || {
-            if field.name == COMPANION_BACKUP_FOLDER.name {
-                Value::from(format!("/{}", "x".repeat(chars.saturating_sub(1))))
-            } else {
-                Value::from("x".repeat(chars))
-            }
-        };
+        let text = || Value::from("x".repeat(chars));
         match field.kind {
             Kind::Boolean => Value::from(true),
             Kind::Integer => Value::from(number),

@@ -39,6 +39,7 @@ async function settingsInForce() {
 async function refresh({ awaitNotifications = true } = {}) {
   const assessed = await assessNow();
   await showBadge(assessed.overview.badge);
+  await withdrawReminders(assessed.overview.withdrawnReminders);
   if (assessed.overview.dueReminders.length) {
     // Assessed again in the queue: a refresh behind another sees the steps it just stored.
     const notified = notifying(async () => notify((await assessNow()).overview));
@@ -64,6 +65,15 @@ async function showBadge(badge) {
   if (badge) await chrome.action.setBadgeBackgroundColor({ color: BADGE_COLOURS[badge.severity] });
 }
 
+/** Takes back the reminders shown for certificates whose successor is registered (the core
+ * names them): one shown a moment before a renewal replaced its certificate says nothing true. */
+async function withdrawReminders(fingerprints) {
+  if (!fingerprints.length) return;
+  const shown = Object.keys(await chrome.notifications.getAll());
+  const stale = shown.filter((id) => id.startsWith('reminder:') && fingerprints.includes(id.split(':')[1]));
+  await Promise.all(stale.map((id) => chrome.notifications.clear(id)));
+}
+
 /** One notification per reminder step reached; the step is stored so it fires once. */
 async function notify({ dueReminders, entries }) {
   for (const due of dueReminders) {
@@ -87,6 +97,8 @@ async function notify({ dueReminders, entries }) {
     }
     return { reminders: next };
   });
+  // A renewal may have registered a successor while these were being shown.
+  await withdrawReminders((await assessNow()).overview.withdrawnReminders);
 }
 
 /** The banner on on-premise origins: registered for those the user granted access to. */
@@ -297,10 +309,12 @@ const handlers = {
     return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null };
   },
   async [MessageType.SHOW_FOLDER]({ fingerprint }) {
-    // Only for a renewal whose files are saved. Their download entries are erased (no trace
+    // Only for a renewal whose files are saved in Downloads (not one the companion imported
+    // and backed up, which wrote nothing there). Their download entries are erased (no trace
     // of key material stays in the history), so `chrome.downloads.show(id)` has no item to
     // open: Downloads opens, and the guide names the sub-folder inside it.
-    if (!(await renewalOf(fingerprint))?.files?.p12) return {};
+    const record = await renewalOf(fingerprint);
+    if (!record?.files?.p12 || record.onlyBackedUp) return {};
     chrome.downloads.showDefaultFolder();
     return {};
   },

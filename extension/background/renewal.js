@@ -156,20 +156,19 @@ function passwordFileText(p12Name, pass) {
   return new TextEncoder().encode(`${t('passwordFileHeader', [p12Name])}\r\n${pass}\r\n`);
 }
 
-/** Asks the companion to import or back up the renewed file kept in the secret; reports what
- * it did, or why not (the core then guides the user as without it). */
+/** Asks the companion to import or back up the renewed file kept in the secret (the backup's
+ * folder and names are the companion's own: the request carries only the file, its password
+ * and fingerprint); reports what it did, or why not (the core then saves both files in
+ * Downloads and guides the user as without it). */
 async function companionStep(effect, record, secret) {
   if (!secret?.file) return { type: 'companionRefused', code: 'companion_refused' };
-  const p12 = base64(new Uint8Array(secret.file));
-  const request = effect.type === 'companionImport'
-    ? { type: 'import', p12, password: secret.pass, fingerprint: effect.fingerprint }
-    : {
-      type: 'backup', p12, password: secret.pass, folder: effect.folder, p12Name: effect.p12Name,
-      passwordName: effect.passwordName, passwordHeader: t('passwordFileHeader', [effect.p12Name]),
-    };
+  const type = effect.type === 'companionImport' ? 'import' : 'backup';
+  const request = { type, p12: base64(new Uint8Array(secret.file)), password: secret.pass, fingerprint: effect.fingerprint };
   try {
     const answer = await askCompanion(request);
-    return effect.type === 'companionImport' ? { type: 'companionImported' } : { type: 'companionBackedUp', path: answer.p12Path };
+    return type === 'import'
+      ? { type: 'companionImported' }
+      : { type: 'companionBackedUp', path: answer.p12Path, passwordPath: answer.passwordPath };
   } catch (error) {
     return { type: 'companionRefused', code: CodedError.of(error)?.code ?? 'companion_refused' };
   }

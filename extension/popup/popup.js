@@ -143,10 +143,14 @@ function renderRenewal(view) {
       // The companion did everything: say what, ask nothing.
       card.append(element('p', 'ok', t('renewalImportedCard', [formatDate(view.imported.notAfter)])));
       if (view.imported.backup) card.append(element('p', 'hint', t('renewalImportedBackup', [view.imported.backup])));
-      if (view.imported.backupRefused) {
-        const { backupRefused, names } = view.imported;
-        card.append(element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), names.folder])),
-          savedFileNames(names), folderButton(view));
+      if (view.imported.saved) {
+        // Not backed up by the companion: the files saved in Downloads are the copy to keep
+        // (why, when it was refused; a folder the administrator did not set is no error).
+        const { backupRefused, saved } = view.imported;
+        const said = backupRefused
+          ? element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), saved.folder]))
+          : element('p', 'hint', t('renewalImportedKeepFiles', [saved.folder]));
+        card.append(said, savedFileNames(saved), folderButton(view));
       }
       return card;
     case 'done':

@@ -46,7 +46,6 @@ export const SETTING_LABEL_KEYS = Object.freeze({
   useCompanion: 'settingUseCompanion',
   companionDiscover: 'settingCompanionDiscover',
   companionImport: 'settingCompanionImport',
-  companionBackupFolder: 'settingCompanionBackupFolder',
 });
 
 /** Why a policy value is not used (the core's `SettingsError` reasons). */

@@ -150,12 +150,14 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             16 => Some(Event::CompanionImported),
             17 => Some(Event::CompanionBackedUp {
                 path: "/nas/受付PC/c.p12".into(),
+                password_path: Some("/nas/受付PC/c_password.txt".into()),
             }),
             18 => Some(Event::CompanionRefused {
                 code: *u.choose(&[
                     RenewalCode::CompanionUnavailable,
                     RenewalCode::CompanionStoreFailed,
                     RenewalCode::CompanionBackupFailed,
+                    RenewalCode::CompanionBackupNotSet,
                 ])?,
             }),
             _ => {
@@ -232,7 +234,8 @@ fn opens(body: &[u8], renewal: &Renewal) -> bool {
     weborca_cert::read_certificate_file(body, Some(pass), None).is_ok_and(|r| r.has_private_key)
 }
 
-/// Both files are on disk: the password may be session-only, and go.
+/// Both files are on disk, in Downloads or in the companion's checked backup: the password
+/// may be session-only, and go.
 fn files_on_disk(stage: &RenewalStage) -> bool {
     matches!(
         stage,

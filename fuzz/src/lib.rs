@@ -89,10 +89,7 @@ impl Renewal {
             automatic,
             earlier_record_unreadable: false,
             // A fleet's policy: the companion imports and backs up what the policy renews.
-            companion: automatic.then(|| CompanionPlan {
-                import: true,
-                backup_folder: Some("/nas/受付PC".into()),
-            }),
+            companion: automatic.then_some(CompanionPlan { import: true }),
         }
     }
 

@@ -1,12 +1,16 @@
 // Zero-touch on a managed Linux terminal, with the companion (crate/companion) installed for
 // the test HOME as IT would: the old certificate is only in that HOME's NSS database (no file
-// registered through the popup). With the policy's discovery, automatic renewal, import and a
-// backup folder, the extension finds the certificate through the companion, renews it (one
-// POST), verifies it, the companion imports it into the NSS database and backs it up; after a
-// browser restart, the simulated WebORCA sees the new certificate. Nobody clicks anything.
+// registered through the popup). With the policy's discovery, automatic renewal and import,
+// and the backup folder the companion's administrator set (its admin.json, not the
+// extension's policy), the extension finds the certificate through the companion, renews it
+// (one POST), verifies it, the companion imports it into the NSS database and backs it up —
+// and nothing of it reaches Downloads; after a browser restart, the simulated WebORCA sees
+// the new certificate. Nobody clicks anything.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -18,7 +22,7 @@ import {
 } from '../support/browser.mjs';
 import { servedRelease, until } from '../support/fleet.mjs';
 import { CONFIG_FILE, HOST_NAME, installConfig } from '../../scripts/companion-host.mjs';
-import { INSTALL_DIR, MANIFEST_DIRS, PACKAGE } from '../../scripts/package-deb.mjs';
+import { ADMIN_FILE, INSTALL_DIR, MANIFEST_DIRS, PACKAGE } from '../../scripts/package-deb.mjs';
 
 const DAY = 86_400_000;
 let dir;
@@ -47,10 +51,19 @@ after(async () => {
 
 /** The companion from the release's own .deb, unpacked into this HOME (its binary and the
  * install config the package wrote, naming the release's ID), with the package's host
- * manifest pointed there, where Chromium looks for user-level hosts. */
-function installCompanion(home, deb) {
+ * manifest pointed there, where Chromium looks for user-level hosts. Its admin.json (a link
+ * to the /etc conffile in the package) becomes the file dpkg and an administrator would leave
+ * there: `backupFolder`, or none set. The companion trusts it only owned by root and writable
+ * by nobody else (the tests run as root; modes as the package has them). */
+function installCompanion(home, deb, backupFolder) {
   const unpacked = path.join(home, 'companion');
   execFileSync('dpkg-deb', ['-x', deb, unpacked]);
+  const admin = path.join(unpacked, INSTALL_DIR, ADMIN_FILE);
+  assert.ok(lstatSync(admin).isSymbolicLink(), 'the package links admin.json to its conffile');
+  unlinkSync(admin);
+  writeFileSync(admin, `${JSON.stringify({ backupFolder: backupFolder ?? '' })}\n`, { mode: 0o644 });
+  chmodSync(admin, 0o644);
+  assert.equal(statSync(path.dirname(admin)).mode & 0o777, 0o755);
   const binary = path.join(unpacked, INSTALL_DIR, PACKAGE);
   const packaged = JSON.parse(readFileSync(path.join(unpacked, MANIFEST_DIRS[0], `${HOST_NAME}.json`), 'utf8'));
   const manifest = JSON.stringify({ ...packaged, path: binary });
@@ -77,11 +90,19 @@ function hexSerial(text) {
 
 const posts = () => server.apiRequests().filter((line) => line.startsWith('POST')).length;
 
+/** Every file under `folder` (none when it does not exist), with its bytes. */
+function filesUnder(folder) {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true }).map((name) => path.join(folder, name))
+    .filter((file) => statSync(file).isFile()).map((file) => ({ file, bytes: readFileSync(file) }));
+}
+
 /**
  * A terminal whose certificate (ending in 30 days) is only in its NSS database, the companion
- * installed from the release's .deb, and the policy for discovery, automatic renewal, import
- * and `backupFolder`; Chromium started on it with the force-installed release.
- * `allowedIds`: what the companion's install config allows (the release's ID unless given).
+ * installed from the release's .deb with `backupFolder` in its admin.json, and the policy for
+ * discovery, automatic renewal and import; Chromium started on it with the force-installed
+ * release. `allowedIds`: what the companion's install config allows (the release's ID unless
+ * given).
  */
 async function terminal({ backupFolder, allowedIds }) {
   const home = mkdtempSync(path.join(dir, 'home-'));
@@ -89,13 +110,13 @@ async function terminal({ backupFolder, allowedIds }) {
   const client = pki.client(`zero-touch-${path.basename(home)}`, { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: 'client-pass' });
   const oldSerial = hexSerial(execFileSync('openssl', ['x509', '-noout', '-serial', '-in', client.cert], { encoding: 'utf8' }));
   await prepareNssDb(home, { caCert: pki.caCert, clients: [client] });
-  installCompanion(home, release.deb);
+  installCompanion(home, release.deb, backupFolder);
   if (allowedIds) {
     writeFileSync(path.join(home, 'companion', INSTALL_DIR, CONFIG_FILE), JSON.stringify(installConfig(allowedIds)));
   }
   await setPolicy({
     autoRenew: true, autoRenewSpreadDays: 0,
-    useCompanion: true, companionDiscover: true, companionImport: true, companionBackupFolder: backupFolder,
+    useCompanion: true, companionDiscover: true, companionImport: true,
   }, {
     ...certificatePolicies([API_HOST, FILES_HOST, WEBORCA_HOST], downloads),
     ExtensionInstallForcelist: [release.forcelist],
@@ -107,7 +128,7 @@ async function terminal({ backupFolder, allowedIds }) {
   const worker = await browser.currentWorker();
   await until('the policy reaches the extension', () => worker.evaluate(() => chrome.storage.managed.get(null)),
     (managed) => managed.useCompanion === true);
-  return { home, client, oldSerial, launch };
+  return { home, downloads, client, oldSerial, launch };
 }
 
 /** Wakes automatic renewal now and waits for the renewal to settle. */
@@ -122,9 +143,9 @@ async function popup() {
   return page;
 }
 
-test('with the companion, a certificate only in the computer is found, renewed, imported and backed up with no click', async () => {
+test('with the companion, a certificate only in the computer is found, renewed, imported and backed up with no click, nothing in Downloads', async () => {
   const backup = path.join(dir, 'nas', '受付PC');
-  const { home, oldSerial, launch } = await terminal({ backupFolder: backup });
+  const { home, downloads, oldSerial, launch } = await terminal({ backupFolder: backup });
 
   // Found in the store, registered with no file, renewed, imported, backed up: nobody clicked.
   const record = await renewedAutomatically();
@@ -144,6 +165,19 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   assert.match(execFileSync('openssl', ['pkcs12', '-in', copy, '-passin', `pass:${pass}`, '-nokeys', '-clcerts', '-legacy'], { encoding: 'utf8' }), /BEGIN CERTIFICATE/);
   assert.equal(record.backupPath, copy);
 
+  // Imported and backed up, both checked: nothing of the certificate or its password was
+  // written to Downloads, and the extension keeps neither.
+  const issued = readFileSync(copy);
+  for (const { file, bytes } of filesUnder(downloads)) {
+    assert.ok(!bytes.includes(issued), `the .p12 in ${file}`);
+    assert.ok(!bytes.includes(Buffer.from(pass)), `the password in ${file}`);
+  }
+  const kept = await (await browser.currentWorker()).evaluate(async () => ({
+    local: (await chrome.storage.local.get('renewalSecrets')).renewalSecrets ?? {},
+    session: (await chrome.storage.session.get('renewalSecrets')).renewalSecrets ?? {},
+  }));
+  assert.deepEqual(kept, { local: {}, session: {} }, 'the secret is wiped once registered');
+
   // The popup says what was done and asks nothing; no import reminder is left.
   const page = await popup();
   await page.locator('main').getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
@@ -151,6 +185,11 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   const notices = await notificationIds(await browser.currentWorker(), (id) => id.endsWith(':renewedAndImported'));
   assert.ok(notices.some((id) => id.endsWith(':renewedAndImported')), notices.join());
   assert.deepEqual(notices.filter((id) => id.endsWith(':awaitingImport')), [], 'no import reminder');
+  // Its 30-day reminder came when it was found; once its successor is registered, it goes.
+  await page.waitForTimeout(1500);
+  const left = Object.keys(await (await browser.currentWorker()).evaluate(() => chrome.notifications.getAll()));
+  assert.deepEqual(left.filter((id) => id.startsWith(`reminder:${record.fingerprint}:`)), [], `no reminder for the old certificate: ${left.join()}`);
+  assert.equal(await page.getByRole('button', { name: await message('buttonShowFolder') }).count(), 0, 'nothing in Downloads to show');
 
   // The options page tells the administrator the companion works, and on which store.
   const options = await browser.context.newPage();
@@ -189,11 +228,11 @@ test('a companion that refuses this extension imports nothing: the certificate r
   assert.equal(await said.count(), 1, 'said once');
 });
 
-test('a backup folder that cannot be written: imported, nothing half-written, the files to keep named with the reason', async () => {
+test('a backup folder that cannot be written: imported, nothing half-written, the files saved in Downloads and named with the reason', async () => {
   const blocked = path.join(dir, 'not-a-folder');
   writeFileSync(blocked, 'a file where the backup folder should be');
   const backup = path.join(blocked, '受付PC');
-  const { home, oldSerial } = await terminal({ backupFolder: backup });
+  const { home, downloads, oldSerial } = await terminal({ backupFolder: backup });
   const record = await renewedAutomatically();
   assert.equal(record.state, 'done', JSON.stringify(record));
   assert.equal(record.imported, true);
@@ -204,6 +243,23 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   await page.locator('main').getByText(reason, { exact: false }).waitFor();
   const kept = await page.locator('.renewal .names li').allTextContents();
   assert.deepEqual(kept.map((name) => path.extname(name)), ['.p12', '.txt'], kept.join());
+  const saved = filesUnder(downloads).map(({ file }) => path.basename(file));
+  assert.deepEqual(saved.sort(), [...kept].sort(), 'the files named are the ones in Downloads');
+  await page.getByRole('button', { name: await message('buttonShowFolder') }).waitFor();
+});
+
+test('no backup folder set by the administrator: imported, the files saved in Downloads and named, with no error said', async () => {
+  const { home, downloads, oldSerial } = await terminal({ backupFolder: undefined });
+  const record = await renewedAutomatically();
+  assert.equal(record.state, 'done', JSON.stringify(record));
+  assert.equal(record.imported, true);
+  assert.equal(record.companionError, undefined, 'the administrator\'s choice, not a failure');
+  assert.equal(nssSerials(home).filter((serial) => serial !== oldSerial).length, 1, 'imported');
+  const page = await popup();
+  await page.locator('main').getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
+  const kept = await page.locator('.renewal .names li').allTextContents();
+  assert.deepEqual(filesUnder(downloads).map(({ file }) => path.basename(file)).sort(), [...kept].sort());
+  assert.equal(await page.locator('.renewal .warning').count(), 0, 'nothing said as an error');
   await page.getByRole('button', { name: await message('buttonShowFolder') }).waitFor();
 });
 

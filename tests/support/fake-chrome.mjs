@@ -75,6 +75,8 @@ const EXTENSION_ID = 'abcdefghijklmnopabcdefghijklmnop';
 export function fakeChrome() {
   const locale = 'ja';
   const recorded = { badge: [], notifications: [], tabs: [], alarms: new Map() };
+  /** The notifications still on screen (not cleared). */
+  const shown = new Set();
   const onChanged = event();
   const changed = (area) => (changes) => onChanged.listeners.forEach((listener) => listener(changes, area));
   const origin = `chrome-extension://${EXTENSION_ID}/`;
@@ -105,7 +107,9 @@ export function fakeChrome() {
       setBadgeBackgroundColor: async () => {},
     },
     notifications: {
-      create: async (id, options) => { recorded.notifications.push({ id, ...options }); return id; },
+      create: async (id, options) => { recorded.notifications.push({ id, ...options }); shown.add(id); return id; },
+      getAll: async () => Object.fromEntries([...shown].map((id) => [id, true])),
+      clear: async (id) => shown.delete(id),
       onClicked: event(),
     },
     tabs: {

@@ -12,6 +12,8 @@ export function renewalStates(certificate, label = '受付PC', now = Date.now())
   };
   const folder = '/home/reception/Downloads/WebORCA証明書';
   const files = { p12: `${folder}/${renewed.names.p12}`, password: `${folder}/${renewed.names.password}` };
+  const nas = '/mnt/nas/受付PC';
+  const backup = { p12: `${nas}/${renewed.names.p12}`, password: `${nas}/${renewed.names.password}` };
   const base = {
     fingerprint: certificate.sha256Fingerprint, label, issued: 'no', current: certificate,
     apiUrl: 'https://auth.cmo.orcamo.jp/api/cert', downloadHosts: [], folder: 'WebORCA証明書',
@@ -37,11 +39,16 @@ export function renewalStates(certificate, label = '受付PC', now = Date.now())
     guideBackedUp: record('backedUp', { issued: 'yes', renewed, files, remindedAt: now }),
     guideCompanionRefused: record('saved', {
       issued: 'yes', renewed, files, remindedAt: now, automatic: true,
-      companion: { import: true, backupFolder: '/mnt/nas/受付PC' }, companionError: { code: 'companion_unavailable' },
+      companion: { import: true }, companionError: { code: 'companion_unavailable' },
     }),
+    // Imported and backed up by the companion: nothing in Downloads, `files` are its copies.
     imported: record('done', {
-      issued: 'yes', renewed, files, imported: true, companion: { import: true, backupFolder: '/mnt/nas/受付PC' },
-      backupPath: '/mnt/nas/受付PC/4660__JP_u00001294_client3948_20291123.p12',
+      issued: 'yes', renewed, files: backup, imported: true, companion: { import: true },
+      backupPath: backup.p12, onlyBackedUp: true,
+    }),
+    importedBackupRefused: record('done', {
+      issued: 'yes', renewed, files, imported: true, companion: { import: true },
+      companionError: { code: 'companion_backup_failed' },
     }),
   };
 }
@@ -51,6 +58,7 @@ export const CARD_OF_STATE = Object.freeze({
   progress: 'progress', waiting: 'waiting', downloadRetry: 'downloadRetry', downloadStuck: 'downloadStuck',
   saveStuck: 'saveStuck', uncertain: 'uncertain', failedIssued: 'failed', failedNotConnected: 'failed', held: 'held',
   heldExported: 'held', guide: 'guide', guideBackedUp: 'guide', guideCompanionRefused: 'guide', imported: 'imported',
+  importedBackupRefused: 'imported',
 });
 
 /** Stores `record` as the only renewal (none for null) and reloads `popup` on it. Call the

@@ -120,6 +120,26 @@ test('the badge counts the days left, and each reminder step is notified once', 
   assert.deepEqual(chrome.recorded.notifications.map((n) => n.id.split(':')[2]), ['14', '7'], 'the next step, once');
 });
 
+test('a reminder shown for a certificate is taken back once its successor is registered, and none follows', async () => {
+  now = CLIENT.notAfter - 10 * DAY + 1000;
+  const { registration } = await register('受付PC');
+  await fromPopup(MessageType.OVERVIEW); // waits for the notifications the registration started
+  const reminder = `reminder:${CLIENT.fingerprint}:14`;
+  assert.ok(reminder in await chrome.notifications.getAll());
+  // Its renewal (or the companion's discovery) registers the new certificate of the same terminal.
+  const successor = {
+    ...registration,
+    certificate: { ...registration.certificate, sha256Fingerprint: 'B'.repeat(64), notAfter: CLIENT.notAfter + 1000 * DAY },
+  };
+  await chrome.storage.local.set({ registrations: [...stored().registrations, successor] });
+  await fromPopup(MessageType.OVERVIEW);
+  const shown = Object.keys(await chrome.notifications.getAll());
+  assert.deepEqual(shown.filter((id) => id.startsWith(`reminder:${CLIENT.fingerprint}:`)), [], 'taken back');
+  now = CLIENT.notAfter - 6 * DAY;
+  await fromPopup(MessageType.OVERVIEW);
+  assert.deepEqual(chrome.recorded.notifications.map((n) => n.id), [reminder], 'no later step for it');
+});
+
 test('後で hides the banner, and removing forgets the certificate, its reminders and the badge', async () => {
   now = CLIENT.notAfter - 30 * DAY;
   await register('受付PC');

@@ -67,6 +67,8 @@ pub enum Event {
     CompanionBackedUp {
         /// The `.p12`'s copy.
         path: String,
+        /// The password file's copy (a companion before this release did not say it).
+        password_path: Option<String>,
     },
     /// The companion could not do what it was asked (or is not installed).
     CompanionRefused {
@@ -102,6 +104,8 @@ struct EventFields {
     p12_path: Option<String>,
     #[serde(default)]
     code: Option<String>,
+    #[serde(default)]
+    password_path: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +167,7 @@ impl TryFrom<EventFields> for Event {
             EventKind::CompanionImported => Self::CompanionImported,
             EventKind::CompanionBackedUp => Self::CompanionBackedUp {
                 path: fields.path.ok_or("missing field `path`")?,
+                password_path: fields.password_path,
             },
             // A code this version does not know is still a refusal, worded generally.
             EventKind::CompanionRefused => Self::CompanionRefused {

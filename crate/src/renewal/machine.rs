@@ -10,8 +10,9 @@
 //! probe and an explicit 503/429 are repeated on their own; everything after the POST is sent
 //! is resumable without it), **nothing is called done before the new certificate is proven**
 //! (`verify_renewed`), and **nothing the server issued is thrown away**: from the answer on,
-//! the password (and the file once downloaded) is wiped only after both files are on disk or
-//! by the user's or the administrator's own act. Every step is written down before the next
+//! the password (and the file once downloaded) is wiped only after both files are on disk (in
+//! Downloads, or in the companion's checked backup with the certificate imported and
+//! registered) or by the user's or the administrator's own act. Every step is written down before the next
 //! I/O, so a stopped worker or a closed browser resumes where it was.
 
 use serde::{Deserialize, Serialize};
@@ -23,8 +24,8 @@ use super::protocol::{
     REQUEST_TIMEOUT_MS, post_failure, read_answer, retry_after_ms,
 };
 use super::record::{
-    CompanionOutcome, CompanionPlan, ExportedFiles, Failure, Files, RenewalRecord, Renewed, Retry,
-    Secret, Stage,
+    CompanionOutcome, CompanionPlan, Copies, ExportedFiles, Failure, Files, RenewalRecord, Renewed,
+    Retry, Secret, Stage,
 };
 use super::verify::{Refused, verify_renewed};
 use crate::certificate::CertificateInfo;
@@ -68,7 +69,8 @@ pub enum Effect {
         timeout_ms: u32,
     },
     /// Store the secret, in storage that survives a browser restart when `durable` (from
-    /// the answer until both files are on disk) or in memory-only session storage.
+    /// the answer until both files are on disk, or the companion's backup is registered) or
+    /// in memory-only session storage.
     KeepSecret {
         /// What to keep.
         secret: Secret,
@@ -117,16 +119,12 @@ pub enum Effect {
         /// The SHA-256 fingerprint the file must have (verified here).
         fingerprint: String,
     },
-    /// Ask the companion to copy the `.p12` and its password file into `folder` and check
-    /// the copy. Answer with [`Event::CompanionBackedUp`] or [`Event::CompanionRefused`].
-    #[serde(rename_all = "camelCase")]
+    /// Ask the companion to back the renewed file kept in the secret and its password up
+    /// into the folder its administrator set (it names the files) and check the copy. Answer
+    /// with [`Event::CompanionBackedUp`] or [`Event::CompanionRefused`].
     CompanionBackup {
-        /// The administrator's folder.
-        folder: String,
-        /// The `.p12`'s name.
-        p12_name: String,
-        /// The password file's name.
-        password_name: String,
+        /// The SHA-256 fingerprint the file must have (verified here).
+        fingerprint: String,
     },
     /// Save a held certificate's files where the administrator looks, not where a
     /// receptionist imports: the password file (as [`Effect::SavePassword`] writes it) and,
@@ -199,7 +197,7 @@ pub struct StartRequest {
     /// ends it at once (Chrome may be unable to present the certificate without a picker).
     #[serde(default)]
     pub automatic: bool,
-    /// What the companion is to do once both files are saved (the policy's), if anything.
+    /// What the companion is to do once the file is verified (the policy's), if anything.
     #[serde(default)]
     pub companion: Option<CompanionPlan>,
     /// A renewal record of this certificate was found unreadable and set aside (see
@@ -560,19 +558,21 @@ impl Machine<'_> {
                 password_file,
                 attempt,
                 stuck,
+                outcome,
             } => match event {
                 E::FileSaved { path } => match password_file {
-                    None => self.save(renewed, Some(path), 0),
+                    None => self.save(renewed, Some(path), 0, outcome),
                     Some(password) => self.files_saved(
                         renewed,
                         Files {
                             password,
                             p12: path,
                         },
+                        outcome,
                     ),
                 },
                 E::SaveFailed if attempt + 1 < MAX_SAVE_ATTEMPTS => {
-                    self.save(renewed, password_file, attempt + 1)
+                    self.save(renewed, password_file, attempt + 1, outcome)
                 }
                 E::SaveFailed => {
                     // Nothing is lost: the secret stays; the user is asked to try again.
@@ -582,10 +582,11 @@ impl Machine<'_> {
                         password_file,
                         attempt: attempt + 1,
                         stuck: true,
+                        outcome,
                     }
                 }
-                E::WorkerStarted if !stuck => self.save(renewed, password_file, attempt),
-                E::RetryNow => self.save(renewed, password_file, 0),
+                E::WorkerStarted if !stuck => self.save(renewed, password_file, attempt, outcome),
+                E::RetryNow => self.save(renewed, password_file, 0, outcome),
                 E::WorkerStarted
                 | E::Tick
                 | E::Response { .. }
@@ -604,15 +605,16 @@ impl Machine<'_> {
                     password_file,
                     attempt,
                     stuck,
+                    outcome,
                 },
             },
-            S::Importing { renewed, files } => match event {
-                E::CompanionImported => self.after_import(renewed, files, true, None),
+            S::Importing { renewed } => match event {
+                E::CompanionImported => self.back_up(renewed, true, None),
                 E::CompanionRefused { code } => {
-                    self.after_import(renewed, files, false, Some(Failure::new(code, None)))
+                    self.back_up(renewed, false, Some(Failure::new(code, None)))
                 }
                 // Importing the same file again leaves one copy: a stopped worker asks again.
-                E::WorkerStarted | E::RetryNow => self.import(renewed, files),
+                E::WorkerStarted | E::RetryNow => self.import(renewed),
                 E::Tick
                 | E::Response { .. }
                 | E::NetworkFailed { .. }
@@ -625,34 +627,50 @@ impl Machine<'_> {
                 | E::ExportHeld
                 | E::HeldExported { .. }
                 | E::DiscardHeld
-                | E::CompanionBackedUp { .. } => S::Importing { renewed, files },
+                | E::CompanionBackedUp { .. } => S::Importing { renewed },
             },
             S::BackingUp {
                 renewed,
-                files,
                 imported,
                 refused,
             } => match event {
-                E::CompanionBackedUp { path } => {
-                    self.keep_password_in_session();
+                // Imported and backed up, both checked: nothing goes to Downloads. The secret
+                // stays until the registration is replaced.
+                E::CompanionBackedUp {
+                    path,
+                    password_path: Some(password),
+                } if imported => {
+                    let backup = Files {
+                        password,
+                        p12: path,
+                    };
+                    self.register(renewed, Copies::Companion { backup })
+                }
+                // Backed up but not imported: the files go to Downloads for the person who
+                // imports them, as without the companion.
+                E::CompanionBackedUp { path, .. } => {
                     let outcome = CompanionOutcome {
                         imported,
                         backup: Some(path),
                         refused,
                     };
-                    self.register(renewed, files, outcome)
+                    self.save(renewed, None, 0, outcome)
                 }
                 E::CompanionRefused { code } => {
-                    self.keep_password_in_session();
+                    // No folder set is the administrator's choice, not a failure to report.
+                    let said = match code {
+                        Code::CompanionBackupNotSet => None,
+                        other => Some(Failure::new(other, None)),
+                    };
                     let outcome = CompanionOutcome {
                         imported,
                         backup: None,
-                        refused: refused.or(Some(Failure::new(code, None))),
+                        refused: refused.or(said),
                     };
-                    self.register(renewed, files, outcome)
+                    self.save(renewed, None, 0, outcome)
                 }
                 // The same copy again is accepted as done: a stopped worker asks again.
-                E::WorkerStarted | E::RetryNow => self.back_up(renewed, files, imported, refused),
+                E::WorkerStarted | E::RetryNow => self.back_up(renewed, imported, refused),
                 E::Tick
                 | E::Response { .. }
                 | E::NetworkFailed { .. }
@@ -667,27 +685,25 @@ impl Machine<'_> {
                 | E::DiscardHeld
                 | E::CompanionImported => S::BackingUp {
                     renewed,
-                    files,
                     imported,
                     refused,
                 },
             },
-            S::Registering {
-                renewed,
-                files,
-                outcome,
-            } => match event {
+            S::Registering { renewed, copies } => match (event, copies) {
                 // Imported by the companion: nothing is left for anyone to do.
-                E::Registered if outcome.imported => {
+                (E::Registered, copies @ Copies::Companion { .. })
+                | (
+                    E::Registered,
+                    copies @ Copies::Downloads {
+                        outcome: CompanionOutcome { imported: true, .. },
+                        ..
+                    },
+                ) => {
                     self.effects.push(Effect::WipeSecret);
                     self.notify(Notice::RenewedAndImported);
-                    S::Done {
-                        renewed,
-                        files,
-                        outcome,
-                    }
+                    S::Done { renewed, copies }
                 }
-                E::Registered => {
+                (E::Registered, Copies::Downloads { files, outcome }) => {
                     self.notify(if self.record.automatic {
                         Notice::RenewedAutomatically
                     } else {
@@ -701,29 +717,31 @@ impl Machine<'_> {
                         outcome,
                     }
                 }
-                E::WorkerStarted | E::RetryNow => {
-                    // A worker stopped before the password left durable storage moves it now.
-                    self.keep_password_in_session();
-                    self.register(renewed, files, outcome)
+                (E::WorkerStarted | E::RetryNow, copies) => {
+                    // A worker stopped before the password left durable storage moves it now
+                    // (with the companion's backup, it goes once registered).
+                    if let Copies::Downloads { .. } = copies {
+                        self.keep_password_in_session();
+                    }
+                    self.register(renewed, copies)
                 }
-                E::Tick
-                | E::Response { .. }
-                | E::NetworkFailed { .. }
-                | E::FileSaved { .. }
-                | E::SaveFailed
-                | E::PickerOpened { .. }
-                | E::BackupConfirmed
-                | E::ImportConfirmed
-                | E::ExportHeld
-                | E::HeldExported { .. }
-                | E::DiscardHeld
-                | E::CompanionImported
-                | E::CompanionBackedUp { .. }
-                | E::CompanionRefused { .. } => S::Registering {
-                    renewed,
-                    files,
-                    outcome,
-                },
+                (
+                    E::Tick
+                    | E::Response { .. }
+                    | E::NetworkFailed { .. }
+                    | E::FileSaved { .. }
+                    | E::SaveFailed
+                    | E::PickerOpened { .. }
+                    | E::BackupConfirmed
+                    | E::ImportConfirmed
+                    | E::ExportHeld
+                    | E::HeldExported { .. }
+                    | E::DiscardHeld
+                    | E::CompanionImported
+                    | E::CompanionBackedUp { .. }
+                    | E::CompanionRefused { .. },
+                    copies,
+                ) => S::Registering { renewed, copies },
             },
             S::AwaitingImport {
                 renewed,
@@ -756,8 +774,7 @@ impl Machine<'_> {
                     self.effects.push(Effect::WipeSecret);
                     S::Done {
                         renewed,
-                        files,
-                        outcome,
+                        copies: Copies::Downloads { files, outcome },
                     }
                 }
                 E::WorkerStarted => {
@@ -796,18 +813,10 @@ impl Machine<'_> {
                     outcome,
                 },
             },
-            S::Done {
-                renewed,
-                files,
-                outcome,
-            } => match event {
+            S::Done { renewed, copies } => match event {
                 E::WorkerStarted => {
                     self.wipe_leftover_secret();
-                    S::Done {
-                        renewed,
-                        files,
-                        outcome,
-                    }
+                    S::Done { renewed, copies }
                 }
                 E::Tick
                 | E::RetryNow
@@ -824,11 +833,7 @@ impl Machine<'_> {
                 | E::DiscardHeld
                 | E::CompanionImported
                 | E::CompanionBackedUp { .. }
-                | E::CompanionRefused { .. } => S::Done {
-                    renewed,
-                    files,
-                    outcome,
-                },
+                | E::CompanionRefused { .. } => S::Done { renewed, copies },
             },
             S::Held {
                 reason,
@@ -1046,14 +1051,10 @@ impl Machine<'_> {
                 Ok(report) => {
                     let names = renewed_names(&report.certificate, self.now);
                     self.keep_file(secret, body);
-                    self.save(
-                        Renewed {
-                            certificate: report.certificate,
-                            names,
-                        },
-                        None,
-                        0,
-                    )
+                    self.verified(Renewed {
+                        certificate: report.certificate,
+                        names,
+                    })
                 }
                 // A damaged download (a proxy's page, a cut transfer, a stale file, a flipped
                 // bit) may come right: the GET again, on the timer, never the POST.
@@ -1181,9 +1182,25 @@ impl Machine<'_> {
         }
     }
 
+    /// The file is verified and kept with its password: the companion takes it first when
+    /// the policy uses it, else both files are saved in Downloads.
+    fn verified(&mut self, renewed: Renewed) -> Stage {
+        match &self.record.companion {
+            Some(CompanionPlan { import: true }) => self.import(renewed),
+            Some(CompanionPlan { import: false }) => self.back_up(renewed, false, None),
+            None => self.save(renewed, None, 0, CompanionOutcome::default()),
+        }
+    }
+
     /// Saves the file the stage is at: the password first, because without it the `.p12` is
     /// useless, and it is the one thing that cannot be fetched again.
-    fn save(&mut self, renewed: Renewed, password_file: Option<String>, attempt: u32) -> Stage {
+    fn save(
+        &mut self,
+        renewed: Renewed,
+        password_file: Option<String>,
+        attempt: u32,
+        outcome: CompanionOutcome,
+    ) -> Stage {
         let folder = &self.record.folder;
         let effect = match (&password_file, self.secret) {
             (None, Some(_)) => Effect::SavePassword {
@@ -1203,90 +1220,44 @@ impl Machine<'_> {
             password_file,
             attempt,
             stuck: false,
-        }
-    }
-
-    fn register(&mut self, renewed: Renewed, files: Files, outcome: CompanionOutcome) -> Stage {
-        self.effects.push(Effect::Register {
-            certificate: Box::new(renewed.certificate.clone()),
-            file_name: renewed.names.p12.clone(),
-        });
-        Stage::Registering {
-            renewed,
-            files,
             outcome,
         }
     }
 
-    /// Both files are on disk: the companion imports and backs up, as the policy said at the
-    /// start; without it the password stays only for 「確認する」 and the user's backup check,
-    /// in memory-only session storage, and the file is dropped.
-    fn files_saved(&mut self, renewed: Renewed, files: Files) -> Stage {
-        if self
-            .record
-            .companion
-            .as_ref()
-            .is_some_and(|plan| plan.import)
-        {
-            self.import(renewed, files)
-        } else {
-            self.after_import(renewed, files, false, None)
-        }
+    fn register(&mut self, renewed: Renewed, copies: Copies) -> Stage {
+        self.effects.push(Effect::Register {
+            certificate: Box::new(renewed.certificate.clone()),
+            file_name: renewed.names.p12.clone(),
+        });
+        Stage::Registering { renewed, copies }
     }
 
-    fn import(&mut self, renewed: Renewed, files: Files) -> Stage {
+    /// Both files are on disk: the password stays only for 「確認する」 and the user's backup
+    /// check, in memory-only session storage, and the file is dropped.
+    fn files_saved(&mut self, renewed: Renewed, files: Files, outcome: CompanionOutcome) -> Stage {
+        self.keep_password_in_session();
+        self.register(renewed, Copies::Downloads { files, outcome })
+    }
+
+    fn import(&mut self, renewed: Renewed) -> Stage {
+        if self.secret.is_none() {
+            return self.fail(Code::SecretLost, None, true);
+        }
         self.effects.push(Effect::CompanionImport {
             fingerprint: renewed.certificate.sha256_fingerprint.clone(),
         });
-        Stage::Importing { renewed, files }
+        Stage::Importing { renewed }
     }
 
-    fn after_import(
-        &mut self,
-        renewed: Renewed,
-        files: Files,
-        imported: bool,
-        refused: Option<Failure>,
-    ) -> Stage {
-        let has_folder = self
-            .record
-            .companion
-            .as_ref()
-            .is_some_and(|plan| plan.backup_folder.is_some());
-        if has_folder {
-            self.back_up(renewed, files, imported, refused)
-        } else {
-            self.keep_password_in_session();
-            let outcome = CompanionOutcome {
-                imported,
-                backup: None,
-                refused,
-            };
-            self.register(renewed, files, outcome)
+    fn back_up(&mut self, renewed: Renewed, imported: bool, refused: Option<Failure>) -> Stage {
+        if self.secret.is_none() {
+            return self.fail(Code::SecretLost, None, true);
         }
-    }
-
-    fn back_up(
-        &mut self,
-        renewed: Renewed,
-        files: Files,
-        imported: bool,
-        refused: Option<Failure>,
-    ) -> Stage {
-        let folder = self
-            .record
-            .companion
-            .as_ref()
-            .and_then(|plan| plan.backup_folder.clone())
-            .unwrap_or_default();
         self.effects.push(Effect::CompanionBackup {
-            folder,
-            p12_name: renewed.names.p12.clone(),
-            password_name: renewed.names.password.clone(),
+            fingerprint: renewed.certificate.sha256_fingerprint.clone(),
         });
         Stage::BackingUp {
             renewed,
-            files,
             imported,
             refused,
         }

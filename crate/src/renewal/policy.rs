@@ -51,11 +51,11 @@ impl StartRequest {
 }
 
 impl CompanionPlan {
-    /// What the administrator's policy has the companion do, if it is used at all.
+    /// What the administrator's policy has the companion do, if it is used at all (where it
+    /// backs up is the companion's own administrator setting).
     pub fn under(settings: &Settings) -> Option<Self> {
-        settings.use_companion.then(|| Self {
+        settings.use_companion.then_some(Self {
             import: settings.companion_import,
-            backup_folder: settings.companion_backup_folder.clone(),
         })
     }
 }
@@ -105,7 +105,6 @@ mod tests {
     fn the_companion_does_what_the_policy_says_and_nothing_when_it_is_off() {
         let mut settings = effective(&SettingsInput::default(), &SettingsInput::default()).settings;
         settings.companion_import = true;
-        settings.companion_backup_folder = Some("/srv/backup".into());
         assert_eq!(
             CompanionPlan::under(&settings),
             None,
@@ -114,20 +113,13 @@ mod tests {
         settings.use_companion = true;
         assert_eq!(
             CompanionPlan::under(&settings),
-            Some(CompanionPlan {
-                import: true,
-                backup_folder: Some("/srv/backup".into())
-            })
+            Some(CompanionPlan { import: true })
         );
         settings.companion_import = false;
-        settings.companion_backup_folder = None;
         assert_eq!(
             StartRequest::under(&settings, asked(None)).companion,
-            Some(CompanionPlan {
-                import: false,
-                backup_folder: None
-            }),
-            "used, asked for nothing: the renewal says so rather than guessing"
+            Some(CompanionPlan { import: false }),
+            "used without the import: the companion still backs up, where its administrator said"
         );
     }
 }

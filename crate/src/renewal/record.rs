@@ -3,17 +3,18 @@
 //! an impossible combination cannot be written down.
 //!
 //! ```text
-//! Probing ─any answer─▶ Requesting ─200 {uri,pass}─▶ Downloading ─verified─▶ Saving
-//!  │ no connection        │ 503/429                    │ 5xx, damaged file  │ password file,
-//!  ▼                      ▼                            │ (timer, then user) │ then .p12
-//! Waiting ◀───────────── (nothing issued)        DownloadStuck          ▼
-//!  │ timer ─▶ Probing     │ timeout, lost, 5xx,        (404, refusal,    Registering
-//!  ▼ rounds used up       │ redirect, worker died      retries used up)    │ registered
-//! Failed                  ▼                                               ▼
-//!                       Uncertain        Held (a file that is not      AwaitingImport
-//!                                        ours, or whose issuer cannot    │ backup, login
-//!                                        be confirmed: kept for the      ▼
-//!                                        administrator)                Done
+//! Probing ─any answer─▶ Requesting ─200 {uri,pass}─▶ Downloading ─verified─┬─▶ Saving
+//!  │ no connection        │ 503/429                    │ 5xx, damaged file │     │ password
+//!  ▼                      ▼                            │ (timer, then user)│     ▼ file, .p12
+//! Waiting ◀───────────── (nothing issued)        DownloadStuck           │  Registering ─▶ AwaitingImport
+//!  │ timer ─▶ Probing     │ timeout, lost, 5xx,        (404, refusal,     │     │ (imported)    │ backup,
+//!  ▼ rounds used up       │ redirect, worker died      retries used up)   │     ▼               ▼ login
+//! Failed                  ▼                                                │    Done ◀──────────┘
+//!                       Uncertain        Held (kept for the                │     ▲
+//!                                        administrator)                    │     │ registered
+//!   with a companion plan: Importing (if asked) ─▶ BackingUp ──────────────┘     │
+//!     both verified ─▶ Registering (nothing in Downloads) ──────────────────────┘
+//!     anything refused ─▶ Saving, as without the companion (what it did is carried)
 //! ```
 //!
 //! Stored in the flat shape every release so far wrote (`state`, `issued`, `uri`, `error`, …):
@@ -50,33 +51,54 @@ pub struct RenewalRecord {
     pub updated_at: i64,
     /// Started by the worker under the `autoRenew` policy, not by a click.
     pub automatic: bool,
-    /// What the companion does once both files are saved, as the policy said at the start.
+    /// What the companion does once the file is verified, as the policy said at the start.
     pub companion: Option<CompanionPlan>,
     /// Where it stands.
     pub stage: Stage,
 }
 
-/// What the administrator's policy has the companion (the native helper) do for a renewal.
+/// What the administrator's policy has the companion (the native helper) do for a renewal:
+/// back the verified file up (always: where is the companion's own administrator setting) and,
+/// when `import`, first import it into the computer's own store.
+///
+/// Unknown fields are ignored both ways: a record of the release before carries
+/// `backupFolder` (read, then dropped), and that release reads this one's (its folder absent).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanionPlan {
     /// Import the renewed certificate into the computer's own store.
     #[serde(default)]
     pub import: bool,
-    /// Copy the `.p12` and its password file into this folder, and check the copy.
-    #[serde(default)]
-    pub backup_folder: Option<String>,
 }
 
-/// What the companion did once both files were saved.
+/// What the companion did before the files were saved in Downloads (it could not do all).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompanionOutcome {
     /// The renewed certificate is in the computer's store, with its private key.
     pub imported: bool,
     /// The checked backup copy of the `.p12`.
     pub backup: Option<String>,
-    /// Why the companion could not do all it was asked (said once; the user is guided).
+    /// Why the companion could not do all it was asked (said once; the user is guided). Not
+    /// set for a backup folder the administrator did not set: that is their choice.
     pub refused: Option<Failure>,
+}
+
+/// Where the renewed certificate's files are once it is registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Copies {
+    /// Both files saved in Downloads; what the companion did before, if it was used.
+    Downloads {
+        /// The saved files.
+        files: Files,
+        /// What the companion did.
+        outcome: CompanionOutcome,
+    },
+    /// Imported and backed up by the companion, both checked: nothing was written to
+    /// Downloads, and the extension keeps nothing of the file or its password.
+    Companion {
+        /// The checked backup copies (full paths, as the companion wrote them).
+        backup: Files,
+    },
 }
 
 /// Where a renewal stands, each stage with the data it has and nothing else.
@@ -133,34 +155,31 @@ pub enum Stage {
         attempt: u32,
         /// Saving failed `MAX_SAVE_ATTEMPTS` times: only the user goes on (nothing is lost).
         stuck: bool,
+        /// What the companion did before (it could not do all), if it was used.
+        outcome: CompanionOutcome,
     },
-    /// Both files are on disk; the companion imports the new certificate into the computer's
-    /// store (the file is kept until it answers).
+    /// The file is verified; the companion imports it into the computer's store (the file and
+    /// its password are kept, durably, until it answers).
     Importing {
         /// The new certificate.
         renewed: Renewed,
-        /// Where its files are.
-        files: Files,
     },
-    /// The companion copies both files into the administrator's backup folder and checks them.
+    /// The companion copies the file and its password into the administrator's backup folder
+    /// and checks the copy (the secret is kept, durably, until it answers).
     BackingUp {
         /// The new certificate.
         renewed: Renewed,
-        /// Where its files are.
-        files: Files,
         /// The import before it succeeded.
         imported: bool,
         /// Why the import before it failed, if it did.
         refused: Option<Failure>,
     },
-    /// Both files are on disk (and the companion done); the registration is replaced next.
+    /// The files are where they stay; the registration is replaced next.
     Registering {
         /// The new certificate.
         renewed: Renewed,
         /// Where its files are.
-        files: Files,
-        /// What the companion did.
-        outcome: CompanionOutcome,
+        copies: Copies,
     },
     /// Registered: the user is guided to back up and import.
     AwaitingImport {
@@ -180,9 +199,7 @@ pub enum Stage {
         /// The new certificate.
         renewed: Renewed,
         /// Where its files are.
-        files: Files,
-        /// What the companion did.
-        outcome: CompanionOutcome,
+        copies: Copies,
     },
     /// A certificate was issued but its file is not this terminal's renewed certificate, or
     /// its issuer cannot be confirmed. Not registered, not saved where a receptionist would
@@ -398,6 +415,26 @@ impl Stage {
         }
     }
 
+    /// The verified renewed certificate, once there is one.
+    pub fn renewed(&self) -> Option<&Renewed> {
+        match self {
+            Self::Saving { renewed, .. }
+            | Self::Importing { renewed }
+            | Self::BackingUp { renewed, .. }
+            | Self::Registering { renewed, .. }
+            | Self::AwaitingImport { renewed, .. }
+            | Self::Done { renewed, .. } => Some(renewed),
+            Self::Probing { .. }
+            | Self::Requesting { .. }
+            | Self::Waiting { .. }
+            | Self::Downloading { .. }
+            | Self::DownloadStuck { .. }
+            | Self::Held { .. }
+            | Self::Uncertain { .. }
+            | Self::Failed { .. } => None,
+        }
+    }
+
     /// Whether a certificate was (`Some(true)`), may have been (`None`) or was not issued.
     pub fn issued(&self) -> Option<bool> {
         match self {
@@ -472,6 +509,10 @@ struct StoredRecord {
     /// Why the companion could not do all it was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     companion_error: Option<Failure>,
+    /// `files` are the companion's checked backup copies: nothing was saved in Downloads.
+    /// (A release before reads them as saved files, and shows the same imported card.)
+    #[serde(default, skip_serializing_if = "is_false")]
+    only_backed_up: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -531,6 +572,7 @@ impl From<RenewalRecord> for StoredRecord {
             imported: false,
             backup_path: None,
             companion_error: None,
+            only_backed_up: false,
         };
         let both = |files: Files| StoredFiles {
             password: Some(files.password),
@@ -572,39 +614,39 @@ impl From<RenewalRecord> for StoredRecord {
                 password_file,
                 attempt,
                 stuck: _,
+                outcome,
             } => {
                 stored.renewed = Some(renewed);
                 stored.files.password = password_file;
                 stored.save_attempt = attempt;
+                stored.set_outcome(outcome);
             }
-            Stage::Importing { renewed, files } => {
+            Stage::Importing { renewed } => {
                 stored.renewed = Some(renewed);
-                stored.files = both(files);
             }
             Stage::BackingUp {
                 renewed,
-                files,
                 imported,
                 refused,
             } => {
                 stored.renewed = Some(renewed);
-                stored.files = both(files);
                 stored.imported = imported;
                 stored.companion_error = refused;
             }
-            Stage::Registering {
-                renewed,
-                files,
-                outcome,
-            }
-            | Stage::Done {
-                renewed,
-                files,
-                outcome,
-            } => {
+            Stage::Registering { renewed, copies } | Stage::Done { renewed, copies } => {
                 stored.renewed = Some(renewed);
-                stored.files = both(files);
-                stored.set_outcome(outcome);
+                match copies {
+                    Copies::Downloads { files, outcome } => {
+                        stored.files = both(files);
+                        stored.set_outcome(outcome);
+                    }
+                    Copies::Companion { backup } => {
+                        stored.backup_path = Some(backup.p12.clone());
+                        stored.files = both(backup);
+                        stored.imported = true;
+                        stored.only_backed_up = true;
+                    }
+                }
             }
             Stage::AwaitingImport {
                 renewed,
@@ -668,6 +710,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             imported,
             backup_path,
             companion_error,
+            only_backed_up,
             ..
         } = stored;
         let outcome = CompanionOutcome {
@@ -714,6 +757,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                 password_file: None,
                 attempt: save_attempt,
                 stuck: reason.is_some(),
+                outcome,
             },
             ("passwordSaved", reason) => Stage::Saving {
                 renewed: renewed.ok_or(INCOMPLETE)?,
@@ -723,21 +767,23 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                 }),
                 attempt: save_attempt,
                 stuck: reason.is_some(),
+                outcome,
             },
+            // The release before asked the companion after both files were saved (its paths
+            // are dropped here; those files stay where they are); this one asks before. Either
+            // way the file is in the secret: the companion is asked again, and whatever it
+            // could not do is saved in Downloads.
             ("importing", _) => Stage::Importing {
                 renewed: renewed.ok_or(INCOMPLETE)?,
-                files: files.map_err(|_| INCOMPLETE)?,
             },
             ("backingUp", _) => Stage::BackingUp {
                 renewed: renewed.ok_or(INCOMPLETE)?,
-                files: files.map_err(|_| INCOMPLETE)?,
                 imported: outcome.imported,
                 refused: outcome.refused,
             },
             ("filesSaved", _) => Stage::Registering {
                 renewed: renewed.ok_or(INCOMPLETE)?,
-                files: files.map_err(|_| INCOMPLETE)?,
-                outcome,
+                copies: copies(files, outcome, only_backed_up)?,
             },
             (name @ ("saved" | "backedUp"), _) => Stage::AwaitingImport {
                 renewed: renewed.ok_or(INCOMPLETE)?,
@@ -748,8 +794,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             },
             ("done", _) => Stage::Done {
                 renewed: renewed.ok_or(INCOMPLETE)?,
-                files: files.map_err(|_| INCOMPLETE)?,
-                outcome,
+                copies: copies(files, outcome, only_backed_up)?,
             },
             ("held", Some(reason)) => Stage::Held {
                 reason,
@@ -782,6 +827,20 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             stage,
         })
     }
+}
+
+/// Where a registered renewal's files are, from the flat shape.
+fn copies(
+    files: Result<Files, Option<String>>,
+    outcome: CompanionOutcome,
+    only_backed_up: bool,
+) -> Result<Copies, &'static str> {
+    let files = files.map_err(|_| "a renewal record without the data of its stage")?;
+    Ok(if only_backed_up {
+        Copies::Companion { backup: files }
+    } else {
+        Copies::Downloads { files, outcome }
+    })
 }
 
 impl StoredRecord {

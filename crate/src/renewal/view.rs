@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use super::code::Code;
-use super::record::{ExportedFiles, Failure, Files, RenewalRecord, Stage};
+use super::record::{
+    CompanionOutcome, Copies, ExportedFiles, Failure, Files, RenewalRecord, Stage,
+};
 
 /// A renewal as the popup shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -56,12 +58,13 @@ pub struct RenewalView {
 pub struct Imported {
     /// When the new certificate ends (ms).
     pub not_after: i64,
-    /// The checked backup copy, when one was made.
+    /// The checked backup copy of the `.p12`, when one was made.
     pub backup: Option<String>,
     /// Why the companion could not back it up: said, with the saved files to keep instead.
     pub backup_refused: Option<Failure>,
-    /// The saved files, to keep when the backup was refused.
-    pub names: FileNames,
+    /// The files saved in Downloads, to keep, when the companion did not back them up
+    /// (`None`: nothing was written to Downloads).
+    pub saved: Option<FileNames>,
 }
 
 /// The saved files as the receptionist sees them in Downloads: names, not full paths.
@@ -283,19 +286,49 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         }
         Stage::Done {
             renewed,
-            files,
-            outcome,
-        } if outcome.imported => {
+            copies: Copies::Companion { backup },
+        } => {
             imported = Some(Imported {
                 not_after: renewed.certificate.not_after,
-                backup: outcome.backup.clone(),
-                // Imported, so a refusal on record is the backup's.
-                backup_refused: outcome.refused,
-                names: FileNames::of(files),
+                backup: Some(backup.p12.clone()),
+                backup_refused: None,
+                saved: None,
             });
             (Card::Imported, vec![])
         }
-        Stage::Done { .. } => (Card::Done, vec![]),
+        Stage::Done {
+            renewed,
+            copies:
+                Copies::Downloads {
+                    files,
+                    outcome:
+                        CompanionOutcome {
+                            imported: true,
+                            backup,
+                            refused,
+                        },
+                },
+        } => {
+            imported = Some(Imported {
+                not_after: renewed.certificate.not_after,
+                backup: backup.clone(),
+                // Imported, so a refusal on record is the backup's.
+                backup_refused: *refused,
+                saved: Some(FileNames::of(files)),
+            });
+            (Card::Imported, vec![])
+        }
+        Stage::Done {
+            copies:
+                Copies::Downloads {
+                    outcome:
+                        CompanionOutcome {
+                            imported: false, ..
+                        },
+                    ..
+                },
+            ..
+        } => (Card::Done, vec![]),
         Stage::Held {
             reason: _,
             received,

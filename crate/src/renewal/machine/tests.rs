@@ -377,8 +377,10 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         step.record.stage,
         Stage::Registering {
             renewed: renewed.clone(),
-            files: files.clone(),
-            outcome: CompanionOutcome::default()
+            copies: Copies::Downloads {
+                files: files.clone(),
+                outcome: CompanionOutcome::default()
+            }
         }
     );
     assert_eq!(
@@ -419,8 +421,10 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         later.record.stage,
         Stage::Done {
             renewed,
-            files,
-            outcome: CompanionOutcome::default()
+            copies: Copies::Downloads {
+                files,
+                outcome: CompanionOutcome::default()
+            }
         }
     );
     assert_eq!(later.record.updated_at, NOW + 5);
@@ -1763,7 +1767,8 @@ fn records_written_by_the_previous_release_while_saving_resume() {
             renewed: renewed.clone(),
             password_file: None,
             attempt: 0,
-            stuck: false
+            stuck: false,
+            outcome: CompanionOutcome::default()
         }
     );
     assert_eq!(
@@ -1785,7 +1790,8 @@ fn records_written_by_the_previous_release_while_saving_resume() {
             renewed: renewed.clone(),
             password_file: None,
             attempt: 3,
-            stuck: true
+            stuck: true,
+            outcome: CompanionOutcome::default()
         }
     );
     assert_eq!(step.effects, []);
@@ -1821,8 +1827,10 @@ fn records_written_by_the_previous_release_while_saving_resume() {
         record.stage,
         Stage::Registering {
             renewed: renewed.clone(),
-            files: files.clone(),
-            outcome: CompanionOutcome::default()
+            copies: Copies::Downloads {
+                files: files.clone(),
+                outcome: CompanionOutcome::default()
+            }
         }
     );
     assert_eq!(
@@ -2248,14 +2256,22 @@ fn a_held_renewal_keeps_its_certificate_until_exported_and_an_export_without_its
     assert!(notices(&step).contains(&Notice::Failed));
 }
 
-/// Both files on disk, under a policy that has the companion import and back up (`folder`).
-fn saved_under_companion(import: bool, folder: Option<&str>) -> Step {
-    let mut record = password_saved();
-    record.companion = Some(CompanionPlan {
-        import,
-        backup_folder: folder.map(str::to_owned),
-    });
-    file_saved(record, "/d/c.p12")
+// --- with the companion ------------------------------------------------------------------
+
+/// An answered renewal under a policy that uses the companion (`import`: it imports too).
+fn answered_under_companion(import: bool) -> RenewalRecord {
+    let mut record = answered();
+    record.companion = Some(CompanionPlan { import });
+    record
+}
+
+/// The verified download of [`answered_under_companion`].
+fn verified_under_companion(import: bool) -> Step {
+    on(
+        answered_under_companion(import),
+        response(200, RENEWED),
+        Some(&secret(false)),
+    )
 }
 
 fn companion_effects(step: &Step) -> Vec<&Effect> {
@@ -2270,99 +2286,224 @@ fn companion_effects(step: &Step) -> Vec<&Effect> {
         .collect()
 }
 
+fn saves(step: &Step) -> bool {
+    step.effects
+        .iter()
+        .any(|e| matches!(e, Effect::SavePassword { .. } | Effect::SaveP12 { .. }))
+}
+
+/// Whether the step lets the secret go, or keeps it only in memory.
+fn lets_secret_go(step: &Step) -> bool {
+    step.effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::WipeSecret | Effect::KeepSecret { durable: false, .. }
+        )
+    })
+}
+
+const BACKUP_P12: &str = "/srv/nas/受付PC/c.p12";
+const BACKUP_PASSWORD: &str = "/srv/nas/受付PC/c_password.txt";
+
+fn backed_up_by_companion() -> Event {
+    Event::CompanionBackedUp {
+        path: BACKUP_P12.into(),
+        password_path: Some(BACKUP_PASSWORD.into()),
+    }
+}
+
+/// Runs `events` from `step` with the kept file, stopping at the first save.
+fn through(mut step: Step, events: Vec<Event>) -> Step {
+    for event in events {
+        assert!(!saves(&step), "saved before the companion answered");
+        assert!(
+            !lets_secret_go(&step),
+            "the secret went before anything was kept"
+        );
+        step = on(step.record, event, Some(&secret(true)));
+    }
+    step
+}
+
+/// Saves both files and registers: what is left once the companion could not do all.
+fn saved_and_registered(step: Step) -> Step {
+    assert_eq!(state(&step.record), "verified", "{:?}", step.record.stage);
+    assert!(matches!(step.effects[..], [Effect::SavePassword { .. }]));
+    assert!(step.record.stage.keeps_durable_secret());
+    let step = file_saved(step.record, "/d/p.txt");
+    let step = file_saved(step.record, "/d/c.p12");
+    assert_eq!(state(&step.record), "filesSaved");
+    on(step.record, Event::Registered, Some(&secret(false)))
+}
+
 #[test]
-fn the_companion_imports_then_backs_up_and_nobody_is_asked_for_anything() {
-    let step = saved_under_companion(true, Some("/srv/nas/受付PC"));
+fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_secret_goes() {
+    let step = verified_under_companion(true);
     assert_eq!(state(&step.record), "importing", "stored before it starts");
+    assert!(step.record.stage.keeps_durable_secret());
     let fingerprint = renewed_of(&verified()).certificate.sha256_fingerprint;
+    assert!(matches!(
+        step.effects[..],
+        [
+            Effect::KeepSecret { durable: true, .. },
+            Effect::CompanionImport { .. }
+        ]
+    ));
     assert_eq!(
         companion_effects(&step),
-        [&Effect::CompanionImport { fingerprint }]
+        [&Effect::CompanionImport {
+            fingerprint: fingerprint.clone()
+        }]
+    );
+    assert!(
+        !saves(&step),
+        "nothing saved in Downloads before the companion"
     );
     let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
     assert_eq!(state(&step.record), "backingUp");
-    assert!(matches!(
-        companion_effects(&step)[..],
-        [Effect::CompanionBackup { folder, .. }] if folder == "/srv/nas/受付PC"
-    ));
-    let path = "/srv/nas/受付PC/c.p12".to_owned();
-    let step = on(
-        step.record,
-        Event::CompanionBackedUp { path: path.clone() },
-        Some(&secret(true)),
+    assert!(step.record.stage.keeps_durable_secret());
+    assert_eq!(
+        step.effects,
+        [Effect::CompanionBackup { fingerprint }],
+        "only the fingerprint: the companion names the files and knows its folder"
     );
-    let step = on(step.record, Event::Registered, Some(&secret(false)));
+    let step = on(step.record, backed_up_by_companion(), Some(&secret(true)));
+    assert_eq!(state(&step.record), "filesSaved", "registering, as stored");
+    assert!(matches!(step.effects[..], [Effect::Register { .. }]));
+    assert!(
+        matches!(&step.record.stage, Stage::Registering { copies: Copies::Companion { backup }, .. }
+            if backup.p12 == BACKUP_P12 && backup.password == BACKUP_PASSWORD)
+    );
+    let step = on(step.record, Event::Registered, Some(&secret(true)));
     assert_eq!(state(&step.record), "done");
-    assert!(wipes(&step), "nothing left to ask for: the password goes");
-    assert_eq!(notices(&step), [Notice::RenewedAndImported]);
+    assert_eq!(
+        step.effects,
+        [
+            Effect::WipeSecret,
+            Effect::Notify {
+                notice: Notice::RenewedAndImported
+            }
+        ],
+        "registered: the file and its password leave the extension"
+    );
     let shown = view(&step.record);
     assert_eq!(shown.card, Card::Imported);
-    assert_eq!(shown.actions, []);
+    assert_eq!(shown.actions, [], "no backup or import reminder");
+    assert!(!shown.awaits_import && !shown.shows_password && shown.listed);
     let imported = shown.imported.expect("what the companion did");
-    assert_eq!(imported.backup.as_deref(), Some(path.as_str()));
+    assert_eq!(imported.backup.as_deref(), Some(BACKUP_P12));
     assert_eq!(imported.backup_refused, None);
+    assert_eq!(imported.saved, None, "nothing was written to Downloads");
 }
 
 #[test]
-fn a_refused_import_falls_back_to_the_guide_with_the_reason_said_once() {
-    let step = saved_under_companion(true, None);
-    let refused = Event::CompanionRefused {
-        code: Code::CompanionOriginNotAllowed,
-    };
-    let step = on(step.record, refused, Some(&secret(true)));
-    assert_eq!(state(&step.record), "filesSaved", "registering, as stored");
-    assert!(
-        !wipes(&step),
-        "the password is kept for the person who imports it"
+fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason_said_once() {
+    use Code as C;
+    let refused = |code| Event::CompanionRefused { code };
+    /// plan.import, the companion's answers, the stage after registering, the reason said,
+    /// the backup on record.
+    type Case = (
+        bool,
+        Vec<Event>,
+        &'static str,
+        Option<Code>,
+        Option<&'static str>,
     );
-    let step = on(step.record, Event::Registered, Some(&secret(false)));
-    assert_eq!(state(&step.record), "saved");
-    assert_eq!(notices(&step), [Notice::AwaitingImport]);
-    let shown = view(&step.record);
-    assert_eq!(shown.card, Card::Guide);
-    assert!(shown.actions.contains(&Action::ConfirmImport));
-    let guide = shown
-        .guide
-        .expect("the import guide, as without a companion");
-    assert_eq!(
-        guide.companion_refused.map(|f| f.code),
-        Some(Code::CompanionOriginNotAllowed)
-    );
-}
-
-#[test]
-fn an_imported_certificate_whose_backup_was_refused_says_so_and_names_the_files_to_keep() {
-    let step = saved_under_companion(true, Some("/srv/nas/受付PC"));
-    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
-    let refused = Event::CompanionRefused {
-        code: Code::CompanionBackupFolder,
-    };
-    let step = on(step.record, refused, Some(&secret(true)));
-    let step = on(step.record, Event::Registered, Some(&secret(false)));
-    assert_eq!(
-        state(&step.record),
-        "done",
-        "imported: nothing is left to do here"
-    );
-    let imported = view(&step.record).imported.expect("imported");
-    assert_eq!(imported.backup, None);
-    assert_eq!(
-        imported.backup_refused.map(|f| f.code),
-        Some(Code::CompanionBackupFolder)
-    );
-    assert_eq!(
+    let cases: Vec<Case> = vec![
         (
-            imported.names.p12.as_str(),
-            imported.names.password.as_str(),
-            imported.names.folder.as_str()
+            true,
+            vec![
+                refused(C::CompanionOriginNotAllowed),
+                backed_up_by_companion(),
+            ],
+            "backedUp",
+            Some(C::CompanionOriginNotAllowed),
+            Some(BACKUP_P12),
         ),
-        ("c.p12", "p.txt", "d")
-    );
+        (
+            true,
+            vec![Event::CompanionImported, refused(C::CompanionBackupFailed)],
+            "done",
+            Some(C::CompanionBackupFailed),
+            None,
+        ),
+        // No folder set is the administrator's choice: not said.
+        (
+            true,
+            vec![Event::CompanionImported, refused(C::CompanionBackupNotSet)],
+            "done",
+            None,
+            None,
+        ),
+        (
+            false,
+            vec![refused(C::CompanionBackupNotSet)],
+            "saved",
+            None,
+            None,
+        ),
+        (
+            true,
+            vec![
+                refused(C::CompanionNotRenewal),
+                refused(C::CompanionBackupNotSet),
+            ],
+            "saved",
+            Some(C::CompanionNotRenewal),
+            None,
+        ),
+        // Not there at all: said once, the first reason.
+        (
+            true,
+            vec![
+                refused(C::CompanionNotInstalled),
+                refused(C::CompanionNotInstalled),
+            ],
+            "saved",
+            Some(C::CompanionNotInstalled),
+            None,
+        ),
+        (
+            false,
+            vec![refused(C::CompanionTimedOut)],
+            "saved",
+            Some(C::CompanionTimedOut),
+            None,
+        ),
+        // Backed up without an import: the files still go to the person who imports them.
+        (
+            false,
+            vec![backed_up_by_companion()],
+            "backedUp",
+            None,
+            Some(BACKUP_P12),
+        ),
+    ];
+    for (import, events, after, said, backup) in cases {
+        let label = format!("import {import}, {events:?}");
+        let step = saved_and_registered(through(verified_under_companion(import), events));
+        assert_eq!(state(&step.record), after, "{label}");
+        let shown = view(&step.record);
+        let (refusal, on_record) = match (&shown.guide, &shown.imported) {
+            (Some(guide), None) => (guide.companion_refused, guide.backup.clone()),
+            (None, Some(imported)) => {
+                let saved = imported
+                    .saved
+                    .as_ref()
+                    .expect("the files to keep are named");
+                assert_eq!((saved.p12.as_str(), saved.folder.as_str()), ("c.p12", "d"));
+                (imported.backup_refused, imported.backup.clone())
+            }
+            other => panic!("{label}: {other:?}"),
+        };
+        assert_eq!(refusal.map(|f| f.code), said, "{label}");
+        assert_eq!(on_record.as_deref(), backup, "{label}");
+    }
 }
 
 #[test]
-fn a_worker_stopped_while_the_companion_works_asks_it_again() {
-    let importing = saved_under_companion(true, Some("/srv/nas")).record;
+fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
+    let importing = verified_under_companion(true).record;
     let again = on(importing.clone(), Event::WorkerStarted, Some(&secret(true)));
     assert_eq!(state(&again.record), "importing");
     assert_eq!(
@@ -2372,10 +2513,133 @@ fn a_worker_stopped_while_the_companion_works_asks_it_again() {
     );
     assert_eq!(posts(&again), 0);
     let backing_up = on(importing, Event::CompanionImported, Some(&secret(true))).record;
-    let again = on(backing_up, Event::WorkerStarted, Some(&secret(true)));
+    let again = on(
+        backing_up.clone(),
+        Event::WorkerStarted,
+        Some(&secret(true)),
+    );
     assert_eq!(state(&again.record), "backingUp");
     assert!(matches!(
         companion_effects(&again)[..],
         [Effect::CompanionBackup { .. }]
     ));
+    assert!(!lets_secret_go(&again));
+    let registering = on(backing_up, backed_up_by_companion(), Some(&secret(true))).record;
+    let again = on(
+        registering.clone(),
+        Event::WorkerStarted,
+        Some(&secret(true)),
+    );
+    assert!(
+        matches!(again.effects[..], [Effect::Register { .. }]),
+        "registered again, the secret kept until then: {:?}",
+        again.effects
+    );
+    let done = on(registering.clone(), Event::Registered, Some(&secret(true))).record;
+    // Each stage as stored reads back as it was.
+    for record in [
+        verified_under_companion(true).record,
+        verified_under_companion(false).record,
+        on(
+            verified_under_companion(true).record,
+            Event::CompanionImported,
+            Some(&secret(true)),
+        )
+        .record,
+        registering,
+        done,
+    ] {
+        let stored = serde_json::to_value(&record).expect("stored");
+        assert_eq!(decode(stored), record);
+    }
+    // The secret lost meanwhile: said, never a save of nothing.
+    let lost = on(
+        verified_under_companion(true).record,
+        Event::WorkerStarted,
+        None,
+    );
+    assert_eq!(state(&lost.record), "failed");
+}
+
+#[test]
+fn a_record_of_the_release_before_with_a_backup_folder_still_loads_and_resumes() {
+    let plan = json!({"import": true, "backupFolder": "/srv/nas/受付PC"});
+    let files = json!({"password": "/d/p.txt", "p12": "/d/c.p12"});
+    // Importing, as the release before stored it (both files saved first).
+    let (record, step) = resumed(
+        stored_by_previous_release(
+            "importing",
+            "yes",
+            json!({"renewed": renewed_json(), "files": files, "companion": plan}),
+        ),
+        Some(&secret(true)),
+    );
+    assert_eq!(record.companion, Some(CompanionPlan { import: true }));
+    assert_eq!(state(&record), "importing");
+    assert!(matches!(step.effects[..], [Effect::CompanionImport { .. }]));
+    // Backing up after an import.
+    let (record, step) = resumed(
+        stored_by_previous_release(
+            "backingUp",
+            "yes",
+            json!({"renewed": renewed_json(), "files": files, "companion": plan, "imported": true}),
+        ),
+        Some(&secret(true)),
+    );
+    assert!(matches!(
+        record.stage,
+        Stage::BackingUp {
+            imported: true,
+            refused: None,
+            ..
+        }
+    ));
+    assert!(matches!(step.effects[..], [Effect::CompanionBackup { .. }]));
+    // Done: imported, backed up, with the files it saved in Downloads.
+    let done = decode(stored_by_previous_release(
+        "done",
+        "yes",
+        json!({"renewed": renewed_json(), "files": files, "companion": plan,
+               "imported": true, "backupPath": "/srv/nas/受付PC/c.p12"}),
+    ));
+    let imported = view(&done).imported.expect("imported");
+    assert_eq!(imported.backup.as_deref(), Some("/srv/nas/受付PC/c.p12"));
+    assert!(imported.saved.is_some());
+}
+
+/// `CompanionPlan` as the release before declared it (`git show HEAD~3:crate/src/renewal/record.rs`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct PlanOfTheReleaseBefore {
+    #[serde(default)]
+    import: bool,
+    #[serde(default)]
+    backup_folder: Option<String>,
+}
+
+#[test]
+fn a_record_written_now_reads_in_the_release_before() {
+    let registering = on(
+        on(
+            verified_under_companion(true).record,
+            Event::CompanionImported,
+            Some(&secret(true)),
+        )
+        .record,
+        backed_up_by_companion(),
+        Some(&secret(true)),
+    )
+    .record;
+    let done = on(registering, Event::Registered, Some(&secret(true))).record;
+    let stored = serde_json::to_value(&done).expect("stored");
+    let plan: PlanOfTheReleaseBefore =
+        serde_json::from_value(stored["companion"].clone()).expect("the plan reads");
+    assert!(plan.import && plan.backup_folder.is_none());
+    // Its `done` needs both files and says imported: the backup copies stand for them.
+    assert_eq!(stored["state"], "done");
+    assert_eq!(stored["files"]["p12"], BACKUP_P12);
+    assert_eq!(stored["files"]["password"], BACKUP_PASSWORD);
+    assert_eq!(stored["imported"], true);
+    assert_eq!(stored["backupPath"], BACKUP_P12);
 }
