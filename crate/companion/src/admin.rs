@@ -74,6 +74,7 @@ pub fn read(install_dir: &Path) -> Result<Admin, CompanionError> {
 }
 
 /// The administrator's backup folder: absolute, or it is refused.
+#[cfg(any(unix, windows))]
 fn checked_folder(folder: Option<String>) -> Result<Option<PathBuf>, CompanionError> {
     match folder.filter(|folder| !folder.trim().is_empty()) {
         None => Ok(None),
