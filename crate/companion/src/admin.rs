@@ -22,7 +22,6 @@ mod windows;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use weborca_cert::RenewalCode as Code;
 
 use crate::request::CompanionError;
 
@@ -76,6 +75,7 @@ pub fn read(install_dir: &Path) -> Result<Admin, CompanionError> {
 /// The administrator's backup folder: absolute, or it is refused.
 #[cfg(any(unix, windows))]
 fn checked_folder(folder: Option<String>) -> Result<Option<PathBuf>, CompanionError> {
+    use weborca_cert::RenewalCode as Code;
     match folder.filter(|folder| !folder.trim().is_empty()) {
         None => Ok(None),
         Some(folder) if Path::new(&folder).is_absolute() => Ok(Some(PathBuf::from(folder))),
