@@ -97,7 +97,10 @@ fn backup_folder(install_dir: &Path) -> Result<Option<PathBuf>, CompanionError> 
         None => Ok(None),
         Some(bytes) => {
             let file: AdminFile = serde_json::from_slice(&bytes).map_err(|err| {
-                CompanionError::with(Code::CompanionBackupFolder, format!("{ADMIN_FILE}: {err}"))
+                CompanionError::with(
+                    weborca_cert::RenewalCode::CompanionBackupFolder,
+                    format!("{ADMIN_FILE}: {err}"),
+                )
             })?;
             checked_folder(file.backup_folder)
         }
