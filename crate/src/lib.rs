@@ -41,6 +41,10 @@ pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
 pub use renewal::{
+    CertificateStatus as TerminalCertificateStatus, RenewalStatus as TerminalRenewalStatus,
+    terminal_status,
+};
+pub use renewal::{
     Code as RenewalCode, CompanionPlan, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView,
     Secret, Stage as RenewalStage, StartAsked, StartRequest, auto_plan,
     backup_matches as renewal_backup_matches, certificate_api_url,

@@ -10,6 +10,7 @@ mod machine;
 mod policy;
 mod protocol;
 mod record;
+mod status;
 mod verify;
 mod view;
 
@@ -21,6 +22,7 @@ pub use machine::{StartRequest, removal_refused, start, step};
 pub use policy::StartAsked;
 pub use protocol::FOLLOW_REDIRECTS;
 pub use record::{CompanionPlan, RenewalRecord, Secret, Stage};
+pub use status::{CertificateStatus, RenewalStatus, terminal_status};
 pub use verify::verify_renewal;
 pub use view::{RenewalView, backup_matches, view};
 

@@ -71,6 +71,10 @@ settings_table! {
     /// only).
     COMPANION_IMPORT "companionImport" companion_import: bool => bool = false,
         { policy_only: true };
+    /// Have the companion write this terminal's status into the administrator's folder
+    /// (policy only; on by default wherever the companion is used).
+    COMPANION_STATUS "companionStatus" companion_status: bool => bool = true,
+        { policy_only: true };
 }
 
 /// The settings in force.
@@ -111,6 +115,9 @@ pub struct Settings {
     /// Renewed certificates are imported into the computer's store by the companion.
     #[serde(default)]
     pub companion_import: bool,
+    /// The companion writes this terminal's status into the administrator's folder.
+    #[serde(default = "yes")]
+    pub companion_status: bool,
 }
 
 fn yes() -> bool {
@@ -280,6 +287,7 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
     valid.use_companion = input.use_companion;
     valid.companion_discover = input.companion_discover;
     valid.companion_import = input.companion_import;
+    valid.companion_status = input.companion_status;
     Ok(valid)
 }
 

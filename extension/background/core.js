@@ -5,7 +5,7 @@ import init from '../../pkg/weborca_cert.js';
 export {
   autoRenewalPlan, coreVersion, discoveredRegistrations, effectiveSettings, isWeborcaOrigin, newRegistration, overview, performRequest, readCertificate,
   renewalApiUrl, renewalBackupMatches, renewalRemovalRefused, renewalStart, renewalStep, renewalView, snoozeUntil,
-  storedState, validateSettings, withEntriesKeptInPlace,
+  storedState, terminalStatus, validateSettings, withEntriesKeptInPlace,
 } from '../../pkg/weborca_cert.js';
 
 let ready = null;

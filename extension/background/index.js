@@ -3,7 +3,7 @@
 // by an event finds them; everything else is read from storage on each event.
 import { MessageType, fromContentScript, validData } from '../shared/messages.js';
 import { CodedError } from '../shared/errors.js';
-import { daysLeftText, formatDate, t } from '../shared/i18n.js';
+import { daysLeftText, formatDate, renewalErrorMessage, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
@@ -100,6 +100,37 @@ async function notify({ dueReminders, entries }) {
   // A renewal may have registered a successor while these were being shown.
   await withdrawReminders((await assessNow()).overview.withdrawnReminders);
 }
+
+/** Where the last status write went, or why it did not (memory only: for the options page). */
+const STATUS_REPORT_KEY = 'companionStatusReport';
+
+/** Writes this terminal's status into the administrator's folder through the companion
+ * (`companionStatus`, on by default wherever the companion is used): the core says what each
+ * registration's renewal stands at, the worker adds the error's words. A failure is
+ * remembered for the options page and never holds anything else up. */
+async function reportStatus() {
+  const [stored, { effective }] = await Promise.all([store.read(), settingsInForce()]);
+  if (!effective.settings.useCompanion || !effective.settings.companionStatus) return;
+  const certificates = core.terminalStatus(stored.registrations, Object.values(stored.renewals)).map((status) => ({
+    ...status,
+    renewal: status.renewal && {
+      ...status.renewal,
+      // One line, as the status file's format takes it.
+      errorMessage: status.renewal.errorCode
+        ? renewalErrorMessage(status.renewal.errorCode).replace(/\s+/g, ' ').slice(0, 300) : null,
+    },
+  }));
+  let report;
+  try {
+    const { path } = await askCompanion({ type: 'status', extensionVersion: chrome.runtime.getManifest().version, certificates });
+    report = { ok: true, path, at: Date.now() };
+  } catch (error) {
+    report = { ok: false, code: CodedError.of(error)?.code ?? 'companion_unavailable', at: Date.now() };
+  }
+  await chrome.storage.session.set({ [STATUS_REPORT_KEY]: report });
+}
+
+const reportStatusQuietly = () => reportStatus().catch(onError);
 
 /** The banner on on-premise origins: registered for those the user granted access to. */
 async function syncContentScripts() {
@@ -203,7 +234,8 @@ async function registerCertificate({ bytes, password, fileName, label }) {
 /** What a renewal step needs from the worker, read fresh from storage. */
 async function renewalContext(origin) {
   const { effective } = await refresh();
-  return { settings: effective.settings, origin, onChange: () => refresh().then(() => {}) };
+  // After every renewal step: the badge, reminders and banner, then this terminal's status.
+  return { settings: effective.settings, origin, onChange: () => refresh().then(reportStatusQuietly) };
 }
 
 const handlers = {
@@ -306,7 +338,8 @@ const handlers = {
   },
   async [MessageType.COMPANION_STATUS]() {
     const { version, store: kind, backupFolder } = await askCompanion({ type: 'version' });
-    return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null };
+    const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
+    return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null, statusReport };
   },
   async [MessageType.SHOW_FOLDER]({ fingerprint }) {
     // Only for a renewal whose files are saved in Downloads (not one the companion imported
@@ -367,7 +400,7 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   const fingerprint = wakeAlarmFingerprint(alarm.name);
   if (alarm.name === REFRESH_ALARM) {
     refresh().then(() => renewalContext()).then((context) => feed({ type: 'tick' }, context))
-      .then(autoRenew).catch(onError);
+      .then(autoRenew).then(reportStatusQuietly).catch(onError);
   } else if (alarm.name === AUTO_RENEW_ALARM) {
     autoRenew().catch(onError);
   } else if (fingerprint) {

@@ -1,7 +1,9 @@
 // The options page: the settings form (values the administrator fixed by policy are shown
 // locked) and the registration form. The worker validates with the core and stores.
 import { MessageType, send } from '../shared/messages.js';
-import { SETTING_LABEL_KEYS, errorMessage, localize, policyProblem, renewalErrorMessage, t } from '../shared/i18n.js';
+import {
+  SETTING_LABEL_KEYS, errorMessage, formatDateTime, localize, policyProblem, renewalErrorMessage, t,
+} from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { announce, clearFieldError, showFieldError } from '../shared/live.js';
 import { onPremiseOrigins } from '../shared/origins.js';
@@ -156,6 +158,15 @@ function showCompanionStatus(status, text) {
   }));
 }
 
+/** Whether this terminal's status is written into the administrator's folder, and where or
+ * why not (the worker's last attempt, this browser session). */
+function statusReportText(settings, report) {
+  if (!settings.companionStatus) return t('companionStatusOff');
+  if (!report) return t('companionStatusNotYet');
+  if (report.ok) return t('companionStatusWritten', [report.path, formatDateTime(report.at)]);
+  return t('companionStatusFailed', [companionProblem({ code: report.code })]);
+}
+
 /** Whether the companion the policy asks for answers, and if not why, in words the
  * administrator can act on; when it does, its version, store, and the backup folder set in
  * the companion's own configuration (or that none is). */
@@ -168,10 +179,12 @@ async function fillCompanion({ effective }) {
   const permitted = await chrome.permissions.contains({ permissions: ['nativeMessaging'] });
   grant.hidden = permitted;
   try {
-    const { version, store, backupFolder } = await send(MessageType.COMPANION_STATUS);
+    const { version, store, backupFolder, statusReport } = await send(MessageType.COMPANION_STATUS);
     const working = t('companionWorking', [version, t(COMPANION_STORE_KEYS[store] ?? 'companionStoreOther')]);
     const backup = backupFolder ? t('companionBackupFolderSet', [backupFolder]) : t('companionBackupFolderNone');
-    showCompanionStatus(status, `${working}\n${backup}`);
+    const lines = [working, backup];
+    if (backupFolder) lines.push(statusReportText(effective.settings, statusReport));
+    showCompanionStatus(status, lines.join('\n'));
   } catch (error) {
     const problem = permitted ? error : { code: 'companion_not_permitted' };
     showCompanionStatus(status, t('companionNotWorking', [companionProblem(problem)]));

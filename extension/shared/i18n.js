@@ -46,6 +46,7 @@ export const SETTING_LABEL_KEYS = Object.freeze({
   useCompanion: 'settingUseCompanion',
   companionDiscover: 'settingCompanionDiscover',
   companionImport: 'settingCompanionImport',
+  companionStatus: 'settingCompanionStatus',
 });
 
 /** Why a policy value is not used (the core's `SettingsError` reasons). */

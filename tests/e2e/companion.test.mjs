@@ -158,7 +158,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   assert.ok(newSerial, serials.join());
 
   // The backup copy opens with the password written beside it.
-  const copies = readdirSync(backup).sort();
+  const copies = readdirSync(backup).filter((f) => !f.startsWith('weborca-status')).sort();
   assert.equal(copies.length, 2, copies.join());
   const pass = readFileSync(path.join(backup, copies.find((f) => f.endsWith('_password.txt'))), 'utf8').trim().split(/\r?\n/).at(-1);
   const copy = path.join(backup, copies.find((f) => f.endsWith('.p12')));
@@ -178,6 +178,24 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   }));
   assert.deepEqual(kept, { local: {}, session: {} }, 'the secret is wiped once registered');
 
+  // This terminal's status, in the administrator's folder: renewed, imported and backed up,
+  // with nothing of the certificate or its password; the folder's page says it is done.
+  let status;
+  for (let i = 0; i < 100 && !status?.certificates?.[0]?.renewal?.backedUpAt; i += 1) {
+    const name = readdirSync(backup).find((f) => f.startsWith('weborca-status__') && f.endsWith('.json'));
+    status = name ? JSON.parse(readFileSync(path.join(backup, name), 'utf8')) : null;
+    if (!status?.certificates?.[0]?.renewal?.backedUpAt) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(status?.format, 'weborca-terminal-status', JSON.stringify(status));
+  const [reported] = status.certificates;
+  assert.equal(hexSerial(reported.serial), newSerial, JSON.stringify(reported));
+  assert.ok(reported.renewal.importedAt && reported.renewal.backedUpAt, JSON.stringify(reported));
+  for (const name of readdirSync(backup).filter((f) => f.startsWith('weborca-status'))) {
+    const bytes = readFileSync(path.join(backup, name));
+    assert.ok(!bytes.includes(Buffer.from(pass)) && !bytes.includes(issued.subarray(100, 164)), `nothing secret in ${name}`);
+  }
+  assert.match(readFileSync(path.join(backup, 'weborca-status.html'), 'utf8'), /完了/);
+
   // The popup says what was done and asks nothing; no import reminder is left.
   const page = await popup();
   await page.locator('main').getByText('このコンピューターに取り込みました', { exact: false }).first().waitFor();
@@ -195,6 +213,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   const options = await browser.context.newPage();
   await options.goto(browser.url('options/options.html'));
   await options.getByText('補助プログラム: 動作しています（バージョン 0.1.0、Chrome / Chromium の証明書データベース（NSS））').waitFor();
+  await options.getByText(`この端末の状況を ${path.join(backup, 'weborca-status__')}`, { exact: false }).waitFor();
 
   // After a restart, WebORCA sees the new certificate.
   await browser.close();
@@ -246,6 +265,10 @@ test('a backup folder that cannot be written: imported, nothing half-written, th
   const saved = filesUnder(downloads).map(({ file }) => path.basename(file));
   assert.deepEqual(saved.sort(), [...kept].sort(), 'the files named are the ones in Downloads');
   await page.getByRole('button', { name: await message('buttonShowFolder') }).waitFor();
+  // The status could not be written either: the renewal went on, and the options page says why.
+  const options = await browser.context.newPage();
+  await options.goto(browser.url('options/options.html'));
+  await options.getByText('この端末の状況を書けませんでした。', { exact: false }).waitFor();
 });
 
 test('no backup folder set by the administrator: imported, the files saved in Downloads and named, with no error said', async () => {

@@ -246,6 +246,18 @@ pub fn overview(
     )))
 }
 
+/// What this terminal reports of each registration for the administrator's page (the
+/// companion writes it): `registrations` and `renewals` as stored.
+#[wasm_bindgen(js_name = terminalStatus)]
+pub fn terminal_status(registrations: JsValue, renewals: JsValue) -> Result<JsValue, JsValue> {
+    let registrations: Vec<Registration> = from_js(registrations)?;
+    let renewals: Vec<RenewalRecord> = from_js(renewals)?;
+    Ok(to_js(&crate::renewal::terminal_status(
+        &registrations,
+        &renewals,
+    )))
+}
+
 /// The registration of a certificate the reader found (`certificate`), under `label` or its
 /// CN; registered again, it keeps `first_registered` (ms).
 #[wasm_bindgen(js_name = newRegistration)]

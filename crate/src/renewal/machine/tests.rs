@@ -2643,3 +2643,50 @@ fn a_record_written_now_reads_in_the_release_before() {
     assert_eq!(stored["imported"], true);
     assert_eq!(stored["backupPath"], BACKUP_P12);
 }
+
+#[test]
+fn the_terminal_status_says_what_was_done_with_a_renewal_and_why_one_stopped() {
+    use crate::overview::Registration;
+    use crate::renewal::terminal_status;
+    let registration = |certificate: CertificateInfo| Registration {
+        label: "受付PC".into(),
+        file_name: None,
+        registered_at: 0,
+        certificate,
+        found_in_store: true,
+    };
+    // Imported and backed up by the companion, then registered.
+    let step = verified_under_companion(true);
+    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
+    let step = on(step.record, backed_up_by_companion(), Some(&secret(true)));
+    let done = on(step.record, Event::Registered, Some(&secret(true))).record;
+    let renewed = renewed_of(&verified()).certificate;
+    let status = terminal_status(
+        &[registration(renewed.clone())],
+        std::slice::from_ref(&done),
+    );
+    let renewal = status[0].renewal.as_ref().expect("came from a renewal");
+    assert_eq!(renewal.stage, "done");
+    assert_eq!(renewal.renewed_at, Some(done.updated_at));
+    assert_eq!(renewal.imported_at, Some(done.updated_at));
+    assert_eq!(renewal.backed_up_at, Some(done.updated_at));
+    assert_eq!(status[0].serial, renewed.serial);
+
+    // A renewal that stopped: the registration being renewed says why.
+    let current = done.current.clone();
+    let mut failed = done;
+    failed.stage = Stage::Failed {
+        reason: Failure::new(Code::ConnectionFailed, None),
+        issued: false,
+        picker_tab: None,
+    };
+    let status = terminal_status(&[registration(current)], &[failed]);
+    let renewal = status[0].renewal.as_ref().expect("being renewed");
+    assert_eq!(
+        (renewal.stage, renewal.error_code, renewal.renewed_at),
+        ("failed", Some(Code::ConnectionFailed), None)
+    );
+    // Nothing of a secret has a place in it.
+    let json = serde_json::to_string(&status).expect("json");
+    assert!(!json.contains(PASS));
+}
