@@ -202,7 +202,12 @@ test('the options page tells each reason apart, in words an administrator can ac
   assert.deepEqual(await companionStatus(), [worded('companionWorking', ['0.1.0', store]), ...worded('companionBackupFolderNone').split('\n')]);
   const folder = path.join(dir, 'nas', '受付PC');
   hosts.real({ backupFolder: folder });
-  assert.deepEqual(await companionStatus(), [worded('companionWorking', ['0.1.0', store]), worded('companionBackupFolderSet', [folder])]);
+  const [working, backup, statusLine, ...more] = await companionStatus();
+  assert.deepEqual([working, backup, more], [worded('companionWorking', ['0.1.0', store]), worded('companionBackupFolderSet', [folder]), []]);
+  // And whether this terminal's status is written there: not yet, or (the hourly check came
+  // meanwhile) where.
+  const writtenStart = worded('companionStatusWritten', ['\u0000', '']).split('\u0000')[0];
+  assert.ok(statusLine === worded('companionStatusNotYet') || statusLine.startsWith(`${writtenStart}${folder}`), statusLine);
 });
 
 /** Each renewal's stage and the companion's reason, by the fingerprint of the certificate it
@@ -244,16 +249,20 @@ test('a companion that never answers: the renewal goes on to the manual guide at
   await renew(page, second);
 
   const limit = COMPANION_TIME_LIMITS_MS.import;
-  const settled = await until('the first renewal goes on without the companion', renewals,
+  await until('the first renewal goes on without the companion', renewals,
     (all) => all[first]?.state !== 'importing', limit + 15_000);
   const waited = Date.now() - asked;
+  // Then, as without a companion, both files are saved in Downloads and the guide takes over.
+  const settled = await until('the first renewal saves its files', renewals,
+    (all) => !['verified', 'passwordSaved', 'backingUp', 'filesSaved'].includes(all[first]?.state), limit + 15_000);
   assert.equal(settled[first].state, 'saved', JSON.stringify(settled[first]));
   assert.equal(settled[first].companion, 'companion_timed_out', JSON.stringify(settled[first]));
   assert.ok(waited >= limit - 1000 && waited <= limit + 10_000, `went on after ${waited} ms (limit ${limit} ms)`);
   await until('Chrome ends the companion that did not answer', () => hang.running(), (running) => !running, 10_000);
 
   const next = await until('the renewal behind it runs to its end', renewals,
-    (all) => all[second] && !['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'importing', 'filesSaved'].includes(all[second].state),
+    (all) => all[second] && !['probing', 'requesting', 'answered', 'verified', 'passwordSaved', 'importing', 'backingUp', 'filesSaved']
+      .includes(all[second].state),
     30_000);
   assert.equal(next[second].state, 'saved', JSON.stringify(next[second]));
   assert.equal(next[second].companion, 'companion_not_installed', JSON.stringify(next[second]));
