@@ -16,8 +16,13 @@ import { SIZE_GOAL as GOAL, compressed, webstoreZipSize } from './support/sizes.
 // on gloo-net, the design's choice, +6.7 KB raw and 4 KB of JS glue. Then by issues 19 and 20
 // together, +29.3 KB raw: the companion's stages, plan, settings and discovery (most of it:
 // the machine +3.7 KB, serde for the new shapes +5 KB) and the second hardening (entries kept
-// in place, folder names, Retry-After). Lower a budget whenever a cut lands; use GOAL once met.
-const BUDGET = { raw: 786_000, brotli: 241_000, zip: 367_000 };
+// in place, folder names, Retry-After). Issues 25 and 28 together: the Wasm 782,654 / 240,375 B
+// (within its budget: the companion-first order and the terminal's status, about +3.6 KB raw over
+// the 779 KB issue 27 measured), the zip
+// 368,892 B (about +2.9 KB: the reasons, time limits and status words in two languages, the worker's
+// status report), so its budget becomes 372,000. Issue 27 cuts them. Lower a budget whenever a
+// cut lands; use GOAL once met.
+const BUDGET = { raw: 786_000, brotli: 241_000, zip: 372_000 };
 
 async function measure() {
   // gzip is printed only: what a CRX's deflate is near.

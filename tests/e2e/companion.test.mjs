@@ -102,9 +102,9 @@ function filesUnder(folder) {
  * installed from the release's .deb with `backupFolder` in its admin.json, and the policy for
  * discovery, automatic renewal and import; Chromium started on it with the force-installed
  * release. `allowedIds`: what the companion's install config allows (the release's ID unless
- * given).
+ * given). `user`: the user name this terminal reports its status under; `policy`: more policy.
  */
-async function terminal({ backupFolder, allowedIds }) {
+async function terminal({ backupFolder, allowedIds, user, policy = {} }) {
   const home = mkdtempSync(path.join(dir, 'home-'));
   const downloads = mkdtempSync(path.join(dir, 'downloads-'));
   const client = pki.client(`zero-touch-${path.basename(home)}`, { cn: 'client3948', notAfter: Date.now() + 30 * DAY, password: 'client-pass' });
@@ -116,13 +116,13 @@ async function terminal({ backupFolder, allowedIds }) {
   }
   await setPolicy({
     autoRenew: true, autoRenewSpreadDays: 0,
-    useCompanion: true, companionDiscover: true, companionImport: true,
+    useCompanion: true, companionDiscover: true, companionImport: true, ...policy,
   }, {
     ...certificatePolicies([API_HOST, FILES_HOST, WEBORCA_HOST], downloads),
     ExtensionInstallForcelist: [release.forcelist],
     DeveloperToolsAvailability: 1, // the test reaches the force-installed worker through DevTools
   }, release.id);
-  const launch = () => launchWithExtension({ hosts: ALL_HOSTS, strictTls: true, forceInstalledId: release.id, home });
+  const launch = () => launchWithExtension({ hosts: ALL_HOSTS, strictTls: true, forceInstalledId: release.id, home, user });
   browser = await launch();
   await browser.useDefaultDownloads();
   const worker = await browser.currentWorker();
@@ -134,7 +134,7 @@ async function terminal({ backupFolder, allowedIds }) {
 /** Wakes automatic renewal now and waits for the renewal to settle. */
 async function renewedAutomatically() {
   await (await browser.currentWorker()).evaluate(() => chrome.alarms.create('auto-renew', { when: Date.now() }));
-  return settledRenewal(await browser.currentWorker(), { states: ['done', 'saved', 'failed', 'uncertain', 'held'], timeoutMs: 90_000 });
+  return settledRenewal(await browser.currentWorker(), { states: ['done', 'saved', 'backedUp', 'failed', 'uncertain', 'held'], timeoutMs: 90_000 });
 }
 
 async function popup() {
@@ -304,4 +304,50 @@ test('the Web Store edition asks for the companion permission on the options pag
   const answer = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'page/companion-status' }));
   assert.deepEqual(answer, { ok: false, error: { code: 'companion_not_permitted' } });
   // Headless Chromium cannot answer the permission prompt itself; the grant is not tested here.
+});
+
+test('three terminals share one folder: the administrator\'s page lists them most urgent first, each in its own words', async () => {
+  const shared = path.join(dir, 'nas', 'clinic');
+  /** The status this terminal wrote, once its renewal's step `settled` shows in it. */
+  const statusOf = (user, settled) => until(`${user}'s status`, () => {
+    const name = existsSync(shared) && readdirSync(shared).find((f) => f.startsWith('weborca-status__') && f.includes(`__${user}__`));
+    return name ? JSON.parse(readFileSync(path.join(shared, name), 'utf8')) : null;
+  }, (status) => status && settled(status.certificates[0]?.renewal ?? {}), 20_000);
+  const finish = async () => {
+    await browser.close();
+    browser = undefined;
+  };
+
+  // Renewed, imported and backed up with no click.
+  await terminal({ backupFolder: shared, user: 'reception' });
+  assert.equal((await renewedAutomatically()).state, 'done');
+  await statusOf('reception', (renewal) => renewal.backedUpAt && renewal.importedAt);
+  await finish();
+  // The import left to a person (the policy does not import): renewed, backed up, not imported.
+  await terminal({ backupFolder: shared, user: 'exam', policy: { companionImport: false } });
+  assert.equal((await renewedAutomatically()).state, 'backedUp', 'backed up by the companion, to be imported by hand');
+  await statusOf('exam', (renewal) => renewal.renewedAt && !renewal.importedAt);
+  await finish();
+  // The server's answer was refused (8 MB of JSON): the renewal failed, and says why.
+  server.fault = 'huge-answer';
+  await terminal({ backupFolder: shared, user: 'treatment' });
+  const failed = await renewedAutomatically();
+  server.fault = null;
+  assert.ok(['failed', 'uncertain'].includes(failed.state), JSON.stringify(failed));
+  const status = await statusOf('treatment', (renewal) => renewal.errorCode);
+
+  const page = await browser.context.newPage();
+  await page.goto(`file://${path.join(shared, 'weborca-status.html')}`);
+  const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    standing: tr.querySelector('.badge').textContent, terminal: tr.children[1].textContent, todo: tr.children[4].textContent,
+  })));
+  assert.deepEqual(rows.map((row) => [row.standing, row.terminal.replace(/^.*\((.*)\)$/, '$1')]), [
+    ['更新に失敗', 'treatment'], ['更新済み・未取り込み', 'exam'], ['完了', 'reception'],
+  ]);
+  assert.ok(rows[0].todo.includes(status.certificates[0].renewal.errorMessage), rows[0].todo);
+  // Nothing of a certificate file or a password in any status file or the page.
+  for (const name of readdirSync(shared).filter((f) => f.startsWith('weborca-status'))) {
+    const text = readFileSync(path.join(shared, name), 'utf8');
+    assert.ok(!/-----BEGIN|"(password|pass|p12|key)"|client-pass/.test(text), name);
+  }
 });

@@ -25,10 +25,10 @@ export async function extensionId() {
  * and `close()` which also removes the temporary profile.
  * `hosts` are resolved to 127.0.0.1 (the simulated WebORCA); their test CA is not trusted,
  * so certificate errors are ignored unless `strictTls` (the renewal tests trust it in NSS).
- * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean, home?: string, otherExtensions?: string[] }} [options]
+ * @param {{ headless?: boolean, lang?: string, hosts?: string[], strictTls?: boolean, home?: string, otherExtensions?: string[], user?: string }} [options]
  */
 export async function launchWithExtension({
-  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId, home, otherExtensions = [],
+  headless = true, lang = 'ja', hosts = [], strictTls = false, prepareHome, forceInstalledId, home, otherExtensions = [], user,
 } = {}) {
   // `home`: a HOME the caller keeps (a browser restarted on the same profile and NSS
   // database); otherwise a fresh one, removed by close().
@@ -54,7 +54,8 @@ export async function launchWithExtension({
     ],
     // LANG stays a UTF-8 locale that exists on every machine (file names like WebORCA証明書
     // need it); LANGUAGE picks the UI language.
-    env: { ...process.env, HOME: temp, LANGUAGE: lang, LANG: 'C.UTF-8' },
+    // `user`: the name the companion reports this terminal's user by (one machine plays several).
+    env: { ...process.env, HOME: temp, ...(user ? { USER: user } : {}), LANGUAGE: lang, LANG: 'C.UTF-8' },
   });
   const id = forceInstalledId ?? await extensionId();
   const ours = () => context.serviceWorkers().find((w) => w.url().includes(id));
