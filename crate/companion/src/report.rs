@@ -432,6 +432,7 @@ mod tests {
             serial: text("0A1B"),
             not_after: NOW + days * DAY_MS,
             found_in_store: true,
+            days_left: None,
             renewal,
         }
     }

@@ -91,6 +91,9 @@ pub struct CertificateStatus {
     pub not_after: i64,
     /// Found in the computer's store by the companion, rather than registered from a file.
     pub found_in_store: bool,
+    /// Calendar days in Japan left when the status was written (the companion sets it).
+    #[serde(default)]
+    pub days_left: Option<i64>,
     /// Its renewal, if one was started.
     pub renewal: Option<RenewalStatus>,
 }
@@ -215,6 +218,10 @@ pub fn write_status(
     let failed =
         |err: std::io::Error| CompanionError::with(Code::CompanionStatusFailed, err.to_string());
     create_folder(folder).map_err(failed)?;
+    let mut report = report;
+    for certificate in &mut report.certificates {
+        certificate.days_left = Some(weborca_cert::days_left(certificate.not_after, now));
+    }
     let file = StatusFile {
         format: FORMAT.to_owned(),
         version: VERSION,

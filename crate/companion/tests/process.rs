@@ -677,6 +677,10 @@ fn a_terminal_status_goes_only_into_the_administrators_folder_whole_and_with_not
     assert_eq!(file["format"], "weborca-terminal-status");
     assert_eq!(file["version"], 1);
     assert_eq!(file["certificates"][0]["name"], "受付PC");
+    assert!(
+        file["certificates"][0]["daysLeft"].as_i64().is_some(),
+        "days left, as written"
+    );
     assert!(file["computer"].as_str().is_some_and(|c| !c.is_empty()));
     // Written again: still one file and the page, no temporary left.
     assert_eq!(companion.ask_one(&status(None))["ok"], true);
