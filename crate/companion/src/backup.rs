@@ -3,7 +3,8 @@
 //! clinic's NAS, say), under names the companion makes from the verified certificate, read
 //! back and opened with the password before the answer says the backup is good.
 //!
-//! What a request cannot do: choose the folder, a name or a byte of the password file's text.
+//! What a request cannot do: choose the folder, a file name, or any text in the password file
+//! but the password itself.
 //! What never happens: a file outside the folder (names come from the certificate and carry no
 //! separator; each file is created new, which follows no link), an existing file replaced or
 //! removed (each is written under a temporary name, then linked into place, which fails if the
@@ -11,14 +12,15 @@
 //! Files are 0600 and folders this call creates 0700 (Unix); on Windows they inherit the
 //! folder's access rules.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use weborca_cert::RenewalCode as Code;
 use weborca_cert::{CertificateReport, read_certificate_file, renewed_file_names};
 use zeroize::Zeroizing;
 
+use crate::files::{self, PRIVATE, remove_quietly, temporary_beside, write_new};
 use crate::request::{Answer, CompanionError};
 
 /// Writes the checked backup of `bytes` (opened with `password`, already read as `report`) into
@@ -58,21 +60,14 @@ pub fn back_up(
     })
 }
 
-/// The administrator's folder, created (0700 on Unix) if it is not there yet.
+/// The administrator's folder, created for its user alone if it is not there yet.
 fn create_folder(folder: &Path) -> Result<(), CompanionError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    let refused = |detail: String| CompanionError::with(Code::CompanionBackupFolder, detail);
-    builder
-        .create(folder)
-        .map_err(|err| refused(format!("{}: {err}", folder.display())))?;
-    if fs::metadata(folder).is_ok_and(|meta| meta.is_dir()) {
-        Ok(())
-    } else {
-        Err(refused(format!("{} is not a folder", folder.display())))
-    }
+    files::create_folder(folder).map_err(|err| {
+        CompanionError::with(
+            Code::CompanionBackupFolder,
+            format!("{}: {err}", folder.display()),
+        )
+    })
 }
 
 /// A file name with no folder in it (the core makes them so; checked again where it counts).
@@ -106,7 +101,7 @@ impl Written {
     /// refuses the backup.
     fn put(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let temporary = temporary_beside(path);
-        write_new(&temporary, contents)?;
+        write_new(&temporary, contents, PRIVATE)?;
         let placed = place(&temporary, path, contents);
         remove_quietly(&temporary);
         match placed {
@@ -133,33 +128,6 @@ impl Written {
     }
 }
 
-/// A name in the same folder nobody else uses: the process and the moment.
-fn temporary_beside(path: &Path) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}-{nanos}.part", std::process::id()))
-}
-
-/// Creates `path`, which must not exist (creating new follows no link), flushed to the disk.
-fn write_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file: File = options.open(path)?;
-    let written = file.write_all(contents).and_then(|()| file.sync_all());
-    if written.is_err() {
-        remove_quietly(path);
-    }
-    written
-}
-
 /// Gives the flushed `temporary` its final name without replacing anything: a hard link fails
 /// when the name is taken (and never follows a link there). Where the file system has no hard
 /// links (some shares): on Linux a rename that refuses to replace (`RENAME_NOREPLACE`);
@@ -180,7 +148,7 @@ fn place_without_hard_link(temporary: &Path, path: &Path, _contents: &[u8]) -> s
 
 #[cfg(not(target_os = "linux"))]
 fn place_without_hard_link(_temporary: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_new(path, contents)
+    write_new(path, contents, PRIVATE)
 }
 
 /// Whether `path` is a plain file (not a link) holding exactly `contents`.
@@ -197,10 +165,6 @@ fn copy_opens(p12_path: &Path, password_path: &Path, bytes: &[u8]) -> bool {
         let pass = pass_file.lines().nth(1).unwrap_or_default();
         copy.as_slice() == bytes && read_certificate_file(&copy, Some(pass), None).is_ok()
     })
-}
-
-fn remove_quietly(path: &Path) {
-    let _ = fs::remove_file(path);
 }
 
 #[cfg(test)]

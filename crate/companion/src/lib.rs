@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod backup;
+pub mod files;
 pub mod frame;
 pub mod origin;
 pub mod report;

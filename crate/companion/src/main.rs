@@ -84,7 +84,7 @@ fn keep_out_of_core_dumps() {}
 /// `weborca-companion report <folder>`: writes the folder's page (`weborca-status.html` in it)
 /// and prints the same table.
 fn report(folder: Option<String>) -> ExitCode {
-    use weborca_companion::{report, status};
+    use weborca_companion::{files, report};
     let Some(folder) = folder else {
         eprintln!("usage: weborca-companion report <the administrator's folder>");
         return ExitCode::from(2);
@@ -93,7 +93,7 @@ fn report(folder: Option<String>) -> ExitCode {
     let files = report::read_folder(folder);
     let now = now();
     let page = folder.join(report::PAGE);
-    if let Err(err) = status::replace_whole(&page, report::page(&files, now).as_bytes()) {
+    if let Err(err) = files::replace_whole(&page, report::page(&files, now).as_bytes()) {
         eprintln!("weborca-companion: {}: {err}", page.display());
         return ExitCode::FAILURE;
     }

@@ -8,14 +8,13 @@
 //! The format (`weborca-terminal-status`, version 1) is documented in the administrator's guide
 //! §8 so that an IT vendor's own tools can read it.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use weborca_cert::RenewalCode as Code;
 
+use crate::files;
 use crate::request::{Answer, CompanionError};
 
 /// The start of every status file's name, directly in the administrator's folder (no folder
@@ -191,8 +190,8 @@ impl Terminal {
 
 #[cfg(unix)]
 fn computer_name() -> String {
-    fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| fs::read_to_string("/etc/hostname"))
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_owned())
         .ok()
         .filter(|name| !name.is_empty())
@@ -217,7 +216,7 @@ pub fn write_status(
     let folder = folder.ok_or_else(|| CompanionError::new(Code::CompanionBackupNotSet))?;
     let failed =
         |err: std::io::Error| CompanionError::with(Code::CompanionStatusFailed, err.to_string());
-    create_folder(folder).map_err(failed)?;
+    files::create_folder(folder).map_err(failed)?;
     let mut report = report;
     for certificate in &mut report.certificates {
         certificate.days_left = Some(weborca_cert::days_left(certificate.not_after, now));
@@ -234,52 +233,12 @@ pub fn write_status(
     let bytes = serde_json::to_vec_pretty(&file)
         .map_err(|err| CompanionError::with(Code::CompanionStatusFailed, err.to_string()))?;
     let path = folder.join(terminal.file_name());
-    replace_whole(&path, &bytes).map_err(failed)?;
+    files::replace_whole(&path, &bytes).map_err(failed)?;
     let page = crate::report::page(&crate::report::read_folder(folder), now);
-    replace_whole(&folder.join(crate::report::PAGE), page.as_bytes()).map_err(failed)?;
+    files::replace_whole(&folder.join(crate::report::PAGE), page.as_bytes()).map_err(failed)?;
     Ok(Answer::StatusWritten {
         path: path.display().to_string(),
     })
-}
-
-fn create_folder(folder: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(folder)
-}
-
-/// Writes `bytes` under a temporary name beside `path`, flushed, then renames it over `path`:
-/// a reader sees the old file or the new one, never half of either. Renaming replaces a link
-/// at `path` itself, never what it points to.
-pub fn replace_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = temporary_beside(path);
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    let placed = written.and_then(|()| fs::rename(&temporary, path));
-    if placed.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    placed
-}
-
-fn temporary_beside(path: &Path) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}-{nanos}.part", std::process::id()))
 }
 
 #[cfg(test)]

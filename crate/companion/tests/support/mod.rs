@@ -146,65 +146,21 @@ fn issue(dir: &Path, name: &str, cn: &str, ca: &str, days: &str, key: &str) {
 
 /// A terminal certificate from `ca`, valid `days`, exported as a legacy `.p12`.
 fn terminal(dir: &Path, name: &str, cn: &str, ca: &str, days: &str) -> Vec<u8> {
-    let (key, csr, crt, p12) = (
-        path(dir, &format!("{name}.key")),
-        path(dir, &format!("{name}.csr")),
-        path(dir, &format!("{name}.crt")),
-        path(dir, &format!("{name}.p12")),
-    );
+    let key = format!("{name}.key");
     run(
         "openssl",
         &[
-            "req",
-            "-new",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            &key,
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
             "-out",
-            &csr,
-            "-subj",
-            &format!("/C=JP/O=u00001294/CN={cn}"),
+            &path(dir, &key),
         ],
     );
-    run(
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &path(dir, &format!("{ca}.crt")),
-            "-CAkey",
-            &path(dir, &format!("{ca}.key")),
-            "-CAcreateserial",
-            "-days",
-            days,
-            "-out",
-            &crt,
-        ],
-    );
-    run(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-legacy",
-            "-in",
-            &crt,
-            "-inkey",
-            &key,
-            "-name",
-            name,
-            "-passout",
-            &format!("pass:{PASS}"),
-            "-out",
-            &p12,
-        ],
-    );
-    std::fs::read(p12).expect("p12")
+    issue(dir, name, cn, ca, days, &key);
+    export(dir, name, &format!("{name}.p12"), &[])
 }
 
 impl Renewal {
