@@ -69,11 +69,23 @@ test: lint test-rust test-wasm test-e2e test-windows fuzz
 
 # Release packages into release/: the Web Store zip, a CRX3 signed with KEY (a PEM kept
 # outside the repository), updates.xml pointing at BASE_URL, and the companion's .deb and .msi
-# allowing the self-hosted edition and, given STORE_ID, the Web Store's. Prints the extension ID.
-#   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/ [STORE_ID=…]
+# allowing the self-hosted edition and the Web Store's (STORE_ID, required: none for no store edition). Prints the extension ID.
+#   make package KEY=~/keys/weborca-release.pem BASE_URL=https://updates.example.jp/weborca/ STORE_ID=<Web Store ID or none>
+# Checked when the makefile is read, before `build` spends minutes: a companion built without
+# the store edition's ID refuses that edition on every terminal (docs/admin, issue 29).
+ifneq ($(filter package,$(MAKECMDGOALS)),)
+ifeq ($(strip $(KEY)),)
+$(error usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> STORE_ID=<Chrome Web Store ID | none>)
+endif
+ifeq ($(strip $(BASE_URL)),)
+$(error usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> STORE_ID=<Chrome Web Store ID | none>)
+endif
+ifeq ($(strip $(STORE_ID)),)
+$(error STORE_ID is required: the Chrome Web Store ID of the extension (the end of its listing's address), or STORE_ID=none for a companion that answers only the self-hosted edition)
+endif
+endif
 package: build
-	@test -n "$(KEY)" -a -n "$(BASE_URL)" || { echo "usage: make package KEY=<release key .pem> BASE_URL=<https://host/path/> [STORE_ID=<id>]" >&2; exit 2; }
-	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)" $(if $(STORE_ID),--store-id "$(STORE_ID)")
+	node scripts/package.mjs --key "$(KEY)" --base-url "$(BASE_URL)" --store-id "$(STORE_ID)"
 
 # The companion's Windows installer → release/weborca-companion-<version>-x64.msi (per machine,
 # for Group Policy), allowed for the extension IDs given (the store's and the self-hosted one's).

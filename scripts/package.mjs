@@ -11,7 +11,7 @@
 // packed by Chromium itself (--pack-extension), the format's reference implementation.
 //
 //   node scripts/package.mjs --key release-key.pem --base-url https://updates.example.jp/weborca/ \
-//     [--store-id <the ID the Chrome Web Store gave the extension>]
+//     --store-id <the ID the Chrome Web Store gave the extension | none>
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -107,7 +107,21 @@ export function buildMsi({ ids, out }) {
   return printed.trim().split('\n').at(-1);
 }
 
+/** The store edition's ID the companion must also answer, or none when the administrator said
+ * `none`. Asked for explicitly: a companion built without it refuses the store edition on every
+ * terminal (「…受け付ける設定になっていません」), which nobody notices until it is installed. */
+export function storeIdsOf(storeId) {
+  if (storeId === 'none') return [];
+  if (storeId === undefined || storeId === '') {
+    throw new Error('STORE_ID is required: the Chrome Web Store ID of the extension (its listing\'s address ends with it), '
+      + 'or STORE_ID=none for a companion that answers only the self-hosted edition');
+  }
+  if (!/^[a-p]{32}$/.test(storeId)) throw new Error(`STORE_ID is not an extension ID (32 letters a-p): ${storeId}`);
+  return [storeId];
+}
+
 export async function packageRelease({ key, baseUrl, storeId, windows = false, out = path.join(root, 'release') }) {
+  const storeIds = storeIdsOf(storeId);
   const versions = await declaredVersions();
   const version = versions['manifest.json'];
   if (new Set(Object.values(versions)).size !== 1) {
@@ -133,8 +147,8 @@ export async function packageRelease({ key, baseUrl, storeId, windows = false, o
     const codebase = new URL(path.basename(crx), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
     await writeFile(path.join(out, 'updates.xml'), updatesXml({ id, version, codebase }));
     // The companion answers the editions this release makes: the self-hosted one, and the
-    // store's when its ID is known (the store assigns it at the first upload).
-    const ids = [id, ...(storeId ? [storeId] : [])];
+    // store's unless the administrator said none (the store assigns it at the first upload).
+    const ids = [id, ...storeIds];
     const deb = await buildDeb({ ids, out });
     // The .msi needs the mingw-w64 target and wixl (`make deps` installs both).
     const msi = windows ? buildMsi({ ids, out }) : undefined;
@@ -151,8 +165,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'no-windows': { type: 'boolean' },
     },
   });
-  if (!values.key || !values['base-url']) {
-    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> [--store-id <id>] [--out release] [--no-windows]');
+  if (!values.key || !values['base-url'] || !values['store-id']) {
+    console.error('usage: node scripts/package.mjs --key <release key .pem> --base-url <https://host/path/> --store-id <Web Store ID | none> [--out release] [--no-windows]');
     process.exit(2);
   }
   const result = await packageRelease({

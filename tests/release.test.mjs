@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { declaredVersions, extensionIdOf, updatesXml } from '../scripts/package.mjs';
+import { execFileSync } from 'node:child_process';
+import { declaredVersions, extensionIdOf, packageRelease, storeIdsOf, updatesXml } from '../scripts/package.mjs';
 import { extensionId, root } from './support/browser.mjs';
 
 test('manifest.json, package.json and Cargo.toml declare one version', async () => {
@@ -57,4 +58,25 @@ test('the manifest asks for a Chrome that can keep storage.local from content sc
   // renewal's password and the settings (tests/e2e/storage-access.test.mjs).
   const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
   assert.ok(Number(manifest.minimum_chrome_version) >= 140, manifest.minimum_chrome_version);
+});
+
+test('a release is not packaged without the store edition\'s ID, unless told there is none', async () => {
+  // Without it the companion refuses the store edition on every terminal (issue 29).
+  for (const storeId of [undefined, '']) {
+    await assert.rejects(packageRelease({ key: '/nonexistent.pem', baseUrl: 'https://u.example.jp/', storeId, out: '/nonexistent' }),
+      /STORE_ID is required/);
+  }
+  assert.throws(() => storeIdsOf('not-an-id'), /not an extension ID/);
+  assert.deepEqual(storeIdsOf('none'), []);
+  assert.deepEqual(storeIdsOf('a'.repeat(32)), ['a'.repeat(32)]);
+  // And `make package` stops before building when STORE_ID is missing (-n: nothing runs).
+  let refusal;
+  try {
+    execFileSync('make', ['-n', '--no-print-directory', 'package', 'KEY=k.pem', 'BASE_URL=https://u.example.jp/'],
+      { cwd: root, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, MAKEFLAGS: '' } });
+  } catch (error) {
+    refusal = error;
+  }
+  assert.ok(refusal, 'make package without STORE_ID fails');
+  assert.match(refusal.stderr, /STORE_ID/);
 });

@@ -68,7 +68,7 @@ test('force-installed from a local update server: admin install, policy in force
   const releaseDir = path.join(dir, 'release');
   mkdirSync(releaseDir);
   const updates = await serveFolder(releaseDir);
-  const release = await packageRelease({ key: keyFile, baseUrl: `http://127.0.0.1:${updates.port}/`, out: releaseDir });
+  const release = await packageRelease({ key: keyFile, baseUrl: `http://127.0.0.1:${updates.port}/`, storeId: 'none', out: releaseDir });
   try {
     // The packages: the store zip without the development key, a CRX3.
     const manifest = JSON.parse(execFileSync('unzip', ['-p', release.zip, 'manifest.json'], { encoding: 'utf8' }));

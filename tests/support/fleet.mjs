@@ -34,7 +34,7 @@ export async function servedRelease(dir) {
   const releaseDir = path.join(dir, 'release');
   mkdirSync(releaseDir, { recursive: true });
   const updates = await serveFolder(releaseDir);
-  const release = await packageRelease({ key: keyFile, baseUrl: `http://127.0.0.1:${updates.port}/`, out: releaseDir });
+  const release = await packageRelease({ key: keyFile, baseUrl: `http://127.0.0.1:${updates.port}/`, storeId: 'none', out: releaseDir });
   return { ...release, updates, forcelist: `${release.id};http://127.0.0.1:${updates.port}/updates.xml` };
 }
 
