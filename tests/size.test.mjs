@@ -20,9 +20,14 @@ import { SIZE_GOAL as GOAL, compressed, webstoreZipSize } from './support/sizes.
 // (within its budget: the companion-first order and the terminal's status, about +3.6 KB raw over
 // the 779 KB issue 27 measured), the zip
 // 368,892 B (about +2.9 KB: the reasons, time limits and status words in two languages, the worker's
-// status report), so its budget becomes 372,000. Issue 27 cuts them. Lower a budget whenever a
-// cut lands; use GOAL once met.
-const BUDGET = { raw: 786_000, brotli: 241_000, zip: 372_000 };
+// status report), so its budget becomes 372,000. Issue 29, the diagnostics an administrator
+// copies (crate/src/diagnostics.rs, the settings' sources, the worker's facts): the Wasm 782,639 →
+// 796,732 B raw (+14.1 KB: the text 4.5 KB, its boundary 2.4 KB, the sources 1.5 KB; measured and
+// dropped: a BTreeMap for the error words, +8.6 KB, and a derived deserializer for the facts,
+// +4.4 KB), 240,375 → 244,646 B brotli, the zip 368,892 → 376,470 B (with the page's strings in
+// two languages), so the budgets become 805,000 / 247,000 / 380,000. Issue 27 cuts them. Lower a
+// budget whenever a cut lands; use GOAL once met.
+const BUDGET = { raw: 805_000, brotli: 247_000, zip: 380_000 };
 
 async function measure() {
   // gzip is printed only: what a CRX's deflate is near.

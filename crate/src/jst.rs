@@ -35,6 +35,24 @@ pub(crate) fn jst_date_digits(millis: i64) -> String {
         .unwrap_or_else(|| "00000000".to_owned())
 }
 
+/// `yyyy-mm-dd hh:mm JST` of `millis` (the diagnostics' dates, read the same on any PC).
+pub(crate) fn jst_date_time(millis: i64) -> String {
+    u64::try_from(millis + JST_OFFSET_MS)
+        .ok()
+        .and_then(|ms| DateTime::from_unix_duration(Duration::from_millis(ms)).ok())
+        .map(|d| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} JST",
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minutes()
+            )
+        })
+        .unwrap_or_else(|| format!("{millis} ms"))
+}
+
 /// `millis` moved `months` calendar months later in Japan, the day clamped to the month's
 /// end (Jan 31 + 1 month = Feb 28/29), as Java's `Calendar.add(MONTH, n)` does for monsiaj.
 /// `None` outside the years X.509 dates cover (1970–9999).

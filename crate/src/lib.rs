@@ -8,6 +8,7 @@
 
 mod ber;
 mod certificate;
+mod diagnostics;
 mod discovery;
 mod error;
 mod file_name;
@@ -32,6 +33,9 @@ pub mod wasm;
 // The public API: what the Wasm binding (`wasm`), the tests, the fuzz targets and the
 // benchmark use. Types that appear in these items' signatures are reachable through them.
 pub use certificate::CertificateInfo;
+pub use diagnostics::{
+    CompanionFacts as DiagnosticsCompanion, Facts as DiagnosticsFacts, diagnostics,
+};
 pub use discovery::{Found as FoundCertificate, discovered as discovered_registrations};
 pub use error::{Error, Result};
 pub use file_name::{SavedNames, renewed_names as renewed_file_names};

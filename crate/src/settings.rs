@@ -205,6 +205,66 @@ impl Settings {
     }
 }
 
+/// Where a setting in force came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// The administrator's policy (shown locked).
+    Policy,
+    /// The user's options page.
+    User,
+    /// Neither: the built-in default.
+    Default,
+}
+
+impl Source {
+    /// The name written in diagnostics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Policy => "policy",
+            Self::User => "user",
+            Self::Default => "default",
+        }
+    }
+}
+
+/// One setting in force: its name, its value as text and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced {
+    /// The setting's name.
+    pub name: &'static str,
+    /// Its value in force, as text.
+    pub value: String,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl EffectiveSettings {
+    /// Every setting in the table's order with its value and its source, `user` being the
+    /// user's stored settings these were computed from (a user value the core dropped, or one
+    /// only the administrator may set, is not the user's).
+    pub fn sourced(&self, user: &SettingsInput) -> Vec<Sourced> {
+        let by_user = validate_each(user).0.without_policy_only().0.names_given();
+        value_texts(&self.settings)
+            .into_iter()
+            .map(|(name, value)| {
+                let source = if self.locked.contains(&name) {
+                    Source::Policy
+                } else if by_user.contains(&name) {
+                    Source::User
+                } else {
+                    Source::Default
+                };
+                Sourced {
+                    name,
+                    value,
+                    source,
+                }
+            })
+            .collect()
+    }
+}
+
 /// Checks every key given in `input`; all or nothing, so a form is never half-applied.
 pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
     let mut valid = SettingsInput::default();

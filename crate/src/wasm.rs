@@ -23,6 +23,77 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The diagnostics an administrator copies (`diagnostics.rs`): `facts` from the worker, the
+/// user's stored settings and the policy (read as `effectiveSettings` reads them), and the
+/// registrations and renewals as stored. Never given a secret: the worker's secrets stay out.
+#[wasm_bindgen(js_name = diagnosticsText)]
+pub fn diagnostics_text(
+    facts: JsValue,
+    user: JsValue,
+    policy: JsValue,
+    registrations: JsValue,
+    renewals: JsValue,
+) -> Result<String, JsValue> {
+    let facts = diagnostics_facts(&facts);
+    let registrations: Vec<crate::overview::Registration> = from_js(registrations)?;
+    let renewals: Vec<crate::RenewalRecord> = from_js(renewals)?;
+    let user = crate::SettingsInput::from_entries(settings::settings_entries(&user)?);
+    let given = user.0.clone();
+    let policy = crate::SettingsInput::from_entries(settings::settings_entries(&policy)?);
+    let effective = crate::effective_settings_read(user, policy);
+    Ok(crate::diagnostics(
+        &facts,
+        &effective,
+        &given,
+        &registrations,
+        &renewals,
+    ))
+}
+
+/// The worker's facts (`diagnostics::Facts`), read key by key: a derived deserializer for them
+/// cost the Wasm 4.4 KB, and a missing or mistyped fact is only a blank in a report. `messages`
+/// is a list of `[code, sentence]` pairs.
+fn diagnostics_facts(facts: &JsValue) -> crate::DiagnosticsFacts {
+    let get = |object: &JsValue, key: &str| js_sys::Reflect::get(object, &key.into()).ok();
+    let text = |object: &JsValue, key: &str| get(object, key).and_then(|value| value.as_string());
+    let number = |object: &JsValue, key: &str| {
+        get(object, key)
+            .and_then(|value| value.as_f64())
+            .map(|ms| ms as i64)
+    };
+    let companion = get(facts, "companion")
+        .filter(JsValue::is_object)
+        .map(|companion| crate::DiagnosticsCompanion {
+            version: text(&companion, "version"),
+            store: text(&companion, "store"),
+            backup_folder: text(&companion, "backupFolder"),
+            error_code: text(&companion, "errorCode"),
+            status_written: get(&companion, "statusWritten").and_then(|value| value.as_bool()),
+            status_code: text(&companion, "statusCode"),
+            status_at: number(&companion, "statusAt"),
+        });
+    let messages = get(facts, "messages")
+        .filter(js_sys::Array::is_array)
+        .map(|messages| {
+            js_sys::Array::from(&messages)
+                .iter()
+                .filter_map(|pair| {
+                    let pair = js_sys::Array::from(&pair);
+                    Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    crate::DiagnosticsFacts {
+        extension_version: text(facts, "extensionVersion").unwrap_or_default(),
+        install_type: text(facts, "installType").unwrap_or_default(),
+        browser: text(facts, "browser").unwrap_or_default(),
+        companion,
+        messages,
+        now: number(facts, "now").unwrap_or_default(),
+    }
+}
+
 /// An object's own `(name, value)` pairs, as `Object.entries` gives them.
 fn object_entries(object: &JsValue) -> Vec<(String, JsValue)> {
     js_sys::Object::entries(object.unchecked_ref())

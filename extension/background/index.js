@@ -16,6 +16,7 @@ import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
 import { askCompanion } from './companion.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { bannerView } from './banner-view.js';
+import { diagnostics } from './diagnostics.js';
 
 const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
@@ -340,6 +341,11 @@ const handlers = {
     const { version, store: kind, backupFolder } = await askCompanion({ type: 'version' });
     const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
     return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null, statusReport };
+  },
+  async [MessageType.DIAGNOSTICS]() {
+    const [stored, user, policy] = await Promise.all([store.read(), store.userSettings(), readPolicy()]);
+    const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
+    return { text: await diagnostics({ stored, user, policy, statusReport }) };
   },
   async [MessageType.SHOW_FOLDER]({ fingerprint }) {
     // Only for a renewal whose files are saved in Downloads (not one the companion imported

@@ -245,6 +245,29 @@ mountRegistrationForm(document.getElementById('register'), ({ registration }) =>
   done.textContent = t('registeredAs', [registration.label]);
   done.hidden = false;
 });
+document.getElementById('copy-diagnostics').addEventListener('click', async () => {
+  const said = document.getElementById('diagnostics-message');
+  const shownText = document.getElementById('diagnostics-text');
+  said.hidden = true;
+  let text;
+  try {
+    ({ text } = await send(MessageType.DIAGNOSTICS));
+  } catch (error) {
+    said.textContent = errorMessage(error);
+    said.className = 'error';
+    said.hidden = false;
+    announce(said.textContent);
+    return;
+  }
+  // Shown as well, so it can be selected by hand where the clipboard is refused.
+  shownText.value = text;
+  shownText.hidden = false;
+  const copied = await navigator.clipboard.writeText(text).then(() => true, () => false);
+  said.textContent = t(copied ? 'diagnosticsCopied' : 'diagnosticsCopyFailed');
+  said.className = copied ? 'ok' : 'error';
+  said.hidden = false;
+  announce(said.textContent);
+});
 load().catch((error) => console.error('Loading the settings failed:', error));
 // A policy that changes (or first arrives, seconds after a force-install) shows at once.
 chrome.storage.onChanged.addListener((_changes, area) => {

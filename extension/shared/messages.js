@@ -44,6 +44,8 @@ export const MessageType = Object.freeze({
   DISCARD_HELD: 'page/discard-held',
   /** page→worker: whether the companion answers, its version, store and backup folder (the options page) */
   COMPANION_STATUS: 'page/companion-status',
+  /** page→worker: the diagnostics text an administrator copies for the IT vendor (no secret) */
+  DIAGNOSTICS: 'page/diagnostics',
   /** content→worker: what the banner on this page should say (null: nothing) */
   BANNER: 'content/banner',
   /** content→worker: "後で" for one certificate */
@@ -92,6 +94,7 @@ export const MessageType = Object.freeze({
  *   'page/discard-held': [Target, { renewal: RenewalRecord | null }],
  *   'page/companion-status': [undefined, { version: string, store: string, backupFolder: string | null,
  *     statusReport: { ok: boolean, path?: string, code?: string, at: number } | null }],
+ *   'page/diagnostics': [undefined, { text: string }],
  *   'content/banner': [undefined, { banner: BannerView | null }],
  *   'content/snooze': [Target, {}],
  *   'content/renew': [Target, {}],
@@ -145,6 +148,7 @@ export const validData = Object.freeze({
   [MessageType.EXPORT_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.DISCARD_HELD]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.COMPANION_STATUS]: () => true,
+  [MessageType.DIAGNOSTICS]: () => true,
   [MessageType.BANNER]: () => true,
   [MessageType.SNOOZE]: (d) => isFingerprint(d?.fingerprint),
   [MessageType.RENEW]: (d) => isFingerprint(d?.fingerprint),

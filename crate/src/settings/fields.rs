@@ -159,6 +159,43 @@ impl InForce<Option<String>> for String {
     }
 }
 
+/// A value in force as one line of text (the diagnostics an administrator copies).
+pub(super) trait AsText {
+    fn as_text(&self) -> String;
+}
+
+impl AsText for bool {
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl AsText for u32 {
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl AsText for String {
+    fn as_text(&self) -> String {
+        format!("\"{self}\"")
+    }
+}
+
+impl AsText for Option<String> {
+    fn as_text(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "(none)".to_owned(), AsText::as_text)
+    }
+}
+
+impl<T: AsText> AsText for Vec<T> {
+    fn as_text(&self) -> String {
+        let items: Vec<String> = self.iter().map(AsText::as_text).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
 /// Builds the per-setting code from the table of settings. Each row:
 ///
 /// ```text
@@ -168,8 +205,8 @@ impl InForce<Option<String>> for String {
 ///
 /// Generates `CONST: Field` and `FIELDS` (the list, in order), the `SettingsInput` struct,
 /// `SettingsInput::read_entry` (the name match), `SettingsInput::without_policy_only`,
-/// `validate_each`, `merge` (policy over user, with the locked names) and `in_force` (the
-/// `Settings` from merged input and the defaults).
+/// `validate_each`, `merge` (policy over user, with the locked names), `value_texts` (each value
+/// in force as text) and `in_force` (the `Settings` from merged input and the defaults).
 macro_rules! settings_table {
     ($(
         $(#[doc = $doc:literal])*
@@ -221,6 +258,17 @@ macro_rules! settings_table {
                 }
             }
 
+            /// The names of the settings this input gives, in the table's order.
+            pub(super) fn names_given(&self) -> Vec<&'static str> {
+                let mut names = Vec::new();
+                $(
+                    if self.$field.is_some() {
+                        names.push($name);
+                    }
+                )*
+                names
+            }
+
             /// This input without the settings only the administrator may set, and the
             /// names of those it carried.
             fn without_policy_only(mut self) -> (Self, Vec<&'static str>) {
@@ -269,6 +317,12 @@ macro_rules! settings_table {
                 )*
             };
             (merged, locked)
+        }
+
+        /// Every setting's name and its value in force, written as text, in the table's order.
+        fn value_texts(settings: &Settings) -> Vec<(&'static str, String)> {
+            use $crate::settings::fields::AsText;
+            vec![$(($name, settings.$field.as_text()),)*]
         }
 
         /// The values in force for merged, checked input: each given value, else the default.

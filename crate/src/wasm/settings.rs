@@ -20,7 +20,7 @@ pub fn effective_settings(user: JsValue, policy: JsValue) -> Result<JsValue, JsV
 
 /// A settings object's entries, each value its own deserializer, without nulls and in the
 /// order of their names (as a `serde_json::Map` iterated them before).
-fn settings_entries(
+pub(super) fn settings_entries(
     object: &JsValue,
 ) -> Result<Vec<(String, serde_wasm_bindgen::Deserializer)>, JsValue> {
     if !object.is_object() || js_sys::Array::is_array(object) {
