@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::code::Code;
-use super::record::{
-    CompanionOutcome, Copies, ExportedFiles, Failure, Files, RenewalRecord, Stage,
-};
+use super::record::RenewalRecord;
+use super::stage::{CompanionOutcome, Copies, ExportedFiles, Failure, Files, Stage};
+use super::stored::StageName;
 
 /// A renewal as the popup shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -17,7 +17,7 @@ pub struct RenewalView {
     /// Its label.
     pub label: String,
     /// The stage's stored name (the card's class).
-    pub stage: &'static str,
+    pub stage: StageName,
     /// Which card.
     pub card: Card,
     /// Why it waits, is stuck or stopped.
@@ -445,7 +445,7 @@ mod tests {
     use super::*;
     use crate::certificate::CertificateInfo;
     use crate::file_name::SavedNames;
-    use crate::renewal::record::{CompanionOutcome, Renewed};
+    use crate::renewal::stage::{CompanionOutcome, Renewed};
 
     fn certificate(fingerprint: &str) -> CertificateInfo {
         CertificateInfo {

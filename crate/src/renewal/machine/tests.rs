@@ -3,8 +3,17 @@
 
 use serde_json::{Value, json};
 
+use super::super::effect::{Effect, Notice, Step, Stray};
+use super::super::event::{Command, EventKind, Outcome, Timer};
+use super::super::protocol::MAX_POSTS_WHEN_BUSY;
+use super::super::record::Secret;
+use super::super::stage::{
+    CompanionOutcome, Copies, ExportedFiles, Failure, Files, Renewed, Retry,
+};
+use super::super::stored::StageName;
 use super::step as advance;
 use super::*;
+use crate::file_name::held_names;
 use crate::jst::DAY_MS;
 use crate::renewal::fixtures::{PASS, WITH_CHAIN as RENEWED, three_years_earlier};
 use crate::renewal::view::{Action, Card, view};
@@ -51,34 +60,34 @@ fn started() -> RenewalRecord {
 }
 
 fn response(status: u16, body: &[u8]) -> Event {
-    Event::Response {
+    Event::from(Outcome::Response {
         status,
         redirected: false,
         body: body.to_vec(),
         too_large: false,
         retry_after: None,
-    }
+    })
 }
 
 fn too_large() -> Event {
-    Event::Response {
+    Event::from(Outcome::Response {
         status: 200,
         redirected: false,
         body: vec![],
         too_large: true,
         retry_after: None,
-    }
+    })
 }
 
 /// What the worker reports when the browser was sent elsewhere (`redirect: "manual"`).
 fn redirected() -> Event {
-    Event::Response {
+    Event::from(Outcome::Response {
         status: 0,
         redirected: true,
         body: Vec::new(),
         too_large: false,
         retry_after: None,
-    }
+    })
 }
 
 fn answer_body() -> Vec<u8> {
@@ -108,7 +117,7 @@ fn requests(step: &Step) -> Vec<(&'static str, String)> {
     step.effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Request { method, url, .. } => Some((*method, url.clone())),
+            Effect::Request { method, url, .. } => Some((wire_name(method), url.clone())),
             _ => None,
         })
         .collect()
@@ -127,7 +136,13 @@ fn code(record: &RenewalRecord) -> Option<Code> {
 }
 
 fn state(record: &RenewalRecord) -> &'static str {
-    record.stage.name()
+    wire_name(&record.stage.name())
+}
+
+/// A value's name on the wire, as the worker reads it.
+fn wire_name(value: &impl serde::Serialize) -> &'static str {
+    let name = serde_json::to_value(value).expect("serialised");
+    String::leak(name.as_str().expect("a name").to_owned())
 }
 
 fn notices(step: &Step) -> Vec<Notice> {
@@ -172,7 +187,12 @@ fn requesting() -> RenewalRecord {
 }
 
 fn waiting() -> RenewalRecord {
-    on(started(), Event::NetworkFailed { timeout: false }, None).record
+    on(
+        started(),
+        Event::from(Outcome::NetworkFailed { timeout: false }),
+        None,
+    )
+    .record
 }
 
 fn answered() -> RenewalRecord {
@@ -192,7 +212,7 @@ fn verified() -> RenewalRecord {
 
 /// The step once the file `record` was saving is on disk at `path`.
 fn file_saved(record: RenewalRecord, path: &str) -> Step {
-    let event = Event::FileSaved { path: path.into() };
+    let event = Event::from(Outcome::FileSaved { path: path.into() });
     on(record, event, Some(&secret(true)))
 }
 
@@ -205,19 +225,34 @@ fn files_saved() -> RenewalRecord {
 }
 
 fn saved() -> RenewalRecord {
-    on(files_saved(), Event::Registered, Some(&secret(false))).record
+    on(
+        files_saved(),
+        Event::from(Outcome::Registered),
+        Some(&secret(false)),
+    )
+    .record
 }
 
 fn backed_up() -> RenewalRecord {
-    on(saved(), Event::BackupConfirmed, Some(&secret(false))).record
+    on(
+        saved(),
+        Event::from(Command::BackupConfirmed),
+        Some(&secret(false)),
+    )
+    .record
 }
 
 fn done() -> RenewalRecord {
-    on(backed_up(), Event::ImportConfirmed, None).record
+    on(backed_up(), Event::from(Command::ImportConfirmed), None).record
 }
 
 fn uncertain() -> RenewalRecord {
-    on(requesting(), Event::NetworkFailed { timeout: true }, None).record
+    on(
+        requesting(),
+        Event::from(Outcome::NetworkFailed { timeout: true }),
+        None,
+    )
+    .record
 }
 
 fn download_retry() -> RenewalRecord {
@@ -232,7 +267,12 @@ fn download_stuck() -> RenewalRecord {
 fn save_stuck() -> RenewalRecord {
     let mut record = verified();
     for _ in 0..MAX_SAVE_ATTEMPTS {
-        record = on(record, Event::SaveFailed, Some(&secret(true))).record;
+        record = on(
+            record,
+            Event::from(Outcome::SaveFailed),
+            Some(&secret(true)),
+        )
+        .record;
     }
     record
 }
@@ -248,10 +288,10 @@ fn held() -> RenewalRecord {
 }
 
 fn held_exported() -> RenewalRecord {
-    let event = Event::HeldExported {
+    let event = Event::from(Outcome::HeldExported {
         path: "/d/管理者確認用/p.txt".into(),
         p12_path: Some("/d/管理者確認用/c.p12".into()),
-    };
+    });
     on(held(), event, Some(&secret_with(OTHER_SUBJECT))).record
 }
 
@@ -398,7 +438,11 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
         "once both files are on disk the password moves to memory-only storage"
     );
 
-    let step = on(step.record, Event::Registered, Some(&secret(false)));
+    let step = on(
+        step.record,
+        Event::from(Outcome::Registered),
+        Some(&secret(false)),
+    );
     assert_eq!(
         step.record.stage,
         Stage::AwaitingImport {
@@ -411,12 +455,22 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
     );
     assert_eq!(notices(&step), [Notice::AwaitingImport]);
     assert_eq!(step.effects.len(), 1);
-    let step = on(step.record, Event::BackupConfirmed, Some(&secret(false)));
+    let step = on(
+        step.record,
+        Event::from(Command::BackupConfirmed),
+        Some(&secret(false)),
+    );
     assert_eq!(
         (state(&step.record), step.effects.clone()),
         ("backedUp", vec![Effect::WipeSecret])
     );
-    let later = advance(step.record, Event::ImportConfirmed, None, NOW + 5, 0.0);
+    let later = advance(
+        step.record,
+        Event::from(Command::ImportConfirmed),
+        None,
+        NOW + 5,
+        0.0,
+    );
     assert_eq!(
         later.record.stage,
         Stage::Done {
@@ -434,7 +488,11 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
 #[test]
 fn only_failures_that_provably_issued_nothing_are_retried_on_their_own() {
     // No connection at the probe (e.g. no certificate to present): nothing was sent.
-    let step = on(started(), Event::NetworkFailed { timeout: false }, None);
+    let step = on(
+        started(),
+        Event::from(Outcome::NetworkFailed { timeout: false }),
+        None,
+    );
     assert_eq!(
         step.record.stage,
         Stage::Waiting {
@@ -447,9 +505,21 @@ fn only_failures_that_provably_issued_nothing_are_retried_on_their_own() {
     assert_eq!(step.record.stage.issued(), Some(false));
     assert_eq!(step.effects, [Effect::Wake { at: NOW + 30_000 }]);
     // Too early: nothing. Due: a new probe, never a POST straight away.
-    let early = advance(step.record.clone(), Event::Tick, None, NOW + 1, 0.0);
+    let early = advance(
+        step.record.clone(),
+        Event::from(Timer::Tick),
+        None,
+        NOW + 1,
+        0.0,
+    );
     assert_eq!((early.record, early.effects), (step.record.clone(), vec![]));
-    let retry = advance(step.record, Event::Tick, None, NOW + 30_000, 0.0);
+    let retry = advance(
+        step.record,
+        Event::from(Timer::Tick),
+        None,
+        NOW + 30_000,
+        0.0,
+    );
     assert_eq!(retry.record.stage, Stage::Probing { attempt: 2 });
     assert_eq!(
         requests(&retry),
@@ -470,13 +540,13 @@ fn only_failures_that_provably_issued_nothing_are_retried_on_their_own() {
 
 /// A 503/429 to the POST as a fetch reports it, with its `Retry-After` header.
 fn busy(status: u16, retry_after: Option<&str>) -> Event {
-    Event::Response {
+    Event::from(Outcome::Response {
         status,
         redirected: false,
         body: b"busy".to_vec(),
         too_large: false,
         retry_after: retry_after.map(str::to_owned),
-    }
+    })
 }
 
 #[test]
@@ -504,7 +574,7 @@ fn a_busy_answer_waits_for_retry_after_and_the_posts_it_may_cost_are_capped() {
         record = answered.record;
         if let Some(at) = retry_at(&record) {
             now = at;
-            record = advance(record, Event::Tick, None, now, 0.0).record;
+            record = advance(record, Event::from(Timer::Tick), None, now, 0.0).record;
         }
     }
     assert_eq!(sent, MAX_POSTS_WHEN_BUSY as usize);
@@ -514,14 +584,19 @@ fn a_busy_answer_waits_for_retry_after_and_the_posts_it_may_cost_are_capped() {
 
 #[test]
 fn retries_back_off_and_end() {
-    let mut record = on(started(), Event::NetworkFailed { timeout: true }, None).record;
+    let mut record = on(
+        started(),
+        Event::from(Outcome::NetworkFailed { timeout: true }),
+        None,
+    )
+    .record;
     for attempt in 2..=MAX_ATTEMPTS {
         let at = retry_at(&record).expect("waiting");
-        record = advance(record, Event::Tick, None, at, 0.0).record;
+        record = advance(record, Event::from(Timer::Tick), None, at, 0.0).record;
         assert_eq!(record.stage, Stage::Probing { attempt });
         let failed = advance(
             record,
-            Event::NetworkFailed { timeout: true },
+            Event::from(Outcome::NetworkFailed { timeout: true }),
             None,
             at,
             0.0,
@@ -546,12 +621,15 @@ fn retries_back_off_and_end() {
 #[test]
 fn a_post_without_an_answer_is_uncertain_and_never_repeated() {
     for (event, expected) in [
-        (Event::NetworkFailed { timeout: true }, Code::Timeout),
         (
-            Event::NetworkFailed { timeout: false },
+            Event::from(Outcome::NetworkFailed { timeout: true }),
+            Code::Timeout,
+        ),
+        (
+            Event::from(Outcome::NetworkFailed { timeout: false }),
             Code::ConnectionLost,
         ),
-        (Event::WorkerStarted, Code::Interrupted),
+        (Event::from(Timer::WorkerStarted), Code::Interrupted),
         (redirected(), Code::Redirected),
         (response(500, b"oops"), Code::ServerError),
         (response(502, b"bad gateway"), Code::ServerError),
@@ -563,7 +641,11 @@ fn a_post_without_an_answer_is_uncertain_and_never_repeated() {
         assert_eq!(posts(&step), 0);
         assert_eq!(notices(&step), [Notice::Uncertain]);
         // Nothing brings it back on its own.
-        for later in [Event::Tick, Event::WorkerStarted, Event::RetryNow] {
+        for later in [
+            Event::from(Timer::Tick),
+            Event::from(Timer::WorkerStarted),
+            Event::from(Command::RetryNow),
+        ] {
             let again = on(step.record.clone(), later, None);
             assert_eq!(again.record, step.record);
             assert!(again.effects.is_empty());
@@ -701,7 +783,7 @@ fn the_download_is_repeated_not_the_post() {
     // A transient failure of the GET: a timed retry of the GET, the password kept.
     for (event, expected) in [
         (
-            Event::NetworkFailed { timeout: true },
+            Event::from(Outcome::NetworkFailed { timeout: true }),
             Failure::new(Code::Timeout, None),
         ),
         (
@@ -733,13 +815,19 @@ fn the_download_is_repeated_not_the_post() {
         assert_eq!(step.effects, [Effect::Wake { at }], "no wipe");
         let early = advance(
             step.record.clone(),
-            Event::Tick,
+            Event::from(Timer::Tick),
             Some(&secret(false)),
             at - 1,
             0.0,
         );
         assert!(early.effects.is_empty());
-        let retry = advance(step.record, Event::Tick, Some(&secret(false)), at, 0.0);
+        let retry = advance(
+            step.record,
+            Event::from(Timer::Tick),
+            Some(&secret(false)),
+            at,
+            0.0,
+        );
         assert_eq!(requests(&retry), [("GET", URI.to_owned())]);
         assert_eq!(download_attempt(&retry.record), 2);
     }
@@ -749,7 +837,7 @@ fn the_download_is_repeated_not_the_post() {
     for _ in 0..MAX_DOWNLOAD_ATTEMPTS {
         let failed = on(
             record,
-            Event::NetworkFailed { timeout: false },
+            Event::from(Outcome::NetworkFailed { timeout: false }),
             Some(&secret(false)),
         );
         assert!(!wipes(&failed));
@@ -757,7 +845,14 @@ fn the_download_is_repeated_not_the_post() {
         last = notices(&failed);
         record = failed.record;
         if let Some(at) = retry_at(&record) {
-            record = advance(record, Event::Tick, Some(&secret(false)), at, 0.0).record;
+            record = advance(
+                record,
+                Event::from(Timer::Tick),
+                Some(&secret(false)),
+                at,
+                0.0,
+            )
+            .record;
         }
     }
     assert_eq!(
@@ -769,7 +864,7 @@ fn the_download_is_repeated_not_the_post() {
         }
     );
     assert_eq!(last, [Notice::DownloadStuck]);
-    let clicked = on(record, Event::RetryNow, Some(&secret(false)));
+    let clicked = on(record, Event::from(Command::RetryNow), Some(&secret(false)));
     assert_eq!(requests(&clicked), [("GET", URI.to_owned())]);
     assert_eq!(download_attempt(&clicked.record), 1, "a fresh count");
     assert_eq!(posts(&clicked), 0);
@@ -812,11 +907,15 @@ fn a_download_that_does_not_work_keeps_the_password_and_waits_for_the_user() {
             "no wipe"
         );
         // A new worker or a timer does not retry it on its own; the user's click does.
-        for later in [Event::WorkerStarted, Event::Tick] {
+        for later in [Event::from(Timer::WorkerStarted), Event::from(Timer::Tick)] {
             let again = on(step.record.clone(), later, Some(&secret(false)));
             assert_eq!((again.record, again.effects), (step.record.clone(), vec![]));
         }
-        let again = on(step.record.clone(), Event::RetryNow, Some(&secret(false)));
+        let again = on(
+            step.record.clone(),
+            Event::from(Command::RetryNow),
+            Some(&secret(false)),
+        );
         assert_eq!(requests(&again), [("GET", URI.to_owned())]);
         // Or the user gives up on that file and applies again, confirmed: the password goes.
         assert_eq!(
@@ -874,7 +973,7 @@ fn a_damaged_download_keeps_the_password_and_is_fetched_again_never_posted() {
         let mut last = Vec::new();
         let mut gets = 0;
         while let Some(at) = retry_at(&record) {
-            let retried = advance(record, Event::Tick, Some(kept), at, 0.0);
+            let retried = advance(record, Event::from(Timer::Tick), Some(kept), at, 0.0);
             assert_eq!(requests(&retried), [("GET", URI.to_owned())]);
             gets += 1;
             let failed = advance(retried.record, response(200, body), Some(kept), at, 0.0);
@@ -893,7 +992,7 @@ fn a_damaged_download_keeps_the_password_and_is_fetched_again_never_posted() {
         );
         assert_eq!(last, [Notice::DownloadStuck]);
         // The next download may come right.
-        let clicked = on(record, Event::RetryNow, Some(&secret(false)));
+        let clicked = on(record, Event::from(Command::RetryNow), Some(&secret(false)));
         let fixed = on(clicked.record, response(200, RENEWED), Some(&secret(false)));
         assert_eq!(state(&fixed.record), "verified");
     }
@@ -992,14 +1091,14 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
     let record = held();
     // Nothing moves it on its own, and nobody starts another over it.
     for event in [
-        Event::WorkerStarted,
-        Event::Tick,
-        Event::RetryNow,
+        Event::from(Timer::WorkerStarted),
+        Event::from(Timer::Tick),
+        Event::from(Command::RetryNow),
         response(200, RENEWED),
-        Event::FileSaved { path: "x".into() },
-        Event::Registered,
-        Event::BackupConfirmed,
-        Event::ImportConfirmed,
+        Event::from(Outcome::FileSaved { path: "x".into() }),
+        Event::from(Outcome::Registered),
+        Event::from(Command::BackupConfirmed),
+        Event::from(Command::ImportConfirmed),
     ] {
         let step = on(record.clone(), event, Some(&kept));
         assert_eq!((step.record, step.effects), (record.clone(), vec![]));
@@ -1021,7 +1120,11 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
     };
     let names = held_names(received.as_deref(), NOW);
     assert!(names.p12.starts_with("HELD_") && names.password.starts_with("HELD_"));
-    let step = on(record.clone(), Event::ExportHeld, Some(&kept));
+    let step = on(
+        record.clone(),
+        Event::from(Command::ExportHeld),
+        Some(&kept),
+    );
     assert_eq!(step.record, record);
     assert_eq!(
         step.effects,
@@ -1057,7 +1160,7 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
 
     // Discard: the administrator's act wipes the secret; the record says a certificate exists.
     for record in [record, exported] {
-        let step = on(record, Event::DiscardHeld, Some(&kept));
+        let step = on(record, Event::from(Command::DiscardHeld), Some(&kept));
         assert_eq!(
             step.record.stage,
             Stage::Failed {
@@ -1075,7 +1178,7 @@ fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
 
     // A file over the size cap was not kept: only the password file is exported.
     let huge = on(answered(), too_large(), Some(&secret(false))).record;
-    let step = on(huge, Event::ExportHeld, Some(&secret(false)));
+    let step = on(huge, Event::from(Command::ExportHeld), Some(&secret(false)));
     let names = held_names(None, NOW);
     assert!(
         !names.p12.contains("client3948"),
@@ -1113,14 +1216,14 @@ fn a_renewed_certificate_without_an_authority_key_identifier_from_the_registered
 fn a_new_worker_goes_on_without_resetting_the_retry_counts() {
     let failed = on(
         answered(),
-        Event::NetworkFailed { timeout: true },
+        Event::from(Outcome::NetworkFailed { timeout: true }),
         Some(&secret(false)),
     );
     let at = retry_at(&failed.record).expect("timer");
     // Before the timer: only the timer again.
     let early = advance(
         failed.record.clone(),
-        Event::WorkerStarted,
+        Event::from(Timer::WorkerStarted),
         Some(&secret(false)),
         at - 1,
         0.0,
@@ -1128,7 +1231,7 @@ fn a_new_worker_goes_on_without_resetting_the_retry_counts() {
     assert_eq!(early.effects, [Effect::Wake { at }]);
     let woken = advance(
         failed.record,
-        Event::WorkerStarted,
+        Event::from(Timer::WorkerStarted),
         Some(&secret(false)),
         at,
         0.0,
@@ -1138,7 +1241,12 @@ fn a_new_worker_goes_on_without_resetting_the_retry_counts() {
     let record = save_stuck();
     assert_eq!(code(&record), Some(Code::SaveFailed));
     assert_eq!(
-        on(record, Event::WorkerStarted, Some(&secret(true))).effects,
+        on(
+            record,
+            Event::from(Timer::WorkerStarted),
+            Some(&secret(true))
+        )
+        .effects,
         [],
         "the user decides"
     );
@@ -1147,28 +1255,49 @@ fn a_new_worker_goes_on_without_resetting_the_retry_counts() {
 #[test]
 fn each_stage_resumes_after_a_stopped_worker_without_a_post() {
     // Probing: the probe is repeated (it cannot issue anything).
-    let step = on(started(), Event::WorkerStarted, None);
+    let step = on(started(), Event::from(Timer::WorkerStarted), None);
     assert_eq!(
         requests(&step),
         [("GET", "https://auth.cmo.orcamo.jp/".to_owned())]
     );
     // Waiting: its timer again.
-    let step = on(waiting(), Event::WorkerStarted, None);
+    let step = on(waiting(), Event::from(Timer::WorkerStarted), None);
     assert_eq!(step.effects, [Effect::Wake { at: NOW + 30_000 }]);
     // Downloading: the GET again.
-    let step = on(answered(), Event::WorkerStarted, Some(&secret(false)));
+    let step = on(
+        answered(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(false)),
+    );
     assert_eq!(requests(&step), [("GET", URI.to_owned())]);
     // Saving: the password file again, or the .p12; Registering: register.
-    let step = on(verified(), Event::WorkerStarted, Some(&secret(true)));
+    let step = on(
+        verified(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+    );
     assert!(matches!(step.effects[..], [Effect::SavePassword { .. }]));
-    let step = on(password_saved(), Event::WorkerStarted, Some(&secret(true)));
+    let step = on(
+        password_saved(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+    );
     assert!(matches!(step.effects[..], [Effect::SaveP12 { .. }]));
-    let step = on(files_saved(), Event::WorkerStarted, None);
+    let step = on(files_saved(), Event::from(Timer::WorkerStarted), None);
     assert!(matches!(step.effects[..], [Effect::Register { .. }]));
     // Saved and later: nothing to redo.
-    assert_eq!(on(saved(), Event::WorkerStarted, None).effects, []);
-    assert_eq!(on(backed_up(), Event::WorkerStarted, None).effects, []);
-    assert_eq!(on(done(), Event::WorkerStarted, None).effects, []);
+    assert_eq!(
+        on(saved(), Event::from(Timer::WorkerStarted), None).effects,
+        []
+    );
+    assert_eq!(
+        on(backed_up(), Event::from(Timer::WorkerStarted), None).effects,
+        []
+    );
+    assert_eq!(
+        on(done(), Event::from(Timer::WorkerStarted), None).effects,
+        []
+    );
     for record in [
         started(),
         waiting(),
@@ -1186,7 +1315,11 @@ fn each_stage_resumes_after_a_stopped_worker_without_a_post() {
         held_exported(),
         uncertain(),
     ] {
-        for event in [Event::WorkerStarted, Event::Tick, Event::RetryNow] {
+        for event in [
+            Event::from(Timer::WorkerStarted),
+            Event::from(Timer::Tick),
+            Event::from(Command::RetryNow),
+        ] {
             let step = advance(
                 record.clone(),
                 event,
@@ -1207,31 +1340,59 @@ fn a_stopped_worker_s_leftover_secret_is_moved_to_session_storage_or_wiped() {
         secret: secret(false),
         durable: false,
     };
-    let step = on(files_saved(), Event::WorkerStarted, Some(&secret(true)));
+    let step = on(
+        files_saved(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+    );
     assert!(matches!(
         &step.effects[..],
         [first, Effect::Register { .. }] if *first == session
     ));
-    let step = on(files_saved(), Event::RetryNow, Some(&secret(true)));
+    let step = on(
+        files_saved(),
+        Event::from(Command::RetryNow),
+        Some(&secret(true)),
+    );
     assert!(matches!(
         &step.effects[..],
         [first, Effect::Register { .. }] if *first == session
     ));
-    let step = on(saved(), Event::WorkerStarted, Some(&secret(true)));
+    let step = on(
+        saved(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+    );
     assert_eq!(step.effects, [session]);
     assert_eq!(step.record, saved());
     // Done with it: a leftover is wiped; none left, nothing to do.
     let failed = on(requesting(), response(403, b""), None).record;
-    let discarded = on(held(), Event::DiscardHeld, Some(&secret(false))).record;
+    let discarded = on(
+        held(),
+        Event::from(Command::DiscardHeld),
+        Some(&secret(false)),
+    )
+    .record;
     for record in [backed_up(), done(), uncertain(), failed, discarded] {
-        let step = on(record.clone(), Event::WorkerStarted, Some(&secret(false)));
+        let step = on(
+            record.clone(),
+            Event::from(Timer::WorkerStarted),
+            Some(&secret(false)),
+        );
         assert_eq!(step.effects, [Effect::WipeSecret], "{:?}", record.stage);
         assert_eq!(step.record, record);
-        assert_eq!(on(record, Event::WorkerStarted, None).effects, []);
+        assert_eq!(
+            on(record, Event::from(Timer::WorkerStarted), None).effects,
+            []
+        );
     }
     // Where the secret must stay durable, a new worker leaves it where it is.
     for record in [download_stuck(), save_stuck(), held(), held_exported()] {
-        let step = on(record.clone(), Event::WorkerStarted, Some(&secret(true)));
+        let step = on(
+            record.clone(),
+            Event::from(Timer::WorkerStarted),
+            Some(&secret(true)),
+        );
         assert!(
             step.effects
                 .iter()
@@ -1245,7 +1406,7 @@ fn a_stopped_worker_s_leftover_secret_is_moved_to_session_storage_or_wiped() {
 #[test]
 fn a_lost_secret_is_said_not_hidden() {
     for record in [answered(), verified()] {
-        let step = on(record, Event::WorkerStarted, None);
+        let step = on(record, Event::from(Timer::WorkerStarted), None);
         assert!(matches!(
             step.record.stage,
             Stage::Failed { issued: true, .. }
@@ -1254,14 +1415,24 @@ fn a_lost_secret_is_said_not_hidden() {
         assert_eq!(notices(&step), [Notice::Failed]);
     }
     // A GET due on its timer: the same when it rings.
-    let step = advance(download_retry(), Event::Tick, None, NOW + 30_000, 0.0);
+    let step = advance(
+        download_retry(),
+        Event::from(Timer::Tick),
+        None,
+        NOW + 30_000,
+        0.0,
+    );
     assert_eq!(code(&step.record), Some(Code::SecretLost));
     let step = on(answered(), response(200, RENEWED), None);
     assert_eq!(code(&step.record), Some(Code::SecretLost));
-    let step = on(download_stuck(), Event::RetryNow, None);
+    let step = on(download_stuck(), Event::from(Command::RetryNow), None);
     assert_eq!(code(&step.record), Some(Code::SecretLost));
     // The .p12 is still needed after the password file: without it, the same.
-    let step = on(password_saved(), Event::WorkerStarted, Some(&secret(false)));
+    let step = on(
+        password_saved(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(false)),
+    );
     assert_eq!(code(&step.record), Some(Code::SecretLost));
 }
 
@@ -1269,11 +1440,19 @@ fn a_lost_secret_is_said_not_hidden() {
 fn a_failed_save_is_tried_again_then_left_to_the_user_with_nothing_lost() {
     let mut record = verified();
     for _ in 1..MAX_SAVE_ATTEMPTS {
-        let step = on(record, Event::SaveFailed, Some(&secret(true)));
+        let step = on(
+            record,
+            Event::from(Outcome::SaveFailed),
+            Some(&secret(true)),
+        );
         assert!(matches!(step.effects[..], [Effect::SavePassword { .. }]));
         record = step.record;
     }
-    let step = on(record, Event::SaveFailed, Some(&secret(true)));
+    let step = on(
+        record,
+        Event::from(Outcome::SaveFailed),
+        Some(&secret(true)),
+    );
     assert_eq!(state(&step.record), "verified");
     assert!(matches!(
         step.record.stage,
@@ -1291,19 +1470,28 @@ fn a_failed_save_is_tried_again_then_left_to_the_user_with_nothing_lost() {
         }],
         "the secret is kept"
     );
-    let again = on(step.record, Event::RetryNow, Some(&secret(true)));
+    let again = on(
+        step.record,
+        Event::from(Command::RetryNow),
+        Some(&secret(true)),
+    );
     assert!(matches!(again.effects[..], [Effect::SavePassword { .. }]));
     assert_eq!(again.record.stage.reason(), None);
     // The .p12's save fails the same way, its password file kept.
     let mut record = password_saved();
     for _ in 0..MAX_SAVE_ATTEMPTS {
-        record = on(record, Event::SaveFailed, Some(&secret(true))).record;
+        record = on(
+            record,
+            Event::from(Outcome::SaveFailed),
+            Some(&secret(true)),
+        )
+        .record;
     }
     assert_eq!(
         (state(&record), code(&record)),
         ("passwordSaved", Some(Code::SaveFailed))
     );
-    let again = on(record, Event::RetryNow, Some(&secret(true)));
+    let again = on(record, Event::from(Command::RetryNow), Some(&secret(true)));
     assert!(matches!(again.effects[..], [Effect::SaveP12 { .. }]));
 }
 
@@ -1317,11 +1505,17 @@ fn a_renewed_certificate_waiting_for_import_is_brought_up_daily() {
             ..
         }
     ));
-    let early = advance(record.clone(), Event::Tick, None, NOW + 3_600_000, 0.0);
+    let early = advance(
+        record.clone(),
+        Event::from(Timer::Tick),
+        None,
+        NOW + 3_600_000,
+        0.0,
+    );
     assert_eq!(early.effects, []);
     let next_day = advance(
         record,
-        Event::Tick,
+        Event::from(Timer::Tick),
         None,
         NOW + IMPORT_REMINDER_INTERVAL_MS,
         0.0,
@@ -1334,15 +1528,15 @@ fn a_renewed_certificate_waiting_for_import_is_brought_up_daily() {
     // Backed up, still reminded.
     let later = advance(
         backed_up(),
-        Event::Tick,
+        Event::from(Timer::Tick),
         None,
         NOW + IMPORT_REMINDER_INTERVAL_MS,
         0.0,
     );
     assert_eq!(notices(&later), [Notice::AwaitingImport]);
-    let done = on(next_day.record, Event::ImportConfirmed, None).record;
+    let done = on(next_day.record, Event::from(Command::ImportConfirmed), None).record;
     assert_eq!(
-        advance(done, Event::Tick, None, NOW + 9 * DAY_MS, 0.0).effects,
+        advance(done, Event::from(Timer::Tick), None, NOW + 9 * DAY_MS, 0.0).effects,
         [],
         "no reminder once imported"
     );
@@ -1353,18 +1547,18 @@ fn events_that_do_not_apply_change_nothing() {
     let record = saved();
     for event in [
         response(200, &answer_body()),
-        Event::NetworkFailed { timeout: true },
-        Event::FileSaved { path: "x".into() },
-        Event::SaveFailed,
-        Event::Registered,
-        Event::RetryNow,
-        Event::PickerOpened { tab_id: 3 },
-        Event::ExportHeld,
-        Event::HeldExported {
+        Event::from(Outcome::NetworkFailed { timeout: true }),
+        Event::from(Outcome::FileSaved { path: "x".into() }),
+        Event::from(Outcome::SaveFailed),
+        Event::from(Outcome::Registered),
+        Event::from(Command::RetryNow),
+        Event::from(Command::PickerOpened { tab_id: 3 }),
+        Event::from(Command::ExportHeld),
+        Event::from(Outcome::HeldExported {
             path: "x".into(),
             p12_path: None,
-        },
-        Event::DiscardHeld,
+        }),
+        Event::from(Command::DiscardHeld),
     ] {
         let step = on(record.clone(), event, Some(&secret(true)));
         assert_eq!((step.record, step.effects), (record.clone(), vec![]));
@@ -1382,12 +1576,12 @@ fn events_that_do_not_apply_change_nothing() {
         uncertain(),
     ] {
         for event in [
-            Event::ExportHeld,
-            Event::HeldExported {
+            Event::from(Command::ExportHeld),
+            Event::from(Outcome::HeldExported {
                 path: "x".into(),
                 p12_path: None,
-            },
-            Event::DiscardHeld,
+            }),
+            Event::from(Command::DiscardHeld),
         ] {
             let step = on(record.clone(), event, Some(&secret(true)));
             assert_eq!((step.record, step.effects), (record.clone(), vec![]));
@@ -1397,7 +1591,12 @@ fn events_that_do_not_apply_change_nothing() {
 
 #[test]
 fn picking_the_certificate_is_remembered_and_a_retry_probes_at_once() {
-    let picked = on(waiting(), Event::PickerOpened { tab_id: 7 }, None).record;
+    let picked = on(
+        waiting(),
+        Event::from(Command::PickerOpened { tab_id: 7 }),
+        None,
+    )
+    .record;
     assert!(matches!(
         picked.stage,
         Stage::Waiting {
@@ -1405,14 +1604,19 @@ fn picking_the_certificate_is_remembered_and_a_retry_probes_at_once() {
             ..
         }
     ));
-    let retried = on(picked, Event::RetryNow, None);
+    let retried = on(picked, Event::from(Command::RetryNow), None);
     assert_eq!(retried.record.stage, Stage::Probing { attempt: 2 });
     assert_eq!(posts(&retried), 0);
     for record in [
         uncertain(),
         on(requesting(), response(403, b""), None).record,
     ] {
-        let picked = on(record, Event::PickerOpened { tab_id: 9 }, None).record;
+        let picked = on(
+            record,
+            Event::from(Command::PickerOpened { tab_id: 9 }),
+            None,
+        )
+        .record;
         assert!(matches!(
             picked.stage,
             Stage::Uncertain {
@@ -1432,7 +1636,11 @@ fn an_automatic_renewal_that_cannot_connect_stops_at_once_and_says_so_once() {
         .expect("starts")
         .record;
     assert!(record.automatic);
-    let step = on(record, Event::NetworkFailed { timeout: false }, None);
+    let step = on(
+        record,
+        Event::from(Outcome::NetworkFailed { timeout: false }),
+        None,
+    );
     assert_eq!(
         step.record.stage,
         Stage::Failed {
@@ -1490,7 +1698,11 @@ fn an_unreadable_earlier_record_counts_as_a_certificate_that_may_exist() {
 fn an_automatic_renewal_ends_by_asking_for_backup_and_import() {
     let mut record = files_saved();
     record.automatic = true;
-    let step = on(record, Event::Registered, Some(&secret(false)));
+    let step = on(
+        record,
+        Event::from(Outcome::Registered),
+        Some(&secret(false)),
+    );
     assert_eq!(state(&step.record), "saved");
     assert_eq!(notices(&step), [Notice::RenewedAutomatically]);
 }
@@ -1500,13 +1712,13 @@ fn events_are_read_as_the_worker_writes_them() {
     let event = |json: &str| serde_json::from_str::<Event>(json);
     assert_eq!(
         event(r#"{"type":"response","status":200,"body":[123,125],"tooLarge":false}"#).ok(),
-        Some(Event::Response {
+        Some(Event::from(Outcome::Response {
             status: 200,
             redirected: false,
             body: b"{}".to_vec(),
             too_large: false,
             retry_after: None,
-        })
+        }))
     );
     assert_eq!(
         event(r#"{"type":"response","status":0,"redirected":true}"#).ok(),
@@ -1514,43 +1726,43 @@ fn events_are_read_as_the_worker_writes_them() {
     );
     assert_eq!(
         event(r#"{"type":"networkFailed","timeout":true}"#).ok(),
-        Some(Event::NetworkFailed { timeout: true })
+        Some(Event::from(Outcome::NetworkFailed { timeout: true }))
     );
     assert_eq!(
         event(r#"{"type":"fileSaved","path":"/d/a.p12"}"#).ok(),
-        Some(Event::FileSaved {
+        Some(Event::from(Outcome::FileSaved {
             path: "/d/a.p12".into()
-        })
+        }))
     );
     assert_eq!(
         event(r#"{"type":"pickerOpened","tabId":7}"#).ok(),
-        Some(Event::PickerOpened { tab_id: 7 })
+        Some(Event::from(Command::PickerOpened { tab_id: 7 }))
     );
     assert_eq!(
         event(r#"{"type":"tick","other":1}"#).ok(),
-        Some(Event::Tick)
+        Some(Event::from(Timer::Tick))
     );
     assert_eq!(
         event(r#"{"type":"exportHeld"}"#).ok(),
-        Some(Event::ExportHeld)
+        Some(Event::from(Command::ExportHeld))
     );
     assert_eq!(
         event(r#"{"type":"heldExported","path":"/d/h/p.txt","p12Path":"/d/h/c.p12"}"#).ok(),
-        Some(Event::HeldExported {
+        Some(Event::from(Outcome::HeldExported {
             path: "/d/h/p.txt".into(),
             p12_path: Some("/d/h/c.p12".into())
-        })
+        }))
     );
     assert_eq!(
         event(r#"{"type":"heldExported","path":"/d/h/p.txt"}"#).ok(),
-        Some(Event::HeldExported {
+        Some(Event::from(Outcome::HeldExported {
             path: "/d/h/p.txt".into(),
             p12_path: None
-        })
+        }))
     );
     assert_eq!(
         event(r#"{"type":"discardHeld"}"#).ok(),
-        Some(Event::DiscardHeld)
+        Some(Event::from(Command::DiscardHeld))
     );
     for bad in [
         r#"{"type":"response"}"#,
@@ -1568,7 +1780,11 @@ fn events_are_read_as_the_worker_writes_them() {
 
 #[test]
 fn effects_are_written_as_the_worker_reads_them() {
-    let step = on(held(), Event::ExportHeld, Some(&secret_with(OTHER_SUBJECT)));
+    let step = on(
+        held(),
+        Event::from(Command::ExportHeld),
+        Some(&secret_with(OTHER_SUBJECT)),
+    );
     let written = serde_json::to_value(&step.effects).expect("effects");
     assert_eq!(written[0]["type"], "exportHeld");
     assert!(written[0]["passwordPath"].as_str().is_some());
@@ -1630,7 +1846,7 @@ fn decode(value: Value) -> RenewalRecord {
 /// A stored record, read and handed to a new worker.
 fn resumed(value: Value, secret: Option<&Secret>) -> (RenewalRecord, Step) {
     let record = decode(value);
-    let step = on(record.clone(), Event::WorkerStarted, secret);
+    let step = on(record.clone(), Event::from(Timer::WorkerStarted), secret);
     (record, step)
 }
 
@@ -1741,7 +1957,7 @@ fn records_written_by_the_previous_release_after_the_answer_resume() {
             }
         );
         assert_eq!(step.effects, [], "{error}: the user decides");
-        let again = on(record, Event::RetryNow, Some(&secret(false)));
+        let again = on(record, Event::from(Command::RetryNow), Some(&secret(false)));
         assert_eq!(requests(&again), [("GET", URI.to_owned())]);
     }
     // Without its secret (a record of a release that kept none): said, not hidden.
@@ -1795,7 +2011,7 @@ fn records_written_by_the_previous_release_while_saving_resume() {
         }
     );
     assert_eq!(step.effects, []);
-    let again = on(record, Event::RetryNow, Some(&secret(true)));
+    let again = on(record, Event::from(Command::RetryNow), Some(&secret(true)));
     assert!(matches!(again.effects[..], [Effect::SavePassword { .. }]));
     // PasswordSaved: the .p12.
     let password_saved = saving(
@@ -1869,7 +2085,7 @@ fn records_written_by_the_previous_release_once_saved_or_stopped_resume() {
         } if reminded_at == NOW - 3_600_000
     ));
     assert_eq!(step.effects, []);
-    let tick = advance(record, Event::Tick, None, NOW + DAY_MS, 0.0);
+    let tick = advance(record, Event::from(Timer::Tick), None, NOW + DAY_MS, 0.0);
     assert_eq!(notices(&tick), [Notice::AwaitingImport]);
     // Saved without a reminder time (never written back then): from its last change.
     let (record, _) = resumed(saved_json("saved", Value::Null), None);
@@ -2018,7 +2234,12 @@ fn every_stage_is_written_in_the_flat_shape_and_reads_back_equal() {
         started(),
         requesting(),
         waiting(),
-        on(waiting(), Event::PickerOpened { tab_id: 2 }, None).record,
+        on(
+            waiting(),
+            Event::from(Command::PickerOpened { tab_id: 2 }),
+            None,
+        )
+        .record,
         answered(),
         download_retry(),
         download_stuck(),
@@ -2035,11 +2256,11 @@ fn every_stage_is_written_in_the_flat_shape_and_reads_back_equal() {
         huge,
         picked,
         on(requesting(), response(403, b""), None).record,
-        on(held(), Event::DiscardHeld, None).record,
+        on(held(), Event::from(Command::DiscardHeld), None).record,
     ];
     for record in records {
         let written = serde_json::to_value(&record).expect("written");
-        assert_eq!(written["state"], record.stage.name());
+        assert_eq!(written["state"], state(&record));
         let issued = match record.stage.issued() {
             Some(true) => "yes",
             Some(false) => "no",
@@ -2141,7 +2362,7 @@ fn each_card_offers_what_its_stage_allows() {
                 start(None, automatic_request(), NOW)
                     .expect("starts")
                     .record,
-                Event::NetworkFailed { timeout: false },
+                Event::from(Outcome::NetworkFailed { timeout: false }),
                 None,
             )
             .record,
@@ -2217,7 +2438,11 @@ fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
     for record in [download_stuck(), held_exported()] {
         let restart = start(Some(&record), request(true), NOW).expect("confirmed");
         assert_eq!(restart.effects[0], Effect::WipeSecret);
-        let step = on(restart.record, Event::WorkerStarted, Some(&secret(true)));
+        let step = on(
+            restart.record,
+            Event::from(Timer::WorkerStarted),
+            Some(&secret(true)),
+        );
         assert_eq!(step.effects[0], Effect::WipeSecret);
         assert_eq!(
             requests(&step),
@@ -2226,7 +2451,9 @@ fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
         assert_eq!(posts(&step), 0);
     }
     assert_eq!(
-        on(started(), Event::WorkerStarted, None).effects.len(),
+        on(started(), Event::from(Timer::WorkerStarted), None)
+            .effects
+            .len(),
         1,
         "nothing left: the probe alone"
     );
@@ -2241,7 +2468,7 @@ fn a_held_renewal_keeps_its_certificate_until_exported_and_an_export_without_its
         None,
         "once exported, the files are the administrator's"
     );
-    let step = on(record, Event::ExportHeld, None);
+    let step = on(record, Event::from(Command::ExportHeld), None);
     assert!(matches!(
         step.record.stage,
         Stage::Failed {
@@ -2306,10 +2533,10 @@ const BACKUP_P12: &str = "/srv/nas/受付PC/c.p12";
 const BACKUP_PASSWORD: &str = "/srv/nas/受付PC/c_password.txt";
 
 fn backed_up_by_companion() -> Event {
-    Event::CompanionBackedUp {
+    Event::from(Outcome::CompanionBackedUp {
         path: BACKUP_P12.into(),
         password_path: Some(BACKUP_PASSWORD.into()),
-    }
+    })
 }
 
 /// Runs `events` from `step` with the kept file, stopping at the first save.
@@ -2333,7 +2560,11 @@ fn saved_and_registered(step: Step) -> Step {
     let step = file_saved(step.record, "/d/p.txt");
     let step = file_saved(step.record, "/d/c.p12");
     assert_eq!(state(&step.record), "filesSaved");
-    on(step.record, Event::Registered, Some(&secret(false)))
+    on(
+        step.record,
+        Event::from(Outcome::Registered),
+        Some(&secret(false)),
+    )
 }
 
 #[test]
@@ -2359,7 +2590,11 @@ fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_sec
         !saves(&step),
         "nothing saved in Downloads before the companion"
     );
-    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
+    let step = on(
+        step.record,
+        Event::from(Outcome::CompanionImported),
+        Some(&secret(true)),
+    );
     assert_eq!(state(&step.record), "backingUp");
     assert!(step.record.stage.keeps_durable_secret());
     assert_eq!(
@@ -2374,7 +2609,11 @@ fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_sec
         matches!(&step.record.stage, Stage::Registering { copies: Copies::Companion { backup }, .. }
             if backup.p12 == BACKUP_P12 && backup.password == BACKUP_PASSWORD)
     );
-    let step = on(step.record, Event::Registered, Some(&secret(true)));
+    let step = on(
+        step.record,
+        Event::from(Outcome::Registered),
+        Some(&secret(true)),
+    );
     assert_eq!(state(&step.record), "done");
     assert_eq!(
         step.effects,
@@ -2399,7 +2638,7 @@ fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_sec
 #[test]
 fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason_said_once() {
     use Code as C;
-    let refused = |code| Event::CompanionRefused { code };
+    let refused = |code| Event::from(Outcome::CompanionRefused { code });
     /// plan.import, the companion's answers, the stage after registering, the reason said,
     /// the backup on record.
     type Case = (
@@ -2422,7 +2661,10 @@ fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason
         ),
         (
             true,
-            vec![Event::CompanionImported, refused(C::CompanionBackupFailed)],
+            vec![
+                Event::from(Outcome::CompanionImported),
+                refused(C::CompanionBackupFailed),
+            ],
             "done",
             Some(C::CompanionBackupFailed),
             None,
@@ -2430,7 +2672,10 @@ fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason
         // No folder set is the administrator's choice: not said.
         (
             true,
-            vec![Event::CompanionImported, refused(C::CompanionBackupNotSet)],
+            vec![
+                Event::from(Outcome::CompanionImported),
+                refused(C::CompanionBackupNotSet),
+            ],
             "done",
             None,
             None,
@@ -2504,7 +2749,11 @@ fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason
 #[test]
 fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
     let importing = verified_under_companion(true).record;
-    let again = on(importing.clone(), Event::WorkerStarted, Some(&secret(true)));
+    let again = on(
+        importing.clone(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+    );
     assert_eq!(state(&again.record), "importing");
     assert_eq!(
         companion_effects(&again).len(),
@@ -2512,10 +2761,15 @@ fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
         "the same import: one copy"
     );
     assert_eq!(posts(&again), 0);
-    let backing_up = on(importing, Event::CompanionImported, Some(&secret(true))).record;
+    let backing_up = on(
+        importing,
+        Event::from(Outcome::CompanionImported),
+        Some(&secret(true)),
+    )
+    .record;
     let again = on(
         backing_up.clone(),
-        Event::WorkerStarted,
+        Event::from(Timer::WorkerStarted),
         Some(&secret(true)),
     );
     assert_eq!(state(&again.record), "backingUp");
@@ -2527,7 +2781,7 @@ fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
     let registering = on(backing_up, backed_up_by_companion(), Some(&secret(true))).record;
     let again = on(
         registering.clone(),
-        Event::WorkerStarted,
+        Event::from(Timer::WorkerStarted),
         Some(&secret(true)),
     );
     assert!(
@@ -2535,14 +2789,19 @@ fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
         "registered again, the secret kept until then: {:?}",
         again.effects
     );
-    let done = on(registering.clone(), Event::Registered, Some(&secret(true))).record;
+    let done = on(
+        registering.clone(),
+        Event::from(Outcome::Registered),
+        Some(&secret(true)),
+    )
+    .record;
     // Each stage as stored reads back as it was.
     for record in [
         verified_under_companion(true).record,
         verified_under_companion(false).record,
         on(
             verified_under_companion(true).record,
-            Event::CompanionImported,
+            Event::from(Outcome::CompanionImported),
             Some(&secret(true)),
         )
         .record,
@@ -2555,7 +2814,7 @@ fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
     // The secret lost meanwhile: said, never a save of nothing.
     let lost = on(
         verified_under_companion(true).record,
-        Event::WorkerStarted,
+        Event::from(Timer::WorkerStarted),
         None,
     );
     assert_eq!(state(&lost.record), "failed");
@@ -2623,7 +2882,7 @@ fn a_record_written_now_reads_in_the_release_before() {
     let registering = on(
         on(
             verified_under_companion(true).record,
-            Event::CompanionImported,
+            Event::from(Outcome::CompanionImported),
             Some(&secret(true)),
         )
         .record,
@@ -2631,7 +2890,12 @@ fn a_record_written_now_reads_in_the_release_before() {
         Some(&secret(true)),
     )
     .record;
-    let done = on(registering, Event::Registered, Some(&secret(true))).record;
+    let done = on(
+        registering,
+        Event::from(Outcome::Registered),
+        Some(&secret(true)),
+    )
+    .record;
     let stored = serde_json::to_value(&done).expect("stored");
     let plan: PlanOfTheReleaseBefore =
         serde_json::from_value(stored["companion"].clone()).expect("the plan reads");
@@ -2657,16 +2921,25 @@ fn the_terminal_status_says_what_was_done_with_a_renewal_and_why_one_stopped() {
     };
     // Imported and backed up by the companion, then registered.
     let step = verified_under_companion(true);
-    let step = on(step.record, Event::CompanionImported, Some(&secret(true)));
+    let step = on(
+        step.record,
+        Event::from(Outcome::CompanionImported),
+        Some(&secret(true)),
+    );
     let step = on(step.record, backed_up_by_companion(), Some(&secret(true)));
-    let done = on(step.record, Event::Registered, Some(&secret(true))).record;
+    let done = on(
+        step.record,
+        Event::from(Outcome::Registered),
+        Some(&secret(true)),
+    )
+    .record;
     let renewed = renewed_of(&verified()).certificate;
     let status = terminal_status(
         &[registration(renewed.clone())],
         std::slice::from_ref(&done),
     );
     let renewal = status[0].renewal.as_ref().expect("came from a renewal");
-    assert_eq!(renewal.stage, "done");
+    assert_eq!(renewal.stage, StageName::Done);
     assert_eq!(renewal.renewed_at, Some(done.updated_at));
     assert_eq!(renewal.imported_at, Some(done.updated_at));
     assert_eq!(renewal.backed_up_at, Some(done.updated_at));
@@ -2684,9 +2957,59 @@ fn the_terminal_status_says_what_was_done_with_a_renewal_and_why_one_stopped() {
     let renewal = status[0].renewal.as_ref().expect("being renewed");
     assert_eq!(
         (renewal.stage, renewal.error_code, renewal.renewed_at),
-        ("failed", Some(Code::ConnectionFailed), None)
+        (StageName::Failed, Some(Code::ConnectionFailed), None)
     );
     // Nothing of a secret has a place in it.
     let json = serde_json::to_string(&status).expect("json");
     assert!(!json.contains(PASS));
+}
+
+#[test]
+fn an_event_a_stage_does_not_take_is_said_aloud_and_changes_nothing() {
+    // An outcome nobody asked for, and a command the stage does not accept.
+    for (record, event, stage, kind) in [
+        (
+            done(),
+            Event::from(Outcome::FileSaved { path: "x".into() }),
+            StageName::Done,
+            EventKind::FileSaved,
+        ),
+        (
+            requesting(),
+            Event::from(Command::RetryNow),
+            StageName::Requesting,
+            EventKind::RetryNow,
+        ),
+        (
+            saved(),
+            Event::from(Outcome::CompanionImported),
+            StageName::Saved,
+            EventKind::CompanionImported,
+        ),
+        (
+            held(),
+            Event::from(Command::ImportConfirmed),
+            StageName::Held,
+            EventKind::ImportConfirmed,
+        ),
+    ] {
+        let step = on(record.clone(), event, Some(&secret(true)));
+        assert_eq!(step.stray, Some(Stray { stage, event: kind }));
+        assert_eq!(step.record, record);
+        assert!(step.effects.is_empty());
+    }
+    // Timers are every stage's: never stray.
+    for record in [
+        done(),
+        requesting(),
+        saved(),
+        held(),
+        waiting(),
+        uncertain(),
+    ] {
+        assert_eq!(on(record, Event::from(Timer::Tick), None).stray, None);
+    }
+    // What a stage waits for is taken.
+    let answered = on(requesting(), response(200, &answer_body()), None);
+    assert_eq!(answered.stray, None);
 }
