@@ -2,7 +2,7 @@
 // locked) and the registration form. The worker validates with the core and stores.
 import { MessageType, send } from '../shared/messages.js';
 import {
-  SETTING_LABEL_KEYS, errorMessage, formatDateTime, localize, policyProblem, renewalErrorMessage, t,
+  SETTING_LABEL_KEYS, errorMessage, formatDateTime, localize, policyProblem, t,
 } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { announce, clearFieldError, showFieldError } from '../shared/live.js';
@@ -143,7 +143,7 @@ const COMPANION_PROBLEM_KEYS = Object.freeze({
 /** The administrator's words for a companion failure: the extension's ID where the fix needs
  * it, the time limit for a time-out. */
 function companionProblem({ code, context }) {
-  if (!COMPANION_PROBLEM_KEYS[code]) return renewalErrorMessage(code);
+  if (!COMPANION_PROBLEM_KEYS[code]) return errorMessage(code);
   const detail = code === 'companion_timed_out' ? String(context?.seconds ?? '') : chrome.runtime.id;
   return t(COMPANION_PROBLEM_KEYS[code], [detail]);
 }
