@@ -211,16 +211,9 @@ form.addEventListener('submit', async (event) => {
   submit.after(message);
   saved.hidden = true;
   const input = formInput(current?.effective.locked ?? []);
-  // The renewal API needs host access too (without it the browser's CORS rules block it),
-  // and so do the hosts allowed to serve the renewed file (the GET presents the certificate).
-  // The form is not checked yet (the core does that in the worker, after this click), so
-  // only what looks like an address is asked for; the saved settings' own list
-  // (`accessOrigins`, from the core) is what the access section shows.
-  const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
-  const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
-  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
+  let effective;
   try {
-    await send(MessageType.SAVE_SETTINGS, { input });
+    ({ effective } = await send(MessageType.SAVE_SETTINGS, { input }));
   } catch (error) {
     // Beside the field it is about, which gets the focus; otherwise under 保存.
     const field = KEYS.includes(error?.context?.key) ? document.getElementById(error.context.key) : null;
@@ -234,6 +227,10 @@ form.addEventListener('submit', async (event) => {
     }
     return;
   }
+  // The servers the saved settings reach (on-premise WebORCA, the renewal API, the download
+  // hosts) need host access: the core lists them (`accessOrigins`); asked for while the click
+  // still counts as the user's gesture.
+  await requestOrigins(effective.accessOrigins).catch(() => false);
   saved.hidden = false;
   announce(t('settingsSaved'));
   await load();

@@ -45,12 +45,33 @@ pub struct Renewed {
     pub fingerprint: String,
 }
 
+/// A refusal's code: one of the core's renewal codes (`companion_…`), or the core's reader's
+/// for a file it could not open (`wrong_password`, …); written as the code alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RefusalCode {
+    /// What the companion refused, or could not do.
+    Companion(Code),
+    /// Why the file could not be read (the reader's error's code).
+    File(&'static str),
+}
+
+impl RefusalCode {
+    /// The code as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Companion(code) => code.as_str(),
+            Self::File(code) => code,
+        }
+    }
+}
+
 /// Why a request was refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanionError {
-    /// The stable code.
-    pub code: &'static str,
+    /// The stable code (the core's, so the extension words it with the rest).
+    pub code: RefusalCode,
     /// For the administrator's log (never a password).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -62,7 +83,7 @@ impl CompanionError {
     /// A refusal with its code.
     pub fn new(code: Code) -> Self {
         Self {
-            code: code.as_str(),
+            code: RefusalCode::Companion(code),
             detail: None,
         }
     }
@@ -70,7 +91,7 @@ impl CompanionError {
     /// A refusal with a detail for the log.
     pub fn with(code: Code, detail: impl Into<String>) -> Self {
         Self {
-            code: code.as_str(),
+            code: RefusalCode::Companion(code),
             detail: Some(detail.into()),
         }
     }
@@ -79,7 +100,7 @@ impl CompanionError {
 impl From<ReadError> for CompanionError {
     fn from(err: ReadError) -> Self {
         Self {
-            code: err.code(),
+            code: RefusalCode::File(err.code()),
             detail: Some(err.to_string()),
         }
     }
