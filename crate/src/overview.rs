@@ -143,6 +143,7 @@ pub enum Banner {
 /// A button on the banner. The page may ask for these, for the banner's certificate, and
 /// nothing else: the worker checks both against this overview.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub enum BannerAction {
     /// 「今すぐ更新」.

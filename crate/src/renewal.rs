@@ -18,6 +18,8 @@ mod status;
 mod stored;
 mod verify;
 mod view;
+#[cfg(test)]
+mod worker_names;
 
 pub use auto::plan as auto_plan;
 pub use code::Code;

@@ -378,3 +378,41 @@ fn holds_with_key(stored: &[StoredCertificate], fingerprint: &str) -> bool {
 pub(crate) fn decode(text: &str) -> Result<Vec<u8>, CompanionError> {
     Base64::decode_vec(text).map_err(|_| CompanionError::new(Code::CompanionMalformedMessage))
 }
+
+/// The extension's names for these requests (`extension/shared/protocol.js`) held against
+/// the companion's own: one renamed or added on either side fails here.
+#[cfg(test)]
+mod worker_names {
+    use super::Request;
+
+    const PROTOCOL_JS: &str = include_str!("../../../extension/shared/protocol.js");
+
+    #[test]
+    fn the_extensions_requests_are_named_as_the_companion_names_them() {
+        let (_, rest) = PROTOCOL_JS
+            .split_once("export const CompanionRequest = Object.freeze({")
+            .expect("protocol.js names the companion's requests");
+        let (block, _) = rest.split_once("});").expect("the list ends");
+        let mut extension: Vec<&str> = block
+            .lines()
+            .filter_map(|line| line.split_once(": '"))
+            .filter_map(|(_, value)| value.split_once('\''))
+            .map(|(value, _)| value)
+            .collect();
+        // serde lists every name it knows when it refuses one it does not.
+        let Err(refusal) = serde_json::from_str::<Request>(r#"{"type":"?"}"#) else {
+            panic!("no such request");
+        };
+        let said = refusal.to_string();
+        let (_, listed) = said
+            .split_once("expected one of ")
+            .expect("the names listed");
+        let mut companion: Vec<&str> = listed
+            .split(", ")
+            .filter_map(|name| name.split('`').nth(1))
+            .collect();
+        extension.sort_unstable();
+        companion.sort_unstable();
+        assert_eq!(extension, companion);
+    }
+}

@@ -102,6 +102,7 @@ pub enum Effect {
 
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub enum Notice {
     /// The renewal stopped (`error` says why).
