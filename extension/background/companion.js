@@ -40,7 +40,7 @@ const DISCONNECT_CODES = Object.freeze({
  * a CodedError: the companion's own refusal code, why Chrome could not reach it, or
  * `companion_timed_out` (with `seconds`) when it did not answer in time. Either way the port
  * is closed, and Chrome ends the companion.
- * @param {{ type: keyof typeof COMPANION_TIME_LIMITS_MS } & Record<string, unknown>} request
+ * @param {{ type: import('../shared/protocol.js').CompanionRequestType } & Record<string, unknown>} request
  */
 export async function askCompanion(request) {
   // The Web Store edition holds `nativeMessaging` only once granted on the options page; a

@@ -21,6 +21,7 @@ async function offscreenDocument() {
   await creating;
 }
 
+/** @param {import('../shared/protocol.js').OffscreenRequestType} type @param {object} data */
 function toOffscreen(type, data) {
   return chrome.runtime.sendMessage({ target: 'offscreen', type, data });
 }

@@ -159,7 +159,7 @@ function openPopupTab(fragment = '') {
   const page = chrome.runtime.getURL('popup/popup.html');
   const url = `${page}${fragment}`;
   return openingPopupTab(async () => {
-    const kept = (await chrome.storage.session.get(POPUP_TAB_KEY))[POPUP_TAB_KEY];
+    const kept = /** @type {number | undefined} */ ((await chrome.storage.session.get(POPUP_TAB_KEY))[POPUP_TAB_KEY]);
     const tab = kept === undefined ? null : await chrome.tabs.get(kept).catch(() => null);
     // A tab the user has since taken elsewhere is theirs (its url is hidden when elsewhere).
     if (tab?.url?.startsWith(page)) return chrome.tabs.update(tab.id, { url, active: true });

@@ -79,7 +79,12 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
   });
 }
 
-/** Feeds `event` to one renewal (or to every one) and runs what follows. */
+/**
+ * Feeds `event` to one renewal (or to every one) and runs what follows.
+ * @param {{ type: import('../shared/protocol.js').EventType } & Record<string, unknown>} event
+ * @param {{ settings: object, origin?: string, onChange: () => Promise<void> }} context
+ * @param {string} [fingerprint]
+ */
 export function feed(event, context, fingerprint) {
   return serialized(async () => {
     if (fingerprint) {

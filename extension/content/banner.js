@@ -37,10 +37,11 @@ function button(text, className, onClick) {
   el.textContent = text;
   let visibleSince = null;
   const observer = new IntersectionObserver((entries) => {
-    const visible = entries.at(-1)?.isVisible === true;
+    // IntersectionObserver v2 (Chrome only): not in TypeScript's DOM types.
+    const visible = /** @type {{ isVisible?: boolean } | undefined} */ (entries.at(-1))?.isVisible === true;
     if (!visible) visibleSince = null;
     else visibleSince ??= performance.now();
-  }, { threshold: [1.0], trackVisibility: true, delay: 100 });
+  }, /** @type {IntersectionObserverInit} */ ({ threshold: [1.0], trackVisibility: true, delay: 100 }));
   observer.observe(el);
   el.addEventListener('click', (event) => {
     const shown = visibleSince !== null && performance.now() - visibleSince >= VISIBLE_BEFORE_CLICK_MS;

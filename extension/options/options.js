@@ -30,7 +30,7 @@ function fill({ effective, user }) {
     downloadHosts: settings.downloadHosts.join('\n'),
   };
   for (const key of KEYS) {
-    const input = document.getElementById(key);
+    const input = /** @type {HTMLInputElement} */ (document.getElementById(key));
     input.value = own[key];
     input.disabled = locked.includes(key);
     document.getElementById(`${key}-lock`).hidden = !locked.includes(key);
@@ -93,7 +93,7 @@ async function fillHostAccess({ effective }) {
 
 /** The form's values, for the keys the user may change. */
 function formInput(locked) {
-  const value = (key) => document.getElementById(key).value;
+  const value = (key) => /** @type {HTMLInputElement} */ (document.getElementById(key)).value;
   const input = {
     weborcaOrigins: lines(value('weborcaOrigins')),
     renewalApiUrl: value('renewalApiUrl').trim(),
@@ -142,6 +142,7 @@ const COMPANION_PROBLEM_KEYS = Object.freeze({
 
 /** The administrator's words for a companion failure: the extension's ID where the fix needs
  * it, the time limit for a time-out. */
+/** @param {{ code: string, context?: { seconds?: number } }} problem */
 function companionProblem({ code, context }) {
   if (!COMPANION_PROBLEM_KEYS[code]) return errorMessage(code);
   const detail = code === 'companion_timed_out' ? String(context?.seconds ?? '') : chrome.runtime.id;
@@ -204,7 +205,7 @@ document.getElementById('grant-access').addEventListener('click', () => {
     .catch(() => false).then(load);
 });
 
-const submit = form.querySelector('button[type="submit"]');
+const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearFieldError(message);
@@ -237,7 +238,7 @@ form.addEventListener('submit', async (event) => {
   if (document.activeElement === document.body) submit.focus();
 });
 
-mountRegistrationForm(document.getElementById('register'), ({ registration }) => {
+mountRegistrationForm(/** @type {HTMLFormElement} */ (document.getElementById('register')), ({ registration }) => {
   const done = document.getElementById('registered');
   done.textContent = t('registeredAs', [registration.label]);
   done.hidden = false;

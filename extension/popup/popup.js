@@ -410,7 +410,7 @@ function removeButton(entry) {
         const item = document.getElementById(`cert-${entry.fingerprint}`);
         const said = element('p', 'error', errorMessage(error.code));
         item?.querySelector('.actions')?.replaceWith(said, removeButton(entry));
-        item?.querySelector('[data-focus-key^="remove:"]')?.focus();
+        /** @type {HTMLElement | null} */ (item?.querySelector('[data-focus-key^="remove:"]'))?.focus();
         announce(said.textContent);
         return;
       }
@@ -471,13 +471,15 @@ let renewalsShown = null;
  * The focused control keeps the focus when it is drawn again; when it is gone (or `move`),
  * the control keyed `fallback` gets it.
  */
+/** @param {{ fallback?: string, move?: boolean }} [options] */
 async function refresh({ fallback, move = false } = {}) {
-  const active = document.activeElement;
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
   const before = active?.dataset?.focusKey;
   const inside = (id) => document.getElementById(id)?.contains(active);
   const replaced = inside('renewal-cards') || inside('certificates');
   await Promise.all([refreshRenewals(), refreshCertificates()]);
-  const find = (key) => key && document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  /** @type {(key: string | undefined) => HTMLElement | null} */
+  const find = (key) => (key ? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null);
   const target = (move && find(fallback)) || find(before) || (fallback === 'list' ? document.getElementById('list-heading') : find(fallback));
   const lost = replaced || document.activeElement === document.body || move;
   if (lost && target && document.activeElement !== target) {
@@ -500,7 +502,7 @@ async function refreshRenewals() {
   // The registration form is folded while a renewal is under way, so the guide fits.
   // Not while the user is in it (a registration may start an automatic renewal at once).
   const listed = open.length > 0;
-  const fold = document.getElementById('register-fold');
+  const fold = /** @type {HTMLDetailsElement} */ (document.getElementById('register-fold'));
   if (listed !== renewalsShown && !fold.contains(document.activeElement)) fold.open = !listed;
   renewalsShown = listed;
 }
@@ -539,7 +541,7 @@ function renderSetAside(setAside, newerSchema) {
 
 document.getElementById('set-aside-dismiss').addEventListener('click', () => moveOn(MessageType.DISMISS_SET_ASIDE));
 
-const registerForm = document.getElementById('register');
+const registerForm = /** @type {HTMLFormElement} */ (document.getElementById('register'));
 registerForm.addEventListener('submit', () => { result.hidden = true; });
 mountRegistrationForm(registerForm, async ({ report }) => {
   renderReport(report);

@@ -181,7 +181,7 @@ export function errorMessage(error) {
   const coded = typeof error === 'string' ? new CodedError(error) : CodedError.of(error);
   const { code, context } = coded ?? new CodedError('internal');
   if (code === 'invalid_setting') {
-    return t(SETTING_ERROR_KEYS[context.key] ?? 'errorInternal');
+    return t(SETTING_ERROR_KEYS[String(context.key)] ?? 'errorInternal');
   }
   // The algorithm's OID is for the administrator (the console), not the receptionist.
   if (context.oid) console.info('Unsupported algorithm:', context.oid);

@@ -24,6 +24,8 @@ export const Event = Object.freeze({
   COMPANION_REFUSED: 'companionRefused',
 });
 
+/** @typedef {typeof Event[keyof typeof Event]} EventType one of the core's events */
+
 /** Effects the core's renewal returns: crate/src/renewal/effect.rs `Effect`. */
 export const Effect = Object.freeze({
   REQUEST: 'request',
@@ -67,6 +69,8 @@ export const CompanionRequest = Object.freeze({
   STATUS: 'status',
 });
 
+/** @typedef {typeof CompanionRequest[keyof typeof CompanionRequest]} CompanionRequestType */
+
 /** Requests from the worker to its offscreen document (both ends are ours). */
 export const OffscreenRequest = Object.freeze({
   /** bytes → a `blob:` URL */
@@ -74,6 +78,8 @@ export const OffscreenRequest = Object.freeze({
   /** forget a `blob:` URL */
   REVOKE: 'revoke',
 });
+
+/** @typedef {typeof OffscreenRequest[keyof typeof OffscreenRequest]} OffscreenRequestType */
 
 /** The worker's alarms. */
 export const Alarm = Object.freeze({
