@@ -26,9 +26,9 @@ pub use code::Code;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use effect::Method;
 pub use endpoint::certificate_api_url;
-pub use event::Event;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use event::EventKind;
+pub use event::{Command, Event, Outcome, Timer};
 pub use machine::{StartRequest, removal_refused, start, step};
 pub use policy::StartAsked;
 pub use protocol::FOLLOW_REDIRECTS;
