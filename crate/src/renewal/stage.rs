@@ -1,21 +1,22 @@
 //! Where a renewal stands: each [`Stage`] with the data it has and nothing else, so an
 //! impossible combination cannot be written down, and what each stage implies (busy, holding
-//! a secret, issued) as predicates written once. The transitions are in `machine/`.
-//!
+//! a secret, issued) as predicates written once. The transitions are in `machine/`, one file
+//! per family of stages (named in the drawing).
 //!
 //! ```text
-//! Probing ─any answer─▶ Requesting ─200 {uri,pass}─▶ Downloading ─verified─┬─▶ Saving
-//!  │ no connection        │ 503/429                    │ 5xx, damaged file │     │ password
-//!  ▼                      ▼                            │ (timer, then user)│     ▼ file, .p12
-//! Waiting ◀───────────── (nothing issued)        DownloadStuck           │  Registering ─▶ AwaitingImport
-//!  │ timer ─▶ Probing     │ timeout, lost, 5xx,        (404, refusal,     │     │ (imported)    │ backup,
-//!  ▼ rounds used up       │ redirect, worker died      retries used up)   │     ▼               ▼ login
-//! Failed                  ▼                                                │    Done ◀──────────┘
-//!                       Uncertain        Held (kept for the                │     ▲
-//!                                        administrator)                    │     │ registered
-//!   with a companion plan: Importing (if asked) ─▶ BackingUp ──────────────┘     │
-//!     both verified ─▶ Registering (nothing in Downloads) ──────────────────────┘
-//!     anything refused ─▶ Saving, as without the companion (what it did is carried)
+//!                  ┌──────────── connect.rs ────────────┐
+//! Probing ─any answer─▶ Requesting ─200 {uri,pass}─▶ Downloading ─verified─┬─▶ plan: import?  Importing ─▶ BackingUp ─┐
+//!  │ no connection        │ 503/429                    │ 5xx, damaged file │                 (companion.rs)           │
+//!  ▼                      ▼                            │ (timer, then user)│  no plan ──────────────────┐  both      │ anything
+//! Waiting ◀───────────── (nothing issued)        DownloadStuck           │                            ▼  verified  │ refused
+//!  │ timer or retry ─▶ Probing                   (404, refusal,          │                          Saving ◀─────────────┘
+//!  ▼ rounds used up       │ timeout, lost, 5xx,   retries used up)        │                   password │ then .p12 (save.rs)
+//! Failed ◀───┐            │ redirect, worker died          download.rs    │                            ▼          ▼
+//!            │            ▼                                               │   Registering ◀── files saved ── (companion:
+//!            │         Uncertain          (stopped.rs)                    │        │ registered     nothing in Downloads)
+//!            │                                                            │        ▼   (finish.rs)
+//!            └── discarded ── Held (a file not ours, or whose issuer      │   AwaitingImport ── backup, login ──▶ Done
+//!                             cannot be confirmed; held.rs) ◀─────────────┘   (imported by the companion ──────▶ Done)
 //! ```
 
 use serde::{Deserialize, Serialize};
