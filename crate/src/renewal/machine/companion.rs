@@ -126,3 +126,6 @@ impl Machine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

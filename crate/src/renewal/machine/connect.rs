@@ -221,3 +221,6 @@ impl Machine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -247,3 +247,6 @@ impl Machine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -145,3 +145,6 @@ impl Machine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

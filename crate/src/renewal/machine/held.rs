@@ -75,3 +75,6 @@ impl Machine<'_> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -116,3 +116,6 @@ impl Machine<'_> {
         self.register(renewed, Copies::Downloads { files, outcome })
     }
 }
+
+#[cfg(test)]
+mod tests;

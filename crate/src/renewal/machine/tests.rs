@@ -1,40 +1,38 @@
-//! Every transition and effect of the renewal, each stage interrupted and resumed; records
-//! written by the previous release read back and resumed; what each card offers.
+//! The renewal machine's test kit: the fixtures, records at each stage and readers of a step
+//! that every family's tests share (each family's tests are beside its file: `connect/tests.rs`,
+//! …), and the tests that cross families: the whole path, every stage interrupted and resumed,
+//! records written by the previous release, the wire shapes, what each card offers.
 
 use serde_json::{Value, json};
 
 use super::super::effect::{Effect, Notice, Step, Stray};
 use super::super::event::{Command, EventKind, Outcome, Timer};
-use super::super::protocol::MAX_POSTS_WHEN_BUSY;
 use super::super::record::Secret;
-use super::super::stage::{
-    CompanionOutcome, Copies, ExportedFiles, Failure, Files, Renewed, Retry,
-};
+use super::super::stage::{CompanionOutcome, Copies, Failure, Files, Renewed, Retry};
 use super::super::stored::StageName;
 use super::step as advance;
 use super::*;
-use crate::file_name::held_names;
 use crate::jst::DAY_MS;
 use crate::renewal::fixtures::{PASS, WITH_CHAIN as RENEWED, three_years_earlier};
 use crate::renewal::view::{Action, Card, view};
 
-const NOW: i64 = 1_800_000_000_000;
-const API: &str = "https://auth.cmo.orcamo.jp/api/cert";
-const URI: &str = "https://files.cmo.orcamo.jp/f/abc.p12";
-const FOLDER: &str = "WebORCA証明書";
+pub(super) const NOW: i64 = 1_800_000_000_000;
+pub(super) const API: &str = "https://auth.cmo.orcamo.jp/api/cert";
+pub(super) const URI: &str = "https://files.cmo.orcamo.jp/f/abc.p12";
+pub(super) const FOLDER: &str = "WebORCA証明書";
 /// Another terminal's file (client3949) that opens with [`PASS`].
-const OTHER_SUBJECT: &[u8] = include_bytes!("../../../tests/fixtures/ec-p256.p12");
+pub(super) const OTHER_SUBJECT: &[u8] = include_bytes!("../../../tests/fixtures/ec-p256.p12");
 /// client3948's certificate without its key.
-const NO_KEY: &[u8] = include_bytes!("../../../tests/fixtures/cert-only.p12");
+pub(super) const NO_KEY: &[u8] = include_bytes!("../../../tests/fixtures/cert-only.p12");
 
 /// The certificate being renewed: the fixture's own, three years earlier.
-fn current() -> CertificateInfo {
+pub(super) fn current() -> CertificateInfo {
     let mut old = three_years_earlier(RENEWED);
     old.sha256_fingerprint = "AA".into();
     old
 }
 
-fn request(confirmed: bool) -> StartRequest {
+pub(super) fn request(confirmed: bool) -> StartRequest {
     StartRequest {
         current: current(),
         label: "受付PC".into(),
@@ -48,18 +46,18 @@ fn request(confirmed: bool) -> StartRequest {
     }
 }
 
-fn automatic_request() -> StartRequest {
+pub(super) fn automatic_request() -> StartRequest {
     StartRequest {
         automatic: true,
         ..request(false)
     }
 }
 
-fn started() -> RenewalRecord {
+pub(super) fn started() -> RenewalRecord {
     start(None, request(false), NOW).expect("starts").record
 }
 
-fn response(status: u16, body: &[u8]) -> Event {
+pub(super) fn response(status: u16, body: &[u8]) -> Event {
     Event::from(Outcome::Response {
         status,
         redirected: false,
@@ -69,7 +67,7 @@ fn response(status: u16, body: &[u8]) -> Event {
     })
 }
 
-fn too_large() -> Event {
+pub(super) fn too_large() -> Event {
     Event::from(Outcome::Response {
         status: 200,
         redirected: false,
@@ -80,7 +78,7 @@ fn too_large() -> Event {
 }
 
 /// What the worker reports when the browser was sent elsewhere (`redirect: "manual"`).
-fn redirected() -> Event {
+pub(super) fn redirected() -> Event {
     Event::from(Outcome::Response {
         status: 0,
         redirected: true,
@@ -90,18 +88,18 @@ fn redirected() -> Event {
     })
 }
 
-fn answer_body() -> Vec<u8> {
+pub(super) fn answer_body() -> Vec<u8> {
     format!(r#"{{"uri":"{URI}","pass":"{PASS}"}}"#).into_bytes()
 }
 
-fn secret(file: bool) -> Secret {
+pub(super) fn secret(file: bool) -> Secret {
     Secret {
         pass: PASS.into(),
         file: file.then(|| RENEWED.to_vec()),
     }
 }
 
-fn secret_with(file: &[u8]) -> Secret {
+pub(super) fn secret_with(file: &[u8]) -> Secret {
     Secret {
         pass: PASS.into(),
         file: Some(file.to_vec()),
@@ -109,11 +107,11 @@ fn secret_with(file: &[u8]) -> Secret {
 }
 
 /// Runs `event` on `record` with `secret`, at NOW.
-fn on(record: RenewalRecord, event: Event, secret: Option<&Secret>) -> Step {
+pub(super) fn on(record: RenewalRecord, event: Event, secret: Option<&Secret>) -> Step {
     advance(record, event, secret, NOW, 0.0)
 }
 
-fn requests(step: &Step) -> Vec<(&'static str, String)> {
+pub(super) fn requests(step: &Step) -> Vec<(&'static str, String)> {
     step.effects
         .iter()
         .filter_map(|e| match e {
@@ -123,29 +121,29 @@ fn requests(step: &Step) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-fn posts(step: &Step) -> usize {
+pub(super) fn posts(step: &Step) -> usize {
     requests(step).iter().filter(|(m, _)| *m == "POST").count()
 }
 
-fn wipes(step: &Step) -> bool {
+pub(super) fn wipes(step: &Step) -> bool {
     step.effects.contains(&Effect::WipeSecret)
 }
 
-fn code(record: &RenewalRecord) -> Option<Code> {
+pub(super) fn code(record: &RenewalRecord) -> Option<Code> {
     record.stage.reason().map(|reason| reason.code)
 }
 
-fn state(record: &RenewalRecord) -> &'static str {
+pub(super) fn state(record: &RenewalRecord) -> &'static str {
     wire_name(&record.stage.name())
 }
 
 /// A value's name on the wire, as the worker reads it.
-fn wire_name(value: &impl serde::Serialize) -> &'static str {
+pub(super) fn wire_name(value: &impl serde::Serialize) -> &'static str {
     let name = serde_json::to_value(value).expect("serialised");
     String::leak(name.as_str().expect("a name").to_owned())
 }
 
-fn notices(step: &Step) -> Vec<Notice> {
+pub(super) fn notices(step: &Step) -> Vec<Notice> {
     step.effects
         .iter()
         .filter_map(|e| match e {
@@ -156,7 +154,7 @@ fn notices(step: &Step) -> Vec<Notice> {
 }
 
 /// When the stage goes on by itself, if it does.
-fn retry_at(record: &RenewalRecord) -> Option<i64> {
+pub(super) fn retry_at(record: &RenewalRecord) -> Option<i64> {
     match &record.stage {
         Stage::Waiting { retry_at, .. } => Some(*retry_at),
         Stage::Downloading { retry, .. } => retry.map(|retry| retry.at),
@@ -164,14 +162,14 @@ fn retry_at(record: &RenewalRecord) -> Option<i64> {
     }
 }
 
-fn download_attempt(record: &RenewalRecord) -> u32 {
+pub(super) fn download_attempt(record: &RenewalRecord) -> u32 {
     match &record.stage {
         Stage::Downloading { attempt, .. } | Stage::DownloadStuck { attempt, .. } => *attempt,
         other => panic!("not downloading: {other:?}"),
     }
 }
 
-fn renewed_of(record: &RenewalRecord) -> Renewed {
+pub(super) fn renewed_of(record: &RenewalRecord) -> Renewed {
     match &record.stage {
         Stage::Saving { renewed, .. }
         | Stage::Registering { renewed, .. }
@@ -182,11 +180,11 @@ fn renewed_of(record: &RenewalRecord) -> Renewed {
 }
 
 /// Probing → Requesting: the record after the POST was asked for.
-fn requesting() -> RenewalRecord {
+pub(super) fn requesting() -> RenewalRecord {
     on(started(), response(404, b""), None).record
 }
 
-fn waiting() -> RenewalRecord {
+pub(super) fn waiting() -> RenewalRecord {
     on(
         started(),
         Event::from(Outcome::NetworkFailed { timeout: false }),
@@ -195,36 +193,36 @@ fn waiting() -> RenewalRecord {
     .record
 }
 
-fn answered() -> RenewalRecord {
+pub(super) fn answered() -> RenewalRecord {
     on(requesting(), response(200, &answer_body()), None).record
 }
 
 /// An answered renewal whose current certificate is changed by `change`.
-fn answered_for(change: impl FnOnce(&mut CertificateInfo)) -> RenewalRecord {
+pub(super) fn answered_for(change: impl FnOnce(&mut CertificateInfo)) -> RenewalRecord {
     let mut record = answered();
     change(&mut record.current);
     record
 }
 
-fn verified() -> RenewalRecord {
+pub(super) fn verified() -> RenewalRecord {
     on(answered(), response(200, RENEWED), Some(&secret(false))).record
 }
 
 /// The step once the file `record` was saving is on disk at `path`.
-fn file_saved(record: RenewalRecord, path: &str) -> Step {
+pub(super) fn file_saved(record: RenewalRecord, path: &str) -> Step {
     let event = Event::from(Outcome::FileSaved { path: path.into() });
     on(record, event, Some(&secret(true)))
 }
 
-fn password_saved() -> RenewalRecord {
+pub(super) fn password_saved() -> RenewalRecord {
     file_saved(verified(), "/d/p.txt").record
 }
 
-fn files_saved() -> RenewalRecord {
+pub(super) fn files_saved() -> RenewalRecord {
     file_saved(password_saved(), "/d/c.p12").record
 }
 
-fn saved() -> RenewalRecord {
+pub(super) fn saved() -> RenewalRecord {
     on(
         files_saved(),
         Event::from(Outcome::Registered),
@@ -233,7 +231,7 @@ fn saved() -> RenewalRecord {
     .record
 }
 
-fn backed_up() -> RenewalRecord {
+pub(super) fn backed_up() -> RenewalRecord {
     on(
         saved(),
         Event::from(Command::BackupConfirmed),
@@ -242,11 +240,11 @@ fn backed_up() -> RenewalRecord {
     .record
 }
 
-fn done() -> RenewalRecord {
+pub(super) fn done() -> RenewalRecord {
     on(backed_up(), Event::from(Command::ImportConfirmed), None).record
 }
 
-fn uncertain() -> RenewalRecord {
+pub(super) fn uncertain() -> RenewalRecord {
     on(
         requesting(),
         Event::from(Outcome::NetworkFailed { timeout: true }),
@@ -255,16 +253,16 @@ fn uncertain() -> RenewalRecord {
     .record
 }
 
-fn download_retry() -> RenewalRecord {
+pub(super) fn download_retry() -> RenewalRecord {
     let step = on(answered(), response(503, b""), Some(&secret(false)));
     step.record
 }
 
-fn download_stuck() -> RenewalRecord {
+pub(super) fn download_stuck() -> RenewalRecord {
     on(answered(), response(404, b""), Some(&secret(false))).record
 }
 
-fn save_stuck() -> RenewalRecord {
+pub(super) fn save_stuck() -> RenewalRecord {
     let mut record = verified();
     for _ in 0..MAX_SAVE_ATTEMPTS {
         record = on(
@@ -278,7 +276,7 @@ fn save_stuck() -> RenewalRecord {
 }
 
 /// Held: another terminal's file.
-fn held() -> RenewalRecord {
+pub(super) fn held() -> RenewalRecord {
     on(
         answered(),
         response(200, OTHER_SUBJECT),
@@ -287,7 +285,7 @@ fn held() -> RenewalRecord {
     .record
 }
 
-fn held_exported() -> RenewalRecord {
+pub(super) fn held_exported() -> RenewalRecord {
     let event = Event::from(Outcome::HeldExported {
         path: "/d/管理者確認用/p.txt".into(),
         p12_path: Some("/d/管理者確認用/c.p12".into()),
@@ -296,7 +294,7 @@ fn held_exported() -> RenewalRecord {
 }
 
 /// The nss-pk12util fixture with its iteration counts (600,000) raised past the reader's cap.
-fn too_complex() -> Vec<u8> {
+pub(super) fn too_complex() -> Vec<u8> {
     let mut file = include_bytes!("../../../tests/fixtures/nss-pk12util.p12").to_vec();
     let count = [0x02, 0x03, 0x09, 0x27, 0xc0];
     let mut found = false;
@@ -311,7 +309,7 @@ fn too_complex() -> Vec<u8> {
 }
 
 /// The client certificate's own public key: not the key that signed it.
-fn client_key_hex() -> String {
+pub(super) fn client_key_hex() -> String {
     use der::Encode;
     let (_, certificate) =
         crate::reader::read_with_certificate(RENEWED, Some(PASS)).expect("fixture");
@@ -321,34 +319,6 @@ fn client_key_hex() -> String {
         .to_der()
         .expect("spki");
     crate::certificate::hex(&spki)
-}
-
-#[test]
-fn a_renewal_starts_with_a_probe_of_the_api_origin_not_a_post() {
-    let step = start(None, request(false), NOW).expect("starts");
-    assert_eq!(step.record.stage, Stage::Probing { attempt: 1 });
-    assert_eq!(step.record.stage.issued(), Some(false));
-    assert_eq!(
-        requests(&step),
-        [("GET", "https://auth.cmo.orcamo.jp/".to_owned())]
-    );
-    assert!(matches!(
-        &step.effects[..],
-        [Effect::Request { max_bytes: 0, .. }]
-    ));
-    let step = on(step.record, response(404, b"NOT FOUND"), None);
-    assert_eq!(step.record.stage, Stage::Requesting { attempt: 1 });
-    assert_eq!(step.record.stage.issued(), None);
-    assert_eq!(requests(&step), [("POST", API.to_owned())]);
-    assert!(matches!(
-        &step.effects[0],
-        Effect::Request {
-            body: Some("{}"),
-            max_bytes: 16_384,
-            timeout_ms: 30_000,
-            ..
-        }
-    ));
 }
 
 #[test]
@@ -485,61 +455,8 @@ fn the_happy_path_saves_the_password_first_then_the_file_then_registers() {
     assert_eq!(later.effects, [Effect::WipeSecret]);
 }
 
-#[test]
-fn only_failures_that_provably_issued_nothing_are_retried_on_their_own() {
-    // No connection at the probe (e.g. no certificate to present): nothing was sent.
-    let step = on(
-        started(),
-        Event::from(Outcome::NetworkFailed { timeout: false }),
-        None,
-    );
-    assert_eq!(
-        step.record.stage,
-        Stage::Waiting {
-            attempt: 1,
-            retry_at: NOW + 30_000,
-            reason: Failure::new(Code::ConnectionFailed, None),
-            picker_tab: None
-        }
-    );
-    assert_eq!(step.record.stage.issued(), Some(false));
-    assert_eq!(step.effects, [Effect::Wake { at: NOW + 30_000 }]);
-    // Too early: nothing. Due: a new probe, never a POST straight away.
-    let early = advance(
-        step.record.clone(),
-        Event::from(Timer::Tick),
-        None,
-        NOW + 1,
-        0.0,
-    );
-    assert_eq!((early.record, early.effects), (step.record.clone(), vec![]));
-    let retry = advance(
-        step.record,
-        Event::from(Timer::Tick),
-        None,
-        NOW + 30_000,
-        0.0,
-    );
-    assert_eq!(retry.record.stage, Stage::Probing { attempt: 2 });
-    assert_eq!(
-        requests(&retry),
-        [("GET", "https://auth.cmo.orcamo.jp/".to_owned())]
-    );
-
-    for status in [503, 429] {
-        let step = on(requesting(), response(status, b"busy"), None);
-        assert_eq!(state(&step.record), "waiting", "{status}");
-        assert_eq!(step.record.stage.issued(), Some(false));
-        assert_eq!(
-            step.record.stage.reason(),
-            Some(Failure::new(Code::ServerError, Some(status)))
-        );
-        assert_eq!(posts(&step), 0);
-    }
-}
-
 /// A 503/429 to the POST as a fetch reports it, with its `Retry-After` header.
-fn busy(status: u16, retry_after: Option<&str>) -> Event {
+pub(super) fn busy(status: u16, retry_after: Option<&str>) -> Event {
     Event::from(Outcome::Response {
         status,
         redirected: false,
@@ -547,669 +464,6 @@ fn busy(status: u16, retry_after: Option<&str>) -> Event {
         too_large: false,
         retry_after: retry_after.map(str::to_owned),
     })
-}
-
-#[test]
-fn a_busy_answer_waits_for_retry_after_and_the_posts_it_may_cost_are_capped() {
-    // The server's Retry-After wins over a shorter backoff, and is capped.
-    let step = on(requesting(), busy(503, Some("600")), None);
-    assert_eq!(retry_at(&step.record), Some(NOW + 600_000));
-    assert_eq!(step.effects, [Effect::Wake { at: NOW + 600_000 }]);
-    let far = on(requesting(), busy(429, Some("86400")), None);
-    assert_eq!(retry_at(&far.record), Some(NOW + 6 * 3_600_000));
-    // A shorter or unreadable one leaves the backoff.
-    for header in [Some("1"), Some("soon"), None] {
-        let step = on(requesting(), busy(503, header), None);
-        assert_eq!(retry_at(&step.record), Some(NOW + 30_000), "{header:?}");
-    }
-    // However often the server says busy, a renewal sends at most MAX_POSTS_WHEN_BUSY POSTs:
-    // a proxy answering 503 after the provider issued costs no more than that.
-    let mut record = started();
-    let mut sent = 0;
-    let mut now = NOW;
-    while matches!(record.stage, Stage::Probing { .. }) {
-        let probed = advance(record, response(404, b""), None, now, 0.0);
-        sent += posts(&probed);
-        let answered = advance(probed.record, busy(503, Some("0")), None, now, 0.0);
-        record = answered.record;
-        if let Some(at) = retry_at(&record) {
-            now = at;
-            record = advance(record, Event::from(Timer::Tick), None, now, 0.0).record;
-        }
-    }
-    assert_eq!(sent, MAX_POSTS_WHEN_BUSY as usize);
-    assert!(matches!(record.stage, Stage::Failed { issued: false, .. }));
-    assert_eq!(code(&record), Some(Code::ServerError));
-}
-
-#[test]
-fn retries_back_off_and_end() {
-    let mut record = on(
-        started(),
-        Event::from(Outcome::NetworkFailed { timeout: true }),
-        None,
-    )
-    .record;
-    for attempt in 2..=MAX_ATTEMPTS {
-        let at = retry_at(&record).expect("waiting");
-        record = advance(record, Event::from(Timer::Tick), None, at, 0.0).record;
-        assert_eq!(record.stage, Stage::Probing { attempt });
-        let failed = advance(
-            record,
-            Event::from(Outcome::NetworkFailed { timeout: true }),
-            None,
-            at,
-            0.0,
-        );
-        if attempt == MAX_ATTEMPTS {
-            assert_eq!(notices(&failed), [Notice::Failed]);
-        } else {
-            assert!(notices(&failed).is_empty());
-        }
-        record = failed.record;
-    }
-    assert!(matches!(record.stage, Stage::Failed { issued: false, .. }));
-    assert_eq!(code(&record), Some(Code::Timeout));
-    assert_eq!(retry_delay(1, MAX_ATTEMPTS, 0.0), Some(30_000));
-    assert_eq!(retry_delay(1, MAX_ATTEMPTS, 1.0), Some(60_000));
-    assert_eq!(retry_delay(5, MAX_ATTEMPTS, 1.0), Some(960_000));
-    assert_eq!(retry_delay(MAX_ATTEMPTS, MAX_ATTEMPTS, 0.5), None);
-    assert_eq!(retry_delay(1, MAX_ATTEMPTS, f64::NAN), Some(45_000));
-    assert_eq!(retry_delay(20, 100, 1.0), Some(30 * 60_000), "capped");
-}
-
-#[test]
-fn a_post_without_an_answer_is_uncertain_and_never_repeated() {
-    for (event, expected) in [
-        (
-            Event::from(Outcome::NetworkFailed { timeout: true }),
-            Code::Timeout,
-        ),
-        (
-            Event::from(Outcome::NetworkFailed { timeout: false }),
-            Code::ConnectionLost,
-        ),
-        (Event::from(Timer::WorkerStarted), Code::Interrupted),
-        (redirected(), Code::Redirected),
-        (response(500, b"oops"), Code::ServerError),
-        (response(502, b"bad gateway"), Code::ServerError),
-    ] {
-        let step = on(requesting(), event, None);
-        assert_eq!(state(&step.record), "uncertain");
-        assert_eq!(step.record.stage.issued(), None);
-        assert_eq!(code(&step.record), Some(expected));
-        assert_eq!(posts(&step), 0);
-        assert_eq!(notices(&step), [Notice::Uncertain]);
-        // Nothing brings it back on its own.
-        for later in [
-            Event::from(Timer::Tick),
-            Event::from(Timer::WorkerStarted),
-            Event::from(Command::RetryNow),
-        ] {
-            let again = on(step.record.clone(), later, None);
-            assert_eq!(again.record, step.record);
-            assert!(again.effects.is_empty());
-        }
-    }
-}
-
-#[test]
-fn refusals_that_issued_nothing_stop_and_may_simply_be_tried_again() {
-    for (status, expected) in [
-        (403, Code::NotPermitted),
-        (401, Code::NotPermitted),
-        (400, Code::Rejected),
-    ] {
-        let step = on(
-            requesting(),
-            response(status, b"NOT PERMITTED CERTIFICATE"),
-            None,
-        );
-        assert_eq!(
-            step.record.stage,
-            Stage::Failed {
-                reason: Failure::new(expected, Some(status)),
-                issued: false,
-                picker_tab: None
-            }
-        );
-        assert!(
-            start(Some(&step.record), request(false), NOW).is_ok(),
-            "no confirmation needed"
-        );
-    }
-}
-
-#[test]
-fn an_answer_that_cannot_be_used_stops_and_a_new_start_needs_confirmation() {
-    let step = on(requesting(), response(200, b"not json"), None);
-    assert!(matches!(
-        step.record.stage,
-        Stage::Failed { issued: true, .. }
-    ));
-    assert_eq!(code(&step.record), Some(Code::MalformedAnswer));
-    assert_eq!(
-        start(Some(&step.record), request(false), NOW).err(),
-        Some(Code::RenewalNeedsConfirmation)
-    );
-    assert!(start(Some(&step.record), request(true), NOW).is_ok());
-
-    // A file on a host the client certificate must not be shown to: nothing is sent there,
-    // and the password and the address are kept for the administrator.
-    let foreign = "https://files.elsewhere.test/x.p12";
-    let body = format!(r#"{{"uri":"{foreign}","pass":"p"}}"#);
-    let step = on(requesting(), response(200, body.as_bytes()), None);
-    assert!(requests(&step).is_empty(), "no request to a foreign host");
-    assert_eq!(
-        step.record.stage,
-        Stage::Held {
-            reason: Failure::new(Code::UntrustedUri, Some(200)),
-            received: None,
-            uri: Some(foreign.into()),
-            exported: None,
-        }
-    );
-    assert!(step.effects.contains(&Effect::KeepSecret {
-        secret: Secret {
-            pass: "p".into(),
-            file: None
-        },
-        durable: true
-    }));
-    assert!(!step.effects.contains(&Effect::WipeSecret));
-    assert_eq!(
-        start(Some(&step.record), request(true), NOW).err(),
-        Some(Code::RenewalHeld)
-    );
-    let too_large = on(requesting(), too_large(), None);
-    assert_eq!(code(&too_large.record), Some(Code::AnswerTooLarge));
-    assert_eq!(
-        start(Some(&uncertain()), request(false), NOW).err(),
-        Some(Code::RenewalNeedsConfirmation)
-    );
-    let confirmed = start(Some(&uncertain()), request(true), NOW).expect("confirmed");
-    assert_eq!(
-        posts(&confirmed),
-        0,
-        "even a confirmed restart probes first"
-    );
-    assert_eq!(confirmed.record.stage, Stage::Probing { attempt: 1 });
-}
-
-#[test]
-fn a_renewal_under_way_or_awaiting_import_is_never_started_twice() {
-    for record in [
-        started(),
-        requesting(),
-        waiting(),
-        answered(),
-        download_retry(),
-        verified(),
-        password_saved(),
-        save_stuck(),
-        files_saved(),
-    ] {
-        for request in [request(true), request(false)] {
-            assert_eq!(
-                start(Some(&record), request, NOW).err(),
-                Some(Code::RenewalInProgress),
-                "{:?}",
-                record.stage
-            );
-        }
-        assert_eq!(
-            removal_refused(Some(&record)),
-            Some(Code::RenewalInProgress)
-        );
-    }
-    for record in [saved(), backed_up()] {
-        assert_eq!(
-            start(Some(&record), request(true), NOW).err(),
-            Some(Code::RenewalAwaitsImport)
-        );
-        assert_eq!(removal_refused(Some(&record)), None);
-    }
-    assert_eq!(
-        removal_refused(Some(&download_stuck())),
-        Some(Code::RenewalInProgress)
-    );
-    assert_eq!(removal_refused(None), None);
-    // After the import, a new renewal (of the new certificate) is a plain start.
-    assert!(start(Some(&done()), request(false), NOW).is_ok());
-}
-
-#[test]
-fn the_download_is_repeated_not_the_post() {
-    // A transient failure of the GET: a timed retry of the GET, the password kept.
-    for (event, expected) in [
-        (
-            Event::from(Outcome::NetworkFailed { timeout: true }),
-            Failure::new(Code::Timeout, None),
-        ),
-        (
-            response(503, b""),
-            Failure::new(Code::DownloadFailed, Some(503)),
-        ),
-        (
-            response(500, b""),
-            Failure::new(Code::DownloadFailed, Some(500)),
-        ),
-        (
-            response(429, b""),
-            Failure::new(Code::DownloadFailed, Some(429)),
-        ),
-    ] {
-        let step = on(answered(), event, Some(&secret(false)));
-        let at = NOW + 30_000;
-        assert_eq!(
-            step.record.stage,
-            Stage::Downloading {
-                uri: URI.into(),
-                attempt: 1,
-                retry: Some(Retry {
-                    at,
-                    reason: expected
-                })
-            }
-        );
-        assert_eq!(step.effects, [Effect::Wake { at }], "no wipe");
-        let early = advance(
-            step.record.clone(),
-            Event::from(Timer::Tick),
-            Some(&secret(false)),
-            at - 1,
-            0.0,
-        );
-        assert!(early.effects.is_empty());
-        let retry = advance(
-            step.record,
-            Event::from(Timer::Tick),
-            Some(&secret(false)),
-            at,
-            0.0,
-        );
-        assert_eq!(requests(&retry), [("GET", URI.to_owned())]);
-        assert_eq!(download_attempt(&retry.record), 2);
-    }
-    // Retries run out: the user is asked; the password is still kept; a click tries again.
-    let mut record = answered();
-    let mut last = Vec::new();
-    for _ in 0..MAX_DOWNLOAD_ATTEMPTS {
-        let failed = on(
-            record,
-            Event::from(Outcome::NetworkFailed { timeout: false }),
-            Some(&secret(false)),
-        );
-        assert!(!wipes(&failed));
-        assert_eq!(posts(&failed), 0);
-        last = notices(&failed);
-        record = failed.record;
-        if let Some(at) = retry_at(&record) {
-            record = advance(
-                record,
-                Event::from(Timer::Tick),
-                Some(&secret(false)),
-                at,
-                0.0,
-            )
-            .record;
-        }
-    }
-    assert_eq!(
-        record.stage,
-        Stage::DownloadStuck {
-            uri: URI.into(),
-            attempt: MAX_DOWNLOAD_ATTEMPTS,
-            reason: Failure::new(Code::ConnectionFailed, None)
-        }
-    );
-    assert_eq!(last, [Notice::DownloadStuck]);
-    let clicked = on(record, Event::from(Command::RetryNow), Some(&secret(false)));
-    assert_eq!(requests(&clicked), [("GET", URI.to_owned())]);
-    assert_eq!(download_attempt(&clicked.record), 1, "a fresh count");
-    assert_eq!(posts(&clicked), 0);
-}
-
-#[test]
-fn a_download_that_does_not_work_keeps_the_password_and_waits_for_the_user() {
-    for (event, expected) in [
-        (redirected(), Failure::new(Code::Redirected, None)),
-        (
-            response(404, b""),
-            Failure::new(Code::DownloadGone, Some(404)),
-        ),
-        (
-            response(410, b""),
-            Failure::new(Code::DownloadGone, Some(410)),
-        ),
-        (
-            response(403, b"NOT PERMITTED CERTIFICATE"),
-            Failure::new(Code::DownloadRefused, Some(403)),
-        ),
-    ] {
-        let step = on(answered(), event, Some(&secret(false)));
-        assert_eq!(
-            step.record.stage,
-            Stage::DownloadStuck {
-                uri: URI.into(),
-                attempt: 1,
-                reason: expected
-            },
-            "the address is kept"
-        );
-        assert_eq!(step.record.stage.issued(), Some(true));
-        assert!(step.record.stage.keeps_durable_secret());
-        assert_eq!(
-            step.effects,
-            [Effect::Notify {
-                notice: Notice::DownloadStuck
-            }],
-            "no wipe"
-        );
-        // A new worker or a timer does not retry it on its own; the user's click does.
-        for later in [Event::from(Timer::WorkerStarted), Event::from(Timer::Tick)] {
-            let again = on(step.record.clone(), later, Some(&secret(false)));
-            assert_eq!((again.record, again.effects), (step.record.clone(), vec![]));
-        }
-        let again = on(
-            step.record.clone(),
-            Event::from(Command::RetryNow),
-            Some(&secret(false)),
-        );
-        assert_eq!(requests(&again), [("GET", URI.to_owned())]);
-        // Or the user gives up on that file and applies again, confirmed: the password goes.
-        assert_eq!(
-            start(Some(&step.record), request(false), NOW).err(),
-            Some(Code::RenewalNeedsConfirmation)
-        );
-        assert_eq!(
-            start(Some(&step.record), automatic_request(), NOW).err(),
-            Some(Code::RenewalAlreadyAttempted)
-        );
-        let restart = start(Some(&step.record), request(true), NOW).expect("confirmed");
-        assert_eq!(restart.effects[0], Effect::WipeSecret);
-        assert_eq!(posts(&restart), 0);
-    }
-}
-
-#[test]
-fn a_damaged_download_keeps_the_password_and_is_fetched_again_never_posted() {
-    let other_pass = Secret {
-        pass: "other".into(),
-        file: None,
-    };
-    let half = &RENEWED[..RENEWED.len() / 2];
-    for (body, kept, expected) in [
-        // The MAC fails: a damaged file and another password look alike.
-        (RENEWED, &other_pass, Code::RenewedWrongPassword),
-        (half, &secret(false), Code::RenewedUnreadable),
-        (
-            b"<html>proxy error</html>".as_slice(),
-            &secret(false),
-            Code::RenewedUnreadable,
-        ),
-    ] {
-        let step = on(answered(), response(200, body), Some(kept));
-        let at = NOW + 30_000;
-        assert_eq!(
-            step.record.stage,
-            Stage::Downloading {
-                uri: URI.into(),
-                attempt: 1,
-                retry: Some(Retry {
-                    at,
-                    reason: Failure::new(expected, Some(200))
-                })
-            },
-            "{expected:?}"
-        );
-        assert_eq!(
-            step.effects,
-            [Effect::Wake { at }],
-            "no wipe, nothing saved, nothing told yet"
-        );
-        // The GET again on the timer, then the user: never a POST, never a wipe.
-        let mut record = step.record;
-        let mut last = Vec::new();
-        let mut gets = 0;
-        while let Some(at) = retry_at(&record) {
-            let retried = advance(record, Event::from(Timer::Tick), Some(kept), at, 0.0);
-            assert_eq!(requests(&retried), [("GET", URI.to_owned())]);
-            gets += 1;
-            let failed = advance(retried.record, response(200, body), Some(kept), at, 0.0);
-            assert!(!wipes(&failed) && posts(&failed) == 0);
-            last = notices(&failed);
-            record = failed.record;
-        }
-        assert_eq!(gets, MAX_DOWNLOAD_ATTEMPTS - 1);
-        assert_eq!(
-            record.stage,
-            Stage::DownloadStuck {
-                uri: URI.into(),
-                attempt: MAX_DOWNLOAD_ATTEMPTS,
-                reason: Failure::new(expected, Some(200))
-            }
-        );
-        assert_eq!(last, [Notice::DownloadStuck]);
-        // The next download may come right.
-        let clicked = on(record, Event::from(Command::RetryNow), Some(&secret(false)));
-        let fixed = on(clicked.record, response(200, RENEWED), Some(&secret(false)));
-        assert_eq!(state(&fixed.record), "verified");
-    }
-}
-
-#[test]
-fn a_file_that_is_not_ours_is_held_for_the_administrator_with_its_secret() {
-    let far_later = |c: &mut CertificateInfo| c.not_after += 1095 * DAY_MS;
-    let other_issuer = |c: &mut CertificateInfo| c.issuer = "CN=Someone Else".into();
-    let client_key = client_key_hex();
-    let other_key = |c: &mut CertificateInfo| c.issuer_key = Some(client_key);
-    let complex = too_complex();
-    let cases: [(RenewalRecord, &[u8], Code, bool); 6] = [
-        (answered(), OTHER_SUBJECT, Code::RenewedOtherSubject, true),
-        (
-            answered_for(far_later),
-            RENEWED,
-            Code::RenewedNotLater,
-            true,
-        ),
-        (answered(), NO_KEY, Code::RenewedNoKey, true),
-        (answered(), &complex, Code::RenewedTooComplex, false),
-        (
-            answered_for(other_issuer),
-            RENEWED,
-            Code::RenewedOtherIssuer,
-            true,
-        ),
-        (
-            answered_for(other_key),
-            RENEWED,
-            Code::RenewedBadSignature,
-            true,
-        ),
-    ];
-    for (record, body, expected, readable) in cases {
-        assert!(record.current.issuer_key.is_some() || expected != Code::RenewedBadSignature);
-        let step = on(record, response(200, body), Some(&secret(false)));
-        let Stage::Held {
-            reason,
-            received,
-            uri: None,
-            exported,
-        } = &step.record.stage
-        else {
-            panic!("{expected:?}: held, not {:?}", step.record.stage);
-        };
-        assert_eq!(*reason, Failure::new(expected, None));
-        assert_eq!(received.is_some(), readable, "{expected:?}");
-        assert_eq!(*exported, None);
-        assert_eq!(step.record.stage.issued(), Some(true));
-        assert_eq!(
-            step.effects,
-            [
-                Effect::KeepSecret {
-                    secret: secret_with(body),
-                    durable: true
-                },
-                Effect::Notify {
-                    notice: Notice::Held
-                }
-            ],
-            "{expected:?}: kept with the file, durably; not registered, not saved"
-        );
-    }
-    // Over the size cap: only the password (kept since the answer) stays.
-    let step = on(answered(), too_large(), Some(&secret(false)));
-    assert_eq!(
-        step.record.stage,
-        Stage::Held {
-            reason: Failure::new(Code::RenewedTooLarge, Some(200)),
-            received: None,
-            uri: None,
-            exported: None
-        }
-    );
-    assert_eq!(
-        step.effects,
-        [Effect::Notify {
-            notice: Notice::Held
-        }]
-    );
-    // What the administrator is shown of another terminal's file.
-    let Stage::Held { received, .. } = held().stage else {
-        panic!("held");
-    };
-    assert_eq!(
-        received.expect("read").common_name.as_deref(),
-        Some("client3949")
-    );
-}
-
-#[test]
-fn a_held_certificate_waits_for_the_administrator_to_export_or_discard_it() {
-    let kept = secret_with(OTHER_SUBJECT);
-    let record = held();
-    // Nothing moves it on its own, and nobody starts another over it.
-    for event in [
-        Event::from(Timer::WorkerStarted),
-        Event::from(Timer::Tick),
-        Event::from(Command::RetryNow),
-        response(200, RENEWED),
-        Event::from(Outcome::FileSaved { path: "x".into() }),
-        Event::from(Outcome::Registered),
-        Event::from(Command::BackupConfirmed),
-        Event::from(Command::ImportConfirmed),
-    ] {
-        let step = on(record.clone(), event, Some(&kept));
-        assert_eq!((step.record, step.effects), (record.clone(), vec![]));
-    }
-    for request in [request(false), request(true)] {
-        assert_eq!(
-            start(Some(&record), request, NOW).err(),
-            Some(Code::RenewalHeld)
-        );
-    }
-    assert_eq!(
-        start(Some(&record), automatic_request(), NOW).err(),
-        Some(Code::RenewalAlreadyAttempted)
-    );
-
-    // Export: both files, apart from where a receptionist imports.
-    let Stage::Held { received, .. } = &record.stage else {
-        panic!("held");
-    };
-    let names = held_names(received.as_deref(), NOW);
-    assert!(names.p12.starts_with("HELD_") && names.password.starts_with("HELD_"));
-    let step = on(
-        record.clone(),
-        Event::from(Command::ExportHeld),
-        Some(&kept),
-    );
-    assert_eq!(step.record, record);
-    assert_eq!(
-        step.effects,
-        [Effect::ExportHeld {
-            password_path: format!("{FOLDER}/{HELD_FOLDER}/{}", names.password),
-            p12_path: Some(format!("{FOLDER}/{HELD_FOLDER}/{}", names.p12)),
-            p12_name: names.p12.clone(),
-        }]
-    );
-    assert_eq!(HELD_FOLDER, "管理者確認用");
-    let exported = held_exported();
-    assert_eq!(
-        exported.stage,
-        Stage::Held {
-            reason: Failure::new(Code::RenewedOtherSubject, None),
-            received: received.clone(),
-            uri: None,
-            exported: Some(ExportedFiles {
-                password: "/d/管理者確認用/p.txt".into(),
-                p12: Some("/d/管理者確認用/c.p12".into()),
-            })
-        }
-    );
-    // Exported: a new application needs the confirmation, and the secret goes first.
-    assert_eq!(
-        start(Some(&exported), request(false), NOW).err(),
-        Some(Code::RenewalNeedsConfirmation)
-    );
-    let restart = start(Some(&exported), request(true), NOW).expect("confirmed");
-    assert_eq!(restart.effects[0], Effect::WipeSecret);
-    assert_eq!(posts(&restart), 0);
-    assert_eq!(restart.record.stage, Stage::Probing { attempt: 1 });
-
-    // Discard: the administrator's act wipes the secret; the record says a certificate exists.
-    for record in [record, exported] {
-        let step = on(record, Event::from(Command::DiscardHeld), Some(&kept));
-        assert_eq!(
-            step.record.stage,
-            Stage::Failed {
-                reason: Failure::new(Code::RenewedOtherSubject, None),
-                issued: true,
-                picker_tab: None
-            }
-        );
-        assert_eq!(step.effects, [Effect::WipeSecret]);
-        assert_eq!(
-            start(Some(&step.record), request(false), NOW).err(),
-            Some(Code::RenewalNeedsConfirmation)
-        );
-    }
-
-    // A file over the size cap was not kept: only the password file is exported.
-    let huge = on(answered(), too_large(), Some(&secret(false))).record;
-    let step = on(huge, Event::from(Command::ExportHeld), Some(&secret(false)));
-    let names = held_names(None, NOW);
-    assert!(
-        !names.p12.contains("client3948"),
-        "never named as the current certificate"
-    );
-    assert_eq!(
-        step.effects,
-        [Effect::ExportHeld {
-            password_path: format!("{FOLDER}/{HELD_FOLDER}/{}", names.password),
-            p12_path: None,
-            p12_name: names.p12,
-        }]
-    );
-}
-
-#[test]
-fn a_renewed_certificate_without_an_authority_key_identifier_from_the_registered_ca_is_accepted() {
-    // The current certificate names its issuer's key; the renewed one (the fixtures' CA
-    // writes none) does not. Same issuer name, signed by the registered CA key: accepted.
-    let record = answered_for(|c| c.authority_key_id = Some("00112233".into()));
-    assert!(record.current.issuer_key.is_some(), "the CA key is known");
-    let step = on(record, response(200, RENEWED), Some(&secret(false)));
-    assert_eq!(state(&step.record), "verified");
-    let renewed = renewed_of(&step.record);
-    assert_eq!(renewed.certificate.authority_key_id, None);
-    assert_eq!(
-        renewed.certificate.issuer_key,
-        current().issuer_key,
-        "the same key checks the next renewal"
-    );
-    assert!(matches!(step.effects[1], Effect::SavePassword { .. }));
 }
 
 #[test]
@@ -1437,112 +691,6 @@ fn a_lost_secret_is_said_not_hidden() {
 }
 
 #[test]
-fn a_failed_save_is_tried_again_then_left_to_the_user_with_nothing_lost() {
-    let mut record = verified();
-    for _ in 1..MAX_SAVE_ATTEMPTS {
-        let step = on(
-            record,
-            Event::from(Outcome::SaveFailed),
-            Some(&secret(true)),
-        );
-        assert!(matches!(step.effects[..], [Effect::SavePassword { .. }]));
-        record = step.record;
-    }
-    let step = on(
-        record,
-        Event::from(Outcome::SaveFailed),
-        Some(&secret(true)),
-    );
-    assert_eq!(state(&step.record), "verified");
-    assert!(matches!(
-        step.record.stage,
-        Stage::Saving {
-            stuck: true,
-            attempt: MAX_SAVE_ATTEMPTS,
-            ..
-        }
-    ));
-    assert_eq!(code(&step.record), Some(Code::SaveFailed));
-    assert_eq!(
-        step.effects,
-        [Effect::Notify {
-            notice: Notice::SaveFailed
-        }],
-        "the secret is kept"
-    );
-    let again = on(
-        step.record,
-        Event::from(Command::RetryNow),
-        Some(&secret(true)),
-    );
-    assert!(matches!(again.effects[..], [Effect::SavePassword { .. }]));
-    assert_eq!(again.record.stage.reason(), None);
-    // The .p12's save fails the same way, its password file kept.
-    let mut record = password_saved();
-    for _ in 0..MAX_SAVE_ATTEMPTS {
-        record = on(
-            record,
-            Event::from(Outcome::SaveFailed),
-            Some(&secret(true)),
-        )
-        .record;
-    }
-    assert_eq!(
-        (state(&record), code(&record)),
-        ("passwordSaved", Some(Code::SaveFailed))
-    );
-    let again = on(record, Event::from(Command::RetryNow), Some(&secret(true)));
-    assert!(matches!(again.effects[..], [Effect::SaveP12 { .. }]));
-}
-
-#[test]
-fn a_renewed_certificate_waiting_for_import_is_brought_up_daily() {
-    let record = saved();
-    assert!(matches!(
-        record.stage,
-        Stage::AwaitingImport {
-            reminded_at: NOW,
-            ..
-        }
-    ));
-    let early = advance(
-        record.clone(),
-        Event::from(Timer::Tick),
-        None,
-        NOW + 3_600_000,
-        0.0,
-    );
-    assert_eq!(early.effects, []);
-    let next_day = advance(
-        record,
-        Event::from(Timer::Tick),
-        None,
-        NOW + IMPORT_REMINDER_INTERVAL_MS,
-        0.0,
-    );
-    assert_eq!(notices(&next_day), [Notice::AwaitingImport]);
-    assert!(matches!(
-        next_day.record.stage,
-        Stage::AwaitingImport { reminded_at, .. } if reminded_at == NOW + IMPORT_REMINDER_INTERVAL_MS
-    ));
-    // Backed up, still reminded.
-    let later = advance(
-        backed_up(),
-        Event::from(Timer::Tick),
-        None,
-        NOW + IMPORT_REMINDER_INTERVAL_MS,
-        0.0,
-    );
-    assert_eq!(notices(&later), [Notice::AwaitingImport]);
-    let done = on(next_day.record, Event::from(Command::ImportConfirmed), None).record;
-    assert_eq!(
-        advance(done, Event::from(Timer::Tick), None, NOW + 9 * DAY_MS, 0.0).effects,
-        [],
-        "no reminder once imported"
-    );
-}
-
-#[test]
 fn events_that_do_not_apply_change_nothing() {
     let record = saved();
     for event in [
@@ -1587,124 +735,6 @@ fn events_that_do_not_apply_change_nothing() {
             assert_eq!((step.record, step.effects), (record.clone(), vec![]));
         }
     }
-}
-
-#[test]
-fn picking_the_certificate_is_remembered_and_a_retry_probes_at_once() {
-    let picked = on(
-        waiting(),
-        Event::from(Command::PickerOpened { tab_id: 7 }),
-        None,
-    )
-    .record;
-    assert!(matches!(
-        picked.stage,
-        Stage::Waiting {
-            picker_tab: Some(7),
-            ..
-        }
-    ));
-    let retried = on(picked, Event::from(Command::RetryNow), None);
-    assert_eq!(retried.record.stage, Stage::Probing { attempt: 2 });
-    assert_eq!(posts(&retried), 0);
-    for record in [
-        uncertain(),
-        on(requesting(), response(403, b""), None).record,
-    ] {
-        let picked = on(
-            record,
-            Event::from(Command::PickerOpened { tab_id: 9 }),
-            None,
-        )
-        .record;
-        assert!(matches!(
-            picked.stage,
-            Stage::Uncertain {
-                picker_tab: Some(9),
-                ..
-            } | Stage::Failed {
-                picker_tab: Some(9),
-                ..
-            }
-        ));
-    }
-}
-
-#[test]
-fn an_automatic_renewal_that_cannot_connect_stops_at_once_and_says_so_once() {
-    let record = start(None, automatic_request(), NOW)
-        .expect("starts")
-        .record;
-    assert!(record.automatic);
-    let step = on(
-        record,
-        Event::from(Outcome::NetworkFailed { timeout: false }),
-        None,
-    );
-    assert_eq!(
-        step.record.stage,
-        Stage::Failed {
-            reason: Failure::new(Code::AutoNotConnected, None),
-            issued: false,
-            picker_tab: None
-        }
-    );
-    assert_eq!(posts(&step), 0);
-    assert_eq!(notices(&step), [Notice::Failed]);
-    assert!(
-        !step
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::Wake { .. }))
-    );
-    // Never automatically again, even from a plan made before this record existed…
-    assert_eq!(
-        start(Some(&step.record), automatic_request(), NOW).err(),
-        Some(Code::RenewalAlreadyAttempted)
-    );
-    // …but the banner's 今すぐ更新 starts a renewal by hand, no confirmation needed.
-    let by_hand = start(Some(&step.record), request(false), NOW).expect("starts");
-    assert!(!by_hand.record.automatic);
-}
-
-#[test]
-fn an_unreadable_earlier_record_counts_as_a_certificate_that_may_exist() {
-    // Set aside by the storage reader: it may have issued, so no plain start, none automatic.
-    let lost = StartRequest {
-        earlier_record_unreadable: true,
-        ..request(false)
-    };
-    assert_eq!(
-        start(None, lost.clone(), NOW).err(),
-        Some(Code::RenewalNeedsConfirmation)
-    );
-    let automatic = StartRequest {
-        automatic: true,
-        ..lost.clone()
-    };
-    assert_eq!(
-        start(None, automatic, NOW).err(),
-        Some(Code::RenewalAlreadyAttempted)
-    );
-    let confirmed = StartRequest {
-        confirmed: true,
-        ..lost
-    };
-    let step = start(None, confirmed, NOW).expect("confirmed");
-    assert_eq!(posts(&step), 0);
-}
-
-#[test]
-fn an_automatic_renewal_ends_by_asking_for_backup_and_import() {
-    let mut record = files_saved();
-    record.automatic = true;
-    let step = on(
-        record,
-        Event::from(Outcome::Registered),
-        Some(&secret(false)),
-    );
-    assert_eq!(state(&step.record), "saved");
-    assert_eq!(notices(&step), [Notice::RenewedAutomatically]);
 }
 
 #[test]
@@ -1805,7 +835,7 @@ fn effects_are_written_as_the_worker_reads_them() {
 
 /// A record exactly as the previous release wrote it (`git show HEAD~1:…/machine.rs`): every
 /// field, `null` where unset, then `fields` over it.
-fn stored_by_previous_release(state: &str, issued: &str, fields: Value) -> Value {
+pub(super) fn stored_by_previous_release(state: &str, issued: &str, fields: Value) -> Value {
     let mut record = json!({
         "fingerprint": "AA",
         "label": "受付PC",
@@ -1835,16 +865,16 @@ fn stored_by_previous_release(state: &str, issued: &str, fields: Value) -> Value
     record
 }
 
-fn renewed_json() -> Value {
+pub(super) fn renewed_json() -> Value {
     serde_json::to_value(renewed_of(&verified())).expect("renewed")
 }
 
-fn decode(value: Value) -> RenewalRecord {
+pub(super) fn decode(value: Value) -> RenewalRecord {
     serde_json::from_value(value.clone()).unwrap_or_else(|err| panic!("{err}: {value}"))
 }
 
 /// A stored record, read and handed to a new worker.
-fn resumed(value: Value, secret: Option<&Secret>) -> (RenewalRecord, Step) {
+pub(super) fn resumed(value: Value, secret: Option<&Secret>) -> (RenewalRecord, Step) {
     let record = decode(value);
     let step = on(record.clone(), Event::from(Timer::WorkerStarted), secret);
     (record, step)
@@ -2459,41 +1489,17 @@ fn a_start_cut_short_before_its_wipe_leaves_no_secret_behind() {
     );
 }
 
-#[test]
-fn a_held_renewal_keeps_its_certificate_until_exported_and_an_export_without_its_secret_says_so() {
-    let record = held();
-    assert_eq!(removal_refused(Some(&record)), Some(Code::RenewalHeld));
-    assert_eq!(
-        removal_refused(Some(&held_exported())),
-        None,
-        "once exported, the files are the administrator's"
-    );
-    let step = on(record, Event::from(Command::ExportHeld), None);
-    assert!(matches!(
-        step.record.stage,
-        Stage::Failed {
-            issued: true,
-            reason: Failure {
-                code: Code::SecretLost,
-                ..
-            },
-            ..
-        }
-    ));
-    assert!(notices(&step).contains(&Notice::Failed));
-}
-
 // --- with the companion ------------------------------------------------------------------
 
 /// An answered renewal under a policy that uses the companion (`import`: it imports too).
-fn answered_under_companion(import: bool) -> RenewalRecord {
+pub(super) fn answered_under_companion(import: bool) -> RenewalRecord {
     let mut record = answered();
     record.companion = Some(CompanionPlan { import });
     record
 }
 
 /// The verified download of [`answered_under_companion`].
-fn verified_under_companion(import: bool) -> Step {
+pub(super) fn verified_under_companion(import: bool) -> Step {
     on(
         answered_under_companion(import),
         response(200, RENEWED),
@@ -2501,7 +1507,7 @@ fn verified_under_companion(import: bool) -> Step {
     )
 }
 
-fn companion_effects(step: &Step) -> Vec<&Effect> {
+pub(super) fn companion_effects(step: &Step) -> Vec<&Effect> {
     step.effects
         .iter()
         .filter(|e| {
@@ -2513,14 +1519,14 @@ fn companion_effects(step: &Step) -> Vec<&Effect> {
         .collect()
 }
 
-fn saves(step: &Step) -> bool {
+pub(super) fn saves(step: &Step) -> bool {
     step.effects
         .iter()
         .any(|e| matches!(e, Effect::SavePassword { .. } | Effect::SaveP12 { .. }))
 }
 
 /// Whether the step lets the secret go, or keeps it only in memory.
-fn lets_secret_go(step: &Step) -> bool {
+pub(super) fn lets_secret_go(step: &Step) -> bool {
     step.effects.iter().any(|e| {
         matches!(
             e,
@@ -2529,10 +1535,10 @@ fn lets_secret_go(step: &Step) -> bool {
     })
 }
 
-const BACKUP_P12: &str = "/srv/nas/受付PC/c.p12";
-const BACKUP_PASSWORD: &str = "/srv/nas/受付PC/c_password.txt";
+pub(super) const BACKUP_P12: &str = "/srv/nas/受付PC/c.p12";
+pub(super) const BACKUP_PASSWORD: &str = "/srv/nas/受付PC/c_password.txt";
 
-fn backed_up_by_companion() -> Event {
+pub(super) fn backed_up_by_companion() -> Event {
     Event::from(Outcome::CompanionBackedUp {
         path: BACKUP_P12.into(),
         password_path: Some(BACKUP_PASSWORD.into()),
@@ -2540,7 +1546,7 @@ fn backed_up_by_companion() -> Event {
 }
 
 /// Runs `events` from `step` with the kept file, stopping at the first save.
-fn through(mut step: Step, events: Vec<Event>) -> Step {
+pub(super) fn through(mut step: Step, events: Vec<Event>) -> Step {
     for event in events {
         assert!(!saves(&step), "saved before the companion answered");
         assert!(
@@ -2553,7 +1559,7 @@ fn through(mut step: Step, events: Vec<Event>) -> Step {
 }
 
 /// Saves both files and registers: what is left once the companion could not do all.
-fn saved_and_registered(step: Step) -> Step {
+pub(super) fn saved_and_registered(step: Step) -> Step {
     assert_eq!(state(&step.record), "verified", "{:?}", step.record.stage);
     assert!(matches!(step.effects[..], [Effect::SavePassword { .. }]));
     assert!(step.record.stage.keeps_durable_secret());
@@ -2565,259 +1571,6 @@ fn saved_and_registered(step: Step) -> Step {
         Event::from(Outcome::Registered),
         Some(&secret(false)),
     )
-}
-
-#[test]
-fn imported_and_backed_up_by_the_companion_nothing_goes_to_downloads_and_the_secret_goes() {
-    let step = verified_under_companion(true);
-    assert_eq!(state(&step.record), "importing", "stored before it starts");
-    assert!(step.record.stage.keeps_durable_secret());
-    let fingerprint = renewed_of(&verified()).certificate.sha256_fingerprint;
-    assert!(matches!(
-        step.effects[..],
-        [
-            Effect::KeepSecret { durable: true, .. },
-            Effect::CompanionImport { .. }
-        ]
-    ));
-    assert_eq!(
-        companion_effects(&step),
-        [&Effect::CompanionImport {
-            fingerprint: fingerprint.clone()
-        }]
-    );
-    assert!(
-        !saves(&step),
-        "nothing saved in Downloads before the companion"
-    );
-    let step = on(
-        step.record,
-        Event::from(Outcome::CompanionImported),
-        Some(&secret(true)),
-    );
-    assert_eq!(state(&step.record), "backingUp");
-    assert!(step.record.stage.keeps_durable_secret());
-    assert_eq!(
-        step.effects,
-        [Effect::CompanionBackup { fingerprint }],
-        "only the fingerprint: the companion names the files and knows its folder"
-    );
-    let step = on(step.record, backed_up_by_companion(), Some(&secret(true)));
-    assert_eq!(state(&step.record), "filesSaved", "registering, as stored");
-    assert!(matches!(step.effects[..], [Effect::Register { .. }]));
-    assert!(
-        matches!(&step.record.stage, Stage::Registering { copies: Copies::Companion { backup }, .. }
-            if backup.p12 == BACKUP_P12 && backup.password == BACKUP_PASSWORD)
-    );
-    let step = on(
-        step.record,
-        Event::from(Outcome::Registered),
-        Some(&secret(true)),
-    );
-    assert_eq!(state(&step.record), "done");
-    assert_eq!(
-        step.effects,
-        [
-            Effect::WipeSecret,
-            Effect::Notify {
-                notice: Notice::RenewedAndImported
-            }
-        ],
-        "registered: the file and its password leave the extension"
-    );
-    let shown = view(&step.record);
-    assert_eq!(shown.card, Card::Imported);
-    assert_eq!(shown.actions, [], "no backup or import reminder");
-    assert!(!shown.awaits_import && !shown.shows_password && shown.listed);
-    let imported = shown.imported.expect("what the companion did");
-    assert_eq!(imported.backup.as_deref(), Some(BACKUP_P12));
-    assert_eq!(imported.backup_refused, None);
-    assert_eq!(imported.saved, None, "nothing was written to Downloads");
-}
-
-#[test]
-fn whatever_the_companion_could_not_do_the_files_go_to_downloads_with_the_reason_said_once() {
-    use Code as C;
-    let refused = |code| Event::from(Outcome::CompanionRefused { code });
-    /// plan.import, the companion's answers, the stage after registering, the reason said,
-    /// the backup on record.
-    type Case = (
-        bool,
-        Vec<Event>,
-        &'static str,
-        Option<Code>,
-        Option<&'static str>,
-    );
-    let cases: Vec<Case> = vec![
-        (
-            true,
-            vec![
-                refused(C::CompanionOriginNotAllowed),
-                backed_up_by_companion(),
-            ],
-            "backedUp",
-            Some(C::CompanionOriginNotAllowed),
-            Some(BACKUP_P12),
-        ),
-        (
-            true,
-            vec![
-                Event::from(Outcome::CompanionImported),
-                refused(C::CompanionBackupFailed),
-            ],
-            "done",
-            Some(C::CompanionBackupFailed),
-            None,
-        ),
-        // No folder set is the administrator's choice: not said.
-        (
-            true,
-            vec![
-                Event::from(Outcome::CompanionImported),
-                refused(C::CompanionBackupNotSet),
-            ],
-            "done",
-            None,
-            None,
-        ),
-        (
-            false,
-            vec![refused(C::CompanionBackupNotSet)],
-            "saved",
-            None,
-            None,
-        ),
-        (
-            true,
-            vec![
-                refused(C::CompanionNotRenewal),
-                refused(C::CompanionBackupNotSet),
-            ],
-            "saved",
-            Some(C::CompanionNotRenewal),
-            None,
-        ),
-        // Not there at all: said once, the first reason.
-        (
-            true,
-            vec![
-                refused(C::CompanionNotInstalled),
-                refused(C::CompanionNotInstalled),
-            ],
-            "saved",
-            Some(C::CompanionNotInstalled),
-            None,
-        ),
-        (
-            false,
-            vec![refused(C::CompanionTimedOut)],
-            "saved",
-            Some(C::CompanionTimedOut),
-            None,
-        ),
-        // Backed up without an import: the files still go to the person who imports them.
-        (
-            false,
-            vec![backed_up_by_companion()],
-            "backedUp",
-            None,
-            Some(BACKUP_P12),
-        ),
-    ];
-    for (import, events, after, said, backup) in cases {
-        let label = format!("import {import}, {events:?}");
-        let step = saved_and_registered(through(verified_under_companion(import), events));
-        assert_eq!(state(&step.record), after, "{label}");
-        let shown = view(&step.record);
-        let (refusal, on_record) = match (&shown.guide, &shown.imported) {
-            (Some(guide), None) => (guide.companion_refused, guide.backup.clone()),
-            (None, Some(imported)) => {
-                let saved = imported
-                    .saved
-                    .as_ref()
-                    .expect("the files to keep are named");
-                assert_eq!((saved.p12.as_str(), saved.folder.as_str()), ("c.p12", "d"));
-                (imported.backup_refused, imported.backup.clone())
-            }
-            other => panic!("{label}: {other:?}"),
-        };
-        assert_eq!(refusal.map(|f| f.code), said, "{label}");
-        assert_eq!(on_record.as_deref(), backup, "{label}");
-    }
-}
-
-#[test]
-fn a_worker_stopped_while_the_companion_works_asks_it_again_and_never_posts() {
-    let importing = verified_under_companion(true).record;
-    let again = on(
-        importing.clone(),
-        Event::from(Timer::WorkerStarted),
-        Some(&secret(true)),
-    );
-    assert_eq!(state(&again.record), "importing");
-    assert_eq!(
-        companion_effects(&again).len(),
-        1,
-        "the same import: one copy"
-    );
-    assert_eq!(posts(&again), 0);
-    let backing_up = on(
-        importing,
-        Event::from(Outcome::CompanionImported),
-        Some(&secret(true)),
-    )
-    .record;
-    let again = on(
-        backing_up.clone(),
-        Event::from(Timer::WorkerStarted),
-        Some(&secret(true)),
-    );
-    assert_eq!(state(&again.record), "backingUp");
-    assert!(matches!(
-        companion_effects(&again)[..],
-        [Effect::CompanionBackup { .. }]
-    ));
-    assert!(!lets_secret_go(&again));
-    let registering = on(backing_up, backed_up_by_companion(), Some(&secret(true))).record;
-    let again = on(
-        registering.clone(),
-        Event::from(Timer::WorkerStarted),
-        Some(&secret(true)),
-    );
-    assert!(
-        matches!(again.effects[..], [Effect::Register { .. }]),
-        "registered again, the secret kept until then: {:?}",
-        again.effects
-    );
-    let done = on(
-        registering.clone(),
-        Event::from(Outcome::Registered),
-        Some(&secret(true)),
-    )
-    .record;
-    // Each stage as stored reads back as it was.
-    for record in [
-        verified_under_companion(true).record,
-        verified_under_companion(false).record,
-        on(
-            verified_under_companion(true).record,
-            Event::from(Outcome::CompanionImported),
-            Some(&secret(true)),
-        )
-        .record,
-        registering,
-        done,
-    ] {
-        let stored = serde_json::to_value(&record).expect("stored");
-        assert_eq!(decode(stored), record);
-    }
-    // The secret lost meanwhile: said, never a save of nothing.
-    let lost = on(
-        verified_under_companion(true).record,
-        Event::from(Timer::WorkerStarted),
-        None,
-    );
-    assert_eq!(state(&lost.record), "failed");
 }
 
 #[test]
