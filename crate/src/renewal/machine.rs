@@ -304,6 +304,15 @@ impl Machine<'_> {
     }
 }
 
+/// Why a GET got no answer (a request that provably sent nothing that could issue).
+fn no_answer(timeout: bool) -> Code {
+    if timeout {
+        Code::Timeout
+    } else {
+        Code::ConnectionFailed
+    }
+}
+
 /// The probe: `GET <API origin>/`, body unread. Any answer proves the TLS connection with the
 /// client certificate; a failure proves nothing was sent that could issue a certificate.
 fn probe(api_url: &str) -> Effect {

@@ -1,7 +1,9 @@
 //! Where a renewal stands: each [`Stage`] with the data it has and nothing else, so an
 //! impossible combination cannot be written down, and what each stage implies (busy, holding
 //! a secret, issued) as predicates written once. The transitions are in `machine/`, one file
-//! per family of stages (named in the drawing).
+//! per family of stages (named in the drawing). The predicates that guard a rule (busy, a
+//! secret kept, a new start, issued) match every stage by name, so a new stage is decided in
+//! each; only `awaits_import`, one stage by definition, is a `matches!`.
 //!
 //! ```text
 //!                  ┌──────────── connect.rs ────────────┐
@@ -268,22 +270,8 @@ impl Stage {
 
     /// The new certificate is saved but its import not yet confirmed.
     pub fn awaits_import(&self) -> bool {
-        match self {
-            Self::AwaitingImport { .. } => true,
-            Self::Probing { .. }
-            | Self::Requesting { .. }
-            | Self::Waiting { .. }
-            | Self::Downloading { .. }
-            | Self::DownloadStuck { .. }
-            | Self::Saving { .. }
-            | Self::Importing { .. }
-            | Self::BackingUp { .. }
-            | Self::Registering { .. }
-            | Self::Done { .. }
-            | Self::Held { .. }
-            | Self::Uncertain { .. }
-            | Self::Failed { .. } => false,
-        }
+        // One stage by definition: a new stage cannot be it by mistake.
+        matches!(self, Self::AwaitingImport { .. })
     }
 
     /// A certificate was issued and its secret is still wanted: the worker keeps it (and

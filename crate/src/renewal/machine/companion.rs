@@ -33,6 +33,11 @@ impl Machine<'_> {
         refused: Option<Failure>,
         event: Event,
     ) -> Stage {
+        let stay = |renewed, refused| Stage::BackingUp {
+            renewed,
+            imported,
+            refused,
+        };
         match event {
             // Imported and backed up, both checked: nothing goes to Downloads. The secret
             // stays until the registration is replaced.
@@ -73,27 +78,9 @@ impl Machine<'_> {
             Event::Timer(Timer::WorkerStarted) | Event::Command(Command::RetryNow) => {
                 self.back_up(renewed, imported, refused)
             }
-            Event::Timer(Timer::Tick) => Stage::BackingUp {
-                renewed,
-                imported,
-                refused,
-            },
-            Event::Command(command) => {
-                let stay = Stage::BackingUp {
-                    renewed,
-                    imported,
-                    refused,
-                };
-                self.stray(command, stay)
-            }
-            Event::Outcome(other) => {
-                let stay = Stage::BackingUp {
-                    renewed,
-                    imported,
-                    refused,
-                };
-                self.stray(other, stay)
-            }
+            Event::Timer(Timer::Tick) => stay(renewed, refused),
+            Event::Command(command) => self.stray(command, stay(renewed, refused)),
+            Event::Outcome(other) => self.stray(other, stay(renewed, refused)),
         }
     }
 

@@ -10,7 +10,7 @@ use super::super::protocol::{
 };
 use super::super::record::Secret;
 use super::super::stage::{Failure, Stage};
-use super::{MAX_ATTEMPTS, Machine, probe, retry_delay};
+use super::{MAX_ATTEMPTS, Machine, no_answer, probe, retry_delay};
 
 impl Machine<'_> {
     pub(super) fn probing(&mut self, attempt: u32, event: Event) -> Stage {
@@ -33,12 +33,7 @@ impl Machine<'_> {
                 self.fail(Code::AutoNotConnected, None, false)
             }
             Event::Outcome(Outcome::NetworkFailed { timeout }) => {
-                let code = if timeout {
-                    Code::Timeout
-                } else {
-                    Code::ConnectionFailed
-                };
-                self.wait_or_fail(attempt, Failure::new(code, None))
+                self.wait_or_fail(attempt, Failure::new(no_answer(timeout), None))
             }
             Event::Outcome(other) => self.stray(other, stay),
             Event::Timer(Timer::WorkerStarted) => {

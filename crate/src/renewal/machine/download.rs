@@ -9,7 +9,7 @@ use super::super::protocol::{MAX_FILE_BYTES, REQUEST_TIMEOUT_MS};
 use super::super::record::{CompanionPlan, Secret};
 use super::super::stage::{CompanionOutcome, Failure, Renewed, Retry, Stage};
 use super::super::verify::{Refused, verify_renewed};
-use super::{HELD_FILE_CAP, MAX_DOWNLOAD_ATTEMPTS, Machine, retry_delay};
+use super::{HELD_FILE_CAP, MAX_DOWNLOAD_ATTEMPTS, Machine, no_answer, retry_delay};
 use crate::certificate::CertificateInfo;
 use crate::file_name::renewed_names;
 
@@ -30,12 +30,7 @@ impl Machine<'_> {
                 retry_after: _,
             }) => self.on_download(uri, attempt, status, redirected, &body, too_large),
             Event::Outcome(Outcome::NetworkFailed { timeout }) => {
-                let code = if timeout {
-                    Code::Timeout
-                } else {
-                    Code::ConnectionFailed
-                };
-                self.download_later(uri, attempt, Failure::new(code, None))
+                self.download_later(uri, attempt, Failure::new(no_answer(timeout), None))
             }
             Event::Timer(Timer::WorkerStarted) => match retry {
                 Some(Retry { at, .. }) if at > self.now => {

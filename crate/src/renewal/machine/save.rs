@@ -18,6 +18,13 @@ impl Machine<'_> {
         outcome: CompanionOutcome,
         event: Event,
     ) -> Stage {
+        let stay = |renewed, password_file, outcome| Stage::Saving {
+            renewed,
+            password_file,
+            attempt,
+            stuck,
+            outcome,
+        };
         match event {
             Event::Outcome(Outcome::FileSaved { path }) => match password_file {
                 None => self.save(renewed, Some(path), 0, outcome),
@@ -48,33 +55,11 @@ impl Machine<'_> {
                 self.save(renewed, password_file, attempt, outcome)
             }
             Event::Command(Command::RetryNow) => self.save(renewed, password_file, 0, outcome),
-            Event::Timer(Timer::WorkerStarted | Timer::Tick) => Stage::Saving {
-                renewed,
-                password_file,
-                attempt,
-                stuck,
-                outcome,
-            },
-            Event::Command(command) => {
-                let stay = Stage::Saving {
-                    renewed,
-                    password_file,
-                    attempt,
-                    stuck,
-                    outcome,
-                };
-                self.stray(command, stay)
+            Event::Timer(Timer::WorkerStarted | Timer::Tick) => {
+                stay(renewed, password_file, outcome)
             }
-            Event::Outcome(other) => {
-                let stay = Stage::Saving {
-                    renewed,
-                    password_file,
-                    attempt,
-                    stuck,
-                    outcome,
-                };
-                self.stray(other, stay)
-            }
+            Event::Command(command) => self.stray(command, stay(renewed, password_file, outcome)),
+            Event::Outcome(other) => self.stray(other, stay(renewed, password_file, outcome)),
         }
     }
 

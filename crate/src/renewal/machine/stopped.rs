@@ -14,17 +14,10 @@ impl Machine<'_> {
         picker_tab: Option<i64>,
         event: Event,
     ) -> Stage {
-        let stay = |picker_tab| Stage::Uncertain { reason, picker_tab };
-        match event {
-            Event::Command(Command::PickerOpened { tab_id }) => stay(Some(tab_id)),
-            Event::Timer(Timer::WorkerStarted) => {
-                self.wipe_leftover_secret();
-                stay(picker_tab)
-            }
-            Event::Timer(Timer::Tick) => stay(picker_tab),
-            Event::Command(command) => self.stray(command, stay(picker_tab)),
-            Event::Outcome(other) => self.stray(other, stay(picker_tab)),
-        }
+        self.stopped(picker_tab, event, |picker_tab| Stage::Uncertain {
+            reason,
+            picker_tab,
+        })
     }
 
     pub(super) fn failed_stage(
@@ -34,20 +27,31 @@ impl Machine<'_> {
         picker_tab: Option<i64>,
         event: Event,
     ) -> Stage {
-        let stay = |picker_tab| Stage::Failed {
+        self.stopped(picker_tab, event, |picker_tab| Stage::Failed {
             reason,
             issued,
             picker_tab,
-        };
+        })
+    }
+
+    /// A stopped stage (`stage`, given its picker tab) stays stopped: it remembers the tab the
+    /// user opens the certificate picker in (for the confirmed new start) and wipes a secret
+    /// a stopped worker left; nothing else moves it.
+    fn stopped(
+        &mut self,
+        picker_tab: Option<i64>,
+        event: Event,
+        stage: impl Fn(Option<i64>) -> Stage,
+    ) -> Stage {
         match event {
-            Event::Command(Command::PickerOpened { tab_id }) => stay(Some(tab_id)),
+            Event::Command(Command::PickerOpened { tab_id }) => stage(Some(tab_id)),
             Event::Timer(Timer::WorkerStarted) => {
                 self.wipe_leftover_secret();
-                stay(picker_tab)
+                stage(picker_tab)
             }
-            Event::Timer(Timer::Tick) => stay(picker_tab),
-            Event::Command(command) => self.stray(command, stay(picker_tab)),
-            Event::Outcome(other) => self.stray(other, stay(picker_tab)),
+            Event::Timer(Timer::Tick) => stage(picker_tab),
+            Event::Command(command) => self.stray(command, stage(picker_tab)),
+            Event::Outcome(other) => self.stray(other, stage(picker_tab)),
         }
     }
 
