@@ -38,6 +38,7 @@ lint: deps
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked --target $(WASM_TARGET) --all-targets -- -D warnings
 	node_modules/.bin/eslint .
+	node_modules/.bin/tsc -p tsconfig.json
 
 test-rust: deps
 	cargo test --locked

@@ -21,13 +21,14 @@ import { SIZE_GOAL as GOAL, compressed, webstoreZipSize } from './support/sizes.
 // the 779 KB issue 27 measured), the zip
 // 368,892 B (about +2.9 KB: the reasons, time limits and status words in two languages, the worker's
 // status report), so its budget becomes 372,000. Issue 29, the diagnostics an administrator
-// copies (crate/src/diagnostics.rs, the settings' sources, the worker's facts): the Wasm 782,639 →
-// 796,732 B raw (+14.1 KB: the text 4.5 KB, its boundary 2.4 KB, the sources 1.5 KB; measured and
-// dropped: a BTreeMap for the error words, +8.6 KB, and a derived deserializer for the facts,
-// +4.4 KB), 240,375 → 244,646 B brotli, the zip 368,892 → 376,470 B (with the page's strings in
-// two languages), so the budgets become 805,000 / 247,000 / 380,000. Issue 27 cuts them. Lower a
-// budget whenever a cut lands; use GOAL once met.
-const BUDGET = { raw: 805_000, brotli: 247_000, zip: 380_000 };
+// copies (crate/src/diagnostics.rs, the settings' sources, the worker's facts): +14.4 KB raw
+// (the text 4.7 KB, its boundary 2 KB, the sources 1.5 KB; measured and dropped: a BTreeMap for
+// the error words, +8.6 KB, a derived deserializer for the facts, +4.4 KB, and char::to_lowercase
+// for a stage's name, +13 KB of Unicode tables). Measured on main after issue 26 with only the
+// diagnostics' export cut out: 790,744 / 242,359 B; with it 805,190 / 247,397 B, the zip 382,152 B
+// (the page's strings in two languages, +7.6 KB before issue 26), so the budgets become 813,000 /
+// 250,000 / 386,000. Issue 27 cuts them. Lower a budget whenever a cut lands; use GOAL once met.
+const BUDGET = { raw: 813_000, brotli: 250_000, zip: 386_000 };
 
 async function measure() {
   // gzip is printed only: what a CRX's deflate is near.

@@ -240,7 +240,7 @@ fn renewal_lines(out: &mut String, record: &RenewalRecord, facts: &Facts) {
             " (fingerprint ",
             short(&record.fingerprint),
             "): stage ",
-            record.stage.name(),
+            &stage_name(&record.stage),
             automatic,
         ],
     );
@@ -283,6 +283,18 @@ fn renewal_lines(out: &mut String, record: &RenewalRecord, facts: &Facts) {
         |reason| coded(reason.code.as_str(), reason.status, facts),
     );
     line(out, &["   last error: ", &error]);
+}
+
+/// The stage's name as stored and as the status files write it (`StageName`, serde's camelCase of
+/// the variant): its `Debug` with a lower-case first letter. The renewal gives no text form, and
+/// a serializer here would be linked for one word. ASCII only: `char::to_lowercase` links
+/// 13 KB of Unicode tables for names that are all ASCII.
+pub(crate) fn stage_name(stage: &Stage) -> String {
+    let mut name = format!("{:?}", stage.name());
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_lowercase();
+    }
+    name
 }
 
 /// How many tries the stage has made, named by what was tried.

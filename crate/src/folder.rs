@@ -1,15 +1,46 @@
 //! Folder names that every OS the extension runs on accepts and shows as written: a refused
 //! name would send the renewed files somewhere else, and an invisible one would hide where.
+//!
+//! The rule is Chrome's own for `chrome.downloads.download`'s `filename` on every platform
+//! (`net::IsSafePortablePathComponent`: no Windows device or shell file name, no
+//! shell-integrated extension, nothing that Chrome's file-name sanitising would change — a
+//! leading or trailing dot or space), plus the format characters below. Chromium is asked
+//! about each name by `tests/e2e/download-folders.test.mjs`, which fails if the two part.
 
-/// Names Windows reserves for devices, in any case and with any extension (`CON`, `nul.txt`):
-/// a folder so named cannot be created, so `chrome.downloads` refuses the path.
-const WINDOWS_DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+/// Names Windows reserves for devices, in any case and with any extension (`CON`, `nul.txt`,
+/// `clock$.d`): a folder so named cannot be created, so `chrome.downloads` refuses the path.
+const WINDOWS_DEVICES: [&str; 5] = ["CON", "PRN", "AUX", "NUL", "CLOCK$"];
 
-/// Whether one part of a relative folder path is refused: a Windows device name, or a
+/// Whole names the Windows shell gives a meaning of its own, refused by Chrome likewise.
+const SHELL_FILES: [&str; 2] = ["desktop.ini", "thumbs.db"];
+
+/// Extensions the Windows shell acts on when a folder or file carries them (`.lnk` links,
+/// `.local` DLL redirection): refused by Chrome, as is a `{CLSID}` extension.
+const SHELL_EXTENSIONS: [&str; 2] = ["lnk", "local"];
+
+/// Whether one part of a relative folder path is refused: by Chrome's rule (above), or for a
 /// character that is invisible or reorders the text around it (Unicode format characters,
 /// such as U+202E RIGHT-TO-LEFT OVERRIDE), which would make the shown name lie.
 pub(crate) fn part_refused(part: &str) -> bool {
-    is_windows_device(part) || part.chars().any(is_format_character)
+    is_windows_device(part)
+        || SHELL_FILES
+            .iter()
+            .any(|name| part.eq_ignore_ascii_case(name))
+        || has_shell_extension(part)
+        || part.starts_with(['.', ' '])
+        || part.ends_with(['.', ' '])
+        || part.chars().any(is_format_character)
+}
+
+/// The extension is what follows the last dot, as Chrome reads it.
+fn has_shell_extension(part: &str) -> bool {
+    let Some((_, extension)) = part.rsplit_once('.') else {
+        return false;
+    };
+    SHELL_EXTENSIONS
+        .iter()
+        .any(|shell| extension.eq_ignore_ascii_case(shell))
+        || (extension.starts_with('{') && extension.ends_with('}'))
 }
 
 fn is_windows_device(part: &str) -> bool {
@@ -62,6 +93,17 @@ mod tests {
             "\u{200B}",
             "x\u{FEFF}",
             "\u{2066}y",
+            // Refused by Chromium 156's downloads API ("Invalid filename"), each seen there.
+            "CLOCK$",
+            "clock$.d",
+            "desktop.ini",
+            "Thumbs.db",
+            "backup.lnk",
+            "certs.local",
+            "a.{20D04FE0-3AEA-1069-A2D8-08002B30309D}",
+            ".certs",
+            "certs.",
+            " certs",
         ] {
             assert!(part_refused(bad), "{bad:?}");
         }
@@ -73,6 +115,10 @@ mod tests {
             "LPT",
             "nul-ish",
             "クリニック",
+            "certs.localized",
+            "lnk",
+            "desktop",
+            "v1.2",
         ] {
             assert!(!part_refused(good), "{good:?}");
         }

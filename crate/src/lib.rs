@@ -49,8 +49,9 @@ pub use renewal::{
     terminal_status,
 };
 pub use renewal::{
-    Code as RenewalCode, CompanionPlan, Event, FOLLOW_REDIRECTS, RenewalRecord, RenewalView,
-    Secret, Stage as RenewalStage, StartAsked, StartRequest, auto_plan,
+    Code as RenewalCode, Command as RenewalCommand, CompanionPlan, Event, FOLLOW_REDIRECTS,
+    Outcome as RenewalOutcome, RenewalRecord, RenewalView, Secret, Stage as RenewalStage,
+    StartAsked, StartRequest, Timer as RenewalTimer, auto_plan,
     backup_matches as renewal_backup_matches, certificate_api_url,
     removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
     verify_renewal, view as renewal_view,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::certificate::CertificateInfo;
 use crate::file_name::is_renewable_client;
 use crate::renewal::RenewalRecord;
-use crate::rules::{Assessment, ClientProfile, Severity, Status, assess, reminder_due};
+use crate::rules::{Assessment, ClientProfile, NextAction, Severity, Status, assess, reminder_due};
 use crate::settings::Settings;
 
 /// A certificate the user registered (only metadata: never the file, key or password).
@@ -126,6 +126,8 @@ pub enum Banner {
         fingerprint: String,
         /// Its label.
         label: String,
+        /// Its buttons, the first the main one.
+        actions: Vec<BannerAction>,
     },
     /// The most urgent certificate to show, and how many others the banner could show.
     Certificate {
@@ -133,7 +135,53 @@ pub enum Banner {
         fingerprint: String,
         /// Other entries that would show a banner.
         others: usize,
+        /// Its buttons, the first the main one.
+        actions: Vec<BannerAction>,
     },
+}
+
+/// A button on the banner. The page may ask for these, for the banner's certificate, and
+/// nothing else: the worker checks both against this overview.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(rename_all = "camelCase")]
+pub enum BannerAction {
+    /// 「今すぐ更新」.
+    Renew,
+    /// 「更新の手順」: the popup's guide for it.
+    Guide,
+    /// 「後で」.
+    Snooze,
+}
+
+impl Banner {
+    /// Whether the banner shows `fingerprint` and offers `action` for it.
+    pub fn offers(&self, fingerprint: &str, action: BannerAction) -> bool {
+        let (shown, actions) = match self {
+            Self::PendingImport {
+                fingerprint,
+                actions,
+                ..
+            }
+            | Self::Certificate {
+                fingerprint,
+                actions,
+                ..
+            } => (fingerprint, actions),
+        };
+        shown == fingerprint && actions.contains(&action)
+    }
+}
+
+/// A certificate's buttons: 「今すぐ更新」 where it can be renewed now, else the guide.
+fn certificate_actions(entry: &Entry) -> Vec<BannerAction> {
+    let main = match entry.assessment.next_action {
+        NextAction::RenewNow => BannerAction::Renew,
+        NextAction::None
+        | NextAction::ReissueByAdministrator
+        | NextAction::RenewOnManagementSite => BannerAction::Guide,
+    };
+    vec![main, BannerAction::Snooze]
 }
 
 /// Everything the UIs need at one instant.
@@ -286,14 +334,17 @@ pub fn overview(
         (Some(_), Some(first)) if urgent(first) => Some(Banner::Certificate {
             fingerprint: first.fingerprint.clone(),
             others: shown.len() - 1,
+            actions: certificate_actions(first),
         }),
         (Some(record), _) => Some(Banner::PendingImport {
             fingerprint: record.fingerprint.clone(),
             label: record.label.clone(),
+            actions: vec![BannerAction::Guide],
         }),
         (None, Some(first)) => Some(Banner::Certificate {
             fingerprint: first.fingerprint.clone(),
             others: shown.len() - 1,
+            actions: certificate_actions(first),
         }),
         (None, None) => None,
     };
@@ -531,11 +582,18 @@ mod tests {
                 registration("client2", "B", days_left),
             ];
             let shown = overview(&regs, &BTreeMap::new(), &awaiting, &settings(), NOW);
+            // An expired certificate is the administrator's to reissue: the guide says how.
+            let main = if days_left < 0 {
+                BannerAction::Guide
+            } else {
+                BannerAction::Renew
+            };
             assert_eq!(
                 shown.banner,
                 Some(Banner::Certificate {
                     fingerprint: "B".into(),
-                    others: 0
+                    others: 0,
+                    actions: vec![main, BannerAction::Snooze],
                 }),
                 "{days_left} days left"
             );
@@ -553,7 +611,8 @@ mod tests {
             plain.banner,
             Some(Banner::Certificate {
                 fingerprint: "B".into(),
-                others: 0
+                others: 0,
+                actions: vec![BannerAction::Renew, BannerAction::Snooze],
             })
         );
         let awaiting = [renewal_in("probing", "A"), renewal_in("saved", "A")];
@@ -562,9 +621,15 @@ mod tests {
             pending.banner,
             Some(Banner::PendingImport {
                 fingerprint: "A".into(),
-                label: "受付PC".into()
+                label: "受付PC".into(),
+                actions: vec![BannerAction::Guide],
             })
         );
+        // The page may ask for what the banner offers, for its certificate, and nothing else.
+        let banner = pending.banner.expect("a banner");
+        assert!(banner.offers("A", BannerAction::Guide));
+        assert!(!banner.offers("A", BannerAction::Renew));
+        assert!(!banner.offers("B", BannerAction::Guide));
         // Nothing else to warn about: the badge still says something is left to do.
         let calm = [registration("client1", "A", 200)];
         let quiet = overview(&calm, &BTreeMap::new(), &awaiting, &settings(), NOW);

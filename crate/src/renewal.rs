@@ -1,27 +1,39 @@
 //! Renewing a certificate with itself (`docs/renewal-protocol.md`): the wire protocol
 //! (`protocol`), the proof that a downloaded file is the renewed certificate (`verify`), the
-//! state machine the worker drives (`machine`), and when to renew without a click (`auto`). All pure: the worker does the I/O.
+//! state machine the worker drives (`machine`: its stages in `stage`, stored by `stored`, fed
+//! `event`s, returning `effect`s), and when to renew without a click (`auto`). All pure: the
+//! worker does the I/O.
 
 mod auto;
 mod code;
+mod effect;
 mod endpoint;
 mod event;
 mod machine;
 mod policy;
 mod protocol;
 mod record;
+mod stage;
 mod status;
+mod stored;
 mod verify;
 mod view;
+#[cfg(test)]
+mod worker_names;
 
 pub use auto::plan as auto_plan;
 pub use code::Code;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use effect::Method;
 pub use endpoint::certificate_api_url;
-pub use event::Event;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use event::EventKind;
+pub use event::{Command, Event, Outcome, Timer};
 pub use machine::{StartRequest, removal_refused, start, step};
 pub use policy::StartAsked;
 pub use protocol::FOLLOW_REDIRECTS;
-pub use record::{CompanionPlan, RenewalRecord, Secret, Stage};
+pub use record::{CompanionPlan, RenewalRecord, Secret};
+pub use stage::Stage;
 pub use status::{CertificateStatus, RenewalStatus, terminal_status};
 pub use verify::verify_renewal;
 pub use view::{RenewalView, backup_matches, view};

@@ -28,7 +28,9 @@ pub use fields::{Field, Kind};
 // limits. Policy errors and locked names are listed in this order.
 settings_table! {
     /// On-premise WebORCA origins, beside the cloud ones.
-    WEBORCA_ORIGINS "weborcaOrigins" weborca_origins: Vec<String> => Vec<String> = Vec::new(),
+    /// (In force: the cloud ones first, then the configured ones.)
+    WEBORCA_ORIGINS "weborcaOrigins" weborca_origins: Vec<String> => Vec<String> =
+        DEFAULT_ORIGINS.iter().map(|origin| (*origin).to_owned()).collect(),
         {};
     /// The full URL of the renewal endpoint.
     RENEWAL_API_URL "renewalApiUrl" renewal_api_url: String => Option<String> = None,
@@ -75,57 +77,6 @@ settings_table! {
     /// (policy only; on by default wherever the companion is used).
     COMPANION_STATUS "companionStatus" companion_status: bool => bool = true,
         { policy_only: true };
-}
-
-/// The settings in force.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    /// Every watched origin: the cloud ones, then the configured ones.
-    pub weborca_origins: Vec<String>,
-    /// The configured renewal endpoint (`None`: derived per origin).
-    pub renewal_api_url: Option<String>,
-    /// Days before expiry at which warnings start.
-    pub warn_days: u32,
-    /// Reminder steps, largest first.
-    pub reminder_days: Vec<u32>,
-    /// Sub-folder of Downloads.
-    pub download_subfolder: String,
-    /// Hosts the administrator allows to serve renewed files, beside the API's own domain.
-    #[serde(default)]
-    pub download_hosts: Vec<String>,
-    /// The worker renews a certificate entering the window without a click.
-    #[serde(default)]
-    pub auto_renew: bool,
-    /// Days over which automatic renewals are spread (0: at once).
-    #[serde(default = "default_spread_days")]
-    pub auto_renew_spread_days: u32,
-    /// Users may register certificates.
-    #[serde(default = "yes")]
-    pub users_may_register: bool,
-    /// Users may remove registered certificates.
-    #[serde(default = "yes")]
-    pub users_may_remove: bool,
-    /// The companion is used at all.
-    #[serde(default)]
-    pub use_companion: bool,
-    /// Certificates in the computer's store are registered through the companion.
-    #[serde(default)]
-    pub companion_discover: bool,
-    /// Renewed certificates are imported into the computer's store by the companion.
-    #[serde(default)]
-    pub companion_import: bool,
-    /// The companion writes this terminal's status into the administrator's folder.
-    #[serde(default = "yes")]
-    pub companion_status: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_spread_days() -> u32 {
-    DEFAULT_AUTO_RENEW_SPREAD_DAYS
 }
 
 /// What is wrong with which setting: `key` is the setting's name, `reason` a stable code.
@@ -267,7 +218,8 @@ impl EffectiveSettings {
 
 /// Checks every key given in `input`; all or nothing, so a form is never half-applied.
 pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
-    let mut valid = SettingsInput::default();
+    // Every value, within its limits; then the rules of those that need more.
+    let mut valid = within_limits(input)?;
     if let Some(origins) = &input.weborca_origins {
         let mut normalized = Vec::new();
         for origin in origins {
@@ -287,20 +239,10 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
             Some(normalize_https_url(url).ok_or(SettingsError::new("renewalApiUrl", "url"))?)
         };
     }
-    if let Some(days) = input.warn_days {
-        if !WARN_DAYS.allows(days) {
-            return Err(SettingsError::new(WARN_DAYS.name, "range"));
-        }
-        valid.warn_days = Some(days);
-    }
     if let Some(days) = &input.reminder_days {
         let error = |reason| SettingsError::new(REMINDER_DAYS.name, reason);
         if days.is_empty() {
             return Err(error("empty"));
-        }
-        if !REMINDER_DAYS.allows_items(days.len()) || days.iter().any(|d| !REMINDER_DAYS.allows(*d))
-        {
-            return Err(error("range"));
         }
         let mut sorted = days.clone();
         crate::order::sort_by(&mut sorted, |a, b| b.cmp(a));
@@ -323,9 +265,6 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         valid.download_subfolder = Some(folder.to_owned());
     }
     if let Some(hosts) = &input.download_hosts {
-        if !DOWNLOAD_HOSTS.allows_items(hosts.len()) {
-            return Err(SettingsError::new(DOWNLOAD_HOSTS.name, "range"));
-        }
         let mut normalized = Vec::new();
         for host in hosts.iter().filter(|h| !h.trim().is_empty()) {
             let host = normalize_host(host).ok_or(SettingsError::new("downloadHosts", "host"))?;
@@ -335,19 +274,6 @@ pub fn validate(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
         }
         valid.download_hosts = Some(normalized);
     }
-    if let Some(days) = input.auto_renew_spread_days {
-        if !AUTO_RENEW_SPREAD_DAYS.allows(days) {
-            return Err(SettingsError::new(AUTO_RENEW_SPREAD_DAYS.name, "range"));
-        }
-        valid.auto_renew_spread_days = Some(days);
-    }
-    valid.auto_renew = input.auto_renew;
-    valid.users_may_register = input.users_may_register;
-    valid.users_may_remove = input.users_may_remove;
-    valid.use_companion = input.use_companion;
-    valid.companion_discover = input.companion_discover;
-    valid.companion_import = input.companion_import;
-    valid.companion_status = input.companion_status;
     Ok(valid)
 }
 
@@ -751,6 +677,51 @@ mod tests {
                 refused == Some("policyOnly"),
                 field.policy_only,
                 "{}",
+                field.name
+            );
+        }
+    }
+
+    /// A value each setting accepts, other than its default.
+    fn a_value_other_than_the_default(
+        field: &Field,
+        default: &serde_json::Value,
+    ) -> serde_json::Value {
+        use serde_json::Value;
+        match field.kind {
+            Kind::Boolean => Value::from(!default.as_bool().expect("a boolean")),
+            Kind::Integer => Value::from(field.min.unwrap_or(1)),
+            Kind::IntegerList => Value::from(vec![field.min.unwrap_or(1)]),
+            Kind::Text if field.name == "renewalApiUrl" => {
+                Value::from("https://orca.example.jp/api/cert")
+            }
+            Kind::Text => Value::from("Renewed"),
+            Kind::TextList if field.name == "weborcaOrigins" => {
+                Value::from(vec!["https://orca.example.jp"])
+            }
+            Kind::TextList => Value::from(vec!["files.example.jp"]),
+        }
+    }
+
+    #[test]
+    fn every_setting_the_policy_sets_is_locked_and_in_force() {
+        // Forget one in `validate` (or anywhere between the policy and the values in force)
+        // and its value is the default here.
+        let defaults = serde_json::to_value(effective(&input(), &input()).settings).expect("JSON");
+        for field in FIELDS {
+            let mut raw = serde_json::Map::new();
+            let value = a_value_other_than_the_default(field, &defaults[field.name]);
+            assert_ne!(value, defaults[field.name], "{}", field.name);
+            raw.insert(field.name.to_owned(), value);
+            let (policy, unread) = SettingsInput::from_json(&raw);
+            assert_eq!(unread, [], "{}", field.name);
+            let in_force = effective(&input(), &policy);
+            assert_eq!(in_force.policy_errors, [], "{}", field.name);
+            assert!(in_force.locked.contains(&field.name), "{}", field.name);
+            let settings = serde_json::to_value(&in_force.settings).expect("JSON");
+            assert_ne!(
+                settings[field.name], defaults[field.name],
+                "{}: the policy's value is not in force",
                 field.name
             );
         }

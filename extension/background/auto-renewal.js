@@ -5,8 +5,7 @@
 import * as core from './core.js';
 import { allRenewals, startRenewal } from './renewal.js';
 import { store } from './store.js';
-
-export const AUTO_RENEW_ALARM = 'auto-renew';
+import { Alarm } from '../shared/protocol.js';
 
 /** This terminal's random number, drawn once: its moments differ from every other's. */
 async function terminalSeed() {
@@ -37,8 +36,8 @@ export async function runAutoRenewal(context, onRefusal) {
   const renewed = Object.keys(renewals);
   const plan = core.autoRenewalPlan(registrations, renewed, context.settings, seed, autoRenewSince ?? undefined, Date.now());
   if (plan.since !== null && plan.since !== autoRenewSince) await store.update(() => ({ autoRenewSince: plan.since }));
-  if (plan.wakeAt === null) await chrome.alarms.clear(AUTO_RENEW_ALARM);
-  else await chrome.alarms.create(AUTO_RENEW_ALARM, { when: Math.max(plan.wakeAt, Date.now() + 1000) });
+  if (plan.wakeAt === null) await chrome.alarms.clear(Alarm.AUTO_RENEW);
+  else await chrome.alarms.create(Alarm.AUTO_RENEW, { when: Math.max(plan.wakeAt, Date.now() + 1000) });
   for (const fingerprint of plan.start) {
     await startRenewal(fingerprint, context, { automatic: true }).catch(onRefusal);
   }

@@ -2,6 +2,14 @@
 // the content script only renders: it loads no message bundle and formats no date in the
 // page's renderer (that cost ~18 ms of the page's main thread, measured by `make bench`).
 import { daysLeftText, entryName, formatDate, t, textLanguage } from '../shared/i18n.js';
+import { BannerAction } from '../shared/protocol.js';
+
+/** Each button's words; the core chooses which buttons, the first the main one. */
+const BUTTON_TEXT_KEYS = Object.freeze({
+  [BannerAction.RENEW]: 'bannerRenewNow',
+  [BannerAction.GUIDE]: 'bannerHowTo',
+  [BannerAction.SNOOZE]: 'bannerLater',
+});
 
 /** The banner's sentence by status; any other status is in the renewal window. */
 const BANNER_TEXT_KEYS = Object.freeze({
@@ -17,31 +25,18 @@ const BANNER_TEXT_KEYS = Object.freeze({
 export function bannerView(overview) {
   const { banner } = overview;
   if (!banner) return null;
-  const label = t('bannerLabel');
+  const buttons = banner.actions.map((action, index) => ({
+    text: t(BUTTON_TEXT_KEYS[action]),
+    kind: index === 0 ? 'primary' : 'secondary',
+    action,
+  }));
+  const common = { lang: textLanguage(), label: t('bannerLabel'), fingerprint: banner.fingerprint, buttons };
   if (banner.kind === 'pendingImport') {
-    return {
-      severity: 'warning',
-      lang: textLanguage(),
-      label,
-      text: t('bannerPendingImport', [banner.label]),
-      fingerprint: banner.fingerprint,
-      buttons: [{ text: t('bannerHowTo'), kind: 'primary', action: 'guide' }],
-    };
+    return { ...common, severity: 'warning', text: t('bannerPendingImport', [banner.label]) };
   }
   // The core chose it from its own entries.
   const entry = overview.entries.find((e) => e.fingerprint === banner.fingerprint);
-  const renewable = entry.assessment.nextAction === 'renewNow';
-  return {
-    severity: entry.assessment.severity,
-    lang: textLanguage(),
-    label,
-    text: sentence(entry, banner.others),
-    fingerprint: entry.fingerprint,
-    buttons: [
-      { text: renewable ? t('bannerRenewNow') : t('bannerHowTo'), kind: 'primary', action: renewable ? 'renew' : 'guide' },
-      { text: t('bannerLater'), kind: 'secondary', action: 'snooze' },
-    ],
-  };
+  return { ...common, severity: entry.assessment.severity, text: sentence(entry, banner.others) };
 }
 
 function sentence(entry, others) {

@@ -3,6 +3,7 @@
 // Optional: without it (not installed, not allowed, the permission not granted) every call
 // rejects with a code that says why, and the extension goes on as it always has.
 import { CodedError } from '../shared/errors.js';
+import { CompanionRequest } from '../shared/protocol.js';
 
 /** The host's name, as its manifest registers it with Chrome. */
 export const COMPANION_HOST = 'jp.weborca.cert_companion';
@@ -16,10 +17,11 @@ export const COMPANION_HOST = 'jp.weborca.cert_companion';
  * waits at most this long for the companion, then goes on without it.
  */
 export const COMPANION_TIME_LIMITS_MS = Object.freeze({
-  version: 10_000,
-  list: 30_000,
-  import: 60_000,
-  backup: 60_000,
+  [CompanionRequest.VERSION]: 10_000,
+  [CompanionRequest.LIST]: 30_000,
+  [CompanionRequest.IMPORT]: 60_000,
+  [CompanionRequest.BACKUP]: 60_000,
+  [CompanionRequest.STATUS]: 10_000,
 });
 
 /** Chrome's words when it ends the connection (`chrome.runtime.lastError.message`, seen in
@@ -38,13 +40,13 @@ const DISCONNECT_CODES = Object.freeze({
  * a CodedError: the companion's own refusal code, why Chrome could not reach it, or
  * `companion_timed_out` (with `seconds`) when it did not answer in time. Either way the port
  * is closed, and Chrome ends the companion.
- * @param {{ type: keyof typeof COMPANION_TIME_LIMITS_MS } & Record<string, unknown>} request
+ * @param {{ type: import('../shared/protocol.js').CompanionRequestType } & Record<string, unknown>} request
  */
 export async function askCompanion(request) {
   // The Web Store edition holds `nativeMessaging` only once granted on the options page; a
   // worker started before the grant has no binding for it until the extension restarts.
   if (!chrome.runtime.connectNative) throw new CodedError('companion_not_permitted');
-  const limit = COMPANION_TIME_LIMITS_MS[request.type] ?? COMPANION_TIME_LIMITS_MS.version;
+  const limit = COMPANION_TIME_LIMITS_MS[request.type];
   const port = chrome.runtime.connectNative(COMPANION_HOST);
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -5,6 +5,7 @@
 // extension with the `downloads` permission and kept in the profile's history.
 import { t } from '../shared/i18n.js';
 import { base64 } from './base64.js';
+import { NotificationId, OffscreenRequest } from '../shared/protocol.js';
 
 const OFFSCREEN_URL = 'offscreen/offscreen.html';
 const COMPLETE_WAIT_MS = 60_000;
@@ -20,6 +21,7 @@ async function offscreenDocument() {
   await creating;
 }
 
+/** @param {import('../shared/protocol.js').OffscreenRequestType} type @param {object} data */
 function toOffscreen(type, data) {
   return chrome.runtime.sendMessage({ target: 'offscreen', type, data });
 }
@@ -52,7 +54,7 @@ export async function saveFile(path, type, bytes, fallbackFolder = 'WebORCA') {
 
 async function saveThroughBlob(path, type, bytes, fallbackFolder) {
   await offscreenDocument();
-  const { url } = await toOffscreen('blob-url', { base64: base64(bytes), type });
+  const { url } = await toOffscreen(OffscreenRequest.BLOB_URL, { base64: base64(bytes), type });
   try {
     const download = (filename) => chrome.downloads.download({ url, filename, conflictAction: 'uniquify', saveAs: false });
     // Chrome refuses non-ASCII folder names when the system locale is not UTF-8: keep the
@@ -69,14 +71,14 @@ async function saveThroughBlob(path, type, bytes, fallbackFolder) {
     await chrome.downloads.erase({ id });
     return saved;
   } finally {
-    await toOffscreen('revoke', { url }).catch(() => {});
+    await toOffscreen(OffscreenRequest.REVOKE, { url }).catch(() => {});
   }
 }
 
 /** Tells the user a file went to the fallback folder because its own was refused. */
 function tellFolderRefused(path, fallback) {
   const folder = path.split('/').slice(0, -1).join('/');
-  return chrome.notifications.create(`save-folder-refused:${fallback}`, {
+  return chrome.notifications.create(NotificationId.folderRefused(fallback), {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
     title: t('saveFolderRefusedTitle'),

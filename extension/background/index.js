@@ -3,22 +3,22 @@
 // by an event finds them; everything else is read from storage on each event.
 import { MessageType, fromContentScript, validData } from '../shared/messages.js';
 import { CodedError } from '../shared/errors.js';
-import { daysLeftText, formatDate, renewalErrorMessage, t } from '../shared/i18n.js';
+import { daysLeftText, errorMessage, formatDate, t } from '../shared/i18n.js';
 import * as core from './core.js';
 import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
   confirmBackup, feed, rememberPickerTab, removalRefused, renewalForPickerTab,
-  renewalOf, renewalsForScreens, revealPassword, startRenewal, wakeAlarmFingerprint,
+  renewalOf, renewalsForScreens, revealPassword, startRenewal, viewOf,
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
-import { AUTO_RENEW_ALARM, runAutoRenewal } from './auto-renewal.js';
+import { runAutoRenewal } from './auto-renewal.js';
+import { Alarm, BannerAction, CompanionRequest, Event, NotificationId } from '../shared/protocol.js';
 import { askCompanion } from './companion.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { bannerView } from './banner-view.js';
 import { diagnostics } from './diagnostics.js';
 
-const REFRESH_ALARM = 'refresh';
 const BADGE_COLOURS = { warning: '#a15c00', critical: '#b3261e' };
 const onError = (error) => console.error('WebORCA worker:', error);
 /** Whether an error is a bug to log: not a refusal with its own code, or the core's or the
@@ -71,7 +71,7 @@ async function showBadge(badge) {
 async function withdrawReminders(fingerprints) {
   if (!fingerprints.length) return;
   const shown = Object.keys(await chrome.notifications.getAll());
-  const stale = shown.filter((id) => id.startsWith('reminder:') && fingerprints.includes(id.split(':')[1]));
+  const stale = shown.filter((id) => fingerprints.includes(NotificationId.reminderFingerprint(id)));
   await Promise.all(stale.map((id) => chrome.notifications.clear(id)));
 }
 
@@ -80,7 +80,7 @@ async function notify({ dueReminders, entries }) {
   for (const due of dueReminders) {
     const entry = entries.find((e) => e.fingerprint === due.fingerprint);
     const expired = entry.assessment.status === 'expired';
-    await chrome.notifications.create(`reminder:${due.fingerprint}:${due.step}`, {
+    await chrome.notifications.create(NotificationId.reminder(due.fingerprint, due.step), {
       type: 'basic',
       iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
       title: t(expired ? 'notificationExpiredTitle' : 'notificationTitle'),
@@ -118,12 +118,12 @@ async function reportStatus() {
       ...status.renewal,
       // One line, as the status file's format takes it.
       errorMessage: status.renewal.errorCode
-        ? renewalErrorMessage(status.renewal.errorCode).replace(/\s+/g, ' ').slice(0, 300) : null,
+        ? errorMessage(status.renewal.errorCode).replace(/\s+/g, ' ').slice(0, 300) : null,
     },
   }));
   let report;
   try {
-    const { path } = await askCompanion({ type: 'status', extensionVersion: chrome.runtime.getManifest().version, certificates });
+    const { path } = await askCompanion({ type: CompanionRequest.STATUS, extensionVersion: chrome.runtime.getManifest().version, certificates });
     report = { ok: true, path, at: Date.now() };
   } catch (error) {
     report = { ok: false, code: CodedError.of(error)?.code ?? 'companion_unavailable', at: Date.now() };
@@ -160,7 +160,7 @@ function openPopupTab(fragment = '') {
   const page = chrome.runtime.getURL('popup/popup.html');
   const url = `${page}${fragment}`;
   return openingPopupTab(async () => {
-    const kept = (await chrome.storage.session.get(POPUP_TAB_KEY))[POPUP_TAB_KEY];
+    const kept = /** @type {number | undefined} */ ((await chrome.storage.session.get(POPUP_TAB_KEY))[POPUP_TAB_KEY]);
     const tab = kept === undefined ? null : await chrome.tabs.get(kept).catch(() => null);
     // A tab the user has since taken elsewhere is theirs (its url is hidden when elsewhere).
     if (tab?.url?.startsWith(page)) return chrome.tabs.update(tab.id, { url, active: true });
@@ -192,7 +192,7 @@ async function discoverFromStore() {
   if (!effective.settings.useCompanion || !effective.settings.companionDiscover) return;
   let listed;
   try {
-    listed = await askCompanion({ type: 'list' });
+    listed = await askCompanion({ type: CompanionRequest.LIST });
   } catch (error) {
     if (!discoveryRefusalLogged) console.warn('The companion could not list certificates:', CodedError.of(error)?.code);
     discoveryRefusalLogged = true;
@@ -232,11 +232,18 @@ async function registerCertificate({ bytes, password, fileName, label }) {
   return { registration, report };
 }
 
-/** What a renewal step needs from the worker, read fresh from storage. */
+/** What a renewal step needs from the worker: the settings in force, read fresh. (The badge,
+ * reminders and banner follow each step, through `onChange`, then this terminal's status.) */
 async function renewalContext(origin) {
-  const { effective } = await refresh();
-  // After every renewal step: the badge, reminders and banner, then this terminal's status.
+  const { effective } = await settingsInForce();
   return { settings: effective.settings, origin, onChange: () => refresh().then(reportStatusQuietly) };
+}
+
+/** Whether the banner shows now offers `action` for `fingerprint` (the core decides both): a
+ * WebORCA page can act on the certificate its banner shows, with its buttons, and no other. */
+function bannerOffers(overview, fingerprint, action) {
+  const { banner } = overview;
+  return banner?.fingerprint === fingerprint && banner.actions.includes(action);
 }
 
 const handlers = {
@@ -288,7 +295,7 @@ const handlers = {
   async [MessageType.SNOOZE]({ fingerprint }) {
     const { overview, effective } = await refresh();
     const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
-    if (!entry) return {};
+    if (!entry || !bannerOffers(overview, fingerprint, BannerAction.SNOOZE)) return {};
     const snoozedUntil = core.snoozeUntil(entry.notAfter, Date.now(), effective.settings);
     await store.update(({ reminders }) => ({
       reminders: { ...reminders, [fingerprint]: { ...reminders[fingerprint], snoozedUntil } },
@@ -298,10 +305,9 @@ const handlers = {
   async [MessageType.RENEW]({ fingerprint }, sender) {
     // The popup follows the renewal; the banner's click only starts it, never one that may
     // already have issued a certificate (the popup asks for that confirmation), and only for
-    // a certificate whose banner offers 今すぐ更新 now (a page cannot name any other).
+    // the certificate the banner shows with 今すぐ更新 now (a page cannot name any other).
     const { overview } = await refresh();
-    const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
-    if (entry?.assessment.nextAction !== 'renewNow') return {};
+    if (!bannerOffers(overview, fingerprint, BannerAction.RENEW)) return {};
     startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onRefusal);
     await openPopupTab(`#${fingerprint}`);
     return {};
@@ -309,7 +315,7 @@ const handlers = {
   async [MessageType.OPEN_GUIDE]({ fingerprint }) {
     // Only for the certificate the banner shows now: a page cannot name any other.
     const { overview } = await refresh();
-    if (bannerView(overview)?.fingerprint !== fingerprint) return {};
+    if (!bannerOffers(overview, fingerprint, BannerAction.GUIDE)) return {};
     await openPopupTab(`#${fingerprint}`);
     return {};
   },
@@ -317,7 +323,7 @@ const handlers = {
     return { renewal: await startRenewal(fingerprint, await renewalContext(), { confirmed: Boolean(confirmed) }) };
   },
   async [MessageType.RETRY_RENEWAL]({ fingerprint }) {
-    return { renewal: await feed({ type: 'retryNow' }, await renewalContext(), fingerprint) };
+    return { renewal: await feed({ type: Event.RETRY_NOW }, await renewalContext(), fingerprint) };
   },
   async [MessageType.RENEWALS]() {
     return { renewals: await renewalsForScreens() };
@@ -329,16 +335,16 @@ const handlers = {
     return { renewal: await confirmBackup(fingerprint, bytes, await renewalContext()) };
   },
   async [MessageType.CONFIRM_IMPORTED]({ fingerprint }) {
-    return { renewal: await feed({ type: 'importConfirmed' }, await renewalContext(), fingerprint) };
+    return { renewal: await feed({ type: Event.IMPORT_CONFIRMED }, await renewalContext(), fingerprint) };
   },
   async [MessageType.EXPORT_HELD]({ fingerprint }) {
-    return { renewal: await feed({ type: 'exportHeld' }, await renewalContext(), fingerprint) };
+    return { renewal: await feed({ type: Event.EXPORT_HELD }, await renewalContext(), fingerprint) };
   },
   async [MessageType.DISCARD_HELD]({ fingerprint }) {
-    return { renewal: await feed({ type: 'discardHeld' }, await renewalContext(), fingerprint) };
+    return { renewal: await feed({ type: Event.DISCARD_HELD }, await renewalContext(), fingerprint) };
   },
   async [MessageType.COMPANION_STATUS]() {
-    const { version, store: kind, backupFolder } = await askCompanion({ type: 'version' });
+    const { version, store: kind, backupFolder } = await askCompanion({ type: CompanionRequest.VERSION });
     const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
     return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null, statusReport };
   },
@@ -352,17 +358,20 @@ const handlers = {
     // and backed up, which wrote nothing there). Their download entries are erased (no trace
     // of key material stays in the history), so `chrome.downloads.show(id)` has no item to
     // open: Downloads opens, and the guide names the sub-folder inside it.
+    await core.loadCore();
     const record = await renewalOf(fingerprint);
-    if (!record?.files?.p12 || record.onlyBackedUp) return {};
+    if (!record || !viewOf(record)?.savedInDownloads) return {};
     chrome.downloads.showDefaultFolder();
     return {};
   },
   async [MessageType.PICK_CERTIFICATE]({ fingerprint }) {
+    await core.loadCore();
     const record = await renewalOf(fingerprint);
-    if (!record?.apiUrl) return {};
+    const origin = record && viewOf(record)?.apiOrigin;
+    if (!origin) return {};
     // Chrome shows its certificate picker for a page navigation; the choice then holds for
     // this host in this browser session, so the worker's next attempt can present it.
-    const tab = await chrome.tabs.create({ url: new URL(record.apiUrl).origin });
+    const tab = await chrome.tabs.create({ url: origin });
     await rememberPickerTab(fingerprint, tab.id, await renewalContext());
     return {};
   },
@@ -403,25 +412,26 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   // The hourly check also ticks every renewal (import reminders); a wake alarm, its own.
-  const fingerprint = wakeAlarmFingerprint(alarm.name);
-  if (alarm.name === REFRESH_ALARM) {
-    refresh().then(() => renewalContext()).then((context) => feed({ type: 'tick' }, context))
+  const fingerprint = Alarm.wakeFingerprint(alarm.name);
+  if (alarm.name === Alarm.REFRESH) {
+    refresh().then(() => renewalContext()).then((context) => feed({ type: Event.TICK }, context))
       .then(autoRenew).then(reportStatusQuietly).catch(onError);
-  } else if (alarm.name === AUTO_RENEW_ALARM) {
+  } else if (alarm.name === Alarm.AUTO_RENEW) {
     autoRenew().catch(onError);
   } else if (fingerprint) {
-    renewalContext().then((context) => feed({ type: 'tick' }, context, fingerprint)).catch(onError);
+    renewalContext().then((context) => feed({ type: Event.TICK }, context, fingerprint)).catch(onError);
   }
 });
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   // The certificate-picker tab finished loading: the certificate was chosen, retry now.
   if (change.status !== 'complete') return;
   renewalForPickerTab(tabId)
-    .then(async (record) => record && feed({ type: 'retryNow' }, await renewalContext(), record.fingerprint))
+    .then(async (record) => record && feed({ type: Event.RETRY_NOW }, await renewalContext(), record.fingerprint))
     .catch(onError);
 });
 chrome.notifications.onClicked.addListener((id) => {
-  if (id.startsWith('reminder:') || id.startsWith('renewal:')) openPopupTab(`#${id.split(':')[1]}`);
+  const fingerprint = NotificationId.certificate(id);
+  if (fingerprint) openPopupTab(`#${fingerprint}`);
 });
 chrome.storage.onChanged.addListener((_changes, area) => {
   // The policy changed — or first arrived, seconds after a force-install (Chrome sends no
@@ -435,10 +445,10 @@ chrome.permissions.onAdded.addListener(() => syncContentScripts().catch(onError)
 
 // Re-created on every worker start: an hourly check, so reminders come even when no
 // WebORCA page is open. Left alone when it exists, so restarts do not postpone it.
-chrome.alarms.get(REFRESH_ALARM).then((alarm) => {
-  if (!alarm) chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
+chrome.alarms.get(Alarm.REFRESH).then((alarm) => {
+  if (!alarm) chrome.alarms.create(Alarm.REFRESH, { periodInMinutes: 60, delayInMinutes: 1 });
 });
 core.loadCore().catch(onError);
 restrictStorage().catch(onError);
 // A renewal the previous worker left unfinished is carried forward (never re-POSTed).
-renewalContext().then((context) => feed({ type: 'workerStarted' }, context)).catch(onError);
+renewalContext().then((context) => feed({ type: Event.WORKER_STARTED }, context)).catch(onError);

@@ -4,7 +4,7 @@
 // notifications, timers — and feeds each result back as the next event. Every record is
 // stored before its effects run, so a stopped worker resumes where it was and never sends a
 // second POST (see crate/src/renewal/machine.rs for the states).
-import { renewalErrorMessage, t } from '../shared/i18n.js';
+import { errorMessage, t } from '../shared/i18n.js';
 import { CodedError } from '../shared/errors.js';
 import * as core from './core.js';
 import { oneAtATime } from './one-at-a-time.js';
@@ -13,8 +13,7 @@ import { askCompanion } from './companion.js';
 import { saveFile } from './files.js';
 import { durableSecretEntry, forgetSecret, keepSecret, secretOf } from './secrets.js';
 import { store } from './store.js';
-
-const WAKE_ALARM_PREFIX = 'renewal-wake:';
+import { Alarm, CompanionRequest, Effect, Event, Notice, NotificationId } from '../shared/protocol.js';
 
 /** Runs renewal work one piece after another within this worker life (the stored state
  * guards across lives), so two messages arriving together cannot both start a POST. */
@@ -32,7 +31,7 @@ export async function renewalOf(fingerprint) {
 /** Stores the record — in the same write as a durable secret the step keeps, so a worker
  * stopped in between never finds an issued certificate without its password. */
 async function saveRecord(record, effects = []) {
-  const durable = effects.find((effect) => effect.type === 'keepSecret' && effect.durable);
+  const durable = effects.find((effect) => effect.type === Effect.KEEP_SECRET && effect.durable);
   await store.update(async (stored, get) => ({
     renewals: { ...stored.renewals, [record.fingerprint]: record },
     ...(durable ? await durableSecretEntry(get, record.fingerprint, durable.secret) : {}),
@@ -80,7 +79,12 @@ export function startRenewal(fingerprint, context, { confirmed = false, automati
   });
 }
 
-/** Feeds `event` to one renewal (or to every one) and runs what follows. */
+/**
+ * Feeds `event` to one renewal (or to every one) and runs what follows.
+ * @param {{ type: import('../shared/protocol.js').EventType } & Record<string, unknown>} event
+ * @param {{ settings: object, origin?: string, onChange: () => Promise<void> }} context
+ * @param {string} [fingerprint]
+ */
 export function feed(event, context, fingerprint) {
   return serialized(async () => {
     if (fingerprint) {
@@ -94,7 +98,10 @@ export function feed(event, context, fingerprint) {
 async function advance(record, event, context) {
   await core.loadCore();
   const secret = await secretOf(record.fingerprint);
-  return run(core.renewalStep(record, event, secret ?? undefined, Date.now(), Math.random()), context);
+  const step = core.renewalStep(record, event, secret ?? undefined, Date.now(), Math.random());
+  // An event the renewal's stage does not take: nothing changed; said for the log.
+  if (step.stray) console.warn('A renewal did not take an event:', step.stray);
+  return run(step, context);
 }
 
 /** Stores the step's record, performs its effects in order, and feeds back what they
@@ -116,35 +123,35 @@ async function run(step, context) {
 /** Performs one effect; resolves to the event it reports, if any. */
 async function perform(effect, record) {
   switch (effect.type) {
-    case 'request':
+    case Effect.REQUEST:
       return core.performRequest(effect);
-    case 'keepSecret':
+    case Effect.KEEP_SECRET:
       await keepSecret(record.fingerprint, effect.secret, effect.durable);
       return null;
-    case 'wipeSecret':
+    case Effect.WIPE_SECRET:
       await forgetSecret(record.fingerprint);
       return null;
-    case 'savePassword': {
+    case Effect.SAVE_PASSWORD: {
       const { pass } = await secretOf(record.fingerprint);
       return saved(await saveFile(effect.path, 'text/plain', passwordFileText(effect.p12Name, pass)));
     }
-    case 'saveP12': {
+    case Effect.SAVE_P12: {
       const { file } = await secretOf(record.fingerprint);
       return saved(await saveFile(effect.path, 'application/x-pkcs12', new Uint8Array(file)));
     }
-    case 'exportHeld':
+    case Effect.EXPORT_HELD:
       return exportHeld(effect, await secretOf(record.fingerprint));
-    case 'companionImport':
-    case 'companionBackup':
+    case Effect.COMPANION_IMPORT:
+    case Effect.COMPANION_BACKUP:
       return companionStep(effect, record, await secretOf(record.fingerprint));
-    case 'register':
+    case Effect.REGISTER:
       await replaceRegistration(record, effect.certificate, effect.fileName);
-      return { type: 'registered' };
-    case 'notify':
+      return { type: Event.REGISTERED };
+    case Effect.NOTIFY:
       await notify(record, effect.notice);
       return null;
-    case 'wake':
-      await chrome.alarms.create(`${WAKE_ALARM_PREFIX}${record.fingerprint}`, { when: Math.max(effect.at, Date.now() + 1000) });
+    case Effect.WAKE:
+      await chrome.alarms.create(Alarm.wake(record.fingerprint), { when: Math.max(effect.at, Date.now() + 1000) });
       return null;
     default:
       throw new Error(`unknown renewal effect ${effect.type}`);
@@ -161,16 +168,21 @@ function passwordFileText(p12Name, pass) {
  * and fingerprint); reports what it did, or why not (the core then saves both files in
  * Downloads and guides the user as without it). */
 async function companionStep(effect, record, secret) {
-  if (!secret?.file) return { type: 'companionRefused', code: 'companion_refused' };
-  const type = effect.type === 'companionImport' ? 'import' : 'backup';
-  const request = { type, p12: base64(new Uint8Array(secret.file)), password: secret.pass, fingerprint: effect.fingerprint };
+  if (!secret?.file) return { type: Event.COMPANION_REFUSED, code: 'companion_refused' };
+  const importing = effect.type === Effect.COMPANION_IMPORT;
+  const request = {
+    type: importing ? CompanionRequest.IMPORT : CompanionRequest.BACKUP,
+    p12: base64(new Uint8Array(secret.file)),
+    password: secret.pass,
+    fingerprint: effect.fingerprint,
+  };
   try {
     const answer = await askCompanion(request);
-    return type === 'import'
-      ? { type: 'companionImported' }
-      : { type: 'companionBackedUp', path: answer.p12Path, passwordPath: answer.passwordPath };
+    return importing
+      ? { type: Event.COMPANION_IMPORTED }
+      : { type: Event.COMPANION_BACKED_UP, path: answer.p12Path, passwordPath: answer.passwordPath };
   } catch (error) {
-    return { type: 'companionRefused', code: CodedError.of(error)?.code ?? 'companion_refused' };
+    return { type: Event.COMPANION_REFUSED, code: CodedError.of(error)?.code ?? 'companion_refused' };
   }
 }
 
@@ -181,14 +193,14 @@ const HELD_FALLBACK_FOLDER = 'WebORCA-admin-review';
 async function exportHeld(effect, secret) {
   const password = await saveFile(effect.passwordPath, 'text/plain', passwordFileText(effect.p12Name, secret.pass),
     HELD_FALLBACK_FOLDER);
-  if (!password) return { type: 'saveFailed' };
-  if (!effect.p12Path) return { type: 'heldExported', path: password };
+  if (!password) return { type: Event.SAVE_FAILED };
+  if (!effect.p12Path) return { type: Event.HELD_EXPORTED, path: password };
   const p12 = await saveFile(effect.p12Path, 'application/x-pkcs12', new Uint8Array(secret.file), HELD_FALLBACK_FOLDER);
-  return p12 ? { type: 'heldExported', path: password, p12Path: p12 } : { type: 'saveFailed' };
+  return p12 ? { type: Event.HELD_EXPORTED, path: password, p12Path: p12 } : { type: Event.SAVE_FAILED };
 }
 
 function saved(path) {
-  return path ? { type: 'fileSaved', path } : { type: 'saveFailed' };
+  return path ? { type: Event.FILE_SAVED, path } : { type: Event.SAVE_FAILED };
 }
 
 /** The renewed certificate becomes current under the old one's label; the old one moves to
@@ -206,41 +218,40 @@ async function replaceRegistration(record, certificate, fileName) {
   });
 }
 
+/** Each notice's title and body; the body gets the core's view of the renewal. */
 const NOTICE_TEXT = Object.freeze({
-  failed: [() => t('renewalFailedTitle'), (record) => renewalErrorMessage(record.error?.code)],
-  uncertain: [() => t('renewalUncertainTitle'), () => t('renewalUncertainBody')],
-  saveFailed: [() => t('renewalSaveFailedTitle'), () => t('renewalErrorSaveFailed')],
-  downloadStuck: [() => t('renewalDownloadStuckTitle'), () => t('renewalDownloadStuckBody')],
-  awaitingImport: [() => t('renewalAwaitingImportTitle'), () => t('renewalAwaitingImportBody')],
-  renewedAutomatically: [() => t('renewalAutomaticTitle'), () => t('renewalAutomaticBody')],
-  held: [() => t('renewalHeldTitle'), () => t('renewalHeldBody')],
-  renewedAndImported: [() => t('renewalImportedTitle'), () => t('renewalImportedBody')],
+  [Notice.FAILED]: [() => t('renewalFailedTitle'), (view) => errorMessage(view?.error?.code)],
+  [Notice.UNCERTAIN]: [() => t('renewalUncertainTitle'), () => t('renewalUncertainBody')],
+  [Notice.SAVE_FAILED]: [() => t('renewalSaveFailedTitle'), () => t('renewalErrorSaveFailed')],
+  [Notice.DOWNLOAD_STUCK]: [() => t('renewalDownloadStuckTitle'), () => t('renewalDownloadStuckBody')],
+  [Notice.AWAITING_IMPORT]: [() => t('renewalAwaitingImportTitle'), () => t('renewalAwaitingImportBody')],
+  [Notice.RENEWED_AUTOMATICALLY]: [() => t('renewalAutomaticTitle'), () => t('renewalAutomaticBody')],
+  [Notice.HELD]: [() => t('renewalHeldTitle'), () => t('renewalHeldBody')],
+  [Notice.RENEWED_AND_IMPORTED]: [() => t('renewalImportedTitle'), () => t('renewalImportedBody')],
 });
 
 async function notify(record, notice) {
   const [title, body] = NOTICE_TEXT[notice];
-  await chrome.notifications.create(`renewal:${record.fingerprint}:${notice}`, {
+  const view = viewOf(record);
+  await chrome.notifications.create(NotificationId.renewal(record.fingerprint, notice), {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
     title: title(),
-    message: t('renewalNoticeBody', [record.label, body(record)]),
+    message: t('renewalNoticeBody', [record.label, body(view)]),
     priority: 2,
   });
 }
 
-/** The renewal a wake alarm belongs to, if it is one. */
-export function wakeAlarmFingerprint(alarmName) {
-  return alarmName.startsWith(WAKE_ALARM_PREFIX) ? alarmName.slice(WAKE_ALARM_PREFIX.length) : null;
-}
-
 /** Remembers the tab opened for the certificate picker, so its loading can trigger a retry. */
 export function rememberPickerTab(fingerprint, tabId, context) {
-  return feed({ type: 'pickerOpened', tabId }, context, fingerprint);
+  return feed({ type: Event.PICKER_OPENED, tabId }, context, fingerprint);
 }
 
-/** The renewal whose certificate-picker tab this is, if any. */
+/** The renewal whose certificate-picker tab this is, when its loading is to retry it (the
+ * core's view says which), or null. */
 export async function renewalForPickerTab(tabId) {
-  return Object.values(await allRenewals()).find((r) => r.pickerTabId === tabId) ?? null;
+  await core.loadCore();
+  return Object.values(await allRenewals()).find((r) => viewOf(r)?.retryOnTab === tabId) ?? null;
 }
 
 /** The password of a saved renewal, while the core's view allows it (files being saved, or
@@ -267,12 +278,12 @@ export async function confirmBackup(fingerprint, bytes, context) {
     throw new CodedError('backup_mismatch');
   }
   if (!core.renewalBackupMatches(record, report.certificate.sha256Fingerprint)) throw new CodedError('backup_mismatch');
-  return feed({ type: 'backupConfirmed' }, context, fingerprint);
+  return feed({ type: Event.BACKUP_CONFIRMED }, context, fingerprint);
 }
 
 /** What the screens show for `record`, decided by the core (the core must be loaded);
  * null for an unreadable record, which is reported where it is handled, not here. */
-function viewOf(record) {
+export function viewOf(record) {
   try {
     return core.renewalView(record);
   } catch {

@@ -11,6 +11,13 @@ import { oneAtATime } from './one-at-a-time.js';
 import { DECODED_KEYS } from '../shared/stored-keys.js';
 
 /**
+ * What the core decodes from storage (crate/src/stored.rs `StoredState`).
+ * @typedef {{ registrations: any[], reminders: Record<string, any>, renewals: Record<string, any>,
+ *   history: any[], settings: object, setAside: { area: string, key?: string, value?: unknown }[],
+ *   notice: { area: string, label: string | null }[], newerSchema: boolean }} StoredState
+ */
+
+/**
  * @param {{ local: chrome.storage.StorageArea, decode?: (raw: object) => { stored: object, writes: object | null },
  *   keepInPlace?: (stored: object, changes: object) => object, ready?: () => Promise<unknown> }} areas
  *   `decode`, `keepInPlace` and `ready` default to the Wasm core; tests pass the core built for Node.
@@ -20,10 +27,11 @@ export function createStore({ local, decode = core.storedState, keepInPlace = co
   const exclusive = oneAtATime();
 
   /** The readable entries; what was set aside now is written back at once. Call only
-   * inside `exclusive`. */
+   * inside `exclusive`.
+   * @returns {Promise<StoredState>} */
   async function readStored() {
     await ready();
-    const { stored, writes } = decode(await local.get(DECODED_KEYS));
+    const { stored, writes } = decode(await local.get([...DECODED_KEYS]));
     if (writes) await local.set(writes);
     return stored;
   }
@@ -48,6 +56,7 @@ export function createStore({ local, decode = core.storedState, keepInPlace = co
      * now (`get(key)` reads any other key) and returns the keys to set, or nothing.
      * It must not call the store itself (it would wait for itself).
      */
+    /** @param {(stored: StoredState, get: (key: string) => Promise<any>) => object | void | Promise<object | void>} change */
     update(change) {
       return exclusive(async () => {
         const stored = await readStored();

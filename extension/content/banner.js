@@ -3,6 +3,7 @@
 // closed shadow root at the top of the page, in the flow, so WebORCA's own styles and
 // controls are neither changed nor covered.
 import { MessageType, send } from '../shared/messages.js';
+import { BannerAction } from '../shared/protocol.js';
 
 const STYLE = `
   :host { all: initial; display: block; }
@@ -36,10 +37,11 @@ function button(text, className, onClick) {
   el.textContent = text;
   let visibleSince = null;
   const observer = new IntersectionObserver((entries) => {
-    const visible = entries.at(-1)?.isVisible === true;
+    // IntersectionObserver v2 (Chrome only): not in TypeScript's DOM types.
+    const visible = /** @type {{ isVisible?: boolean } | undefined} */ (entries.at(-1))?.isVisible === true;
     if (!visible) visibleSince = null;
     else visibleSince ??= performance.now();
-  }, { threshold: [1.0], trackVisibility: true, delay: 100 });
+  }, /** @type {IntersectionObserverInit} */ ({ threshold: [1.0], trackVisibility: true, delay: 100 }));
   observer.observe(el);
   el.addEventListener('click', (event) => {
     const shown = visibleSince !== null && performance.now() - visibleSince >= VISIBLE_BEFORE_CLICK_MS;
@@ -49,7 +51,11 @@ function button(text, className, onClick) {
 }
 
 /** What each button asks of the worker. */
-const ACTIONS = Object.freeze({ renew: MessageType.RENEW, guide: MessageType.OPEN_GUIDE, snooze: MessageType.SNOOZE });
+const ACTIONS = Object.freeze({
+  [BannerAction.RENEW]: MessageType.RENEW,
+  [BannerAction.GUIDE]: MessageType.OPEN_GUIDE,
+  [BannerAction.SNOOZE]: MessageType.SNOOZE,
+});
 
 async function show() {
   // Refused (not a WebORCA page under the settings in force now): nothing to show.
@@ -76,7 +82,7 @@ async function show() {
       await send(ACTIONS[action], { fingerprint: banner.fingerprint })
         .catch((error) => console.warn('WebORCA certificate banner:', error.code));
       // 後で: hidden until the next step (the worker stored the snooze).
-      if (action === 'snooze') host.remove();
+      if (action === BannerAction.SNOOZE) host.remove();
     }));
   }
   bar.append(text, actions);

@@ -2,7 +2,7 @@
 // locked) and the registration form. The worker validates with the core and stores.
 import { MessageType, send } from '../shared/messages.js';
 import {
-  SETTING_LABEL_KEYS, errorMessage, formatDateTime, localize, policyProblem, renewalErrorMessage, t,
+  SETTING_LABEL_KEYS, errorMessage, formatDateTime, localize, policyProblem, t,
 } from '../shared/i18n.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
 import { announce, clearFieldError, showFieldError } from '../shared/live.js';
@@ -30,7 +30,7 @@ function fill({ effective, user }) {
     downloadHosts: settings.downloadHosts.join('\n'),
   };
   for (const key of KEYS) {
-    const input = document.getElementById(key);
+    const input = /** @type {HTMLInputElement} */ (document.getElementById(key));
     input.value = own[key];
     input.disabled = locked.includes(key);
     document.getElementById(`${key}-lock`).hidden = !locked.includes(key);
@@ -93,7 +93,7 @@ async function fillHostAccess({ effective }) {
 
 /** The form's values, for the keys the user may change. */
 function formInput(locked) {
-  const value = (key) => document.getElementById(key).value;
+  const value = (key) => /** @type {HTMLInputElement} */ (document.getElementById(key)).value;
   const input = {
     weborcaOrigins: lines(value('weborcaOrigins')),
     renewalApiUrl: value('renewalApiUrl').trim(),
@@ -142,8 +142,9 @@ const COMPANION_PROBLEM_KEYS = Object.freeze({
 
 /** The administrator's words for a companion failure: the extension's ID where the fix needs
  * it, the time limit for a time-out. */
+/** @param {{ code: string, context?: { seconds?: number } }} problem */
 function companionProblem({ code, context }) {
-  if (!COMPANION_PROBLEM_KEYS[code]) return renewalErrorMessage(code);
+  if (!COMPANION_PROBLEM_KEYS[code]) return errorMessage(code);
   const detail = code === 'companion_timed_out' ? String(context?.seconds ?? '') : chrome.runtime.id;
   return t(COMPANION_PROBLEM_KEYS[code], [detail]);
 }
@@ -204,23 +205,16 @@ document.getElementById('grant-access').addEventListener('click', () => {
     .catch(() => false).then(load);
 });
 
-const submit = form.querySelector('button[type="submit"]');
+const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearFieldError(message);
   submit.after(message);
   saved.hidden = true;
   const input = formInput(current?.effective.locked ?? []);
-  // The renewal API needs host access too (without it the browser's CORS rules block it),
-  // and so do the hosts allowed to serve the renewed file (the GET presents the certificate).
-  // The form is not checked yet (the core does that in the worker, after this click), so
-  // only what looks like an address is asked for; the saved settings' own list
-  // (`accessOrigins`, from the core) is what the access section shows.
-  const apiOrigin = /^https:\/\//.test(input.renewalApiUrl ?? '') ? [new URL(input.renewalApiUrl).origin] : [];
-  const hostOrigins = (input.downloadHosts ?? []).filter((h) => /^[a-z0-9.-]+(:\d+)?$/i.test(h)).map((h) => `https://${h}`);
-  await requestOrigins([...(input.weborcaOrigins ?? []), ...apiOrigin, ...hostOrigins]).catch(() => false);
+  let effective;
   try {
-    await send(MessageType.SAVE_SETTINGS, { input });
+    ({ effective } = await send(MessageType.SAVE_SETTINGS, { input }));
   } catch (error) {
     // Beside the field it is about, which gets the focus; otherwise under 保存.
     const field = KEYS.includes(error?.context?.key) ? document.getElementById(error.context.key) : null;
@@ -234,20 +228,24 @@ form.addEventListener('submit', async (event) => {
     }
     return;
   }
+  // The servers the saved settings reach (on-premise WebORCA, the renewal API, the download
+  // hosts) need host access: the core lists them (`accessOrigins`); asked for while the click
+  // still counts as the user's gesture.
+  await requestOrigins(effective.accessOrigins).catch(() => false);
   saved.hidden = false;
   announce(t('settingsSaved'));
   await load();
   if (document.activeElement === document.body) submit.focus();
 });
 
-mountRegistrationForm(document.getElementById('register'), ({ registration }) => {
+mountRegistrationForm(/** @type {HTMLFormElement} */ (document.getElementById('register')), ({ registration }) => {
   const done = document.getElementById('registered');
   done.textContent = t('registeredAs', [registration.label]);
   done.hidden = false;
 });
 document.getElementById('copy-diagnostics').addEventListener('click', async () => {
   const said = document.getElementById('diagnostics-message');
-  const shownText = document.getElementById('diagnostics-text');
+  const shownText = /** @type {HTMLTextAreaElement} */ (document.getElementById('diagnostics-text'));
   said.hidden = true;
   let text;
   try {

@@ -5,7 +5,7 @@
 import { MessageType, send } from '../shared/messages.js';
 import {
   NEXT_ACTION_KEYS, STATUS_KEYS, daysLeftText, entryName, errorMessage, formatDate, formatDateTime, localize,
-  renewalErrorMessage, t,
+  t,
 } from '../shared/i18n.js';
 import { announce } from '../shared/live.js';
 import { mountRegistrationForm } from '../shared/registration-form.js';
@@ -100,7 +100,7 @@ function cardOutcome(view) {
     case 'progress': return t('renewalInProgress');
     case 'guide': return t('renewalSaved', [formatDate(view.guide.notAfter), view.guide.names.folder]);
     case 'imported': return t('renewalImportedCard', [formatDate(view.imported.notAfter)]);
-    default: return view.error ? renewalErrorMessage(view.error.code) : '';
+    default: return view.error ? errorMessage(view.error.code) : '';
   }
 }
 
@@ -112,7 +112,7 @@ function renderRenewal(view) {
   const name = keyed(element('h3', 'name', view.label), cardKey(view.fingerprint));
   name.tabIndex = -1;
   card.append(name);
-  const error = view.error ? element('p', 'error', renewalErrorMessage(view.error.code)) : '';
+  const error = view.error ? element('p', 'error', errorMessage(view.error.code)) : '';
   switch (view.card) {
     case 'progress':
       card.append(element('p', 'progress', t('renewalInProgress')));
@@ -148,7 +148,7 @@ function renderRenewal(view) {
         // (why, when it was refused; a folder the administrator did not set is no error).
         const { backupRefused, saved } = view.imported;
         const said = backupRefused
-          ? element('p', 'warning', t('renewalImportedBackupRefused', [renewalErrorMessage(backupRefused.code), saved.folder]))
+          ? element('p', 'warning', t('renewalImportedBackupRefused', [errorMessage(backupRefused.code), saved.folder]))
           : element('p', 'hint', t('renewalImportedKeepFiles', [saved.folder]));
         card.append(said, savedFileNames(saved), folderButton(view));
       }
@@ -167,7 +167,7 @@ function actOn(view, type, data) {
   return send(type, { fingerprint: view.fingerprint, ...data }).then(() => refresh({ fallback: cardKey(view.fingerprint) }), (error) => {
     const card = document.getElementById(`renewal-${view.fingerprint}`);
     const said = card?.querySelector('.refusal') ?? element('p', 'error refusal');
-    said.textContent = renewalErrorMessage(error.code);
+    said.textContent = errorMessage(error.code);
     card?.append(said);
     announce(said.textContent);
   });
@@ -335,7 +335,7 @@ function savedGuide(view) {
     : t('renewalSaved', [when, saved.names.folder])));
   if (saved.backedUp) parts.push(element('p', 'ok', t('renewalBackupConfirmed')));
   if (saved.companionRefused) {
-    parts.push(element('p', 'warning', t('renewalCompanionNotImported', [renewalErrorMessage(saved.companionRefused.code)])));
+    parts.push(element('p', 'warning', t('renewalCompanionNotImported', [errorMessage(saved.companionRefused.code)])));
   }
   if (saved.backup) parts.push(element('p', 'hint', t('renewalImportedBackup', [saved.backup])));
   const steps = element('ol', 'guide');
@@ -362,7 +362,7 @@ function savedGuide(view) {
       try {
         await send(MessageType.CONFIRM_BACKUP, { fingerprint: view.fingerprint, bytes });
       } catch (error) {
-        said.textContent = error.code === 'backup_mismatch' ? renewalErrorMessage(error.code) : errorMessage(error);
+        said.textContent = errorMessage(error);
         said.hidden = false;
         input.setAttribute('aria-invalid', 'true');
         input.setAttribute('aria-describedby', said.id);
@@ -408,9 +408,9 @@ function removeButton(entry) {
       } catch (error) {
         // Refused while a renewal of it is under way: say why, beside the certificate.
         const item = document.getElementById(`cert-${entry.fingerprint}`);
-        const said = element('p', 'error', renewalErrorMessage(error.code));
+        const said = element('p', 'error', errorMessage(error.code));
         item?.querySelector('.actions')?.replaceWith(said, removeButton(entry));
-        item?.querySelector('[data-focus-key^="remove:"]')?.focus();
+        /** @type {HTMLElement | null} */ (item?.querySelector('[data-focus-key^="remove:"]'))?.focus();
         announce(said.textContent);
         return;
       }
@@ -445,7 +445,7 @@ function renderEntry(entry, settings) {
         await send(MessageType.RENEW_FROM_PAGE, { fingerprint: entry.fingerprint });
       } catch (error) {
         // Refused before any request (e.g. no renewal address known): say why, do not go silent.
-        refused.textContent = renewalErrorMessage(error.code);
+        refused.textContent = errorMessage(error.code);
         refused.hidden = false;
         renew.setAttribute('aria-describedby', refused.id);
         announce(refused.textContent);
@@ -471,13 +471,15 @@ let renewalsShown = null;
  * The focused control keeps the focus when it is drawn again; when it is gone (or `move`),
  * the control keyed `fallback` gets it.
  */
+/** @param {{ fallback?: string, move?: boolean }} [options] */
 async function refresh({ fallback, move = false } = {}) {
-  const active = document.activeElement;
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
   const before = active?.dataset?.focusKey;
   const inside = (id) => document.getElementById(id)?.contains(active);
   const replaced = inside('renewal-cards') || inside('certificates');
   await Promise.all([refreshRenewals(), refreshCertificates()]);
-  const find = (key) => key && document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  /** @type {(key: string | undefined) => HTMLElement | null} */
+  const find = (key) => (key ? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null);
   const target = (move && find(fallback)) || find(before) || (fallback === 'list' ? document.getElementById('list-heading') : find(fallback));
   const lost = replaced || document.activeElement === document.body || move;
   if (lost && target && document.activeElement !== target) {
@@ -500,7 +502,7 @@ async function refreshRenewals() {
   // The registration form is folded while a renewal is under way, so the guide fits.
   // Not while the user is in it (a registration may start an automatic renewal at once).
   const listed = open.length > 0;
-  const fold = document.getElementById('register-fold');
+  const fold = /** @type {HTMLDetailsElement} */ (document.getElementById('register-fold'));
   if (listed !== renewalsShown && !fold.contains(document.activeElement)) fold.open = !listed;
   renewalsShown = listed;
 }
@@ -539,7 +541,7 @@ function renderSetAside(setAside, newerSchema) {
 
 document.getElementById('set-aside-dismiss').addEventListener('click', () => moveOn(MessageType.DISMISS_SET_ASIDE));
 
-const registerForm = document.getElementById('register');
+const registerForm = /** @type {HTMLFormElement} */ (document.getElementById('register'));
 registerForm.addEventListener('submit', () => { result.hidden = true; });
 mountRegistrationForm(registerForm, async ({ report }) => {
   renderReport(report);

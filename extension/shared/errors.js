@@ -29,8 +29,9 @@ export class CodedError extends Error {
    */
   static of(error) {
     if (error instanceof CodedError) return error;
-    if (typeof error?.code !== 'string' || error instanceof Error) return null;
-    const { code, ...context } = error;
+    const coded = /** @type {{ code?: unknown }} */ (error);
+    if (typeof coded?.code !== 'string' || error instanceof Error) return null;
+    const { code, ...context } = /** @type {{ code: string }} */ (coded);
     return new CodedError(code, context);
   }
 }

@@ -3,7 +3,8 @@
 // key shows up in the locale test.
 import { CodedError } from './errors.js';
 
-const ERROR_MESSAGE_KEYS = Object.freeze({
+/** Every code (the core's, the worker's, the companion's) → its message key: the one map. */
+const MESSAGE_KEYS = Object.freeze({
   wrong_password: 'errorWrongPassword',
   not_certificate: 'errorNotCertificate',
   truncated: 'errorTruncated',
@@ -18,57 +19,6 @@ const ERROR_MESSAGE_KEYS = Object.freeze({
   registration_locked: 'errorRegistrationLocked',
   not_weborca_page: 'errorNotWeborcaPage',
   internal: 'errorInternal',
-});
-
-/** One sentence per setting, whatever the reason (out of range, not a number, empty…): each
- * says what the field accepts. */
-const SETTING_ERROR_KEYS = Object.freeze({
-  weborcaOrigins: 'settingsErrorOrigins',
-  renewalApiUrl: 'settingsErrorApiUrl',
-  warnDays: 'settingsErrorWarnDays',
-  reminderDays: 'settingsErrorReminderDays',
-  downloadSubfolder: 'settingsErrorFolder',
-  downloadHosts: 'settingsErrorDownloadHosts',
-});
-
-/** Each setting's name as the options page shows it (policy values and problems). */
-export const SETTING_LABEL_KEYS = Object.freeze({
-  weborcaOrigins: 'settingOrigins',
-  renewalApiUrl: 'settingApiUrl',
-  warnDays: 'settingWarnDays',
-  reminderDays: 'settingReminderDays',
-  downloadSubfolder: 'settingFolder',
-  downloadHosts: 'settingDownloadHosts',
-  autoRenew: 'settingAutoRenew',
-  autoRenewSpreadDays: 'settingAutoRenewSpreadDays',
-  usersMayRegister: 'settingUsersMayRegister',
-  usersMayRemove: 'settingUsersMayRemove',
-  useCompanion: 'settingUseCompanion',
-  companionDiscover: 'settingCompanionDiscover',
-  companionImport: 'settingCompanionImport',
-  companionStatus: 'settingCompanionStatus',
-});
-
-/** Why a policy value is not used (the core's `SettingsError` reasons). */
-const POLICY_REASON_KEYS = Object.freeze({
-  type: 'policyReasonType',
-  unknown: 'policyReasonUnknown',
-  range: 'policyReasonRange',
-  empty: 'policyReasonEmpty',
-  origin: 'policyReasonOrigin',
-  url: 'policyReasonUrl',
-  folder: 'policyReasonFolder',
-  host: 'policyReasonHost',
-});
-
-/** 「お知らせを始める日数」(warnDays): why the administrator's value is not used. */
-export function policyProblem({ key, reason }) {
-  const name = SETTING_LABEL_KEYS[key] ? `${t(SETTING_LABEL_KEYS[key])} (${key})` : key;
-  return t('policyProblem', [name, t(POLICY_REASON_KEYS[reason] ?? 'policyReasonType')]);
-}
-
-/** Renewal codes (the core's `RecordedError` and `Refusal`, the worker's own) → message keys. */
-export const RENEWAL_ERROR_KEYS = Object.freeze({
   connection_failed: 'renewalErrorConnection',
   auto_not_connected: 'renewalErrorAutoNotConnected',
   removal_locked: 'errorRemovalLocked',
@@ -130,19 +80,61 @@ export const RENEWAL_ERROR_KEYS = Object.freeze({
   companion_status_failed: 'renewalErrorCompanionStatusFailed',
   companion_issuer_unknown: 'renewalErrorCompanionIssuerUnknown',
   companion_extra_certificates: 'renewalErrorCompanionExtraCertificates',
-  internal: 'errorInternal',
 });
+
+/** One sentence per setting, whatever the reason (out of range, not a number, empty…): each
+ * says what the field accepts. */
+const SETTING_ERROR_KEYS = Object.freeze({
+  weborcaOrigins: 'settingsErrorOrigins',
+  renewalApiUrl: 'settingsErrorApiUrl',
+  warnDays: 'settingsErrorWarnDays',
+  reminderDays: 'settingsErrorReminderDays',
+  downloadSubfolder: 'settingsErrorFolder',
+  downloadHosts: 'settingsErrorDownloadHosts',
+});
+
+/** Each setting's name as the options page shows it (policy values and problems). */
+export const SETTING_LABEL_KEYS = Object.freeze({
+  weborcaOrigins: 'settingOrigins',
+  renewalApiUrl: 'settingApiUrl',
+  warnDays: 'settingWarnDays',
+  reminderDays: 'settingReminderDays',
+  downloadSubfolder: 'settingFolder',
+  downloadHosts: 'settingDownloadHosts',
+  autoRenew: 'settingAutoRenew',
+  autoRenewSpreadDays: 'settingAutoRenewSpreadDays',
+  usersMayRegister: 'settingUsersMayRegister',
+  usersMayRemove: 'settingUsersMayRemove',
+  useCompanion: 'settingUseCompanion',
+  companionDiscover: 'settingCompanionDiscover',
+  companionImport: 'settingCompanionImport',
+  companionStatus: 'settingCompanionStatus',
+});
+
+/** Why a policy value is not used (the core's `SettingsError` reasons). */
+const POLICY_REASON_KEYS = Object.freeze({
+  type: 'policyReasonType',
+  unknown: 'policyReasonUnknown',
+  range: 'policyReasonRange',
+  empty: 'policyReasonEmpty',
+  origin: 'policyReasonOrigin',
+  url: 'policyReasonUrl',
+  folder: 'policyReasonFolder',
+  host: 'policyReasonHost',
+});
+
+/** 「お知らせを始める日数」(warnDays): why the administrator's value is not used. */
+export function policyProblem({ key, reason }) {
+  const name = SETTING_LABEL_KEYS[key] ? `${t(SETTING_LABEL_KEYS[key])} (${key})` : key;
+  return t('policyProblem', [name, t(POLICY_REASON_KEYS[reason] ?? 'policyReasonType')]);
+}
+
 
 /** The message keys that may word `code` (a code from the core's `errorCodes()` or the
  * worker's own); empty for a code without a message, which a test forbids. */
 export function messageKeysFor(code) {
   if (code === 'invalid_setting') return Object.values(SETTING_ERROR_KEYS);
-  return [RENEWAL_ERROR_KEYS[code] ?? ERROR_MESSAGE_KEYS[code]].filter(Boolean);
-}
-
-/** The sentence for a renewal failure code. */
-export function renewalErrorMessage(code) {
-  return t(RENEWAL_ERROR_KEYS[code] ?? RENEWAL_ERROR_KEYS.internal);
+  return [MESSAGE_KEYS[code]].filter(Boolean);
 }
 
 export const STATUS_KEYS = Object.freeze({
@@ -182,16 +174,18 @@ export function localize(root) {
   document.documentElement.lang = textLanguage();
 }
 
-/** The sentence for an error from the core or the worker (a CodedError); anything else is
- * worded as an internal error. */
+/** The sentence for a code, or for an error from the core, the worker or the companion (a
+ * CodedError): the one function from code to message. Anything else is worded as an internal
+ * error. */
 export function errorMessage(error) {
-  const { code, context } = CodedError.of(error) ?? new CodedError('internal');
+  const coded = typeof error === 'string' ? new CodedError(error) : CodedError.of(error);
+  const { code, context } = coded ?? new CodedError('internal');
   if (code === 'invalid_setting') {
-    return t(SETTING_ERROR_KEYS[context.key] ?? 'errorInternal');
+    return t(SETTING_ERROR_KEYS[String(context.key)] ?? 'errorInternal');
   }
   // The algorithm's OID is for the administrator (the console), not the receptionist.
   if (context.oid) console.info('Unsupported algorithm:', context.oid);
-  return t(ERROR_MESSAGE_KEYS[code] ?? ERROR_MESSAGE_KEYS.internal);
+  return t(MESSAGE_KEYS[code] ?? MESSAGE_KEYS.internal);
 }
 
 function formatter(options) {

@@ -12,11 +12,13 @@ import { announce, clearFieldError, showFieldError } from './live.js';
  * @param {(result: { registration: object, report: object }) => void} onRegistered
  */
 export function mountRegistrationForm(form, onRegistered) {
-  const file = form.querySelector('input[type="file"]');
-  const password = form.querySelector('input[type="password"]');
-  const label = form.querySelector('input[name="label"]');
-  const submit = form.querySelector('button[type="submit"]');
-  const message = form.querySelector('p.error');
+  /** @type {(selector: string) => HTMLInputElement} */
+  const input = (selector) => form.querySelector(selector);
+  const file = input('input[type="file"]');
+  const password = input('input[type="password"]');
+  const label = input('input[name="label"]');
+  const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
+  const message = /** @type {HTMLElement} */ (form.querySelector('p.error'));
   let busy = false;
 
   /** The error beside its field, which gets the focus: the hands stay where the fix is. */

@@ -11,8 +11,8 @@
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use weborca_companion::frame::{FrameError, MAX_INCOMING, MAX_OUTGOING, read_frame};
 use weborca_companion::admin::Admin;
+use weborca_companion::frame::{FrameError, MAX_INCOMING, MAX_OUTGOING, read_frame};
 use weborca_companion::handle;
 use weborca_companion::request::{Renewed, Request};
 use weborca_companion::store::{Store, StoreError, StoredCertificate};

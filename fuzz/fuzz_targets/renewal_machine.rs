@@ -40,7 +40,9 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use weborca_cert::{Event, RenewalCode, RenewalStage, Secret};
+use weborca_cert::{
+    Event, RenewalCode, RenewalCommand, RenewalOutcome, RenewalStage, RenewalTimer, Secret,
+};
 use weborca_cert_fuzz::{
     OTHER_SUBJECT, PASS, PROVEN_STATES, RENEWED, Renewal, request_method, response,
 };
@@ -104,62 +106,62 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 }
                 Some(response(status, redirected, body, too_large))
             }
-            1 => Some(Event::NetworkFailed {
+            1 => Some(Event::from(RenewalOutcome::NetworkFailed {
                 timeout: u.arbitrary()?,
-            }),
-            2 => Some(Event::Tick),
-            3 => Some(Event::RetryNow),
-            4 => Some(Event::WorkerStarted),
-            5 => Some(Event::FileSaved {
+            })),
+            2 => Some(Event::from(RenewalTimer::Tick)),
+            3 => Some(Event::from(RenewalCommand::RetryNow)),
+            4 => Some(Event::from(RenewalTimer::WorkerStarted)),
+            5 => Some(Event::from(RenewalOutcome::FileSaved {
                 path: format!(
                     "/home/user/Downloads/WebORCA証明書/{}",
                     u.int_in_range(0..=9u8)?
                 ),
-            }),
-            6 => Some(Event::SaveFailed),
-            7 => Some(Event::Registered),
+            })),
+            6 => Some(Event::from(RenewalOutcome::SaveFailed)),
+            7 => Some(Event::from(RenewalOutcome::Registered)),
             8 => {
                 by_user = true;
-                Some(Event::BackupConfirmed)
+                Some(Event::from(RenewalCommand::BackupConfirmed))
             }
             9 => {
                 by_user = true;
-                Some(Event::ImportConfirmed)
+                Some(Event::from(RenewalCommand::ImportConfirmed))
             }
-            10 => Some(Event::PickerOpened {
+            10 => Some(Event::from(RenewalCommand::PickerOpened {
                 tab_id: u.int_in_range(1..=3)?,
-            }),
+            })),
             11 => {
                 renewal.restart_browser();
-                Some(Event::WorkerStarted)
+                Some(Event::from(RenewalTimer::WorkerStarted))
             }
-            12 => Some(Event::ExportHeld),
+            12 => Some(Event::from(RenewalCommand::ExportHeld)),
             13 => {
                 let folder = "/home/user/Downloads/WebORCA証明書/管理者確認用";
                 let p12 = u.arbitrary::<bool>()?;
-                Some(Event::HeldExported {
+                Some(Event::from(RenewalOutcome::HeldExported {
                     path: format!("{folder}/p.txt"),
                     p12_path: p12.then(|| format!("{folder}/c.p12")),
-                })
+                }))
             }
             14 => {
                 by_user = true;
-                Some(Event::DiscardHeld)
+                Some(Event::from(RenewalCommand::DiscardHeld))
             }
             // The companion's answers (the plan is set for renewals started by the policy).
-            16 => Some(Event::CompanionImported),
-            17 => Some(Event::CompanionBackedUp {
+            16 => Some(Event::from(RenewalOutcome::CompanionImported)),
+            17 => Some(Event::from(RenewalOutcome::CompanionBackedUp {
                 path: "/nas/受付PC/c.p12".into(),
                 password_path: Some("/nas/受付PC/c_password.txt".into()),
-            }),
-            18 => Some(Event::CompanionRefused {
+            })),
+            18 => Some(Event::from(RenewalOutcome::CompanionRefused {
                 code: *u.choose(&[
                     RenewalCode::CompanionUnavailable,
                     RenewalCode::CompanionStoreFailed,
                     RenewalCode::CompanionBackupFailed,
                     RenewalCode::CompanionBackupNotSet,
                 ])?,
-            }),
+            })),
             _ => {
                 // 今すぐ更新 over the existing record: by the policy, or by the user,
                 // confirmed or not.
@@ -321,7 +323,7 @@ impl Rules {
         ] {
             let mut resumed = at.clone();
             resumed.restart_browser();
-            let effects = resumed.feed(Event::WorkerStarted, 0.5);
+            let effects = resumed.feed(Event::from(RenewalTimer::WorkerStarted), 0.5);
             assert!(
                 effects
                     .iter()

@@ -6,8 +6,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use weborca_cert::{
-    CertificateInfo, CertificateReport, CompanionPlan, DAY_MS, Event, RenewalCode, RenewalRecord,
-    RenewalStage, Secret, StartRequest, read_certificate_file, renewal_step, start_renewal,
+    CertificateInfo, CertificateReport, CompanionPlan, DAY_MS, Event, RenewalCode, RenewalOutcome,
+    RenewalRecord, RenewalStage, Secret, StartRequest, read_certificate_file, renewal_step,
+    start_renewal,
 };
 
 /// The fixtures' password.
@@ -248,13 +249,13 @@ pub fn request_method(effect: &Value) -> Option<&str> {
     (effect["type"] == "request").then(|| effect["method"].as_str().unwrap_or("?"))
 }
 
-/// `Event::Response` as the worker builds it from a fetch.
+/// A `response` outcome as the worker builds it from a fetch.
 pub fn response(status: u16, redirected: bool, body: &[u8], too_large: bool) -> Event {
-    Event::Response {
+    Event::from(RenewalOutcome::Response {
         status,
         redirected,
         body: body.to_vec(),
         too_large,
         retry_after: None,
-    }
+    })
 }

@@ -10,5 +10,5 @@ core.initSync({ module: readFileSync(path.join(pkg, 'weborca_cert_bg.wasm')) });
 
 export const {
   readCertificate, renewalStart, renewalStep, renewalView, storedState, effectiveSettings, renewalApiUrl, errorCodes,
-  withEntriesKeptInPlace,
+  withEntriesKeptInPlace, validateSettings,
 } = core;

@@ -194,6 +194,10 @@ test("repeated content messages open at most one tab, and only for the banner's 
   await register('受付');
   await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: 'AB'.repeat(32) });
   assert.deepEqual(chrome.recorded.tabs, [], 'a certificate the banner does not show');
+  await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint });
+  assert.deepEqual(chrome.recorded.tabs, [], 'a button the banner does not show (it offers 今すぐ更新)');
+  // Expired: the banner's main button is the guide.
+  now = CLIENT.notAfter + DAY;
   await Promise.all(Array.from({ length: 5 }, () => fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint })));
   await fromBanner(MessageType.OPEN_GUIDE, { fingerprint: CLIENT.fingerprint });
   assert.equal(chrome.recorded.tabs.length, 1, 'one tab, shown again');
@@ -213,4 +217,30 @@ test("repeated content messages open at most one tab, and only for the banner's 
   assert.equal(chrome.recorded.tabs.length, 1, 'still one tab');
   assert.ok(requests.length <= 1, `one probe at most, not one per message: ${requests}`);
   assert.equal(Object.keys(stored().renewals ?? {}).length, 1, 'one renewal');
+});
+
+test('a page acts only on the certificate its banner shows: renew and 後で for another due one are refused', async () => {
+  await register('受付');
+  const other = (await expectedFixtures())['ec-p256.p12'];
+  await register('診察室', 'ec-p256.p12', other.password);
+  now = CLIENT.notAfter - 30 * DAY; // both due, one banner
+  const { banner } = await fromBanner(MessageType.BANNER);
+  const hidden = [CLIENT.fingerprint, other.sha256].find((fingerprint) => fingerprint !== banner.fingerprint);
+  const requests = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url) => { requests.push(String(url)); throw new TypeError('Failed to fetch'); };
+  try {
+    await fromBanner(MessageType.RENEW, { fingerprint: hidden });
+    await fromBanner(MessageType.SNOOZE, { fingerprint: hidden });
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+    assert.deepEqual(stored().renewals ?? {}, {}, 'no renewal record');
+    assert.deepEqual(requests, [], 'no probe');
+    assert.deepEqual(chrome.recorded.tabs, [], 'no tab');
+    assert.equal(stored().reminders?.[hidden]?.snoozedUntil, undefined, 'no snooze');
+    // The one it shows, with the buttons it shows, is taken.
+    await fromBanner(MessageType.SNOOZE, { fingerprint: banner.fingerprint });
+    assert.ok(stored().reminders[banner.fingerprint].snoozedUntil > now);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 });

@@ -150,7 +150,7 @@ fn now() -> i64 {
 fn log(err: CompanionError) -> CompanionError {
     eprintln!(
         "weborca-companion: {}{}",
-        err.code,
+        err.code.as_str(),
         err.detail
             .as_deref()
             .map(|d| format!(" ({d})"))

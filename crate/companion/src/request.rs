@@ -45,12 +45,33 @@ pub struct Renewed {
     pub fingerprint: String,
 }
 
+/// A refusal's code: one of the core's renewal codes (`companion_…`), or the core's reader's
+/// for a file it could not open (`wrong_password`, …); written as the code alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RefusalCode {
+    /// What the companion refused, or could not do.
+    Companion(Code),
+    /// Why the file could not be read (the reader's error's code).
+    File(&'static str),
+}
+
+impl RefusalCode {
+    /// The code as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Companion(code) => code.as_str(),
+            Self::File(code) => code,
+        }
+    }
+}
+
 /// Why a request was refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanionError {
-    /// The stable code.
-    pub code: &'static str,
+    /// The stable code (the core's, so the extension words it with the rest).
+    pub code: RefusalCode,
     /// For the administrator's log (never a password).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -62,7 +83,7 @@ impl CompanionError {
     /// A refusal with its code.
     pub fn new(code: Code) -> Self {
         Self {
-            code: code.as_str(),
+            code: RefusalCode::Companion(code),
             detail: None,
         }
     }
@@ -70,7 +91,7 @@ impl CompanionError {
     /// A refusal with a detail for the log.
     pub fn with(code: Code, detail: impl Into<String>) -> Self {
         Self {
-            code: code.as_str(),
+            code: RefusalCode::Companion(code),
             detail: Some(detail.into()),
         }
     }
@@ -79,7 +100,7 @@ impl CompanionError {
 impl From<ReadError> for CompanionError {
     fn from(err: ReadError) -> Self {
         Self {
-            code: err.code(),
+            code: RefusalCode::File(err.code()),
             detail: Some(err.to_string()),
         }
     }
@@ -356,4 +377,42 @@ fn holds_with_key(stored: &[StoredCertificate], fingerprint: &str) -> bool {
 /// Base64 from the extension; anything else is a malformed message.
 pub(crate) fn decode(text: &str) -> Result<Vec<u8>, CompanionError> {
     Base64::decode_vec(text).map_err(|_| CompanionError::new(Code::CompanionMalformedMessage))
+}
+
+/// The extension's names for these requests (`extension/shared/protocol.js`) held against
+/// the companion's own: one renamed or added on either side fails here.
+#[cfg(test)]
+mod worker_names {
+    use super::Request;
+
+    const PROTOCOL_JS: &str = include_str!("../../../extension/shared/protocol.js");
+
+    #[test]
+    fn the_extensions_requests_are_named_as_the_companion_names_them() {
+        let (_, rest) = PROTOCOL_JS
+            .split_once("export const CompanionRequest = Object.freeze({")
+            .expect("protocol.js names the companion's requests");
+        let (block, _) = rest.split_once("});").expect("the list ends");
+        let mut extension: Vec<&str> = block
+            .lines()
+            .filter_map(|line| line.split_once(": '"))
+            .filter_map(|(_, value)| value.split_once('\''))
+            .map(|(value, _)| value)
+            .collect();
+        // serde lists every name it knows when it refuses one it does not.
+        let Err(refusal) = serde_json::from_str::<Request>(r#"{"type":"?"}"#) else {
+            panic!("no such request");
+        };
+        let said = refusal.to_string();
+        let (_, listed) = said
+            .split_once("expected one of ")
+            .expect("the names listed");
+        let mut companion: Vec<&str> = listed
+            .split(", ")
+            .filter_map(|name| name.split('`').nth(1))
+            .collect();
+        extension.sort_unstable();
+        companion.sort_unstable();
+        assert_eq!(extension, companion);
+    }
 }

@@ -42,7 +42,7 @@ fn import(
     let request = request(serde_json::json!({
         "type": "import", "p12": Base64::encode_string(p12), "password": password, "fingerprint": fingerprint,
     }));
-    handle(request, store, &Admin::default(), 0).map_err(|err| err.code.to_owned())
+    handle(request, store, &Admin::default(), 0).map_err(|err| err.code.as_str().to_owned())
 }
 
 /// (fingerprint, has key) of every terminal certificate in the store (the CA beside them left
@@ -235,7 +235,7 @@ fn an_import_is_answered_only_when_the_store_shows_the_certificate_with_its_key(
     assert_eq!(
         handle(request, &store, &Admin::default(), 0)
             .err()
-            .map(|e| e.code),
+            .map(|e| e.code.as_str()),
         Some("companion_not_in_store")
     );
     let _ = std::fs::remove_dir_all(dir);

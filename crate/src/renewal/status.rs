@@ -7,7 +7,9 @@
 use serde::Serialize;
 
 use super::code::Code;
-use super::record::{CompanionOutcome, Copies, RenewalRecord, Stage};
+use super::record::RenewalRecord;
+use super::stage::{CompanionOutcome, Copies, Stage};
+use super::stored::StageName;
 use crate::overview::Registration;
 
 /// One registered certificate, as the companion writes it.
@@ -33,7 +35,7 @@ pub struct CertificateStatus {
 #[serde(rename_all = "camelCase")]
 pub struct RenewalStatus {
     /// The stage's stored name.
-    pub stage: &'static str,
+    pub stage: StageName,
     /// The last error's code (the worker adds its words).
     pub error_code: Option<Code>,
     /// When this registration was registered as a renewal (ms).

@@ -4,9 +4,10 @@
 use serde::Serialize;
 
 use super::code::Code;
-use super::record::{
-    CompanionOutcome, Copies, ExportedFiles, Failure, Files, RenewalRecord, Stage,
-};
+use super::record::RenewalRecord;
+use super::stage::{CompanionOutcome, Copies, ExportedFiles, Failure, Files, Stage};
+use super::stored::StageName;
+use crate::url::https_authority;
 
 /// A renewal as the popup shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -17,7 +18,7 @@ pub struct RenewalView {
     /// Its label.
     pub label: String,
     /// The stage's stored name (the card's class).
-    pub stage: &'static str,
+    pub stage: StageName,
     /// Which card.
     pub card: Card,
     /// Why it waits, is stuck or stopped.
@@ -50,6 +51,14 @@ pub struct RenewalView {
     pub held: Option<Held>,
     /// What the companion did, when it imported the new certificate.
     pub imported: Option<Imported>,
+    /// The certificate-picker tab whose loading retries now (a round waiting on its
+    /// connection), for the worker.
+    pub retry_on_tab: Option<i64>,
+    /// The renewal host's origin, where the certificate picker is opened.
+    pub api_origin: Option<String>,
+    /// Its files are saved in Downloads (not only in the companion's backup): the folder may
+    /// be opened.
+    pub saved_in_downloads: bool,
 }
 
 /// A renewal the companion finished: the new certificate is in the computer's store.
@@ -399,6 +408,24 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         guide,
         held,
         imported,
+        retry_on_tab: if let Stage::Waiting { picker_tab, .. } = stage {
+            *picker_tab
+        } else {
+            None
+        },
+        api_origin: https_authority(&record.api_url).map(|authority| authority.origin()),
+        saved_in_downloads: matches!(
+            stage,
+            Stage::AwaitingImport { .. }
+                | Stage::Registering {
+                    copies: Copies::Downloads { .. },
+                    ..
+                }
+                | Stage::Done {
+                    copies: Copies::Downloads { .. },
+                    ..
+                }
+        ),
     }
 }
 
@@ -445,7 +472,7 @@ mod tests {
     use super::*;
     use crate::certificate::CertificateInfo;
     use crate::file_name::SavedNames;
-    use crate::renewal::record::{CompanionOutcome, Renewed};
+    use crate::renewal::stage::{CompanionOutcome, Renewed};
 
     fn certificate(fingerprint: &str) -> CertificateInfo {
         CertificateInfo {

@@ -99,29 +99,54 @@ impl Field {
     }
 }
 
-/// The kind of JSON value a Rust input type reads, so the table names each type once.
+/// The kind of JSON value a Rust input type reads, so the table names each type once, and
+/// the table's numeric limits a value of it must keep.
 pub(super) trait SettingValue {
     const KIND: Kind;
+
+    /// Within `field`'s `min`/`max` and `max_items` (a text's own rule, which knows its
+    /// length limit, is the setting's validator's).
+    fn within(&self, field: &Field) -> bool;
 }
 
 impl SettingValue for bool {
     const KIND: Kind = Kind::Boolean;
+
+    fn within(&self, _: &Field) -> bool {
+        true
+    }
 }
 
 impl SettingValue for i64 {
     const KIND: Kind = Kind::Integer;
+
+    fn within(&self, field: &Field) -> bool {
+        field.allows(*self)
+    }
 }
 
 impl SettingValue for Vec<i64> {
     const KIND: Kind = Kind::IntegerList;
+
+    fn within(&self, field: &Field) -> bool {
+        field.allows_items(self.len()) && self.iter().all(|number| field.allows(*number))
+    }
 }
 
 impl SettingValue for String {
     const KIND: Kind = Kind::Text;
+
+    fn within(&self, _: &Field) -> bool {
+        true
+    }
 }
 
 impl SettingValue for Vec<String> {
     const KIND: Kind = Kind::TextList;
+
+    fn within(&self, field: &Field) -> bool {
+        field.allows_items(self.len())
+    }
 }
 
 /// How a checked input value becomes the value in force; `None` leaves the default.
@@ -204,9 +229,13 @@ impl<T: AsText> AsText for Vec<T> {
 /// ```
 ///
 /// Generates `CONST: Field` and `FIELDS` (the list, in order), the `SettingsInput` struct,
+/// the `Settings` struct (the values in force) and its `Default` (the table's defaults),
 /// `SettingsInput::read_entry` (the name match), `SettingsInput::without_policy_only`,
-/// `validate_each`, `merge` (policy over user, with the locked names), `value_texts` (each value
-/// in force as text) and `in_force` (the `Settings` from merged input and the defaults).
+/// `within_limits` (every value given, checked against its row's limits: the start of
+/// `validate`), `validate_each`, `merge` (policy over user, with the locked names), `value_texts`
+/// (each value in force as text) and `in_force` (the `Settings` from merged input and the
+/// defaults). A new setting is one row here, and its own rule in `validate` only if it needs
+/// more than its limits.
 macro_rules! settings_table {
     ($(
         $(#[doc = $doc:literal])*
@@ -232,6 +261,38 @@ macro_rules! settings_table {
                 #[serde(rename = $name)]
                 pub $field: Option<$input>,
             )*
+        }
+
+        /// The settings in force. A copy missing a value (one written before the setting
+        /// existed) reads it as its default.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct Settings {
+            $(
+                $(#[doc = $doc])*
+                #[serde(rename = $name)]
+                pub $field: $in_force,
+            )*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self {
+                    $($field: $default,)*
+                }
+            }
+        }
+
+        /// Every value `input` gives, each within its row's limits (`range` if not): what
+        /// `validate` starts from, so no setting is dropped on the way.
+        fn within_limits(input: &SettingsInput) -> Result<SettingsInput, SettingsError> {
+            use $crate::settings::fields::SettingValue;
+            $(
+                if input.$field.as_ref().is_some_and(|value| !value.within(&$constant)) {
+                    return Err(SettingsError::new($name, "range"));
+                }
+            )*
+            Ok(input.clone())
         }
 
         impl SettingsInput {

@@ -8,7 +8,8 @@ use web_sys::{
     AbortSignal, ReadableStreamDefaultReader, RequestCredentials, RequestRedirect, ResponseType,
 };
 
-use super::{from_js, set};
+use super::{from_js, set, to_js};
+use crate::renewal::{EventKind, Method};
 
 /// Performs a renewal step's `Request` effect with gloo-net over the browser's TLS (credentials included,
 /// so the client certificate is presented; redirects not followed, see
@@ -19,10 +20,9 @@ use super::{from_js, set};
 pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     let request: RequestEffect = from_js(effect)?;
     let signal = AbortSignal::timeout_with_u32(request.timeout_ms);
-    let builder = if request.method == "POST" {
-        Request::post(&request.url)
-    } else {
-        Request::get(&request.url)
+    let builder = match request.method {
+        Method::Post => Request::post(&request.url),
+        Method::Get => Request::get(&request.url),
     }
     .credentials(RequestCredentials::Include)
     .redirect(if crate::FOLLOW_REDIRECTS {
@@ -58,7 +58,7 @@ pub async fn perform_request(effect: JsValue) -> Result<JsValue, JsValue> {
     // Built by hand, the body as a Uint8Array (`renewal::Event` reads either form): serde
     // would write it as an Array, one JS number per byte.
     let event = js_sys::Object::new();
-    set(&event, "type", &"response".into());
+    set(&event, "type", &to_js(&EventKind::Response));
     set(&event, "status", &response.status().into());
     set(&event, "redirected", &redirected.into());
     set(&event, "body", &js_sys::Uint8Array::from(body.as_slice()));
@@ -118,7 +118,7 @@ async fn read_capped(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RequestEffect {
-    method: String,
+    method: Method,
     url: String,
     body: Option<String>,
     max_bytes: usize,
@@ -127,7 +127,7 @@ struct RequestEffect {
 
 fn network_failed(timeout: bool) -> JsValue {
     let object = js_sys::Object::new();
-    set(&object, "type", &"networkFailed".into());
+    set(&object, "type", &to_js(&EventKind::NetworkFailed));
     set(&object, "timeout", &timeout.into());
     object.into()
 }
