@@ -33,7 +33,8 @@ build: wasm
 demo: build
 	node tests/demo.mjs
 
-lint: deps
+# The JSDoc check reads the core's types from wasm-bindgen's pkg/weborca_cert.d.ts: built first.
+lint: deps wasm
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked --target $(WASM_TARGET) --all-targets -- -D warnings
