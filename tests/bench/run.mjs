@@ -109,6 +109,9 @@ if (chromium) {
   const mt = c.mainThread;
   table(['what', 'median (min–max, runs)'], [
     ['worker cold start → first answer (page/core-status after the worker was stopped)', cell(c.coldStart)],
+    ['… the new worker\'s script, up to loading the core (its own clock)', cell(c.coldStartSplit.script)],
+    ['… the core fetched from the Cache API, compiled and instantiated', cell(c.coldStartSplit.core)],
+    ['… a storage read (chrome.storage.local.get of everything)', cell(c.coldStartSplit.storage)],
     ['the same message, worker running', cell(c.warmAnswer)],
     ['banner in the DOM after DOMContentLoaded, worker running', cell(c.bannerWarm)],
     ['banner in the DOM after DOMContentLoaded, worker stopped before the load', cell(c.bannerCold)],
@@ -121,7 +124,8 @@ if (chromium) {
   ]);
   notes([
     `The first answer after the browser started (the worker's install-time work may still be running): ${number(c.firstAnswer)} ms; the figures above start after it.`,
-    'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little.',
+    'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little. '
+      + 'Its split is read from the new worker\'s performance marks (extension/background/core.js); the rest of the answer is the worker\'s start before its clock, and the message both ways.',
     'Banner: a MutationObserver installed before the page\'s HTML (Page.addScriptToEvaluateOnNewDocument) stamps the insertion of '
       + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
     'Main-thread time: a Chromium trace of each page load (categories devtools.timeline, v8, toplevel, mojom), summing on the renderer\'s main thread '
