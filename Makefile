@@ -6,10 +6,11 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT := target/$(WASM_TARGET)/release/weborca_cert.wasm
 # The features rustc enables for wasm32 today, listed: `--all-features` output breaks loaders.
+# SIMD: .cargo/config.toml enables simd128 for the core.
 WASM_FEATURES := --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-reference-types --enable-multivalue
+  --enable-sign-ext --enable-reference-types --enable-multivalue --enable-simd
 # The shipped optimisation (the bench builds a copy with names kept using the same flags).
-WASM_OPT_FLAGS := -Oz --low-memory-unused $(WASM_FEATURES)
+WASM_OPT_FLAGS := -Oz --converge --low-memory-unused $(WASM_FEATURES)
 
 .PHONY: deps wasm build demo test lint test-rust test-wasm test-e2e test-windows fuzz bench fixtures weborca package package-windows clean
 

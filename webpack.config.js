@@ -1,11 +1,17 @@
 // Bundles the extension's scripts into dist/ next to the manifest, locales, pages and the
 // Wasm core (built into pkg/ by `make wasm`).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import CopyPlugin from 'copy-webpack-plugin';
+import webpack from 'webpack';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
+/** The shipped core's SHA-256: the worker keeps its compiled module under this name
+ * (extension/background/core.js). */
+const coreSha256 = createHash('sha256').update(readFileSync(path.join(root, 'pkg/weborca_cert_bg.wasm'))).digest('hex');
 
 const shared = {
   mode: 'production',
@@ -23,6 +29,7 @@ export default [
     target: 'webworker',
     entry: { background: './extension/background/index.js' },
     plugins: [
+      new webpack.DefinePlugin({ CORE_WASM_SHA256: JSON.stringify(coreSha256) }),
       new CopyPlugin({
         patterns: [
           { from: 'manifest.json' },

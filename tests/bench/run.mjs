@@ -109,6 +109,9 @@ if (chromium) {
   const mt = c.mainThread;
   table(['what', 'median (min–max, runs)'], [
     ['worker cold start → first answer (page/core-status after the worker was stopped)', cell(c.coldStart)],
+    ['… the new worker\'s script, up to loading the core (its own clock)', cell(c.coldStartSplit.script)],
+    ['… the core fetched from the Cache API, compiled and instantiated', cell(c.coldStartSplit.core)],
+    ['… a storage read (chrome.storage.local.get of everything)', cell(c.coldStartSplit.storage)],
     ['the same message, worker running', cell(c.warmAnswer)],
     ['banner in the DOM after DOMContentLoaded, worker running', cell(c.bannerWarm)],
     ['banner in the DOM after DOMContentLoaded, worker stopped before the load', cell(c.bannerCold)],
@@ -121,7 +124,8 @@ if (chromium) {
   ]);
   notes([
     `The first answer after the browser started (the worker's install-time work may still be running): ${number(c.firstAnswer)} ms; the figures above start after it.`,
-    'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little.',
+    'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little. '
+      + 'Its split is read from the new worker\'s performance marks (extension/background/core.js); the rest of the answer is the worker\'s start before its clock, and the message both ways.',
     'Banner: a MutationObserver installed before the page\'s HTML (Page.addScriptToEvaluateOnNewDocument) stamps the insertion of '
       + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
     'Main-thread time: a Chromium trace of each page load (categories devtools.timeline, v8, toplevel, mojom), summing on the renderer\'s main thread '
@@ -160,6 +164,10 @@ if (sizes.top.note) {
   ]);
 }
 
+// The cut list, written by hand (each cut needs a build with and without it): kept beside.
+const cuts = readFileSync(path.join(root, 'tests/bench/cuts.md'), 'utf8').trim();
+markdown.push(cuts, '');
+
 // --- hostile files --------------------------------------------------------------------------------
 const hostile = await hostileFigures();
 section('Hostile files', ['Each must open or be refused within the reader\'s work budget (Wasm core, 3 runs each).']);
@@ -185,8 +193,8 @@ for (const [column, name, factor] of [['forge', 'node-forge', 5], ['pkijs', 'PKI
   const rows = readable('native');
   const slowdown = (r) => r.wasm.median / r.native.median;
   const worst = lowest(rows, (r) => -slowdown(r));
-  const met = rows.filter((r) => slowdown(r) <= 3).length;
-  goal('every .p12 within 3× of native', worst ? `${met} of ${rows.length} files; highest ${slowdown(worst).toFixed(1)}× (${worst.name})` : 'not measured',
+  const met = rows.filter((r) => slowdown(r) <= 1.5).length;
+  goal('every .p12 within 1.5× of native', worst ? `${met} of ${rows.length} files; highest ${slowdown(worst).toFixed(1)}× (${worst.name})` : 'not measured',
     Boolean(worst) && met === rows.length);
 }
 const nssOpenssl = reader.find((r) => r.name === 'nss-pk12util.p12')?.openssl;
@@ -201,9 +209,9 @@ goal('`.wasm` ≤ 350 KB raw', kib(sizes.wasm.raw), sizes.wasm.raw <= SIZE_GOAL.
 goal('`.wasm` ≤ 120 KB brotli', kib(sizes.wasm.brotli), sizes.wasm.brotli <= SIZE_GOAL.brotli);
 goal('zipped extension ≤ 250 KB', kib(sizes.zip), sizes.zip <= SIZE_GOAL.zip);
 if (chromium) {
-  goal('worker cold start ≤ 100 ms', `${number(chromium.coldStart.median)} ms`, chromium.coldStart.median <= 100);
-  goal('banner ≤ 100 ms after DOMContentLoaded (worker running)', `${number(chromium.bannerWarm.median)} ms`, chromium.bannerWarm.median <= 100);
-  goal('banner ≤ 100 ms after DOMContentLoaded (worker stopped before the load)', `${number(chromium.bannerCold.median)} ms`, chromium.bannerCold.median <= 100);
+  goal('worker cold start ≤ 30 ms', `${number(chromium.coldStart.median)} ms`, chromium.coldStart.median <= 30);
+  goal('banner ≤ 30 ms after DOMContentLoaded (worker running)', `${number(chromium.bannerWarm.median)} ms`, chromium.bannerWarm.median <= 30);
+  goal('banner ≤ 30 ms after DOMContentLoaded (worker stopped before the load)', `${number(chromium.bannerCold.median)} ms`, chromium.bannerCold.median <= 30);
   goal('content script main-thread time < 2 ms', `${number(chromium.mainThread.total.median)} ms`, chromium.mainThread.total.median < 2);
   goal('registering a file whose reminder is due today answers in < 300 ms', `${number(chromium.registerDue.median)} ms`, chromium.registerDue.median < 300);
 }
