@@ -30,6 +30,12 @@ export function loadCore() {
   return ready;
 }
 
+/** @param {ArrayBuffer} bytes */
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 /** The core's response from the Cache API (stored there from the package the first time, any
  * other build's entry removed), or its URL when there is no Cache API (Node's tests, where the
  * core is already loaded) or it fails: `init` then fetches the file itself. */
@@ -40,7 +46,10 @@ async function coreResponse() {
     const key = `https://weborca-core.invalid/${CORE_WASM_SHA256}/${CORE_FILE}`;
     const cache = await caches.open(CACHE);
     const cached = await cache.match(key);
-    if (cached) return cached;
+    // Content verification does not reach the Cache API: a cached module is used only when its
+    // bytes are the packaged file's (the hash the bundle carries), read from a copy so that the
+    // response itself still compiles as it streams (and meets V8's code cache).
+    if (cached && await sha256Hex(await cached.clone().arrayBuffer()) === CORE_WASM_SHA256) return cached;
     // The extension's own packaged file, not the network.
     // eslint-disable-next-line no-restricted-globals
     const response = await fetch(url);
