@@ -1,10 +1,11 @@
 //! Folder names that every OS the extension runs on accepts and shows as written: a refused
 //! name would send the renewed files somewhere else, and an invisible one would hide where.
 //!
-//! The rule is Chrome's own for `chrome.downloads.download`'s `filename` on every platform
+//! The rule follows Chrome's for `chrome.downloads.download`'s `filename` on every platform
 //! (`net::IsSafePortablePathComponent`: no Windows device or shell file name, no
-//! shell-integrated extension, nothing that Chrome's file-name sanitising would change — a
-//! leading or trailing dot or space), plus the format characters below. Chromium is asked
+//! shell-integrated extension, no noncharacter, nothing that Chrome's file-name sanitising would
+//! change — a leading or trailing dot or space), and is stricter where a name would mislead or
+//! reach a console device (format characters, `CONIN$`, `COM¹`). Chromium is asked
 //! about each name by `tests/e2e/download-folders.test.mjs`, which fails if the two part.
 
 /// Names Windows reserves for devices, in any case and with any extension (`CON`, `nul.txt`,
@@ -29,7 +30,15 @@ pub(crate) fn part_refused(part: &str) -> bool {
         || has_shell_extension(part)
         || part.starts_with(['.', ' '])
         || part.ends_with(['.', ' '])
-        || part.chars().any(is_format_character)
+        || part
+            .chars()
+            .any(|c| is_format_character(c) || is_noncharacter(c))
+}
+
+/// Unicode's noncharacters (U+FDD0–U+FDEF, and the last two code points of every plane), which
+/// Chrome's file-name check refuses.
+fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{FDD0}'..='\u{FDEF}') || u32::from(c) & 0xFFFE == 0xFFFE
 }
 
 /// The extension is what follows the last dot, as Chrome reads it.
@@ -104,6 +113,9 @@ mod tests {
             ".certs",
             "certs.",
             " certs",
+            "a\u{FDD0}",
+            "b\u{FFFF}",
+            "c\u{1FFFE}",
         ] {
             assert!(part_refused(bad), "{bad:?}");
         }

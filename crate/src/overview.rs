@@ -141,7 +141,8 @@ pub enum Banner {
 }
 
 /// A button on the banner. The page may ask for these, for the banner's certificate, and
-/// nothing else: the worker checks both against this overview.
+/// nothing else: the worker checks both against this overview (`bannerOffers` in
+/// `background/index.js`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
@@ -152,25 +153,6 @@ pub enum BannerAction {
     Guide,
     /// 「後で」.
     Snooze,
-}
-
-impl Banner {
-    /// Whether the banner shows `fingerprint` and offers `action` for it.
-    pub fn offers(&self, fingerprint: &str, action: BannerAction) -> bool {
-        let (shown, actions) = match self {
-            Self::PendingImport {
-                fingerprint,
-                actions,
-                ..
-            }
-            | Self::Certificate {
-                fingerprint,
-                actions,
-                ..
-            } => (fingerprint, actions),
-        };
-        shown == fingerprint && actions.contains(&action)
-    }
 }
 
 /// A certificate's buttons: 「今すぐ更新」 where it can be renewed now, else the guide.
@@ -625,11 +607,7 @@ mod tests {
                 actions: vec![BannerAction::Guide],
             })
         );
-        // The page may ask for what the banner offers, for its certificate, and nothing else.
-        let banner = pending.banner.expect("a banner");
-        assert!(banner.offers("A", BannerAction::Guide));
-        assert!(!banner.offers("A", BannerAction::Renew));
-        assert!(!banner.offers("B", BannerAction::Guide));
+
         // Nothing else to warn about: the badge still says something is left to do.
         let calm = [registration("client1", "A", 200)];
         let quiet = overview(&calm, &BTreeMap::new(), &awaiting, &settings(), NOW);

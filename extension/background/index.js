@@ -8,7 +8,7 @@ import * as core from './core.js';
 import { readPolicy, store } from './store.js';
 import { onPremiseOrigins } from '../shared/origins.js';
 import {
-  confirmBackup, feed, rememberPickerTab, removalRefused, renewalForPickerTab,
+  confirmBackup, feed, rememberPickerTab, removalRefused, retryFromPickerTab,
   renewalOf, renewalsForScreens, revealPassword, startRenewal, viewOf,
 } from './renewal.js';
 import { restrictStorage } from './secrets.js';
@@ -135,7 +135,8 @@ const reportStatusQuietly = () => reportStatus().catch(onError);
 
 /** The banner on on-premise origins: registered for those the user granted access to. */
 async function syncContentScripts() {
-  const { effective } = await refresh();
+  // Notifications follow on their own: the options page waits on this, inside the user's click.
+  const { effective } = await refresh({ awaitNotifications: false });
   const patterns = [];
   for (const origin of onPremiseOrigins(effective.settings)) {
     if (await chrome.permissions.contains({ origins: [`${origin}/*`] })) patterns.push(`${origin}/*`);
@@ -239,6 +240,11 @@ async function renewalContext(origin) {
   return { settings: effective.settings, origin, onChange: () => refresh().then(reportStatusQuietly) };
 }
 
+/** The answer to a banner's button the banner no longer offers (a WebORCA tab stays open all
+ * day: another tab snoozed it, the certificate expired, another became more urgent): the page
+ * draws the banner again. */
+const STALE_BANNER = Object.freeze({ stale: true });
+
 /** Whether the banner shows now offers `action` for `fingerprint` (the core decides both): a
  * WebORCA page can act on the certificate its banner shows, with its buttons, and no other. */
 function bannerOffers(overview, fingerprint, action) {
@@ -285,7 +291,7 @@ const handlers = {
     const valid = core.validateSettings(input); // throws `{ code: 'invalid_setting', key, reason }`
     await store.update(({ settings }) => ({ settings: { ...settings, ...valid } }));
     await settingsChanged();
-    const { effective } = await refresh();
+    const { effective } = await settingsInForce();
     return { effective };
   },
   async [MessageType.BANNER]() {
@@ -295,7 +301,7 @@ const handlers = {
   async [MessageType.SNOOZE]({ fingerprint }) {
     const { overview, effective } = await refresh();
     const entry = overview.entries.find((e) => e.fingerprint === fingerprint);
-    if (!entry || !bannerOffers(overview, fingerprint, BannerAction.SNOOZE)) return {};
+    if (!entry || !bannerOffers(overview, fingerprint, BannerAction.SNOOZE)) return STALE_BANNER;
     const snoozedUntil = core.snoozeUntil(entry.notAfter, Date.now(), effective.settings);
     await store.update(({ reminders }) => ({
       reminders: { ...reminders, [fingerprint]: { ...reminders[fingerprint], snoozedUntil } },
@@ -307,7 +313,7 @@ const handlers = {
     // already have issued a certificate (the popup asks for that confirmation), and only for
     // the certificate the banner shows with 今すぐ更新 now (a page cannot name any other).
     const { overview } = await refresh();
-    if (!bannerOffers(overview, fingerprint, BannerAction.RENEW)) return {};
+    if (!bannerOffers(overview, fingerprint, BannerAction.RENEW)) return STALE_BANNER;
     startRenewal(fingerprint, await renewalContext(new URL(sender.url).origin)).catch(onRefusal);
     await openPopupTab(`#${fingerprint}`);
     return {};
@@ -315,7 +321,7 @@ const handlers = {
   async [MessageType.OPEN_GUIDE]({ fingerprint }) {
     // Only for the certificate the banner shows now: a page cannot name any other.
     const { overview } = await refresh();
-    if (!bannerOffers(overview, fingerprint, BannerAction.GUIDE)) return {};
+    if (!bannerOffers(overview, fingerprint, BannerAction.GUIDE)) return STALE_BANNER;
     await openPopupTab(`#${fingerprint}`);
     return {};
   },
@@ -425,9 +431,7 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   // The certificate-picker tab finished loading: the certificate was chosen, retry now.
   if (change.status !== 'complete') return;
-  renewalForPickerTab(tabId)
-    .then(async (record) => record && feed({ type: Event.RETRY_NOW }, await renewalContext(), record.fingerprint))
-    .catch(onError);
+  renewalContext().then((context) => retryFromPickerTab(tabId, context)).catch(onError);
 });
 chrome.notifications.onClicked.addListener((id) => {
   const fingerprint = NotificationId.certificate(id);
@@ -450,5 +454,6 @@ chrome.alarms.get(Alarm.REFRESH).then((alarm) => {
 });
 core.loadCore().catch(onError);
 restrictStorage().catch(onError);
-// A renewal the previous worker left unfinished is carried forward (never re-POSTed).
-renewalContext().then((context) => feed({ type: Event.WORKER_STARTED }, context)).catch(onError);
+// The badge and reminders as they are now, then a renewal the previous worker left unfinished
+// is carried forward (never re-POSTed).
+refresh().then(() => renewalContext()).then((context) => feed({ type: Event.WORKER_STARTED }, context)).catch(onError);

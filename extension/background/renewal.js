@@ -99,8 +99,12 @@ async function advance(record, event, context) {
   await core.loadCore();
   const secret = await secretOf(record.fingerprint);
   const step = core.renewalStep(record, event, secret ?? undefined, Date.now(), Math.random());
-  // An event the renewal's stage does not take: nothing changed; said for the log.
-  if (step.stray) console.warn('A renewal did not take an event:', step.stray);
+  // An event the renewal's stage does not take: nothing changed, nothing to store or redraw;
+  // said for the log.
+  if (step.stray) {
+    console.warn('A renewal did not take an event:', step.stray);
+    if (!step.effects.length) return record;
+  }
   return run(step, context);
 }
 
@@ -247,11 +251,15 @@ export function rememberPickerTab(fingerprint, tabId, context) {
   return feed({ type: Event.PICKER_OPENED, tabId }, context, fingerprint);
 }
 
-/** The renewal whose certificate-picker tab this is, when its loading is to retry it (the
- * core's view says which), or null. */
-export async function renewalForPickerTab(tabId) {
-  await core.loadCore();
-  return Object.values(await allRenewals()).find((r) => viewOf(r)?.retryOnTab === tabId) ?? null;
+/** The certificate-picker tab `tabId` finished loading: the certificate was chosen, so the
+ * renewal waiting on it (the core's view names its tab) tries again now. Looked up in the
+ * queue, so two loads close together retry once. */
+export function retryFromPickerTab(tabId, context) {
+  return serialized(async () => {
+    await core.loadCore();
+    const record = Object.values(await allRenewals()).find((r) => viewOf(r)?.retryOnTab === tabId);
+    return record ? advance(record, { type: Event.RETRY_NOW }, context) : null;
+  });
 }
 
 /** The password of a saved renewal, while the core's view allows it (files being saved, or

@@ -79,10 +79,12 @@ async function show() {
   actions.className = 'actions';
   for (const { text: label, kind, action } of banner.buttons) {
     actions.append(button(label, kind, async () => {
-      await send(ACTIONS[action], { fingerprint: banner.fingerprint })
+      const answer = await send(ACTIONS[action], { fingerprint: banner.fingerprint })
         .catch((error) => console.warn('WebORCA certificate banner:', error.code));
-      // 後で: hidden until the next step (the worker stored the snooze).
-      if (action === BannerAction.SNOOZE) host.remove();
+      // 後で: hidden until the next step (the worker stored the snooze). A banner that no longer
+      // says what the worker would show is drawn again as it is now.
+      if (action === BannerAction.SNOOZE || answer?.stale) host.remove();
+      if (answer?.stale) await show();
     }));
   }
   bar.append(text, actions);

@@ -96,9 +96,9 @@ export const MessageType = Object.freeze({
  *     statusReport: { ok: boolean, path?: string, code?: string, at: number } | null }],
  *   'page/diagnostics': [undefined, { text: string }],
  *   'content/banner': [undefined, { banner: BannerView | null }],
- *   'content/snooze': [Target, {}],
- *   'content/renew': [Target, {}],
- *   'content/open-guide': [Target, {}],
+ *   'content/snooze': [Target, { stale?: true }],
+ *   'content/renew': [Target, { stale?: true }],
+ *   'content/open-guide': [Target, { stale?: true }],
  * }} Messages
  */
 

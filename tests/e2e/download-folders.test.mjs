@@ -12,7 +12,7 @@ const NAMES = [
   'CLOCK$', 'clock$.d', 'desktop.ini', 'Thumbs.db', 'backup.lnk', 'certs.local', '.certs', 'a/.hidden',
   'certs.', 'CON', 'nul.txt', 'COM1', 'lpt9.log', 'x.{20D04FE0-3AEA-1069-A2D8-08002B30309D}',
   'WebORCA証明書', 'WebORCA/2026', 'certs.localized', 'lnk', 'desktop', 'v1.2', 'COM10', 'console',
-  'クリニック 証明書', 'a b', 'a-b_c',
+  'クリニック 証明書', 'a b', 'a-b_c', 'a\uFDD0', 'b\uFFFF',
 ];
 
 /** What the core does with each name: the folder it would save in, or null when refused. */

@@ -1,11 +1,10 @@
 //! The stored shape of a renewal record.
 //!
-//!
 //! Stored in the flat shape every release so far wrote (`state`, `issued`, `uri`, `error`, …):
 //! records written mid-renewal by an earlier release resume, and an earlier release still
 //! reads what this one writes (except the new `held` stage, which it sets aside as it does any
 //! entry it cannot read). Decoding checks each stage has its data; a record that does not is
-//! set aside (see `stored.rs`), never guessed at.
+//! set aside (see `crate/src/stored.rs`), never guessed at.
 
 use serde::{Deserialize, Serialize};
 

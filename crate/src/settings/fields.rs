@@ -1,9 +1,9 @@
 //! What a setting is, and the macro that turns the one table of settings (in `settings.rs`)
 //! into the per-setting code: the input struct, the reading of names, the limits validation
-//! uses, the policy-only split, the merge with policy and the values in force. A new setting
-//! is a row there (plus its check in `validate` and its field in `Settings`, which the
-//! compiler asks for); `tests/settings_agree.rs` holds the schema, the options page and
-//! the wording to the same list.
+//! uses, the policy-only split, the merge with policy and the values in force (the `Settings`
+//! struct and its defaults too). A new setting is a row there, plus its own rule in
+//! `validate` only if its limits are not all it needs; `tests/settings_agree.rs` holds the
+//! schema, the options page and the wording to the same list.
 
 use serde::Serialize;
 
