@@ -25,6 +25,9 @@ import { CONFIG_FILE, HOST_NAME, hostManifest, installConfig } from '../../scrip
 import { MANIFEST_DIRS } from '../../scripts/package-deb.mjs';
 import { COMPANION_TIME_LIMITS_MS } from '../../extension/background/companion.js';
 
+/** The release's one version (tests/release.test.mjs holds every manifest and package to it). */
+const RELEASE_VERSION = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')).version;
+
 const DAY = 86_400_000;
 const COMPANION = path.join(root, 'target/release/weborca-companion');
 const OTHER_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -199,11 +202,11 @@ test('the options page tells each reason apart, in words an administrator can ac
   // Working: its version and store, and the backup folder set in the companion, or that none is.
   hosts.real();
   const store = worded('companionStoreNss');
-  assert.deepEqual(await companionStatus(), [worded('companionWorking', ['0.1.0', store]), ...worded('companionBackupFolderNone').split('\n')]);
+  assert.deepEqual(await companionStatus(), [worded('companionWorking', [RELEASE_VERSION, store]), ...worded('companionBackupFolderNone').split('\n')]);
   const folder = path.join(dir, 'nas', '受付PC');
   hosts.real({ backupFolder: folder });
   const [working, backup, statusLine, ...more] = await companionStatus();
-  assert.deepEqual([working, backup, more], [worded('companionWorking', ['0.1.0', store]), worded('companionBackupFolderSet', [folder]), []]);
+  assert.deepEqual([working, backup, more], [worded('companionWorking', [RELEASE_VERSION, store]), worded('companionBackupFolderSet', [folder]), []]);
   // And whether this terminal's status is written there: not yet, or (the hourly check came
   // meanwhile) where.
   const writtenStart = worded('companionStatusWritten', ['\u0000', '']).split('\u0000')[0];
