@@ -21,7 +21,7 @@ deps:
 # puts the 1 MiB stack first, growing down to 0, so the lowest 1 KiB is touched only by a stack
 # about to overflow; wasm-opt may then fold constant offsets into loads (−5 KB).
 wasm: deps
-	cargo build --locked --release --target $(WASM_TARGET) -p weborca-cert
+	cargo build --locked --release --target $(WASM_TARGET) -p weborca-cert --no-default-features
 	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)
 	node_modules/.bin/wasm-opt $(WASM_OPT_FLAGS) --strip-debug pkg/weborca_cert_bg.wasm -o pkg/weborca_cert_bg.wasm
 
@@ -39,6 +39,7 @@ lint: deps wasm
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked --target $(WASM_TARGET) --all-targets -- -D warnings
+	cargo clippy --locked --target $(WASM_TARGET) -p weborca-cert --lib --no-default-features -- -D warnings
 	node_modules/.bin/eslint .
 	node_modules/.bin/tsc -p tsconfig.json
 

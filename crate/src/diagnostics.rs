@@ -303,9 +303,9 @@ fn attempts(stage: &Stage) -> String {
         Stage::Probing { attempt }
         | Stage::Requesting { attempt }
         | Stage::Waiting { attempt, .. } => ("application round ", attempt),
-        Stage::Downloading { attempt, .. } | Stage::DownloadStuck { attempt, .. } => {
-            ("downloads ", attempt)
-        }
+        Stage::Downloading { attempt, .. }
+        | Stage::CheckingSignature { attempt, .. }
+        | Stage::DownloadStuck { attempt, .. } => ("downloads ", attempt),
         Stage::Saving { attempt, .. } => ("saves ", attempt),
         Stage::Importing { .. }
         | Stage::BackingUp { .. }

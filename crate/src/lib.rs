@@ -39,11 +39,17 @@ pub use diagnostics::{
 pub use discovery::{Found as FoundCertificate, discovered as discovered_registrations};
 pub use error::{Error, Result};
 pub use file_name::{SavedNames, renewed_names as renewed_file_names};
-pub use issuer::signing_key;
+pub use issuer::{SignatureAlgorithm, SignatureRequest, Signatures};
+#[cfg(feature = "in-process-signatures")]
+pub use issuer::{native as native_signatures, signing_key};
 pub use jst::{DAY_MS, days_left};
 pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
-pub use reader::{CertificateReport, Format, read_certificate_file, read_certificate_round};
+#[cfg(feature = "in-process-signatures")]
+pub use reader::read_certificate_file;
+pub use reader::{CertificateReport, Format, read_certificate_round};
+#[cfg(feature = "in-process-signatures")]
+pub use renewal::verify_renewal;
 pub use renewal::{
     CertificateStatus as TerminalCertificateStatus, RenewalStatus as TerminalRenewalStatus,
     terminal_status,
@@ -54,7 +60,7 @@ pub use renewal::{
     StartAsked, StartRequest, Timer as RenewalTimer, auto_plan,
     backup_matches as renewal_backup_matches, certificate_api_url,
     removal_refused as renewal_removal_refused, start as start_renewal, step as renewal_step,
-    verify_renewal, view as renewal_view,
+    view as renewal_view,
 };
 pub use rules::snooze_until;
 pub use settings::{

@@ -7,10 +7,9 @@ use crate::certificate::{self, CertificateInfo, ParsedCertificate};
 use crate::error::{Error, Result};
 use crate::file_name::{self, OrcaFileName};
 use crate::input::{self, Input};
-use crate::issuer;
+use crate::issuer::{self, Signatures};
 use crate::key::PrivateKey;
 use crate::pkcs12::{self, Keys, MAX_CERTIFICATES, MAX_KEYS, Protection, at_most};
-use x509_cert::Certificate;
 
 /// The container a certificate came in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,6 +52,8 @@ pub struct CertificateReport {
 
 /// Reads a certificate file: `password` opens PKCS#12 (an absent one is tried as empty);
 /// `file_name`, if known, is decoded when it is ORCA-style. Nothing here reads a clock.
+/// Natively only: the Wasm reads in rounds ([`read_certificate_round`]).
+#[cfg(feature = "in-process-signatures")]
 pub fn read_certificate_file(
     bytes: &[u8],
     password: Option<&str>,
@@ -62,18 +63,21 @@ pub fn read_certificate_file(
     Ok(named(report, file_name))
 }
 
-/// One round of [`read_certificate_file`] with the keys `keys` has: `None` when it listed
-/// PBKDF2 derivations to make first (`Keys::take_missing`), then the next round answers.
-/// The Wasm binding derives them with WebCrypto; the answers are those of the native path.
+/// One round of reading a file with the keys `keys` has and the signature checks
+/// `signatures` has answered: `None` when it listed PBKDF2 derivations (`Keys::take_missing`)
+/// or signature checks (`Signatures::take_missing`) to make first, then the next round
+/// answers. The Wasm binding makes them with WebCrypto; the answers are those of the native
+/// path.
 pub fn read_certificate_round(
     bytes: &[u8],
     password: Option<&str>,
     file_name: Option<&str>,
     keys: &mut Keys,
+    signatures: &mut Signatures,
 ) -> Result<Option<CertificateReport>> {
-    let read = read_with_keys(bytes, password, keys);
-    if keys.waiting() {
-        // Whatever this round found, it found without some of the file.
+    let read = read_in_round(bytes, password, keys, signatures);
+    if keys.waiting() || signatures.waiting() {
+        // Whatever this round found, it found without some of the file or its issuer.
         return Ok(None);
     }
     let (report, _) = read?;
@@ -86,20 +90,29 @@ fn named(mut report: CertificateReport, file_name: Option<&str>) -> CertificateR
     report
 }
 
-/// As [`read_certificate_file`], with the end-entity certificate itself for checks that
+/// As [`read_certificate_file`], with the end-entity certificate itself (DER) for checks that
 /// need more than its summary (its issuer's signature on it).
+#[cfg(feature = "in-process-signatures")]
 pub(crate) fn read_with_certificate(
     bytes: &[u8],
     password: Option<&str>,
-) -> Result<(CertificateReport, Certificate)> {
-    read_with_keys(bytes, password, &mut Keys::computing())
+) -> Result<(CertificateReport, Vec<u8>)> {
+    read_in_round(
+        bytes,
+        password,
+        &mut Keys::computing(),
+        &mut Signatures::computing(),
+    )
 }
 
-fn read_with_keys(
+/// One round of the read with the end-entity certificate (DER): when `keys` or `signatures` is
+/// left waiting, the report is incomplete and the caller asks and reads again.
+pub(crate) fn read_in_round(
     bytes: &[u8],
     password: Option<&str>,
     keys: &mut Keys,
-) -> Result<(CertificateReport, Certificate)> {
+    signatures: &mut Signatures,
+) -> Result<(CertificateReport, Vec<u8>)> {
     let (format, ders, private_keys, protection) = match input::classify(bytes)? {
         Input::Certificates { ders, pem } => (
             if pem { Format::Pem } else { Format::Der },
@@ -117,7 +130,7 @@ fn read_with_keys(
             )
         }
     };
-    let (mut report, leaf) = report(format, &ders, &private_keys)?;
+    let (mut report, leaf) = report(format, &ders, &private_keys, signatures)?;
     report.protection = protection;
     Ok((report, leaf))
 }
@@ -127,7 +140,8 @@ fn report(
     format: Format,
     ders: &[Vec<u8>],
     private_keys: &[Zeroizing<Vec<u8>>],
-) -> Result<(CertificateReport, Certificate)> {
+    signatures: &mut Signatures,
+) -> Result<(CertificateReport, Vec<u8>)> {
     // Bounded before any parsing: PEM and DER inputs reach here without the PKCS#12 caps.
     at_most(ders, MAX_CERTIFICATES, "certificates")?;
     at_most(private_keys, MAX_KEYS, "keys")?;
@@ -143,18 +157,17 @@ fn report(
         None => end_entity(&parsed),
     };
     let has_private_key = !private_keys.is_empty();
-    let leaf_certificate = parsed
-        .get(leaf)
-        .ok_or(Error::NoCertificate)?
-        .certificate
-        .clone();
+    let (Some(leaf_der), Some(leaf_certificate)) = (ders.get(leaf), parsed.get(leaf)) else {
+        return Err(Error::NoCertificate);
+    };
     let others: Vec<_> = parsed
         .iter()
         .enumerate()
         .filter(|(index, _)| *index != leaf)
         .map(|(_, other)| &other.certificate)
         .collect();
-    let issuer_key = issuer::find_issuer_key(&leaf_certificate, &others);
+    let issuer_key =
+        issuer::find_issuer_key(leaf_der, &leaf_certificate.certificate, &others, signatures);
     let mut infos: Vec<CertificateInfo> = parsed.into_iter().map(|p| p.info).collect();
     let mut certificate = infos.remove(leaf);
     certificate.issuer_key = issuer_key.map(|key| certificate::hex(&key));
@@ -172,7 +185,7 @@ fn report(
         file_name: None,
         protection: None,
     };
-    Ok((report, leaf_certificate))
+    Ok((report, leaf_der.clone()))
 }
 
 /// The index of the first certificate that one of the keys belongs to. Each key is read
@@ -219,11 +232,29 @@ mod tests {
     fn a_key_of_another_certificate_is_a_mismatch() {
         let rsa = open(include_bytes!("../tests/fixtures/openssl3-default.p12"));
         let ec = open(include_bytes!("../tests/fixtures/ec-p256.p12"));
-        let result = report(Format::Pkcs12, &rsa.certificates, &ec.private_keys);
+        let result = report(
+            Format::Pkcs12,
+            &rsa.certificates,
+            &ec.private_keys,
+            &mut Signatures::computing(),
+        );
         assert_eq!(result.err(), Some(Error::KeyMismatch));
-        let result = report(Format::Pkcs12, &ec.certificates, &rsa.private_keys);
+        let result = report(
+            Format::Pkcs12,
+            &ec.certificates,
+            &rsa.private_keys,
+            &mut Signatures::computing(),
+        );
         assert_eq!(result.err(), Some(Error::KeyMismatch));
-        assert!(report(Format::Pkcs12, &rsa.certificates, &rsa.private_keys).is_ok());
+        assert!(
+            report(
+                Format::Pkcs12,
+                &rsa.certificates,
+                &rsa.private_keys,
+                &mut Signatures::computing()
+            )
+            .is_ok()
+        );
     }
 
     /// The PKCS#8 key re-encoded without its public point (as Java writes it), the private
@@ -252,9 +283,22 @@ mod tests {
     fn an_ec_key_without_its_public_point_is_checked_by_recomputing_it() {
         let ec = open(include_bytes!("../tests/fixtures/ec-p256.p12"));
         let same = [without_public_point(&ec.private_keys[0], false)];
-        assert!(report(Format::Pkcs12, &ec.certificates, &same).is_ok());
+        assert!(
+            report(
+                Format::Pkcs12,
+                &ec.certificates,
+                &same,
+                &mut Signatures::computing()
+            )
+            .is_ok()
+        );
         let other = [without_public_point(&ec.private_keys[0], true)];
-        let result = report(Format::Pkcs12, &ec.certificates, &other);
+        let result = report(
+            Format::Pkcs12,
+            &ec.certificates,
+            &other,
+            &mut Signatures::computing(),
+        );
         assert_eq!(result.err(), Some(Error::KeyMismatch));
     }
 }

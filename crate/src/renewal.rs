@@ -35,12 +35,15 @@ pub use protocol::FOLLOW_REDIRECTS;
 pub use record::{CompanionPlan, RenewalRecord, Secret};
 pub use stage::Stage;
 pub use status::{CertificateStatus, RenewalStatus, terminal_status};
+#[cfg(feature = "in-process-signatures")]
 pub use verify::verify_renewal;
 pub use view::{RenewalView, backup_matches, view};
 
 /// Files and certificates the renewal's tests share.
 #[cfg(test)]
 pub(crate) mod fixtures {
+    use super::effect::{Effect, Step};
+    use super::event::{Event, Outcome};
     use crate::certificate::CertificateInfo;
     use crate::jst::DAY_MS;
     use crate::read_certificate_file;
@@ -61,5 +64,34 @@ pub(crate) mod fixtures {
             .certificate;
         old.not_after -= 1095 * DAY_MS;
         old
+    }
+
+    /// The step after the worker checked the signatures `step` asked about (natively here, with
+    /// WebCrypto in the worker), its effects joined: what one step was before the check moved
+    /// out of the Wasm.
+    pub(crate) fn answer_signature_checks(mut step: Step, now: i64) -> Step {
+        let Some(index) = step
+            .effects
+            .iter()
+            .position(|effect| matches!(effect, Effect::CheckSignatures { .. }))
+        else {
+            return step;
+        };
+        let Effect::CheckSignatures { requests } = step.effects.remove(index) else {
+            return step;
+        };
+        let kept = step.effects.iter().find_map(|effect| match effect {
+            Effect::KeepSecret { secret, .. } => Some(secret.clone()),
+            _ => None,
+        });
+        let valid = requests.iter().map(crate::issuer::native::verify).collect();
+        let event = Event::from(Outcome::SignaturesChecked { valid });
+        let next = super::step(step.record, event, kept.as_ref(), now, 0.0);
+        step.effects.extend(next.effects);
+        Step {
+            record: next.record,
+            effects: step.effects,
+            stray: step.stray.or(next.stray),
+        }
     }
 }

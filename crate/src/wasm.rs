@@ -7,6 +7,7 @@ pub mod http;
 pub mod reader;
 pub mod renewal;
 pub mod settings;
+pub mod signature;
 pub mod stored;
 
 use serde::Serialize;

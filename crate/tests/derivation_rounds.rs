@@ -14,7 +14,8 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use weborca_cert::{
-    CertificateReport, Keys, Pbkdf2Request, Result, read_certificate_file, read_certificate_round,
+    CertificateReport, Keys, Pbkdf2Request, Result, SignatureRequest, Signatures,
+    native_signatures, read_certificate_file, read_certificate_round,
 };
 use zeroize::Zeroizing;
 
@@ -22,17 +23,29 @@ use zeroize::Zeroizing;
 mod fixture_files;
 use fixture_files::{bytes, expected};
 
-/// The answer in rounds, each listed key derived by `derive` (a stand-in for WebCrypto), with
-/// the PBKDF2 lists each round made.
-fn in_rounds(
+/// The answer in rounds, each listed key derived by `derive` and each signature checked by
+/// `verify` (stand-ins for WebCrypto), with the PBKDF2 lists each round made.
+fn in_rounds_checked(
     file: &[u8],
     password: &str,
     derive: impl Fn(&Pbkdf2Request) -> Option<Vec<u8>>,
+    verify: impl Fn(&SignatureRequest) -> bool,
 ) -> (Result<CertificateReport>, Vec<Vec<Pbkdf2Request>>) {
     let mut keys = Keys::asking();
+    let mut signatures = Signatures::asking();
     let mut lists = Vec::new();
+    let mut checked = 0;
     loop {
-        match read_certificate_round(file, Some(password), None, &mut keys) {
+        match read_certificate_round(file, Some(password), None, &mut keys, &mut signatures) {
+            // What the binding does once the file is open: one round of signature checks.
+            Ok(None) if signatures.waiting() && !keys.waiting() => {
+                for request in signatures.take_missing() {
+                    let valid = verify(&request);
+                    signatures.provide(request, valid);
+                }
+                checked += 1;
+                assert_eq!(checked, 1, "one round of signature checks");
+            }
             Ok(None) => {
                 let missing = keys.take_missing();
                 // What the binding does while WebCrypto works.
@@ -52,6 +65,15 @@ fn in_rounds(
             Err(err) => return (Err(err), lists),
         }
     }
+}
+
+/// The answer in rounds, the signatures checked as WebCrypto would.
+fn in_rounds(
+    file: &[u8],
+    password: &str,
+    derive: impl Fn(&Pbkdf2Request) -> Option<Vec<u8>>,
+) -> (Result<CertificateReport>, Vec<Vec<Pbkdf2Request>>) {
+    in_rounds_checked(file, password, derive, native_signatures::verify)
 }
 
 fn derived_elsewhere(password: &str) -> impl Fn(&Pbkdf2Request) -> Option<Vec<u8>> + '_ {
@@ -133,4 +155,29 @@ fn damaged_files_answer_the_same_in_rounds() {
         let (rounds, _) = in_rounds(&flipped, row.password, derived_elsewhere(row.password));
         assert_eq!(rounds, native, "{} with a flipped byte", row.file);
     }
+}
+
+#[test]
+fn the_chain_s_ca_is_the_issuer_only_when_its_signature_checks() {
+    let file = bytes("openssl-legacy-chain.p12");
+    let password = "orca-test-pass";
+    let native = read_certificate_file(file, Some(password), None).expect("opens");
+    assert!(
+        native.certificate.issuer_key.is_some(),
+        "the CA in the file"
+    );
+    let right = in_rounds(file, password, derived_elsewhere(password)).0;
+    assert_eq!(right.as_ref().ok(), Some(&native));
+    // The verifier refuses (a wrong key, or WebCrypto refusing it): no issuer key, the rest
+    // of the report unchanged.
+    let wrong = in_rounds_checked(file, password, derived_elsewhere(password), |_| false).0;
+    let mut expected = native.clone();
+    expected.certificate.issuer_key = None;
+    assert_eq!(wrong.ok(), Some(expected));
+    // A file without a chain asks nothing.
+    let alone = bytes("openssl-legacy.p12");
+    let asked = in_rounds_checked(alone, password, derived_elsewhere(password), |_| {
+        panic!("nothing to check")
+    });
+    assert!(asked.0.is_ok());
 }

@@ -11,6 +11,10 @@
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 use weborca_cert::wasm::reader::read_certificate;
+use weborca_cert::{
+    Keys, SignatureAlgorithm, SignatureRequest, Signatures, native_signatures,
+    read_certificate_round,
+};
 
 #[path = "support/fixture_files.rs"]
 mod fixture_files;
@@ -117,6 +121,13 @@ async fn pbkdf2_goes_to_web_crypto_and_the_answer_is_the_native_one() {
             "{}",
             row.file
         );
+        // The chain's CA confirmed by WebCrypto as by the native verifier.
+        assert_eq!(
+            field(&certificate, "issuerKey").as_string(),
+            native.certificate.issuer_key,
+            "{}",
+            row.file
+        );
         let derived = web_crypto_derivations();
         let pbes2 = native.protection.as_ref().map_or(0, |p| {
             p.encryption
@@ -219,4 +230,94 @@ fn a_settings_form_is_refused_whole_with_the_key_and_reason() {
             "{form}"
         );
     }
+}
+
+/// WebCrypto's answers to `requests`, through the binding the worker calls for the renewal's
+/// `checkSignatures` effect.
+async fn web_crypto_answers(requests: &[SignatureRequest]) -> Vec<bool> {
+    let requests = serde_wasm_bindgen::to_value(requests).expect("requests");
+    let answers = weborca_cert::wasm::signature::check_signatures(requests)
+        .await
+        .expect("answers");
+    js_sys::Array::from(&answers)
+        .iter()
+        .map(|answer| answer.as_bool().expect("a boolean"))
+        .collect()
+}
+
+/// The certificate's own SubjectPublicKeyInfo (DER).
+fn own_key(der: &[u8]) -> Vec<u8> {
+    use der::{Decode, Encode};
+    x509_cert::Certificate::from_der(der)
+        .expect("certificate")
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .expect("SPKI")
+}
+
+#[wasm_bindgen_test]
+async fn signatures_are_checked_by_web_crypto_right_and_wrong_keys_rsa_and_ec() {
+    use p256::ecdsa::signature::Signer;
+    use p256::pkcs8::EncodePublicKey;
+    // RSA: the fixtures' CA signed client3948 (the request the reader asks in its round).
+    let mut keys = Keys::asking();
+    let mut signatures = Signatures::asking();
+    let file = fixture_files::bytes("openssl-legacy-chain.p12");
+    loop {
+        let round =
+            read_certificate_round(file, Some("orca-test-pass"), None, &mut keys, &mut signatures);
+        assert!(matches!(round, Ok(None)), "the CA's signature is asked");
+        if signatures.waiting() && !keys.waiting() {
+            break;
+        }
+        let missing = keys.take_missing();
+        keys.compute_deferred();
+        for request in missing {
+            let key = request.compute(b"orca-test-pass");
+            keys.provide(request, key, b"orca-test-pass");
+        }
+    }
+    let rsa = signatures.take_missing().remove(0);
+    assert_eq!(rsa.algorithm, SignatureAlgorithm::RsaSha256);
+    let client = fixture_files::bytes("client3948.der");
+    let wrong_rsa = SignatureRequest {
+        key: own_key(client),
+        ..rsa.clone()
+    };
+    // EC: a P-256 key signs; another P-256 key does not verify it.
+    let signer = p256::ecdsa::SigningKey::from_slice(&[7; 32]).expect("scalar");
+    let other = p256::ecdsa::SigningKey::from_slice(&[9; 32]).expect("scalar");
+    let signed = b"tbsCertificate".to_vec();
+    let signature: p256::ecdsa::Signature = signer.sign(&signed);
+    let spki = |key: &p256::ecdsa::SigningKey| {
+        key.verifying_key()
+            .to_public_key_der()
+            .expect("SPKI")
+            .as_bytes()
+            .to_vec()
+    };
+    let ec = SignatureRequest {
+        algorithm: SignatureAlgorithm::EcdsaP256Sha256,
+        key: spki(&signer),
+        signed,
+        signature: signature.to_bytes().to_vec(),
+    };
+    let wrong_ec = SignatureRequest {
+        key: spki(&other),
+        ..ec.clone()
+    };
+    // An RSA key named for ECDSA, and bytes that are no key: refused, so false.
+    let mismatched = SignatureRequest {
+        key: rsa.key.clone(),
+        ..ec.clone()
+    };
+    let garbage = SignatureRequest {
+        key: b"not a key".to_vec(),
+        ..rsa.clone()
+    };
+    let requests = [rsa, wrong_rsa, ec, wrong_ec, mismatched, garbage];
+    let native: Vec<bool> = requests.iter().map(native_signatures::verify).collect();
+    assert_eq!(native, [true, false, true, false, false, false]);
+    assert_eq!(web_crypto_answers(&requests).await, native);
 }

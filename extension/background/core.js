@@ -4,7 +4,7 @@
 import init from '../../pkg/weborca_cert.js';
 
 export {
-  autoRenewalPlan, coreVersion, diagnosticsText, discoveredRegistrations, errorCodes, effectiveSettings, isWeborcaOrigin, newRegistration, overview, performRequest, readCertificate,
+  autoRenewalPlan, checkSignatures, coreVersion, diagnosticsText, discoveredRegistrations, errorCodes, effectiveSettings, isWeborcaOrigin, newRegistration, overview, performRequest, readCertificate,
   renewalApiUrl, renewalBackupMatches, renewalRemovalRefused, renewalStart, renewalStep, renewalView, snoozeUntil,
   storedState, terminalStatus, validateSettings, withEntriesKeptInPlace,
 } from '../../pkg/weborca_cert.js';

@@ -154,6 +154,9 @@ async function perform(effect, record) {
     case Effect.NOTIFY:
       await notify(record, effect.notice);
       return null;
+    case Effect.CHECK_SIGNATURES:
+      // WebCrypto, through the core's binding: the core itself carries no RSA.
+      return { type: Event.SIGNATURES_CHECKED, valid: await core.checkSignatures(effect.requests) };
     case Effect.WAKE:
       await chrome.alarms.create(Alarm.wake(record.fingerprint), { when: Math.max(effect.at, Date.now() + 1000) });
       return null;

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weborca_cert::{Keys, read_certificate_round};
+use weborca_cert::{Keys, Signatures, native_signatures, read_certificate_round};
 use weborca_cert_fuzz::{PASS, check_report};
 
 fuzz_target!(|data: &[u8]| {
@@ -29,11 +29,19 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// The binding's loop, with each listed key derived by the core's own PBKDF2.
+/// The binding's loop, with each listed key derived by the core's own PBKDF2 and each
+/// signature checked by the native verifier.
 fn in_rounds(file: &[u8], password: &str) -> weborca_cert::Result<weborca_cert::CertificateReport> {
     let mut keys = Keys::asking();
+    let mut signatures = Signatures::asking();
     for _ in 0..16 {
-        match read_certificate_round(file, Some(password), None, &mut keys) {
+        match read_certificate_round(file, Some(password), None, &mut keys, &mut signatures) {
+            Ok(None) if signatures.waiting() && !keys.waiting() => {
+                for request in signatures.take_missing() {
+                    let valid = native_signatures::verify(&request);
+                    signatures.provide(request, valid);
+                }
+            }
             Ok(None) => {
                 let missing = keys.take_missing();
                 keys.compute_deferred();

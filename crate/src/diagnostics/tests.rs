@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::certificate::CertificateInfo;
-use crate::renewal::fixtures::{PASS, WITH_CHAIN as RENEWED, three_years_earlier};
+use crate::renewal::fixtures::{
+    PASS, WITH_CHAIN as RENEWED, answer_signature_checks, three_years_earlier,
+};
 use crate::renewal::{Event, Outcome, Secret, StartRequest, start, step};
 use crate::settings::{FIELDS, effective_json};
 
@@ -48,14 +50,14 @@ fn renewal_downloading(secret: &Secret) -> RenewalRecord {
 
 /// The same renewal once the file came and was verified: the secret holds the file too.
 fn renewal_verified(secret: &Secret) -> RenewalRecord {
-    step(
+    let answered = step(
         renewal_downloading(secret),
         response(200, RENEWED),
         Some(secret),
         NOW,
         0.0,
-    )
-    .record
+    );
+    answer_signature_checks(answered, NOW).record
 }
 
 fn registration() -> Registration {

@@ -8,6 +8,7 @@ use super::event::EventKind;
 use super::record::{RenewalRecord, Secret};
 use super::stored::StageName;
 use crate::certificate::CertificateInfo;
+use crate::issuer::SignatureRequest;
 
 /// What the worker is to do, in order; results come back as events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -62,6 +63,12 @@ pub enum Effect {
         certificate: Box<CertificateInfo>,
         /// The `.p12`'s name.
         file_name: String,
+    },
+    /// Check each signature with the browser's WebCrypto (`checkSignatures` in the core's
+    /// bindings does it), then answer [`Outcome::SignaturesChecked`](super::event::Outcome::SignaturesChecked) in the same order.
+    CheckSignatures {
+        /// What to check.
+        requests: Vec<SignatureRequest>,
     },
     /// Tell the user.
     Notify {

@@ -85,6 +85,12 @@ pub enum Outcome {
         /// The `.p12`'s, when there was one to save.
         p12_path: Option<String>,
     },
+    /// The signatures the last step asked about were checked (WebCrypto), in its order:
+    /// whether each key verifies (a key or signature WebCrypto refuses is `false`).
+    SignaturesChecked {
+        /// One answer per request.
+        valid: Vec<bool>,
+    },
     /// The companion imported the renewed certificate into the computer's store.
     CompanionImported,
     /// The companion backed both files up and checked the copy.
@@ -137,6 +143,7 @@ impl Event {
             Self::Outcome(Outcome::SaveFailed) => EventKind::SaveFailed,
             Self::Outcome(Outcome::Registered) => EventKind::Registered,
             Self::Outcome(Outcome::HeldExported { .. }) => EventKind::HeldExported,
+            Self::Outcome(Outcome::SignaturesChecked { .. }) => EventKind::SignaturesChecked,
             Self::Outcome(Outcome::CompanionImported) => EventKind::CompanionImported,
             Self::Outcome(Outcome::CompanionBackedUp { .. }) => EventKind::CompanionBackedUp,
             Self::Outcome(Outcome::CompanionRefused { .. }) => EventKind::CompanionRefused,
@@ -173,6 +180,8 @@ struct EventFields {
     code: Option<String>,
     #[serde(default)]
     password_path: Option<String>,
+    #[serde(default)]
+    valid: Option<Vec<bool>>,
 }
 
 /// Each event's name on the wire (`type`), written once: here.
@@ -194,6 +203,7 @@ pub enum EventKind {
     ExportHeld,
     HeldExported,
     DiscardHeld,
+    SignaturesChecked,
     CompanionImported,
     CompanionBackedUp,
     CompanionRefused,
@@ -233,6 +243,9 @@ impl TryFrom<EventFields> for Event {
                 p12_path: fields.p12_path,
             }),
             EventKind::DiscardHeld => Command::DiscardHeld.into(),
+            EventKind::SignaturesChecked => Self::Outcome(Outcome::SignaturesChecked {
+                valid: fields.valid.ok_or("missing field `valid`")?,
+            }),
             EventKind::CompanionImported => Outcome::CompanionImported.into(),
             EventKind::CompanionBackedUp => Self::Outcome(Outcome::CompanionBackedUp {
                 path: fields.path.ok_or("missing field `path`")?,

@@ -239,6 +239,9 @@ impl Machine<'_> {
                 attempt,
                 retry,
             } => self.downloading(uri, attempt, retry, event),
+            Stage::CheckingSignature { uri, attempt } => {
+                self.checking_signature(uri, attempt, event)
+            }
             Stage::DownloadStuck {
                 uri,
                 attempt,

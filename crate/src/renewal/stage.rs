@@ -92,6 +92,15 @@ pub enum Stage {
         /// The last GET failed; the next is due then.
         retry: Option<Retry>,
     },
+    /// The downloaded file opened and passed every check but its issuer's signature, which
+    /// the worker checks with WebCrypto (the Wasm carries no RSA). The file and its password
+    /// are kept, durably, meanwhile.
+    CheckingSignature {
+        /// Where the file came from (a damaged file is fetched again from there).
+        uri: String,
+        /// GETs so far.
+        attempt: u32,
+    },
     /// The file will not come on its own: the user may GET it again or, confirmed, apply for
     /// a new certificate. The password is kept.
     DownloadStuck {
@@ -255,6 +264,7 @@ impl Stage {
             | Self::Requesting { .. }
             | Self::Waiting { .. }
             | Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
             | Self::Importing { .. }
@@ -279,6 +289,7 @@ impl Stage {
     pub fn keeps_durable_secret(&self) -> bool {
         match self {
             Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
             | Self::Importing { .. }
@@ -304,6 +315,7 @@ impl Stage {
             | Self::Requesting { .. }
             | Self::Waiting { .. }
             | Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
             | Self::Saving { .. }
             | Self::Importing { .. }
             | Self::BackingUp { .. }
@@ -330,6 +342,7 @@ impl Stage {
             Self::Requesting { .. } => StageName::Requesting,
             Self::Waiting { .. } => StageName::Waiting,
             Self::Downloading { .. } | Self::DownloadStuck { .. } => StageName::Answered,
+            Self::CheckingSignature { .. } => StageName::CheckingSignature,
             Self::Saving {
                 password_file: None,
                 ..
@@ -366,6 +379,7 @@ impl Stage {
             Self::Saving { stuck, .. } => stuck.then_some(Failure::new(Code::SaveFailed, None)),
             Self::Probing { .. }
             | Self::Requesting { .. }
+            | Self::CheckingSignature { .. }
             | Self::Importing { .. }
             | Self::BackingUp { .. }
             | Self::Registering { .. }
@@ -387,6 +401,7 @@ impl Stage {
             | Self::Requesting { .. }
             | Self::Waiting { .. }
             | Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
             | Self::DownloadStuck { .. }
             | Self::Held { .. }
             | Self::Uncertain { .. }
@@ -400,6 +415,7 @@ impl Stage {
             Self::Probing { .. } | Self::Waiting { .. } => Some(false),
             Self::Requesting { .. } | Self::Uncertain { .. } => None,
             Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
             | Self::DownloadStuck { .. }
             | Self::Saving { .. }
             | Self::Importing { .. }

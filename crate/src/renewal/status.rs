@@ -113,6 +113,7 @@ fn renewed_status(record: &RenewalRecord) -> RenewalStatus {
         | Stage::Requesting { .. }
         | Stage::Waiting { .. }
         | Stage::Downloading { .. }
+        | Stage::CheckingSignature { .. }
         | Stage::DownloadStuck { .. }
         | Stage::Saving { .. }
         | Stage::Importing { .. }

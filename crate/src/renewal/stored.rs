@@ -2,7 +2,8 @@
 //!
 //! Stored in the flat shape every release so far wrote (`state`, `issued`, `uri`, `error`, …):
 //! records written mid-renewal by an earlier release resume, and an earlier release still
-//! reads what this one writes (except the new `held` stage, which it sets aside as it does any
+//! reads what this one writes (except the stages it does not know — `held` before 0.1,
+//! `checkingSignature` before 0.3, a few milliseconds long — which it sets aside as it does any
 //! entry it cannot read). Decoding checks each stage has its data; a record that does not is
 //! set aside (see `crate/src/stored.rs`), never guessed at.
 
@@ -29,6 +30,8 @@ pub enum StageName {
     Waiting,
     /// [`Stage::Downloading`] and [`Stage::DownloadStuck`] (told apart by the timer).
     Answered,
+    /// [`Stage::CheckingSignature`].
+    CheckingSignature,
     /// [`Stage::Saving`] before the password file is saved.
     Verified,
     /// [`Stage::Saving`] with the password file saved.
@@ -204,7 +207,8 @@ impl From<RenewalRecord> for StoredRecord {
                 uri,
                 attempt,
                 reason: _,
-            } => {
+            }
+            | Stage::CheckingSignature { uri, attempt } => {
                 stored.uri = Some(uri);
                 stored.download_attempt = attempt;
             }
@@ -352,6 +356,10 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                     at,
                     reason: reason.unwrap_or(Failure::new(Code::DownloadFailed, None)),
                 }),
+            },
+            (StageName::CheckingSignature, _) => Stage::CheckingSignature {
+                uri: uri.ok_or(INCOMPLETE)?,
+                attempt: download_attempt,
             },
             (StageName::Verified, reason) => Stage::Saving {
                 renewed: renewed.ok_or(INCOMPLETE)?,

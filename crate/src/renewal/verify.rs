@@ -9,8 +9,9 @@
 use super::code::Code;
 use crate::certificate::{CertificateInfo, hex_decode};
 use crate::error::Error;
-use crate::issuer::{SignatureCheck, check_signature};
-use crate::reader::{CertificateReport, read_with_certificate};
+use crate::issuer::{SignatureCheck, Signatures};
+use crate::pkcs12::Keys;
+use crate::reader::{CertificateReport, read_in_round};
 
 /// Why a downloaded file may not replace the current certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,7 @@ pub(super) enum Refused {
 
 impl Refused {
     /// The stable code.
+    #[cfg(feature = "in-process-signatures")]
     pub(super) fn code(&self) -> Code {
         match self {
             Self::Damaged { code } | Self::NotOurs { code, .. } => *code,
@@ -43,12 +45,18 @@ impl Refused {
 /// For the companion: whether `bytes`, opened with `pass`, renews `old` (a certificate in the
 /// computer's store) by the same rules as a download — the same terminal, a later end, the
 /// same issuer; the code of the first defect if not.
+#[cfg(feature = "in-process-signatures")]
 pub fn verify_renewal(
     bytes: &[u8],
     pass: &str,
     old: &CertificateInfo,
 ) -> Result<CertificateReport, Code> {
-    verify_renewed(bytes, pass, old).map_err(|refused| refused.code())
+    match verify_renewed(bytes, pass, old, &mut Signatures::computing()) {
+        Ok(Some(report)) => Ok(report),
+        // Computed here, never asked.
+        Ok(None) => Err(Code::RenewedUnverifiable),
+        Err(refused) => Err(refused.code()),
+    }
 }
 
 /// Opens the downloaded file with `pass` and checks it may replace `old`, the certificate
@@ -70,34 +78,41 @@ pub fn verify_renewal(
 ///   (kept from the first registration that carried the CA, across renewals);
 /// - `renewed_unverifiable`: the issuer's key is known but its algorithm is one this core
 ///   does not verify; refused rather than assumed.
+///
+/// `Ok(None)` while `signatures` waits for checks (the file's own chain, the registered
+/// issuer's key): the caller answers them and verifies again, and only then is anything
+/// decided, so the answer is the one a verifier in this process would give.
 pub(super) fn verify_renewed(
     bytes: &[u8],
     pass: &str,
     old: &CertificateInfo,
-) -> Result<CertificateReport, Refused> {
+    signatures: &mut Signatures,
+) -> Result<Option<CertificateReport>, Refused> {
     let not_ours = |code| Refused::NotOurs {
         code,
         certificate: None,
     };
     let (mut report, certificate) =
-        read_with_certificate(bytes, Some(pass)).map_err(|err| match err {
-            Error::WrongPassword => Refused::Damaged {
-                code: Code::RenewedWrongPassword,
-            },
-            Error::KeyMismatch => not_ours(Code::RenewedKeyMismatch),
-            // Built to exhaust the reader: a hostile server's file, never a damaged one.
-            Error::TooMuchWork { .. }
-            | Error::TooManyParts { .. }
-            | Error::IterationsTooHigh { .. } => not_ours(Code::RenewedTooComplex),
-            Error::TooLarge { .. } => not_ours(Code::RenewedTooLarge),
-            // A format this reader lacks: the same file comes again on every download.
-            Error::UnsupportedAlgorithm { .. } => not_ours(Code::RenewedUnsupported),
-            Error::NotCertificateOrPkcs12
-            | Error::Truncated { .. }
-            | Error::Malformed { .. }
-            | Error::NoCertificate => Refused::Damaged {
-                code: Code::RenewedUnreadable,
-            },
+        read_in_round(bytes, Some(pass), &mut Keys::computing(), signatures).map_err(|err| {
+            match err {
+                Error::WrongPassword => Refused::Damaged {
+                    code: Code::RenewedWrongPassword,
+                },
+                Error::KeyMismatch => not_ours(Code::RenewedKeyMismatch),
+                // Built to exhaust the reader: a hostile server's file, never a damaged one.
+                Error::TooMuchWork { .. }
+                | Error::TooManyParts { .. }
+                | Error::IterationsTooHigh { .. } => not_ours(Code::RenewedTooComplex),
+                Error::TooLarge { .. } => not_ours(Code::RenewedTooLarge),
+                // A format this reader lacks: the same file comes again on every download.
+                Error::UnsupportedAlgorithm { .. } => not_ours(Code::RenewedUnsupported),
+                Error::NotCertificateOrPkcs12
+                | Error::Truncated { .. }
+                | Error::Malformed { .. }
+                | Error::NoCertificate => Refused::Damaged {
+                    code: Code::RenewedUnreadable,
+                },
+            }
         })?;
     let new = &report.certificate;
     let defect = if !report.has_private_key {
@@ -116,20 +131,25 @@ pub(super) fn verify_renewed(
         // The registered file's issuer key is the one to trust; the renewed file's chain only
         // proves the file is consistent with itself (its own issuer key was checked on reading).
         match old.issuer_key.as_deref().and_then(hex_decode) {
-            Some(key) => match check_signature(&certificate, &key) {
+            Some(key) => match signatures.check(&certificate, &key) {
                 // The same key checks the next renewal, even if this file carries no chain.
-                SignatureCheck::Valid => {
+                Some(SignatureCheck::Valid) => {
                     report.certificate.issuer_key.clone_from(&old.issuer_key);
                     None
                 }
-                SignatureCheck::Invalid => Some(Code::RenewedBadSignature),
-                SignatureCheck::Unsupported => Some(Code::RenewedUnverifiable),
+                Some(SignatureCheck::Invalid) => Some(Code::RenewedBadSignature),
+                Some(SignatureCheck::Unsupported) => Some(Code::RenewedUnverifiable),
+                // Asked: `signatures` is waiting, decided below.
+                None => None,
             },
             None => None,
         }
     };
+    if signatures.waiting() {
+        return Ok(None);
+    }
     match defect {
-        None => Ok(report),
+        None => Ok(Some(report)),
         Some(code) => Err(Refused::NotOurs {
             code,
             certificate: Some(Box::new(report.certificate)),
@@ -142,6 +162,16 @@ mod tests {
     use super::*;
     use crate::jst::DAY_MS;
     use crate::renewal::fixtures::{LEGACY, PASS, WITH_CHAIN, three_years_earlier as current};
+
+    /// Verified with the checks computed here.
+    fn verify_renewed(
+        bytes: &[u8],
+        pass: &str,
+        old: &CertificateInfo,
+    ) -> Result<CertificateReport, Refused> {
+        super::verify_renewed(bytes, pass, old, &mut Signatures::computing())
+            .map(|report| report.expect("computed here, never asked"))
+    }
 
     #[test]
     fn a_renewed_file_for_the_same_terminal_from_the_same_issuer_passes() {
@@ -219,8 +249,9 @@ mod tests {
         // Same names, but the registered issuer key is another one (here: the client's own).
         let mut other_key = current(WITH_CHAIN);
         let client_key = crate::reader::read_with_certificate(LEGACY, Some(PASS))
-            .map(|(_, cert)| {
-                use der::Encode;
+            .map(|(_, der)| {
+                use der::{Decode, Encode};
+                let cert = x509_cert::Certificate::from_der(&der).expect("certificate");
                 cert.tbs_certificate()
                     .subject_public_key_info()
                     .to_der()

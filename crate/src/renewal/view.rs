@@ -237,6 +237,10 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
             attempt: tries,
             uri: _,
         }
+        | Stage::CheckingSignature {
+            attempt: tries,
+            uri: _,
+        }
         | Stage::Saving {
             stuck: false,
             attempt: tries,
@@ -379,6 +383,7 @@ pub fn view(record: &RenewalRecord) -> RenewalView {
         | Stage::Requesting { .. }
         | Stage::Waiting { .. }
         | Stage::Downloading { .. }
+        | Stage::CheckingSignature { .. }
         | Stage::DownloadStuck { .. }
         | Stage::Registering { .. }
         | Stage::AwaitingImport {
@@ -454,6 +459,7 @@ pub fn backup_matches(record: &RenewalRecord, copy_fingerprint: &str) -> bool {
         | Stage::Requesting { .. }
         | Stage::Waiting { .. }
         | Stage::Downloading { .. }
+        | Stage::CheckingSignature { .. }
         | Stage::DownloadStuck { .. }
         | Stage::Saving { .. }
         | Stage::Importing { .. }

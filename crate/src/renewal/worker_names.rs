@@ -99,6 +99,7 @@ fn one_of_each() -> Vec<Effect> {
             notice: Notice::Failed,
         },
         Effect::Wake { at: 0 },
+        Effect::CheckSignatures { requests: vec![] },
         Effect::CompanionImport {
             fingerprint: String::new(),
         },
@@ -121,6 +122,7 @@ fn one_of_each() -> Vec<Effect> {
             | Effect::Register { .. }
             | Effect::Notify { .. }
             | Effect::Wake { .. }
+            | Effect::CheckSignatures { .. }
             | Effect::CompanionImport { .. }
             | Effect::CompanionBackup { .. }
             | Effect::ExportHeld { .. } => {}
@@ -138,6 +140,6 @@ fn effects_are_named_as_the_core_names_them() {
             written["type"].as_str().expect("a type").to_owned()
         })
         .collect();
-    assert_eq!(core.len(), 11, "one sample per effect");
+    assert_eq!(core.len(), 12, "one sample per effect");
     assert_eq!(sorted(worker_names("Effect")), sorted(core));
 }

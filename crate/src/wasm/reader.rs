@@ -9,7 +9,8 @@ use super::{ErrorObject, set, to_js};
 /// Reads a certificate file; resolves to the report or rejects with `{ code, … }`.
 /// `password` opens PKCS#12 and is wiped after use. The PBKDF2 keys the file needs are
 /// derived with the browser's WebCrypto (`crypto.subtle`, all of a round at once), which is
-/// several times faster than SHA-256 in Wasm; see `pkcs12/keys.rs`.
+/// several times faster than SHA-256 in Wasm (see `pkcs12/keys.rs`); the issuer's signature
+/// is checked with it too (see `issuer.rs`).
 #[wasm_bindgen(js_name = readCertificate)]
 pub async fn read_certificate(
     bytes: Vec<u8>,
@@ -17,6 +18,7 @@ pub async fn read_certificate(
     file_name: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let mut keys = crate::Keys::asking();
+    let mut signatures = crate::Signatures::asking();
     let secret = password.as_deref().unwrap_or("").as_bytes();
     let result = loop {
         match crate::read_certificate_round(
@@ -24,9 +26,18 @@ pub async fn read_certificate(
             password.as_deref(),
             file_name.as_deref(),
             &mut keys,
+            &mut signatures,
         ) {
             Ok(Some(report)) => break Ok(report),
             Err(err) => break Err(err),
+            // The file is open; the issuer's signature is asked of WebCrypto.
+            Ok(None) if signatures.waiting() && !keys.waiting() => {
+                let requests = signatures.take_missing();
+                let valid = super::signature::web_crypto_verify(&requests).await;
+                for (request, valid) in requests.into_iter().zip(valid) {
+                    signatures.provide(request, valid);
+                }
+            }
             Ok(None) => {
                 let missing = keys.take_missing();
                 let derivations = start_web_crypto_pbkdf2(secret, &missing).await;
@@ -61,11 +72,7 @@ async fn start_web_crypto_pbkdf2(
     if requests.is_empty() {
         return None;
     }
-    let global = js_sys::global();
-    let subtle = js_sys::Reflect::get(&global, &"crypto".into())
-        .and_then(|crypto| js_sys::Reflect::get(&crypto, &"subtle".into()))
-        .ok()
-        .filter(|subtle| subtle.is_object())?;
+    let subtle = super::signature::subtle()?;
     let secret = js_sys::Uint8Array::from(password);
     let import = call(
         &subtle,
@@ -144,7 +151,11 @@ async fn finish_web_crypto_pbkdf2(
 }
 
 /// `target[method](...args)`, for the few WebCrypto calls (a promise, or what was thrown).
-fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<js_sys::Promise, JsValue> {
+pub(super) fn call(
+    target: &JsValue,
+    method: &str,
+    args: &[JsValue],
+) -> Result<js_sys::Promise, JsValue> {
     let function: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.dyn_into()?;
     let args: js_sys::Array = args.iter().collect();
     function.apply(target, &args)?.dyn_into()

@@ -12,6 +12,7 @@ use super::super::verify::{Refused, verify_renewed};
 use super::{HELD_FILE_CAP, MAX_DOWNLOAD_ATTEMPTS, Machine, no_answer, retry_delay};
 use crate::certificate::CertificateInfo;
 use crate::file_name::renewed_names;
+use crate::issuer::Signatures;
 
 impl Machine<'_> {
     pub(super) fn downloading(
@@ -116,29 +117,9 @@ impl Machine<'_> {
             200 if too_large => {
                 self.hold(Failure::new(Code::RenewedTooLarge, Some(200)), None, None)
             }
-            200 => match verify_renewed(body, &secret.pass, &self.record.current) {
-                Ok(report) => {
-                    let names = renewed_names(&report.certificate, self.now);
-                    self.keep_file(secret, body);
-                    self.verified(Renewed {
-                        certificate: report.certificate,
-                        names,
-                    })
-                }
-                // A damaged download (a proxy's page, a cut transfer, a stale file, a flipped
-                // bit) may come right: the GET again, on the timer, never the POST.
-                Err(Refused::Damaged { code }) => {
-                    self.download_later(uri, attempt, Failure::new(code, Some(200)))
-                }
-                Err(Refused::NotOurs { code, certificate }) => {
-                    // A real certificate file is a few KB; a larger one (a work bomb) is not
-                    // kept in extension storage, only its password.
-                    if body.len() <= HELD_FILE_CAP {
-                        self.keep_file(secret, body);
-                    }
-                    self.hold(Failure::new(code, None), certificate, None)
-                }
-            },
+            200 => {
+                self.verify_download(uri, attempt, secret, body, &mut Signatures::asking(), false)
+            }
             404 | 410 => self.stuck(uri, attempt, Failure::new(Code::DownloadGone, Some(status))),
             429 | 500..=599 => self.download_later(
                 uri,
@@ -150,6 +131,98 @@ impl Machine<'_> {
                 attempt,
                 Failure::new(Code::DownloadRefused, Some(status)),
             ),
+        }
+    }
+
+    /// The downloaded file verified with the signature checks answered so far (`kept`: it is
+    /// already kept in the secret): saved on, fetched again, held, or — when a signature is
+    /// still to check — kept and asked of the worker.
+    fn verify_download(
+        &mut self,
+        uri: String,
+        attempt: u32,
+        secret: &Secret,
+        body: &[u8],
+        signatures: &mut Signatures,
+        kept: bool,
+    ) -> Stage {
+        match verify_renewed(body, &secret.pass, &self.record.current, signatures) {
+            Ok(Some(report)) => {
+                let names = renewed_names(&report.certificate, self.now);
+                if !kept {
+                    self.keep_file(secret, body);
+                }
+                self.verified(Renewed {
+                    certificate: report.certificate,
+                    names,
+                })
+            }
+            // Everything else passed: the file is kept before the worker checks.
+            Ok(None) => {
+                if !kept {
+                    self.keep_file(secret, body);
+                }
+                self.effects.push(Effect::CheckSignatures {
+                    requests: signatures.take_missing(),
+                });
+                Stage::CheckingSignature { uri, attempt }
+            }
+            // A damaged download (a proxy's page, a cut transfer, a stale file, a flipped
+            // bit) may come right: the GET again, on the timer, never the POST.
+            Err(Refused::Damaged { code }) => {
+                self.download_later(uri, attempt, Failure::new(code, Some(200)))
+            }
+            Err(Refused::NotOurs { code, certificate }) => {
+                // A real certificate file is a few KB; a larger one (a work bomb) is not
+                // kept in extension storage, only its password.
+                if !kept && body.len() <= HELD_FILE_CAP {
+                    self.keep_file(secret, body);
+                }
+                self.hold(Failure::new(code, None), certificate, None)
+            }
+        }
+    }
+
+    /// The worker checks the issuer's signature on the kept file (WebCrypto): the answers
+    /// finish the verification begun in [`Machine::downloading`].
+    pub(super) fn checking_signature(&mut self, uri: String, attempt: u32, event: Event) -> Stage {
+        let stay = |uri| Stage::CheckingSignature { uri, attempt };
+        let kept = self
+            .secret
+            .and_then(|secret| secret.file.as_deref().map(|file| (secret, file)));
+        match event {
+            Event::Outcome(Outcome::SignaturesChecked { valid }) => {
+                // The kept file is gone (never by this machine): fetched again.
+                let Some((secret, file)) = kept else {
+                    return self.get(uri, attempt);
+                };
+                // The same checks again, in the same order, now with their answers.
+                let mut signatures = Signatures::asking();
+                let _ = verify_renewed(file, &secret.pass, &self.record.current, &mut signatures);
+                let asked = signatures.take_missing();
+                if asked.len() != valid.len() {
+                    return self.stray(Outcome::SignaturesChecked { valid }, stay(uri));
+                }
+                for (request, valid) in asked.into_iter().zip(valid) {
+                    signatures.provide(request, valid);
+                }
+                self.verify_download(uri, attempt, secret, file, &mut signatures, true)
+            }
+            // A new worker asks again (the last may have died before answering).
+            Event::Timer(Timer::WorkerStarted) => match kept {
+                Some((secret, file)) => self.verify_download(
+                    uri,
+                    attempt,
+                    secret,
+                    file,
+                    &mut Signatures::asking(),
+                    true,
+                ),
+                None => self.get(uri, attempt),
+            },
+            Event::Timer(Timer::Tick) => stay(uri),
+            Event::Command(command) => self.stray(command, stay(uri)),
+            Event::Outcome(other) => self.stray(other, stay(uri)),
         }
     }
 

@@ -106,9 +106,11 @@ pub(super) fn secret_with(file: &[u8]) -> Secret {
     }
 }
 
-/// Runs `event` on `record` with `secret`, at NOW.
+/// One step as the worker runs it: a `CheckSignatures` effect is performed at once (here with
+/// the native verifier, in the worker with WebCrypto) and its answer fed back, so the two
+/// steps read as one; `download/tests.rs` drives the check step by step.
 pub(super) fn on(record: RenewalRecord, event: Event, secret: Option<&Secret>) -> Step {
-    advance(record, event, secret, NOW, 0.0)
+    crate::renewal::fixtures::answer_signature_checks(advance(record, event, secret, NOW, 0.0), NOW)
 }
 
 pub(super) fn requests(step: &Step) -> Vec<(&'static str, String)> {
@@ -202,6 +204,18 @@ pub(super) fn answered_for(change: impl FnOnce(&mut CertificateInfo)) -> Renewal
     let mut record = answered();
     change(&mut record.current);
     record
+}
+
+/// The file downloaded and kept, the issuer's signature asked of the worker.
+pub(super) fn checking_signature() -> RenewalRecord {
+    advance(
+        answered(),
+        response(200, RENEWED),
+        Some(&secret(false)),
+        NOW,
+        0.0,
+    )
+    .record
 }
 
 pub(super) fn verified() -> RenewalRecord {
@@ -310,9 +324,9 @@ pub(super) fn too_complex() -> Vec<u8> {
 
 /// The client certificate's own public key: not the key that signed it.
 pub(super) fn client_key_hex() -> String {
-    use der::Encode;
-    let (_, certificate) =
-        crate::reader::read_with_certificate(RENEWED, Some(PASS)).expect("fixture");
+    use der::{Decode, Encode};
+    let (_, der) = crate::reader::read_with_certificate(RENEWED, Some(PASS)).expect("fixture");
+    let certificate = x509_cert::Certificate::from_der(&der).expect("certificate");
     let spki = certificate
         .tbs_certificate()
         .subject_public_key_info()
@@ -524,6 +538,15 @@ fn each_stage_resumes_after_a_stopped_worker_without_a_post() {
         Some(&secret(false)),
     );
     assert_eq!(requests(&step), [("GET", URI.to_owned())]);
+    // Checking the signature: the check again, on the kept file.
+    let step = advance(
+        checking_signature(),
+        Event::from(Timer::WorkerStarted),
+        Some(&secret(true)),
+        NOW,
+        0.0,
+    );
+    assert!(matches!(step.effects[..], [Effect::CheckSignatures { .. }]));
     // Saving: the password file again, or the .p12; Registering: register.
     let step = on(
         verified(),
@@ -558,6 +581,7 @@ fn each_stage_resumes_after_a_stopped_worker_without_a_post() {
         answered(),
         download_retry(),
         download_stuck(),
+        checking_signature(),
         verified(),
         password_saved(),
         save_stuck(),
@@ -1273,6 +1297,7 @@ fn every_stage_is_written_in_the_flat_shape_and_reads_back_equal() {
         answered(),
         download_retry(),
         download_stuck(),
+        checking_signature(),
         verified(),
         password_saved(),
         save_stuck(),

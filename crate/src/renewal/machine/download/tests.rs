@@ -1,9 +1,10 @@
 //! The machine's tests for the file fetched with GETs, verified, or held (`../download.rs`).
 
 use crate::renewal::effect::{Effect, Notice};
-use crate::renewal::event::{Command, Outcome, Timer};
+use crate::renewal::event::{Command, EventKind, Outcome, Timer};
 use crate::renewal::record::Secret;
 use crate::renewal::stage::{Failure, Retry};
+use crate::renewal::stored::StageName;
 
 use crate::jst::DAY_MS;
 use crate::renewal::fixtures::WITH_CHAIN as RENEWED;
@@ -334,4 +335,85 @@ fn a_renewed_certificate_without_an_authority_key_identifier_from_the_registered
         "the same key checks the next renewal"
     );
     assert!(matches!(step.effects[1], Effect::SavePassword { .. }));
+}
+
+/// The checks a step asked the worker for.
+fn signature_requests(step: &Step) -> Vec<crate::issuer::SignatureRequest> {
+    step.effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::CheckSignatures { requests } => Some(requests.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn the_issuer_s_signature_is_checked_by_the_worker_with_the_file_kept_meanwhile() {
+    let step = advance(
+        answered(),
+        response(200, RENEWED),
+        Some(&secret(false)),
+        NOW,
+        0.0,
+    );
+    assert_eq!(
+        step.record.stage,
+        Stage::CheckingSignature {
+            uri: URI.into(),
+            attempt: 1,
+        }
+    );
+    // Kept (durably) before the worker checks, and nothing saved or registered yet.
+    assert_eq!(
+        step.effects[0],
+        Effect::KeepSecret {
+            secret: secret(true),
+            durable: true,
+        }
+    );
+    assert_eq!(step.effects.len(), 2, "{:?}", step.effects);
+    // The file's own CA and the registered issuer key are the same key: asked once.
+    let requests = signature_requests(&step);
+    let issuer_key = current().issuer_key.expect("the registered CA key");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(crate::certificate::hex(&requests[0].key), issuer_key);
+    assert!(requests.iter().all(crate::issuer::native::verify));
+
+    // The worker says valid: verified, and saving begins.
+    let valid = Event::from(Outcome::SignaturesChecked { valid: vec![true] });
+    let checked = advance(step.record.clone(), valid, Some(&secret(true)), NOW, 0.0);
+    assert_eq!(checked.record.stage.name(), StageName::Verified);
+    assert!(matches!(checked.effects[..], [Effect::SavePassword { .. }]));
+    assert_eq!(checked.record.stage, verified().stage);
+
+    // Invalid (WebCrypto refused the key, or another key signed it): held, file kept.
+    let invalid = Event::from(Outcome::SignaturesChecked { valid: vec![false] });
+    let refused = advance(step.record.clone(), invalid, Some(&secret(true)), NOW, 0.0);
+    assert_eq!(code(&refused.record), Some(Code::RenewedBadSignature));
+    assert_eq!(refused.record.stage.name(), StageName::Held);
+    assert!(!wipes(&refused));
+}
+
+#[test]
+fn a_signature_answer_that_does_not_fit_is_a_stray_and_a_lost_file_is_fetched_again() {
+    let record = checking_signature();
+    let two = Event::from(Outcome::SignaturesChecked {
+        valid: vec![true, true],
+    });
+    let step = advance(record.clone(), two, Some(&secret(true)), NOW, 0.0);
+    assert_eq!((&step.record, &step.effects[..]), (&record, &[][..]));
+    assert_eq!(
+        step.stray.map(|stray| stray.event),
+        Some(EventKind::SignaturesChecked)
+    );
+    // The kept file is gone: the GET again (never the POST).
+    let valid = Event::from(Outcome::SignaturesChecked { valid: vec![true] });
+    let step = advance(record.clone(), valid, Some(&secret(false)), NOW, 0.0);
+    assert_eq!(requests(&step), [("GET", URI.to_owned())]);
+    // A check answered for a downloading stage is a stray too.
+    let valid = Event::from(Outcome::SignaturesChecked { valid: vec![true] });
+    let step = advance(answered(), valid, Some(&secret(false)), NOW, 0.0);
+    assert!(step.stray.is_some());
 }
