@@ -6,7 +6,8 @@
 //! garbage from the input, the renewed fixture, another terminal's file, or nothing), a
 //! network failure with or without timeout, a timer, the user's retry, a new worker, a saved
 //! or failed file, the registration, the backup and import confirmations, the picker, the
-//! administrator's export / exported / discard of a held certificate, and "今すぐ更新" again
+//! administrator's export / exported / discard of a held certificate, the answer to the last
+//! signature checks (WebCrypto's, or every key refused), and "今すぐ更新" again
 //! over the existing record (by the user, confirmed or not, or by the policy); and the clock
 //! moves on by a picked amount. The first start is by the user or the policy, for the
 //! certificate as registered or one naming another issuer (so the renewed file is held).
@@ -162,6 +163,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                     RenewalCode::CompanionBackupNotSet,
                 ])?,
             })),
+            // The worker's answer to the last signature checks: WebCrypto's, or all refused
+            // (in the start-again slot, so that the earlier inputs keep their meaning).
+            _ if state == "checkingSignature" && u.ratio(3, 4)? => {
+                Some(renewal.signatures_checked(u.ratio(1, 4)?))
+            }
             _ => {
                 // 今すぐ更新 over the existing record: by the policy, or by the user,
                 // confirmed or not.

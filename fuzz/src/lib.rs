@@ -75,6 +75,8 @@ pub struct Renewal {
     pub durable: bool,
     /// The time (ms).
     pub now: i64,
+    /// The signature checks the last `checkSignatures` effect asked for.
+    pub checks: Vec<weborca_cert::SignatureRequest>,
 }
 
 impl Renewal {
@@ -115,6 +117,7 @@ impl Renewal {
             secret: None,
             durable: false,
             now,
+            checks: Vec::new(),
         };
         renewal.apply_secret_effects(&effects);
         (renewal, effects)
@@ -179,6 +182,7 @@ impl Renewal {
             secret: self.secret.clone(),
             durable: self.durable,
             now: self.now,
+            checks: self.checks.clone(),
         };
         let durable_keep: Vec<Value> = effects
             .iter()
@@ -212,6 +216,17 @@ impl Renewal {
         effects
     }
 
+    /// The worker's answer to the last `checkSignatures`: WebCrypto's (the native verifier's
+    /// here), or every check refused (a browser that refuses the key).
+    pub fn signatures_checked(&self, refused: bool) -> Event {
+        let valid = self
+            .checks
+            .iter()
+            .map(|check| !refused && weborca_cert::native_signatures::verify(check))
+            .collect();
+        Event::from(weborca_cert::RenewalOutcome::SignaturesChecked { valid })
+    }
+
     /// A browser restart: session storage (a secret kept with `durable: false`) is gone.
     pub fn restart_browser(&mut self) {
         if !self.durable {
@@ -230,6 +245,10 @@ impl Renewal {
                 Some("wipeSecret") => {
                     self.secret = None;
                     self.durable = false;
+                }
+                Some("checkSignatures") => {
+                    let checks = serde_json::from_value(effect["requests"].clone());
+                    self.checks = checks.expect("signature requests read back");
                 }
                 _ => {}
             }

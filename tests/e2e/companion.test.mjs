@@ -24,6 +24,9 @@ import { servedRelease, until } from '../support/fleet.mjs';
 import { CONFIG_FILE, HOST_NAME, installConfig } from '../../scripts/companion-host.mjs';
 import { ADMIN_FILE, INSTALL_DIR, MANIFEST_DIRS, PACKAGE } from '../../scripts/package-deb.mjs';
 
+/** The companion built beside the extension says the release's version. */
+const RELEASE_VERSION = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')).version;
+
 const DAY = 86_400_000;
 let dir;
 let pki;
@@ -212,7 +215,7 @@ test('with the companion, a certificate only in the computer is found, renewed, 
   // The options page tells the administrator the companion works, and on which store.
   const options = await browser.context.newPage();
   await options.goto(browser.url('options/options.html'));
-  await options.getByText('補助プログラム: 動作しています（バージョン 0.1.0、Chrome / Chromium の証明書データベース（NSS））').waitFor();
+  await options.getByText(`補助プログラム: 動作しています（バージョン ${RELEASE_VERSION}、Chrome / Chromium の証明書データベース（NSS））`).waitFor();
   await options.getByText(`この端末の状況を ${path.join(backup, 'weborca-status__')}`, { exact: false }).waitFor();
 
   // After a restart, WebORCA sees the new certificate.
