@@ -265,8 +265,13 @@ async fn signatures_are_checked_by_web_crypto_right_and_wrong_keys_rsa_and_ec() 
     let mut signatures = Signatures::asking();
     let file = fixture_files::bytes("openssl-legacy-chain.p12");
     loop {
-        let round =
-            read_certificate_round(file, Some("orca-test-pass"), None, &mut keys, &mut signatures);
+        let round = read_certificate_round(
+            file,
+            Some("orca-test-pass"),
+            None,
+            &mut keys,
+            &mut signatures,
+        );
         assert!(matches!(round, Ok(None)), "the CA's signature is asked");
         if signatures.waiting() && !keys.waiting() {
             break;

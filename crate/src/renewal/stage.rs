@@ -19,6 +19,8 @@
 //!            │                                                            │        ▼   (finish.rs)
 //!            └── discarded ── Held (a file not ours, or whose issuer      │   AwaitingImport ── backup, login ──▶ Done
 //!                             cannot be confirmed; held.rs) ◀─────────────┘   (imported by the companion ──────▶ Done)
+//!
+//! Downloading ─200, opens, a signature to check─▶ CheckingSignature (file kept) ─signaturesChecked─▶ verified / held
 //! ```
 
 use serde::{Deserialize, Serialize};
