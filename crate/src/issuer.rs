@@ -5,7 +5,7 @@
 //! [`SignatureRequest`] in [`Signatures`], and whoever holds a verifier answers before the next
 //! round. In the Wasm that is the browser's WebCrypto (`wasm/signature.rs`: `importKey("spki")`
 //! and `verify`), so the core ships no big-integer arithmetic: RSA (the `rsa` crate over
-//! `crypto-bigint`) and ECDSA with the TBS re-encoding cost 97 KB raw, 26 KB brotli (issue 27,
+//! `crypto-bigint`) and ECDSA cost the shipped core 81 KB raw, 20 KB brotli (issue 27,
 //! tests/bench/cuts.md). Natively (the companion, the tests) [`Signatures::computing`] answers
 //! with the `rsa` and `p256` crates. Other algorithms are reported as unsupported, never as
 //! valid, and are never asked.
@@ -168,12 +168,31 @@ pub struct Signatures {
     answered: Vec<(SignatureRequest, bool)>,
     /// Checks this round needed and did not have.
     missing: Vec<SignatureRequest>,
+    /// Answers given in the order the checks are first asked, the last one first.
+    in_order: Vec<bool>,
 }
 
 impl Signatures {
     /// Checks are listed for the caller, who answers with [`Signatures::provide`].
     pub fn asking() -> Self {
         Self::default()
+    }
+
+    /// Checks answered, in the order they are first asked, by `valid`: the answers to the
+    /// checks an earlier pass over the same file asked (the same pass asks them again in the
+    /// same order). See [`Signatures::fits`].
+    pub fn answering(mut valid: Vec<bool>) -> Self {
+        valid.reverse();
+        Self {
+            in_order: valid,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the answers given to [`Signatures::answering`] were one per check: none left
+    /// over, none missing.
+    pub fn fits(&self) -> bool {
+        self.in_order.is_empty() && self.missing.is_empty()
     }
 
     /// Checks are computed here, with the `rsa` and `p256` crates.
@@ -222,8 +241,13 @@ impl Signatures {
         })
     }
 
-    /// A check not answered yet: computed here natively, else listed (once).
+    /// A check not answered yet: answered in order, computed here natively, else listed
+    /// (once).
     fn unanswered(&mut self, request: SignatureRequest) -> Option<bool> {
+        if let Some(valid) = self.in_order.pop() {
+            self.answered.push((request, valid));
+            return Some(valid);
+        }
         #[cfg(feature = "in-process-signatures")]
         if self.computing {
             let valid = native::verify(&request);

@@ -165,7 +165,9 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             })),
             // The worker's answer to the last signature checks: WebCrypto's, or all refused
             // (in the start-again slot, so that the earlier inputs keep their meaning).
-            _ if state == "checkingSignature" && u.ratio(3, 4)? => {
+            _ if matches!(renewal.stage(), RenewalStage::CheckingSignature { .. })
+                && u.ratio(3, 4)? =>
+            {
                 Some(renewal.signatures_checked(u.ratio(1, 4)?))
             }
             _ => {

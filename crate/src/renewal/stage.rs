@@ -94,9 +94,9 @@ pub enum Stage {
         /// The last GET failed; the next is due then.
         retry: Option<Retry>,
     },
-    /// The downloaded file opened and passed every check but its issuer's signature, which
-    /// the worker checks with WebCrypto (the Wasm carries no RSA). The file and its password
-    /// are kept, durably, meanwhile.
+    /// The downloaded file opened and is this terminal's renewed certificate by its names and
+    /// dates; its issuer's signature is checked by the worker with WebCrypto (the Wasm carries
+    /// no RSA). The file and its password are kept, durably, meanwhile.
     CheckingSignature {
         /// Where the file came from (a damaged file is fetched again from there).
         uri: String,
@@ -343,8 +343,9 @@ impl Stage {
             Self::Probing { .. } => StageName::Probing,
             Self::Requesting { .. } => StageName::Requesting,
             Self::Waiting { .. } => StageName::Waiting,
-            Self::Downloading { .. } | Self::DownloadStuck { .. } => StageName::Answered,
-            Self::CheckingSignature { .. } => StageName::CheckingSignature,
+            Self::Downloading { .. }
+            | Self::CheckingSignature { .. }
+            | Self::DownloadStuck { .. } => StageName::Answered,
             Self::Saving {
                 password_file: None,
                 ..

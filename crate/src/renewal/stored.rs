@@ -2,9 +2,9 @@
 //!
 //! Stored in the flat shape every release so far wrote (`state`, `issued`, `uri`, `error`, …):
 //! records written mid-renewal by an earlier release resume, and an earlier release still
-//! reads what this one writes (except the stages it does not know — `held` before 0.1,
-//! `checkingSignature` before 0.3, a few milliseconds long — which it sets aside as it does any
-//! entry it cannot read). Decoding checks each stage has its data; a record that does not is
+//! reads what this one writes (except the new `held` stage, which it sets aside as it does any
+//! entry it cannot read; a signature being checked is `answered` with a flag, which an earlier
+//! release reads as a download and GETs again). Decoding checks each stage has its data; a record that does not is
 //! set aside (see `crate/src/stored.rs`), never guessed at.
 
 use serde::{Deserialize, Serialize};
@@ -28,10 +28,9 @@ pub enum StageName {
     Requesting,
     /// [`Stage::Waiting`].
     Waiting,
-    /// [`Stage::Downloading`] and [`Stage::DownloadStuck`] (told apart by the timer).
+    /// [`Stage::Downloading`] and [`Stage::DownloadStuck`] (told apart by the timer), and
+    /// [`Stage::CheckingSignature`] (told apart by `checkingSignature`).
     Answered,
-    /// [`Stage::CheckingSignature`].
-    CheckingSignature,
     /// [`Stage::Saving`] before the password file is saved.
     Verified,
     /// [`Stage::Saving`] with the password file saved.
@@ -115,6 +114,10 @@ pub(super) struct StoredRecord {
     /// (A release before reads them as saved files, and shows the same imported card.)
     #[serde(default, skip_serializing_if = "is_false")]
     only_backed_up: bool,
+    /// `answered`, the file kept and its issuer's signature being checked. (A release before
+    /// reads it as a download, GETs the file again and checks it its own way.)
+    #[serde(default, skip_serializing_if = "is_false")]
+    checking_signature: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -175,6 +178,7 @@ impl From<RenewalRecord> for StoredRecord {
             backup_path: None,
             companion_error: None,
             only_backed_up: false,
+            checking_signature: false,
         };
         let both = |files: Files| StoredFiles {
             password: Some(files.password),
@@ -207,10 +211,14 @@ impl From<RenewalRecord> for StoredRecord {
                 uri,
                 attempt,
                 reason: _,
-            }
-            | Stage::CheckingSignature { uri, attempt } => {
+            } => {
                 stored.uri = Some(uri);
                 stored.download_attempt = attempt;
+            }
+            Stage::CheckingSignature { uri, attempt } => {
+                stored.uri = Some(uri);
+                stored.download_attempt = attempt;
+                stored.checking_signature = true;
             }
             Stage::Saving {
                 renewed,
@@ -314,6 +322,7 @@ impl TryFrom<StoredRecord> for RenewalRecord {
             backup_path,
             companion_error,
             only_backed_up,
+            checking_signature,
             ..
         } = stored;
         let outcome = CompanionOutcome {
@@ -341,6 +350,10 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                 reason: reason.unwrap_or(Failure::new(Code::ConnectionFailed, None)),
                 picker_tab: picker_tab_id,
             },
+            (StageName::Answered, _) if checking_signature => Stage::CheckingSignature {
+                uri: uri.ok_or(INCOMPLETE)?,
+                attempt: download_attempt,
+            },
             // An error with no timer was "stuck" in the flat shape.
             (StageName::Answered, Some(reason)) if next_attempt_at.is_none() => {
                 Stage::DownloadStuck {
@@ -356,10 +369,6 @@ impl TryFrom<StoredRecord> for RenewalRecord {
                     at,
                     reason: reason.unwrap_or(Failure::new(Code::DownloadFailed, None)),
                 }),
-            },
-            (StageName::CheckingSignature, _) => Stage::CheckingSignature {
-                uri: uri.ok_or(INCOMPLETE)?,
-                attempt: download_attempt,
             },
             (StageName::Verified, reason) => Stage::Saving {
                 renewed: renewed.ok_or(INCOMPLETE)?,

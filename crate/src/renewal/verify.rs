@@ -80,8 +80,8 @@ pub fn verify_renewal(
 ///   does not verify; refused rather than assumed.
 ///
 /// `Ok(None)` while `signatures` waits for checks (the file's own chain, the registered
-/// issuer's key): the caller answers them and verifies again, and only then is anything
-/// decided, so the answer is the one a verifier in this process would give.
+/// issuer's key) and nothing else is wrong: the caller answers them and verifies again, so the
+/// answer is the one a verifier in this process would give.
 pub(super) fn verify_renewed(
     bytes: &[u8],
     pass: &str,
@@ -145,15 +145,16 @@ pub(super) fn verify_renewed(
             None => None,
         }
     };
-    if signatures.waiting() {
-        return Ok(None);
-    }
     match defect {
-        None => Ok(Some(report)),
+        // A defect known from the names and dates is final: no check is waited for (so a file
+        // that is not ours is refused before it is kept; only the `issuer_key` of the
+        // certificate shown with it may then be missing).
         Some(code) => Err(Refused::NotOurs {
             code,
             certificate: Some(Box::new(report.certificate)),
         }),
+        None if signatures.waiting() => Ok(None),
+        None => Ok(Some(report)),
     }
 }
 

@@ -13,6 +13,7 @@ use super::{HELD_FILE_CAP, MAX_DOWNLOAD_ATTEMPTS, Machine, no_answer, retry_dela
 use crate::certificate::CertificateInfo;
 use crate::file_name::renewed_names;
 use crate::issuer::Signatures;
+use crate::reader::CertificateReport;
 
 impl Machine<'_> {
     pub(super) fn downloading(
@@ -135,8 +136,7 @@ impl Machine<'_> {
     }
 
     /// The downloaded file verified with the signature checks answered so far (`kept`: it is
-    /// already kept in the secret): saved on, fetched again, held, or — when a signature is
-    /// still to check — kept and asked of the worker.
+    /// already kept in the secret).
     fn verify_download(
         &mut self,
         uri: String,
@@ -146,7 +146,24 @@ impl Machine<'_> {
         signatures: &mut Signatures,
         kept: bool,
     ) -> Stage {
-        match verify_renewed(body, &secret.pass, &self.record.current, signatures) {
+        let verdict = verify_renewed(body, &secret.pass, &self.record.current, signatures);
+        self.on_verdict(verdict, uri, attempt, secret, body, signatures, kept)
+    }
+
+    /// What the verification found: saved on, fetched again, held, or — when the issuer's
+    /// signature is still to check — kept and asked of the worker.
+    #[allow(clippy::too_many_arguments)] // the download's place, its file and what was found
+    fn on_verdict(
+        &mut self,
+        verdict: Result<Option<CertificateReport>, Refused>,
+        uri: String,
+        attempt: u32,
+        secret: &Secret,
+        body: &[u8],
+        signatures: &mut Signatures,
+        kept: bool,
+    ) -> Stage {
+        match verdict {
             Ok(Some(report)) => {
                 let names = renewed_names(&report.certificate, self.now);
                 if !kept {
@@ -157,7 +174,7 @@ impl Machine<'_> {
                     names,
                 })
             }
-            // Everything else passed: the file is kept before the worker checks.
+            // This terminal's renewal by its names and dates: kept before the worker checks.
             Ok(None) => {
                 if !kept {
                     self.keep_file(secret, body);
@@ -174,7 +191,8 @@ impl Machine<'_> {
             }
             Err(Refused::NotOurs { code, certificate }) => {
                 // A real certificate file is a few KB; a larger one (a work bomb) is not
-                // kept in extension storage, only its password.
+                // kept in extension storage, only its password. (A file kept for the check
+                // passed the names and dates: it is this terminal's, and stays.)
                 if !kept && body.len() <= HELD_FILE_CAP {
                     self.keep_file(secret, body);
                 }
@@ -183,44 +201,40 @@ impl Machine<'_> {
         }
     }
 
-    /// The worker checks the issuer's signature on the kept file (WebCrypto): the answers
+    /// The worker checks the issuer's signature on the kept file (WebCrypto): its answers
     /// finish the verification begun in [`Machine::downloading`].
     pub(super) fn checking_signature(&mut self, uri: String, attempt: u32, event: Event) -> Stage {
         let stay = |uri| Stage::CheckingSignature { uri, attempt };
         let kept = self
             .secret
             .and_then(|secret| secret.file.as_deref().map(|file| (secret, file)));
+        let Some((secret, file)) = kept else {
+            // The kept file is gone (never by this machine): fetched again, never applied for.
+            return match event {
+                Event::Timer(Timer::WorkerStarted | Timer::Tick)
+                | Event::Command(Command::RetryNow)
+                | Event::Outcome(Outcome::SignaturesChecked { .. }) => self.get(uri, attempt),
+                Event::Command(command) => self.stray(command, stay(uri)),
+                Event::Outcome(other) => self.stray(other, stay(uri)),
+            };
+        };
         match event {
             Event::Outcome(Outcome::SignaturesChecked { valid }) => {
-                // The kept file is gone (never by this machine): fetched again.
-                let Some((secret, file)) = kept else {
-                    return self.get(uri, attempt);
-                };
-                // The same checks again, in the same order, now with their answers.
-                let mut signatures = Signatures::asking();
-                let _ = verify_renewed(file, &secret.pass, &self.record.current, &mut signatures);
-                let asked = signatures.take_missing();
-                if asked.len() != valid.len() {
+                // The same pass asks the same checks in the same order: answered in turn.
+                let mut signatures = Signatures::answering(valid.clone());
+                let verdict =
+                    verify_renewed(file, &secret.pass, &self.record.current, &mut signatures);
+                if !signatures.fits() {
                     return self.stray(Outcome::SignaturesChecked { valid }, stay(uri));
                 }
-                for (request, valid) in asked.into_iter().zip(valid) {
-                    signatures.provide(request, valid);
-                }
-                self.verify_download(uri, attempt, secret, file, &mut signatures, true)
+                self.on_verdict(verdict, uri, attempt, secret, file, &mut signatures, true)
             }
-            // A new worker asks again (the last may have died before answering).
-            Event::Timer(Timer::WorkerStarted) => match kept {
-                Some((secret, file)) => self.verify_download(
-                    uri,
-                    attempt,
-                    secret,
-                    file,
-                    &mut Signatures::asking(),
-                    true,
-                ),
-                None => self.get(uri, attempt),
-            },
-            Event::Timer(Timer::Tick) => stay(uri),
+            // A new worker, the hourly tick or the user asks again (an answer may have been
+            // lost with a worker, or not fitted the checks asked).
+            Event::Timer(Timer::WorkerStarted | Timer::Tick)
+            | Event::Command(Command::RetryNow) => {
+                self.verify_download(uri, attempt, secret, file, &mut Signatures::asking(), true)
+            }
             Event::Command(command) => self.stray(command, stay(uri)),
             Event::Outcome(other) => self.stray(other, stay(uri)),
         }

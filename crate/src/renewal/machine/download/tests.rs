@@ -417,3 +417,39 @@ fn a_signature_answer_that_does_not_fit_is_a_stray_and_a_lost_file_is_fetched_ag
     let step = advance(answered(), valid, Some(&secret(false)), NOW, 0.0);
     assert!(step.stray.is_some());
 }
+
+#[test]
+fn a_check_whose_answer_was_lost_is_asked_again_by_the_tick_the_user_or_a_new_worker() {
+    let record = checking_signature();
+    for event in [
+        Event::from(Timer::Tick),
+        Event::from(Command::RetryNow),
+        Event::from(Timer::WorkerStarted),
+    ] {
+        let step = advance(record.clone(), event, Some(&secret(true)), NOW, 0.0);
+        assert_eq!(step.record.stage, record.stage);
+        assert!(
+            matches!(step.effects[..], [Effect::CheckSignatures { .. }]),
+            "{:?}",
+            step.effects
+        );
+        assert_eq!(posts(&step), 0);
+    }
+}
+
+#[test]
+fn a_file_that_is_not_ours_by_its_names_is_held_without_waiting_for_a_check() {
+    // The chain's CA is named as the issuer (a check would be asked), but the certificate
+    // ends no later than the registered one: refused at once, never kept for a check.
+    let mut record = answered();
+    record.current.not_after += 1095 * DAY_MS;
+    let step = advance(
+        record,
+        response(200, RENEWED),
+        Some(&secret(false)),
+        NOW,
+        0.0,
+    );
+    assert_eq!(code(&step.record), Some(Code::RenewedNotLater));
+    assert!(signature_requests(&step).is_empty());
+}
