@@ -38,7 +38,11 @@ async function settingsInForce() {
  * `awaitNotifications: false` answers once the badge is set: showing a notification can
  * take a second or two, which a screen waiting for the answer must not. */
 async function refresh({ awaitNotifications = true } = {}) {
-  const assessed = await assessNow();
+  return follow(await assessNow(), { awaitNotifications });
+}
+
+/** The badge and reminders after an assessment (see `refresh`); resolves to it. */
+async function follow(assessed, { awaitNotifications = true } = {}) {
   await showBadge(assessed.overview.badge);
   await withdrawReminders(assessed.overview.withdrawnReminders);
   if (assessed.overview.dueReminders.length) {
@@ -295,8 +299,10 @@ const handlers = {
     return { effective };
   },
   async [MessageType.BANNER]() {
-    const { overview } = await refresh();
-    return { banner: bannerView(overview) };
+    // The page waits for this answer alone: the badge and reminders follow it.
+    const assessed = await assessNow();
+    follow(assessed).catch(onError);
+    return { banner: bannerView(assessed.overview) };
   },
   async [MessageType.SNOOZE]({ fingerprint }) {
     const { overview, effective } = await refresh();
