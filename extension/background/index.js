@@ -27,11 +27,19 @@ const isBug = (error) => (CodedError.of(error)?.code ?? 'internal') === 'interna
 /** A start the core refused is shown by the popup; a bug is logged. */
 const onRefusal = (error) => (isBug(error) ? onError(error) : undefined);
 
-/** The settings in force (defaults, the user's, the policy), and the user's own. */
+/** What is stored, with the settings in force (defaults, the user's, the policy) and the
+ * user's own: storage and policy read side by side, once. While a page loads, the browser
+ * process that answers each read is busy, so every read one after another costs a banner
+ * several milliseconds. */
+async function readInForce() {
+  const [stored, policy] = await Promise.all([store.read(), readPolicy()]);
+  return { stored, user: stored.settings, effective: core.effectiveSettings(stored.settings, policy) };
+}
+
+/** The settings in force, and the user's own. */
 async function settingsInForce() {
-  await core.loadCore();
-  const [user, policy] = await Promise.all([store.userSettings(), readPolicy()]);
-  return { effective: core.effectiveSettings(user, policy), user };
+  const { effective, user } = await readInForce();
+  return { effective, user };
 }
 
 /** Settings in force and every certificate assessed now; updates badge and reminders.
@@ -55,8 +63,8 @@ async function follow(assessed, { awaitNotifications = true } = {}) {
 }
 
 /** What storage holds and the core's overview of it now, with the settings in force. */
-async function assessNow() {
-  const [stored, { effective, user }] = await Promise.all([store.read(), settingsInForce()]);
+async function assessNow(read = readInForce()) {
+  const { stored, effective, user } = await read;
   const { registrations, reminders, renewals } = stored;
   const overview = core.overview(registrations, reminders, Object.values(renewals), effective.settings, Date.now());
   return { overview, effective, stored, user };
@@ -114,7 +122,7 @@ const STATUS_REPORT_KEY = 'companionStatusReport';
  * registration's renewal stands at, the worker adds the error's words. A failure is
  * remembered for the options page and never holds anything else up. */
 async function reportStatus() {
-  const [stored, { effective }] = await Promise.all([store.read(), settingsInForce()]);
+  const { stored, effective } = await readInForce();
   if (!effective.settings.useCompanion || !effective.settings.companionStatus) return;
   const certificates = core.terminalStatus(stored.registrations, Object.values(stored.renewals)).map((status) => ({
     ...status,
@@ -149,7 +157,7 @@ async function syncContentScripts() {
   const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [id] });
   if (existing.length) await chrome.scripting.unregisterContentScripts({ ids: [id] });
   if (patterns.length) {
-    await chrome.scripting.registerContentScripts([{ id, matches: patterns, js: ['content/banner.js'], runAt: 'document_idle' }]);
+    await chrome.scripting.registerContentScripts([{ id, matches: patterns, js: ['content/banner.js'], runAt: 'document_start' }]);
   }
 }
 
@@ -298,9 +306,10 @@ const handlers = {
     const { effective } = await settingsInForce();
     return { effective };
   },
-  async [MessageType.BANNER]() {
-    // The page waits for this answer alone: the badge and reminders follow it.
-    const assessed = await assessNow();
+  async [MessageType.BANNER](_data, _sender, inForce) {
+    // The page waits for this answer alone: the badge and reminders follow it. Assessed on
+    // what the sender's check read a moment ago.
+    const assessed = await assessNow(inForce);
     follow(assessed).catch(onError);
     return { banner: bannerView(assessed.overview) };
   },
@@ -361,7 +370,8 @@ const handlers = {
     return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null, statusReport };
   },
   async [MessageType.DIAGNOSTICS]() {
-    const [stored, user, policy] = await Promise.all([store.read(), store.userSettings(), readPolicy()]);
+    const [stored, policy] = await Promise.all([store.read(), readPolicy()]);
+    const user = stored.settings;
     const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
     return { text: await diagnostics({ stored, user, policy, statusReport }) };
   },
@@ -398,20 +408,23 @@ function allowed(type, sender) {
 
 /** A content script's message counts only from the top frame of a page on a WebORCA origin
  * under the settings in force now (a page elsewhere, or a frame a WebORCA page embeds, gets
- * nothing, even where an older registration of the banner script still runs). */
+ * nothing, even where an older registration of the banner script still runs). Resolves to
+ * what it read (the handler assesses on it), or null. */
 async function fromWeborcaPage(sender) {
-  if (sender.frameId !== 0) return false;
-  const { effective } = await settingsInForce();
-  return core.isWeborcaOrigin(effective.settings, new URL(sender.url).origin);
+  if (sender.frameId !== 0) return null;
+  const inForce = await readInForce();
+  return core.isWeborcaOrigin(inForce.effective.settings, new URL(sender.url).origin) ? inForce : null;
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const type = message?.type;
   const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
   if (!handler || !allowed(type, sender) || !validData[type](message.data)) return false;
-  const checked = fromContentScript(type) ? fromWeborcaPage(sender) : Promise.resolve(true);
+  // A page's message carries what its check read (storage and the settings in force).
+  const checked = fromContentScript(type) ? fromWeborcaPage(sender) : Promise.resolve(undefined);
   // A page that is not (or no longer) a WebORCA page is refused, not a failure to log.
-  checked.then((ok) => (ok ? handler(message.data, sender) : Promise.reject(new CodedError('not_weborca_page')))).then(
+  checked.then((inForce) => (inForce !== null ? handler(message.data, sender, inForce)
+    : Promise.reject(new CodedError('not_weborca_page')))).then(
     (result) => sendResponse({ ok: true, ...result }),
     (error) => {
       // The core's errors and the worker's refusals never contain the password.

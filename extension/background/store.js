@@ -47,10 +47,6 @@ export function createStore({ local, decode = core.storedState, keepInPlace = co
       const value = (await exclusive(() => local.get(key)))[key];
       return value ?? fallback;
     },
-    /** The user's settings, read by the core: a corrupt entry is set aside, `{}` used. */
-    async userSettings() {
-      return (await read()).settings;
-    },
     /**
      * Read-modify-write, one at a time: `change(stored, get)` sees the entries as they are
      * now (`get(key)` reads any other key) and returns the keys to set, or nothing.

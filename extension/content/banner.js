@@ -57,10 +57,18 @@ const ACTIONS = Object.freeze({
   [BannerAction.SNOOZE]: MessageType.SNOOZE,
 });
 
-async function show() {
+/** Resolves once the page's DOM is parsed (at once if it is). */
+function parsed() {
+  if (document.readyState !== 'loading') return Promise.resolve();
+  return new Promise((resolve) => { document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }); });
+}
+
+/** Shows the banner the worker words: `asked` is its answer to BANNER, asked already. */
+async function show(asked = send(MessageType.BANNER)) {
   // Refused (not a WebORCA page under the settings in force now): nothing to show.
-  const banner = await send(MessageType.BANNER).then((answer) => answer.banner, () => null);
+  const banner = await asked.then((answer) => answer.banner, () => null);
   if (!banner) return;
+  await parsed();
   const host = document.createElement('weborca-cert-banner');
   const root = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');
@@ -92,4 +100,6 @@ async function show() {
   document.body.prepend(host);
 }
 
+// Run at document_start: the worker is asked at once, and answers while the page is still
+// loading; the banner is drawn as soon as the page is parsed.
 show().catch((error) => console.warn('WebORCA certificate banner:', error));

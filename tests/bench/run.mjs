@@ -127,7 +127,8 @@ if (chromium) {
     'Cold start: the worker is stopped with CDP ServiceWorker.stopAllWorkers, then woken by the message; Playwright attaches to the new worker, which may add a little. '
       + 'Its split is read from the new worker\'s performance marks (extension/background/core.js); the rest of the answer is the worker\'s start before its clock, and the message both ways.',
     'Banner: a MutationObserver installed before the page\'s HTML (Page.addScriptToEvaluateOnNewDocument) stamps the insertion of '
-      + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_idle.',
+      + '`<weborca-cert-banner>`; measured from the navigation\'s domContentLoadedEventStart. The content script runs at document_start: it asks the worker at once and draws the banner once the page is parsed. '
+      + 'Waited for with CDP Runtime.evaluate (Playwright\'s injected script, 10–17 ms on the page\'s main thread, would hold up the answer).',
     'Main-thread time: a Chromium trace of each page load (categories devtools.timeline, v8, toplevel, mojom), summing on the renderer\'s main thread '
       + 'the EvaluateScript of content/banner.js, the tasks that receive the reply on the extension message port (the reply and the microtasks that build the banner; '
       + 'they include the synchronous fetch of the message bundle by chrome.i18n), and v8.callFunction in the content script\'s world. '
