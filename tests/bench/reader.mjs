@@ -21,6 +21,10 @@ const SLOW = { wasm: 3, forge: 2, pkijs: 3, native: 3, openssl: 3, warmup: 0 };
 const SLOW_MS = 200;
 const benchDir = path.join(root, 'target/bench');
 const nativeReader = path.join(root, 'target/release/examples/bench_reader');
+/** The same, with `sha1`'s and `sha2`'s portable code instead of the CPU's SHA extensions
+ * (SHA-NI), which the Wasm cannot use: what the gap to native is made of. */
+const softShaDir = path.join(benchDir, 'soft-sha');
+const softShaReader = path.join(softShaDir, 'release/examples/bench_reader');
 
 /** The core as the worker calls it (awaited: the export may return a Promise). */
 const openWithWasm = (bytes, password, file) => readCertificate(bytes, password, file);
@@ -32,9 +36,9 @@ function openWithForge(bytes, password) {
   if (!certificates.length) throw new Error('no certificate');
 }
 
-/** `runs` opens by the native build of the core, timed inside the process. */
-function openNatively(file, password, runs, warmup) {
-  const { stdout, stderr, status } = spawnSync(nativeReader, [file, password, String(runs + warmup)], { encoding: 'utf8' });
+/** `runs` opens by a native build of the core, timed inside the process. */
+function openNatively(file, password, runs, warmup, reader = nativeReader) {
+  const { stdout, stderr, status } = spawnSync(reader, [file, password, String(runs + warmup)], { encoding: 'utf8' });
   if (status !== 0) return { error: stderr.trim().split('\n')[0] };
   const answer = JSON.parse(stdout);
   return answer.error ? answer : summary(answer.runs.slice(warmup));
@@ -70,6 +74,9 @@ function timeProcess(args, runs) {
 /** Builds the native reader, and the Windows-style files (tests/bench/windows-style.sh). */
 export function prepareReader() {
   execFileSync('cargo', ['build', '--locked', '--quiet', '--release', '--example', 'bench_reader'], { cwd: root, stdio: 'inherit' });
+  execFileSync('cargo', ['build', '--locked', '--quiet', '--release', '--example', 'bench_reader', '--target-dir', softShaDir], {
+    cwd: root, stdio: 'inherit', env: { ...process.env, RUSTFLAGS: '--cfg sha1_backend="soft" --cfg sha2_backend="soft"' },
+  });
   execFileSync(path.join(root, 'tests/bench/windows-style.sh'), [benchDir], { stdio: 'inherit' });
 }
 
@@ -84,7 +91,7 @@ async function benchFiles() {
   ];
 }
 
-/** Times every column for every file: `[{ name, wasm, forge, pkijs, native, openssl, legacy }]`. */
+/** Times every column for every file: `[{ name, wasm, forge, pkijs, native, nativeSoftSha, openssl, legacy }]`. */
 export async function readerFigures(progress = () => {}) {
   const files = await benchFiles();
   // V8 tiers code up (Liftoff/Ignition first, TurboFan later) while it runs: without this the
@@ -121,6 +128,7 @@ export async function readerFigures(progress = () => {}) {
     }
     if (row.forge.error) row.forge = { error: `cannot read (${shortReason(row.forge.error)})` };
     row.native = openNatively(file, password, runs.native, runs.warmup);
+    row.nativeSoftSha = openNatively(file, password, runs.native, runs.warmup, softShaReader);
     const openssl = opensslArgs(file, password);
     row.openssl = openssl.error ? { error: `cannot read (${openssl.error})` } : timeProcess(openssl.args, runs.openssl);
     row.legacy = openssl.legacy;

@@ -66,18 +66,19 @@ prepareReader();
 section('Reader: opening each .p12', [
   'Median (min–max, runs) of one open: parse, MAC, every bag decrypted, certificates read. Wasm: `pkg/` under Node, '
     + 'initialised as the worker does and awaited; native: the same core in the release profile '
-    + '(`crate/examples/bench_reader.rs`); openssl: wall time of one `openssl pkcs12 -nodes -out /dev/null` process. '
+    + '(`crate/examples/bench_reader.rs`); native, software SHA: the same built with `--cfg sha1_backend="soft" --cfg sha2_backend="soft"`, '
+    + 'i.e. without the CPU\'s SHA extensions (SHA-NI), which `sha1` and `sha2` use natively and no Wasm can; openssl: wall time of one `openssl pkcs12 -nodes -out /dev/null` process. '
     + 'Wasm, node-forge and PKI.js are timed in turns (one open each per round), so other load on the machine falls on all three alike.',
 ]);
 const reader = await readerFigures((name) => process.stderr.write(`reader: ${name}\n`));
 const start = opensslStart();
 const legacyMark = (row) => (row.legacy ? ' (-legacy)' : '');
-table(['file', 'Wasm core', 'node-forge', 'PKI.js', 'native', 'openssl CLI'], reader.map((r) => [
-  r.name, cell(r.wasm), cell(r.forge), cell(r.pkijs), cell(r.native), `${cell(r.openssl)}${legacyMark(r)}`,
+table(['file', 'Wasm core', 'node-forge', 'PKI.js', 'native', 'native, software SHA', 'openssl CLI'], reader.map((r) => [
+  r.name, cell(r.wasm), cell(r.forge), cell(r.pkijs), cell(r.native), cell(r.nativeSoftSha), `${cell(r.openssl)}${legacyMark(r)}`,
 ]));
 console.log('');
-table(['file', 'forge/Wasm', 'PKI.js/Wasm', 'Wasm/native', 'Wasm/openssl'], reader.map((r) => [
-  r.name, ratio(r.forge, r.wasm), ratio(r.pkijs, r.wasm), ratio(r.wasm, r.native), ratio(r.wasm, r.openssl),
+table(['file', 'forge/Wasm', 'PKI.js/Wasm', 'Wasm/native', 'Wasm/native, software SHA', 'Wasm/openssl'], reader.map((r) => [
+  r.name, ratio(r.forge, r.wasm), ratio(r.pkijs, r.wasm), ratio(r.wasm, r.native), ratio(r.wasm, r.nativeSoftSha), ratio(r.wasm, r.openssl),
 ]));
 notes([
   `openssl's process start alone (\`openssl version\`, same spawn): ${cell(start)}; every openssl figure includes it, `
