@@ -47,7 +47,7 @@ pub use overview::overview;
 pub use pkcs12::{Keys, MAX_ITERATIONS, Pbkdf2Request};
 #[cfg(feature = "in-process-signatures")]
 pub use reader::read_certificate_file;
-pub use reader::{CertificateReport, Format, read_certificate_round};
+pub use reader::{CertificateReport, Format, Reading, Round, read_certificate_round};
 #[cfg(feature = "in-process-signatures")]
 pub use renewal::verify_renewal;
 pub use renewal::{

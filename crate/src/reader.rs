@@ -7,9 +7,9 @@ use crate::certificate::{self, CertificateInfo, ParsedCertificate};
 use crate::error::{Error, Result};
 use crate::file_name::{self, OrcaFileName};
 use crate::input::{self, Input};
-use crate::issuer::{self, Signatures};
+use crate::issuer::{self, SignatureRequest, Signatures};
 use crate::key::PrivateKey;
-use crate::pkcs12::{self, Keys, MAX_CERTIFICATES, MAX_KEYS, Protection, at_most};
+use crate::pkcs12::{self, Keys, MAX_CERTIFICATES, MAX_KEYS, Pbkdf2Request, Protection, at_most};
 
 /// The container a certificate came in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -52,7 +52,7 @@ pub struct CertificateReport {
 
 /// Reads a certificate file: `password` opens PKCS#12 (an absent one is tried as empty);
 /// `file_name`, if known, is decoded when it is ORCA-style. Nothing here reads a clock.
-/// Natively only: the Wasm reads in rounds ([`read_certificate_round`]).
+/// Natively only: the Wasm reads in rounds ([`Reading`]).
 #[cfg(feature = "in-process-signatures")]
 pub fn read_certificate_file(
     bytes: &[u8],
@@ -82,6 +82,84 @@ pub fn read_certificate_round(
     }
     let (report, _) = read?;
     Ok(Some(named(report, file_name)))
+}
+
+/// A file read in rounds, sans-I/O as `quinn-proto` is: [`Reading::next`] reads the file
+/// again with all that is known and says what the caller must do before the next round, and
+/// the caller answers with [`Reading::derived`] or [`Reading::checked`]. The Wasm binding
+/// answers with WebCrypto; the tests and the fuzzer with the core's own code.
+pub struct Reading {
+    keys: Keys,
+    signatures: Signatures,
+}
+
+/// What one round of a [`Reading`] needs next.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per round, matched at once: a box buys nothing
+pub enum Round {
+    /// The PBKDF2 keys to derive (possibly none), answered with [`Reading::derived`]. The
+    /// PKCS#12 KDF keys the round met are computed by [`Reading::compute_deferred`], which a
+    /// caller calls while its derivations run.
+    DeriveKeys(Vec<Pbkdf2Request>),
+    /// The issuer signatures to check, answered with [`Reading::checked`].
+    CheckSignatures(Vec<SignatureRequest>),
+    /// The answer.
+    Done(Result<CertificateReport>),
+}
+
+impl Reading {
+    /// A reading that asks for its PBKDF2 keys and signature checks.
+    pub fn asking() -> Self {
+        Self {
+            keys: Keys::asking(),
+            signatures: Signatures::asking(),
+        }
+    }
+
+    /// Reads the file once more: see [`read_certificate_round`].
+    pub fn next(&mut self, bytes: &[u8], password: Option<&str>, file_name: Option<&str>) -> Round {
+        let keys = &mut self.keys;
+        match read_certificate_round(bytes, password, file_name, keys, &mut self.signatures) {
+            Ok(Some(report)) => Round::Done(Ok(report)),
+            Err(err) => Round::Done(Err(err)),
+            // Keys first: the certificates whose signatures are checked are in the parts of
+            // the file the keys open.
+            Ok(None) if keys.waiting() => Round::DeriveKeys(keys.take_missing()),
+            Ok(None) => Round::CheckSignatures(self.signatures.take_missing()),
+        }
+    }
+
+    /// Computes the PKCS#12 KDF keys the last round met (optional: the next round computes
+    /// what is still missing).
+    pub fn compute_deferred(&mut self) {
+        self.keys.compute_deferred();
+    }
+
+    /// The keys derived for `requests`, in order: `None` for one the caller could not derive
+    /// (no WebCrypto, or it refused the parameters), which is then computed here.
+    pub fn derived(
+        &mut self,
+        requests: Vec<Pbkdf2Request>,
+        keys: Vec<Option<Zeroizing<Vec<u8>>>>,
+        password: &[u8],
+    ) {
+        let mut keys = keys.into_iter();
+        for request in requests {
+            match keys.next().flatten() {
+                Some(key) => self.keys.provide(request, key, password),
+                None => self.keys.compute(request, password),
+            }
+        }
+    }
+
+    /// Whether each of `requests` verified, in order (a missing answer is invalid).
+    pub fn checked(&mut self, requests: Vec<SignatureRequest>, valid: Vec<bool>) {
+        let mut valid = valid.into_iter();
+        for request in requests {
+            let valid = valid.next().unwrap_or(false);
+            self.signatures.provide(request, valid);
+        }
+    }
 }
 
 /// The report with what an ORCA-style `file_name` says.

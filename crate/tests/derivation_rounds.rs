@@ -14,8 +14,8 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use weborca_cert::{
-    CertificateReport, Keys, Pbkdf2Request, Result, SignatureRequest, Signatures,
-    native_signatures, read_certificate_file, read_certificate_round,
+    CertificateReport, Pbkdf2Request, Reading, Result, Round, SignatureRequest, native_signatures,
+    read_certificate_file,
 };
 use zeroize::Zeroizing;
 
@@ -31,38 +31,30 @@ fn in_rounds_checked(
     derive: impl Fn(&Pbkdf2Request) -> Option<Vec<u8>>,
     verify: impl Fn(&SignatureRequest) -> bool,
 ) -> (Result<CertificateReport>, Vec<Vec<Pbkdf2Request>>) {
-    let mut keys = Keys::asking();
-    let mut signatures = Signatures::asking();
+    let mut reading = Reading::asking();
     let mut lists = Vec::new();
     let mut checked = 0;
     loop {
-        match read_certificate_round(file, Some(password), None, &mut keys, &mut signatures) {
+        match reading.next(file, Some(password), None) {
             // What the binding does once the file is open: one round of signature checks.
-            Ok(None) if signatures.waiting() && !keys.waiting() => {
-                for request in signatures.take_missing() {
-                    let valid = verify(&request);
-                    signatures.provide(request, valid);
-                }
+            Round::CheckSignatures(requests) => {
+                let valid = requests.iter().map(&verify).collect();
+                reading.checked(requests, valid);
                 checked += 1;
                 assert_eq!(checked, 1, "one round of signature checks");
             }
-            Ok(None) => {
-                let missing = keys.take_missing();
+            Round::DeriveKeys(missing) => {
                 // What the binding does while WebCrypto works.
-                keys.compute_deferred();
-                for request in &missing {
-                    match derive(request) {
-                        Some(key) => {
-                            keys.provide(request.clone(), Zeroizing::new(key), password.as_bytes())
-                        }
-                        None => keys.compute(request.clone(), password.as_bytes()),
-                    }
-                }
-                lists.push(missing);
+                reading.compute_deferred();
+                let derived = missing
+                    .iter()
+                    .map(|request| derive(request).map(Zeroizing::new))
+                    .collect();
+                lists.push(missing.clone());
+                reading.derived(missing, derived, password.as_bytes());
                 assert!(lists.len() <= 3, "rounds must end");
             }
-            Ok(Some(report)) => return (Ok(report), lists),
-            Err(err) => return (Err(err), lists),
+            Round::Done(result) => return (result, lists),
         }
     }
 }

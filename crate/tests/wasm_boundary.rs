@@ -11,10 +11,7 @@
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 use weborca_cert::wasm::reader::read_certificate;
-use weborca_cert::{
-    Keys, SignatureAlgorithm, SignatureRequest, Signatures, native_signatures,
-    read_certificate_round,
-};
+use weborca_cert::{Reading, Round, SignatureAlgorithm, SignatureRequest, native_signatures};
 
 #[path = "support/fixture_files.rs"]
 mod fixture_files;
@@ -261,29 +258,23 @@ async fn signatures_are_checked_by_web_crypto_right_and_wrong_keys_rsa_and_ec() 
     use p256::ecdsa::signature::Signer;
     use p256::pkcs8::EncodePublicKey;
     // RSA: the fixtures' CA signed client3948 (the request the reader asks in its round).
-    let mut keys = Keys::asking();
-    let mut signatures = Signatures::asking();
+    let mut reading = Reading::asking();
     let file = fixture_files::bytes("openssl-legacy-chain.p12");
-    loop {
-        let round = read_certificate_round(
-            file,
-            Some("orca-test-pass"),
-            None,
-            &mut keys,
-            &mut signatures,
-        );
-        assert!(matches!(round, Ok(None)), "the CA's signature is asked");
-        if signatures.waiting() && !keys.waiting() {
-            break;
+    let mut asked = loop {
+        match reading.next(file, Some("orca-test-pass"), None) {
+            Round::CheckSignatures(requests) => break requests,
+            Round::DeriveKeys(missing) => {
+                reading.compute_deferred();
+                let derived = missing
+                    .iter()
+                    .map(|request| Some(request.compute(b"orca-test-pass")))
+                    .collect();
+                reading.derived(missing, derived, b"orca-test-pass");
+            }
+            Round::Done(result) => panic!("the CA's signature is asked first: {result:?}"),
         }
-        let missing = keys.take_missing();
-        keys.compute_deferred();
-        for request in missing {
-            let key = request.compute(b"orca-test-pass");
-            keys.provide(request, key, b"orca-test-pass");
-        }
-    }
-    let rsa = signatures.take_missing().remove(0);
+    };
+    let rsa = asked.remove(0);
     assert_eq!(rsa.algorithm, SignatureAlgorithm::RsaSha256);
     let client = fixture_files::bytes("client3948.der");
     let wrong_rsa = SignatureRequest {

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weborca_cert::{Keys, Signatures, native_signatures, read_certificate_round};
+use weborca_cert::{Reading, Round, native_signatures};
 use weborca_cert_fuzz::{PASS, check_report};
 
 fuzz_target!(|data: &[u8]| {
@@ -32,26 +32,22 @@ fuzz_target!(|data: &[u8]| {
 /// The binding's loop, with each listed key derived by the core's own PBKDF2 and each
 /// signature checked by the native verifier.
 fn in_rounds(file: &[u8], password: &str) -> weborca_cert::Result<weborca_cert::CertificateReport> {
-    let mut keys = Keys::asking();
-    let mut signatures = Signatures::asking();
+    let mut reading = Reading::asking();
     for _ in 0..16 {
-        match read_certificate_round(file, Some(password), None, &mut keys, &mut signatures) {
-            Ok(None) if signatures.waiting() && !keys.waiting() => {
-                for request in signatures.take_missing() {
-                    let valid = native_signatures::verify(&request);
-                    signatures.provide(request, valid);
-                }
+        match reading.next(file, Some(password), None) {
+            Round::CheckSignatures(requests) => {
+                let valid = requests.iter().map(native_signatures::verify).collect();
+                reading.checked(requests, valid);
             }
-            Ok(None) => {
-                let missing = keys.take_missing();
-                keys.compute_deferred();
-                for request in missing {
-                    let key = request.compute(password.as_bytes());
-                    keys.provide(request, key, password.as_bytes());
-                }
+            Round::DeriveKeys(missing) => {
+                reading.compute_deferred();
+                let derived = missing
+                    .iter()
+                    .map(|request| Some(request.compute(password.as_bytes())))
+                    .collect();
+                reading.derived(missing, derived, password.as_bytes());
             }
-            Ok(Some(report)) => return Ok(report),
-            Err(err) => return Err(err),
+            Round::Done(result) => return result,
         }
     }
     panic!("rounds never end");

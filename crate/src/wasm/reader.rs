@@ -17,39 +17,22 @@ pub async fn read_certificate(
     password: Option<String>,
     file_name: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let mut keys = crate::Keys::asking();
-    let mut signatures = crate::Signatures::asking();
+    let mut reading = crate::Reading::asking();
     let secret = password.as_deref().unwrap_or("").as_bytes();
     let result = loop {
-        match crate::read_certificate_round(
-            &bytes,
-            password.as_deref(),
-            file_name.as_deref(),
-            &mut keys,
-            &mut signatures,
-        ) {
-            Ok(Some(report)) => break Ok(report),
-            Err(err) => break Err(err),
+        match reading.next(&bytes, password.as_deref(), file_name.as_deref()) {
+            crate::Round::Done(result) => break result,
             // The file is open; the issuer's signature is asked of WebCrypto.
-            Ok(None) if signatures.waiting() && !keys.waiting() => {
-                let requests = signatures.take_missing();
+            crate::Round::CheckSignatures(requests) => {
                 let valid = super::signature::web_crypto_verify(&requests).await;
-                for (request, valid) in requests.into_iter().zip(valid) {
-                    signatures.provide(request, valid);
-                }
+                reading.checked(requests, valid);
             }
-            Ok(None) => {
-                let missing = keys.take_missing();
+            crate::Round::DeriveKeys(missing) => {
                 let derivations = start_web_crypto_pbkdf2(secret, &missing).await;
                 // The PKCS#12 KDF in Wasm while WebCrypto derives on its own threads.
-                keys.compute_deferred();
+                reading.compute_deferred();
                 let derived = finish_web_crypto_pbkdf2(derivations, missing.len()).await;
-                for (request, key) in missing.into_iter().zip(derived) {
-                    match key {
-                        Some(key) => keys.provide(request, key, secret),
-                        None => keys.compute(request, secret),
-                    }
-                }
+                reading.derived(missing, derived, secret);
             }
         }
     };
