@@ -173,3 +173,45 @@ fn the_chain_s_ca_is_the_issuer_only_when_its_signature_checks() {
     });
     assert!(asked.0.is_ok());
 }
+
+#[test]
+fn answers_missing_from_a_short_list_are_computed_keys_and_invalid_signatures() {
+    let password = "orca-test-pass";
+    // No key derived outside (an empty list for every request): each is computed in the core.
+    for file in ["openssl3-default.p12", "nss-pk12util.p12"] {
+        let native = read_certificate_file(bytes(file), Some(password), None);
+        let mut reading = Reading::asking();
+        let answer = loop {
+            match reading.next(bytes(file), Some(password), None) {
+                Round::DeriveKeys(missing) => {
+                    reading.derived(missing, Vec::new(), b"orca-test-pass")
+                }
+                Round::CheckSignatures(requests) => {
+                    let valid = requests.iter().map(native_signatures::verify).collect();
+                    reading.checked(requests, valid);
+                }
+                Round::Done(answer) => break answer,
+            }
+        };
+        assert_eq!(answer, native, "{file}");
+    }
+    // No answer to the chain's signature check: invalid, never valid.
+    let file = bytes("openssl-legacy-chain.p12");
+    let mut reading = Reading::asking();
+    let answer = loop {
+        match reading.next(file, Some(password), None) {
+            Round::DeriveKeys(missing) => {
+                let derived = missing
+                    .iter()
+                    .map(|request| Some(request.compute(password.as_bytes())))
+                    .collect();
+                reading.derived(missing, derived, password.as_bytes());
+            }
+            Round::CheckSignatures(requests) => reading.checked(requests, Vec::new()),
+            Round::Done(answer) => break answer,
+        }
+    };
+    let mut expected = read_certificate_file(file, Some(password), None).expect("opens");
+    expected.certificate.issuer_key = None;
+    assert_eq!(answer.ok(), Some(expected));
+}

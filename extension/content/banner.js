@@ -57,10 +57,14 @@ const ACTIONS = Object.freeze({
   [BannerAction.SNOOZE]: MessageType.SNOOZE,
 });
 
-/** Resolves once the page's DOM is parsed (at once if it is). */
+/** Resolves once the page's DOM is parsed (at once if it is) and the page's own
+ * DOMContentLoaded handlers have run: one that rebuilds <body> runs before the banner is
+ * drawn, as when the banner came at document_idle. */
 function parsed() {
   if (document.readyState !== 'loading') return Promise.resolve();
-  return new Promise((resolve) => { document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }); });
+  return new Promise((resolve) => {
+    document.addEventListener('DOMContentLoaded', () => { setTimeout(resolve, 0); }, { once: true });
+  });
 }
 
 /** Shows the banner the worker words: `asked` is its answer to BANNER, asked already. */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { TestPki } from '../support/pki.mjs';
-import { OTHER_HOST, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
+import { OTHER_HOST, REBUILT_PAGE, WEBORCA_HOST, startWeborca } from '../support/weborca-server.mjs';
 import {
   banner, clearPolicy, japaneseDate, launchWithExtension, message, registerThroughPopup, setPolicy,
 } from '../support/browser.mjs';
@@ -52,9 +52,9 @@ async function register(file, label) {
   await page.close();
 }
 
-async function visit(host) {
+async function visit(host, pathname = '/') {
   const page = await browser.context.newPage();
-  await page.goto(`https://${host}/`);
+  await page.goto(`https://${host}${pathname}`);
   await page.waitForLoadState('load');
   // The content script asks the worker, then renders; give it a moment, then look.
   await page.waitForTimeout(700);
@@ -91,6 +91,19 @@ test('at 80 days the banner shows on WebORCA, with the date and both buttons, an
   assert.equal(layout.titleColour, 'rgb(42, 93, 143)', 'WebORCA keeps its own styles');
   assert.equal(await banner(await visit(OTHER_HOST)), null, 'no banner on another site');
   assert.equal(await badgeText(), '80');
+});
+
+test('a WebORCA page that builds its body when parsed keeps the banner the worker answered before', async () => {
+  browser = await launch();
+  await register(certificateEnding('c80', 80).cert, '受付PC');
+  // The page's parse waits for a held-back script: the worker answers first, and the page's
+  // own DOMContentLoaded handler replaces <body> after the banner script's was registered.
+  const page = await visit(WEBORCA_HOST, REBUILT_PAGE);
+  assert.ok(await page.locator('#menu').count(), 'the page built its body');
+  const shown = await banner(page);
+  assert.ok(shown, 'the banner is still there');
+  assert.match(shown.text, /あと 80 日/);
+  assert.equal(await page.evaluate(() => document.body.firstElementChild.localName), 'weborca-cert-banner');
 });
 
 test('at 120 days there is no banner and no badge', async () => {

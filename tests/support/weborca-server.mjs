@@ -87,6 +87,16 @@ const WEBORCA_PAGE = `<!doctype html><html lang="ja"><head><meta charset="utf-8"
 <style>body{margin:0;font-family:sans-serif} header{background:#2a5d8f;color:#fff;padding:8px} #menu button{margin:4px}</style>
 </head><body><header><h1 id="title">WebORCA マスターメニュー</h1></header>
 <main id="menu"><button id="orca-login">業務メニュー</button></main></body></html>`;
+/** A WebORCA page that builds its <body> in its own DOMContentLoaded handler, after a script
+ * the server holds back (REBUILT_PAGE_DELAY_MS), so the worker's answer comes before the page
+ * is parsed: what a page built by a framework does. */
+export const REBUILT_PAGE = '/rebuilt';
+const REBUILT_PAGE_DELAY_MS = 400;
+const REBUILT_HTML = `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>WebORCA</title>
+<script src="/held-back.js"></script>
+<script>document.addEventListener('DOMContentLoaded', () => {
+  document.body.innerHTML = '<header><h1 id="title">WebORCA マスターメニュー</h1></header><main id="menu"></main>';
+});</script></head><body><p>読み込み中…</p></body></html>`;
 const OTHER_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>Other</title></head><body><h1>Another site</h1></body></html>';
 
 /**
@@ -119,6 +129,11 @@ export async function startWeborca(credentials, { port = 443, pki } = {}) {
     if (host !== API_HOST && host !== FILES_HOST) {
       // Not WebORCA: an ordinary page, and any issued file to anyone (see the top comment).
       if (file && host !== WEBORCA_HOST) return send(200, file.bytes, 'application/x-pkcs12');
+      if (host === WEBORCA_HOST && req.url === REBUILT_PAGE) return send(200, REBUILT_HTML, 'text/html; charset=utf-8');
+      if (host === WEBORCA_HOST && req.url === '/held-back.js') {
+        await new Promise((resolve) => { setTimeout(resolve, REBUILT_PAGE_DELAY_MS); });
+        return send(200, '// held back', 'text/javascript');
+      }
       return send(200, host === WEBORCA_HOST ? WEBORCA_PAGE : OTHER_PAGE, 'text/html; charset=utf-8');
     }
     // The API and its files host: only a valid certificate from the test CA may use them.
