@@ -27,13 +27,13 @@ const isBug = (error) => (CodedError.of(error)?.code ?? 'internal') === 'interna
 /** A start the core refused is shown by the popup; a bug is logged. */
 const onRefusal = (error) => (isBug(error) ? onError(error) : undefined);
 
-/** What is stored, with the settings in force (defaults, the user's, the policy) and the
- * user's own: storage and policy read side by side, once. While a page loads, the browser
+/** What is stored, the administrator's policy, the settings in force (defaults, the user's,
+ * the policy) and the user's own: storage and policy read side by side, once. While a page loads, the browser
  * process that answers each read is busy, so every read one after another costs a banner
  * several milliseconds. */
 async function readInForce() {
   const [stored, policy] = await Promise.all([store.read(), readPolicy()]);
-  return { stored, user: stored.settings, effective: core.effectiveSettings(stored.settings, policy) };
+  return { stored, policy, user: stored.settings, effective: core.effectiveSettings(stored.settings, policy) };
 }
 
 /** The settings in force, and the user's own. */
@@ -370,8 +370,7 @@ const handlers = {
     return { version, store: kind, backupFolder: typeof backupFolder === 'string' ? backupFolder : null, statusReport };
   },
   async [MessageType.DIAGNOSTICS]() {
-    const [stored, policy] = await Promise.all([store.read(), readPolicy()]);
-    const user = stored.settings;
+    const { stored, policy, user } = await readInForce();
     const statusReport = (await chrome.storage.session.get(STATUS_REPORT_KEY))[STATUS_REPORT_KEY] ?? null;
     return { text: await diagnostics({ stored, user, policy, statusReport }) };
   },

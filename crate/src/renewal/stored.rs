@@ -4,8 +4,8 @@
 //! records written mid-renewal by an earlier release resume, and an earlier release still
 //! reads what this one writes (except the new `held` stage, which it sets aside as it does any
 //! entry it cannot read; a signature being checked is `answered` with a flag, which an earlier
-//! release reads as a download and GETs again). Decoding checks each stage has its data; a record that does not is
-//! set aside (see `crate/src/stored.rs`), never guessed at.
+//! release reads as a download and GETs again). Decoding checks each stage has its data; a
+//! record that does not is set aside (see `crate/src/stored.rs`), never guessed at.
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,29 @@ use crate::file_name::renewed_names;
 use crate::issuer::Signatures;
 use crate::reader::CertificateReport;
 
+/// A downloaded file under verification: where it came from, its password, and whether it
+/// is already kept in the secret (the file of a signature check is).
+struct Fetched<'s> {
+    uri: String,
+    attempt: u32,
+    secret: &'s Secret,
+    file: &'s [u8],
+    kept: bool,
+}
+
+impl<'s> Fetched<'s> {
+    /// The file kept in the secret for its signature check.
+    fn kept(uri: String, attempt: u32, secret: &'s Secret, file: &'s [u8]) -> Self {
+        Self {
+            uri,
+            attempt,
+            secret,
+            file,
+            kept: true,
+        }
+    }
+}
+
 impl Machine<'_> {
     pub(super) fn downloading(
         &mut self,
@@ -118,9 +141,13 @@ impl Machine<'_> {
             200 if too_large => {
                 self.hold(Failure::new(Code::RenewedTooLarge, Some(200)), None, None)
             }
-            200 => {
-                self.verify_download(uri, attempt, secret, body, &mut Signatures::asking(), false)
-            }
+            200 => self.verify_download(Fetched {
+                uri,
+                attempt,
+                secret,
+                file: body,
+                kept: false,
+            }),
             404 | 410 => self.stuck(uri, attempt, Failure::new(Code::DownloadGone, Some(status))),
             429 | 500..=599 => self.download_later(
                 uri,
@@ -135,34 +162,33 @@ impl Machine<'_> {
         }
     }
 
-    /// The downloaded file verified with the signature checks answered so far (`kept`: it is
-    /// already kept in the secret).
-    fn verify_download(
-        &mut self,
-        uri: String,
-        attempt: u32,
-        secret: &Secret,
-        body: &[u8],
-        signatures: &mut Signatures,
-        kept: bool,
-    ) -> Stage {
-        let verdict = verify_renewed(body, &secret.pass, &self.record.current, signatures);
-        self.on_verdict(verdict, uri, attempt, secret, body, signatures, kept)
+    /// The downloaded file verified, every signature check asked afresh.
+    fn verify_download(&mut self, fetched: Fetched<'_>) -> Stage {
+        let mut signatures = Signatures::asking();
+        let verdict = verify_renewed(
+            fetched.file,
+            &fetched.secret.pass,
+            &self.record.current,
+            &mut signatures,
+        );
+        self.on_verdict(verdict, fetched, &mut signatures)
     }
 
     /// What the verification found: saved on, fetched again, held, or — when the issuer's
     /// signature is still to check — kept and asked of the worker.
-    #[allow(clippy::too_many_arguments)] // the download's place, its file and what was found
     fn on_verdict(
         &mut self,
         verdict: Result<Option<CertificateReport>, Refused>,
-        uri: String,
-        attempt: u32,
-        secret: &Secret,
-        body: &[u8],
+        fetched: Fetched<'_>,
         signatures: &mut Signatures,
-        kept: bool,
     ) -> Stage {
+        let Fetched {
+            uri,
+            attempt,
+            secret,
+            file: body,
+            kept,
+        } = fetched;
         match verdict {
             Ok(Some(report)) => {
                 let names = renewed_names(&report.certificate, self.now);
@@ -227,13 +253,14 @@ impl Machine<'_> {
                 if !signatures.fits() {
                     return self.stray(Outcome::SignaturesChecked { valid }, stay(uri));
                 }
-                self.on_verdict(verdict, uri, attempt, secret, file, &mut signatures, true)
+                let fetched = Fetched::kept(uri, attempt, secret, file);
+                self.on_verdict(verdict, fetched, &mut signatures)
             }
             // A new worker, the hourly tick or the user asks again (an answer may have been
             // lost with a worker, or not fitted the checks asked).
             Event::Timer(Timer::WorkerStarted | Timer::Tick)
             | Event::Command(Command::RetryNow) => {
-                self.verify_download(uri, attempt, secret, file, &mut Signatures::asking(), true)
+                self.verify_download(Fetched::kept(uri, attempt, secret, file))
             }
             Event::Command(command) => self.stray(command, stay(uri)),
             Event::Outcome(other) => self.stray(other, stay(uri)),
